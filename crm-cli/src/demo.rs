@@ -1,0 +1,357 @@
+//! The main job: a realistic sales organisation going through a fortnight of customer work on the
+//! embedded store, every step reported with the rule that decided it.
+
+use crate::report::Report;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use crm_core::{
+    Channel, Crm, CrmError, CustomerPatch, DuplicateMode, DuplicatePolicy, DuplicateProbe,
+    FieldValue, FixedClock, NewContact, NewCustomer, NewFollowUp, NewUser, OrgSettings, Role,
+};
+use crm_sqlite::SqliteStore;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+type DemoResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Opens (or creates) the store and runs the demo, printing the report.
+pub fn run(db: Option<PathBuf>, reset: bool) -> DemoResult<()> {
+    let clock = Arc::new(FixedClock::new(start()));
+    let crm = match &db {
+        Some(path) => {
+            if reset && path.exists() {
+                std::fs::remove_file(path)?;
+            }
+            Crm::new(SqliteStore::open(path)?, clock.clone())
+        }
+        None => Crm::in_memory(clock.clone()),
+    };
+    let mut report = Report::new(Shanghai, true);
+    match &db {
+        Some(path) => report.line(&format!("crm demo on SQLite file {}", path.display())),
+        None => report.line("crm demo on the in-memory store"),
+    }
+    if crm.user("u-1", "u-1").is_ok() {
+        report.line("This database already holds the demo organisation; run with --reset to start over.");
+        return summary(&crm, "u-1", &mut report);
+    }
+    script(&crm, &clock, &mut report)
+}
+
+/// Monday 2 November 2026, 09:00 in Shanghai.
+pub fn start() -> DateTime<Utc> {
+    Shanghai
+        .with_ymd_and_hms(2026, 11, 2, 9, 0, 0)
+        .single()
+        .expect("a plain local time exists")
+        .with_timezone(&Utc)
+}
+
+fn money(s: &str) -> FieldValue {
+    FieldValue::Number(Decimal::from_str(s).expect("demo amounts are valid decimals"))
+}
+
+struct Lead {
+    rep: usize,
+    name: &'static str,
+    level: &'static str,
+    industry: &'static str,
+    region: &'static str,
+    phone: &'static str,
+    contact: (&'static str, &'static str, &'static str),
+    budget: &'static str,
+}
+
+const LEADS: &[Lead] = &[
+    Lead { rep: 0, name: "上海海鸥贸易有限公司", level: "A", industry: "wholesale", region: "Shanghai", phone: "021-6218-0001", contact: ("王芳", "13611110001", "采购经理"), budget: "380000.00" },
+    Lead { rep: 0, name: "Acme Trading Co., Ltd.", level: "B", industry: "import-export", region: "Shanghai", phone: "+86 139 1234 5678", contact: ("Wile Coyote", "13611110002", "buyer"), budget: "125000.50" },
+    Lead { rep: 1, name: "杭州云帆科技股份有限公司", level: "A", industry: "software", region: "Hangzhou", phone: "0571-8888-0003", contact: ("陈静", "13611110003", "CTO"), budget: "920000.00" },
+    Lead { rep: 1, name: "苏州精工机械有限公司", level: "C", industry: "manufacturing", region: "Suzhou", phone: "0512-6666-0004", contact: ("刘强", "13611110004", "厂长"), budget: "56000.00" },
+    Lead { rep: 2, name: "北京星辰科技有限公司", level: "A", industry: "software", region: "Beijing", phone: "+86 138-0013-8000", contact: ("张伟", "13611110005", "采购总监"), budget: "640000.00" },
+    Lead { rep: 2, name: "天津港联物流有限公司", level: "B", industry: "logistics", region: "Tianjin", phone: "022-2333-0006", contact: ("赵敏", "13611110006", "运营经理"), budget: "210000.00" },
+    Lead { rep: 3, name: "Globex Industrial Ltd", level: "B", industry: "manufacturing", region: "Beijing", phone: "+1 (212) 555-0107", contact: ("Hank Scorpio", "13611110007", "CEO"), budget: "300000.00" },
+    Lead { rep: 3, name: "石家庄恒信医药有限公司", level: "C", industry: "pharma", region: "Hebei", phone: "0311-8777-0008", contact: ("孙丽", "13611110008", "药剂科主任"), budget: "88000.00" },
+];
+
+/// The demo itself, on a fresh organisation.
+pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
+    r.section("Day 1: the organisation is set up");
+    let settings = OrgSettings {
+        timezone: "Asia/Shanghai".into(),
+        duplicates: DuplicatePolicy {
+            on_create: DuplicateMode::Warn,
+            name_threshold: 0.85,
+        },
+        version: 0,
+    };
+    let admin = crm.bootstrap("周总 (Zhou, admin)", Some(settings))?.id;
+    let east = crm.create_team(&admin, "华东 East")?;
+    let north = crm.create_team(&admin, "华北 North")?;
+    let user = |name: &str, role: Role, team: &str| -> crm_core::Result<String> {
+        let new = NewUser {
+            name: name.into(),
+            role,
+            scope: None,
+            team_id: Some(team.into()),
+        };
+        Ok(crm.create_user(&admin, new)?.id)
+    };
+    let mgr_east = user("林经理 (Lin, manager East)", Role::Manager, &east.id)?;
+    let mgr_north = user("高经理 (Gao, manager North)", Role::Manager, &north.id)?;
+    let reps = [
+        user("李雷 (Li Lei)", Role::Rep, &east.id)?,
+        user("韩梅梅 (Han Meimei)", Role::Rep, &east.id)?,
+        user("王五 (Wang Wu)", Role::Rep, &north.id)?,
+        user("赵六 (Zhao Liu)", Role::Rep, &north.id)?,
+    ];
+    for u in crm.users(&admin)? {
+        r.item(&format!("{:<5} {:<28} {:?}, scope {:?}", u.id, u.name, u.role, u.scope));
+    }
+
+    r.section("Day 1: reps enter their customers");
+    let mut customers = Vec::new();
+    for (i, lead) in LEADS.iter().enumerate() {
+        clock.advance(Duration::minutes(17));
+        let rep = &reps[lead.rep];
+        let mut fields = BTreeMap::new();
+        fields.insert("budget".to_string(), money(lead.budget));
+        fields.insert("first_contact_week".to_string(), FieldValue::Text(format!("W{}", 45 + i % 2)));
+        let new = NewCustomer {
+            name: lead.name.into(),
+            level: Some(lead.level.into()),
+            industry: Some(lead.industry.into()),
+            region: Some(lead.region.into()),
+            source: Some(if i % 3 == 0 { "trade_show" } else { "website" }.into()),
+            tags: vec![lead.industry.to_string()],
+            phones: vec![lead.phone.into()],
+            custom_fields: fields,
+            ..NewCustomer::default()
+        };
+        let created = crm.create_customer(rep, new)?;
+        let c = created.customer;
+        let (name, phone, role) = lead.contact;
+        crm.add_contact(
+            rep,
+            &c.id,
+            NewContact {
+                name: name.into(),
+                phones: vec![phone.into()],
+                emails: vec![],
+                role: Some(role.into()),
+            },
+        )?;
+        r.item(&format!("{} {} (level {}, budget {}) owned by {}", c.id, c.name, lead.level, lead.budget, rep));
+        customers.push(c.id);
+    }
+
+    r.section("Day 1: duplicate detection (撞单) at entry");
+    clock.advance(Duration::hours(1));
+    let attempt = NewCustomer {
+        name: "ＡＣＭＥ　Ｔｒａｄｉｎｇ ｃｏ．，ＬＴＤ".into(),
+        phones: vec!["0086 13912345678".into()],
+        ..NewCustomer::default()
+    };
+    let warned = crm.create_customer(&reps[2], attempt)?;
+    r.item(&format!(
+        "{} entered {:?} as {}; warning: {} possible duplicate(s)",
+        reps[2], warned.customer.name, warned.customer.id, warned.duplicates.len()
+    ));
+    for m in &warned.duplicates {
+        r.item(&format!(
+            "   matches {} {} on {:?} {:?} (similarity {:.2}), owned by {}",
+            m.customer_id,
+            m.customer_name,
+            m.matched_on,
+            m.matched_value,
+            m.similarity,
+            m.owner_id.as_deref().unwrap_or("nobody")
+        ));
+    }
+    let mut strict = crm.settings()?;
+    strict.duplicates.on_create = DuplicateMode::Block;
+    crm.update_settings(&admin, strict)?;
+    r.item("the administrator switches duplicate handling to block");
+    let blocked = crm.create_customer(
+        &reps[3],
+        NewCustomer {
+            name: "北京星辰科技（集团）股份有限公司".into(),
+            ..NewCustomer::default()
+        },
+    );
+    match blocked {
+        Err(CrmError::DuplicateFound { matches }) => r.item(&format!(
+            "{} tries to enter 北京星辰科技（集团）股份有限公司: refused (DUPLICATE_FOUND), it is {} owned by {}",
+            reps[3],
+            matches[0].customer_id,
+            matches[0].owner_id.as_deref().unwrap_or("nobody")
+        )),
+        other => return Err(format!("expected a blocked duplicate, got {other:?}").into()),
+    }
+    let probe = DuplicateProbe {
+        phones: vec!["+86 138 0013 8000".into()],
+        ..DuplicateProbe::default()
+    };
+    let found = crm.find_duplicates(&reps[0], probe)?;
+    r.item(&format!(
+        "on-demand check of +86 138 0013 8000: {} match(es), {} owned by {}",
+        found.len(),
+        found[0].customer_id,
+        found[0].owner_id.as_deref().unwrap_or("nobody")
+    ));
+
+    r.section("Days 1-5: follow-ups (跟进记录)");
+    let plan: &[(usize, Channel, &str, i64)] = &[
+        (0, Channel::Call, "intro call, wants a quote", 2),
+        (1, Channel::Email, "sent catalogue", 3),
+        (2, Channel::Visit, "on-site demo with the CTO", 1),
+        (4, Channel::Meeting, "requirements workshop", 2),
+        (5, Channel::Message, "WeChat: pricing questions", 4),
+        (6, Channel::Call, "call with the CEO", 1),
+    ];
+    for (i, (idx, channel, note, next_in_days)) in plan.iter().enumerate() {
+        clock.advance(Duration::hours(2 + i as i64));
+        let owner = &reps[LEADS[*idx].rep];
+        let next = clock_now(crm) + Duration::days(*next_in_days);
+        let f = crm.record_follow_up(
+            owner,
+            &customers[*idx],
+            NewFollowUp {
+                channel: *channel,
+                note: note.to_string(),
+                at: None,
+                next_follow_up_at: Some(next),
+            },
+        )?;
+        r.item(&format!("{} {} {:?} {}: {}; next by {}", r.time(f.at), owner, channel, customers[*idx], note, r.time(next)));
+    }
+    clock.advance(Duration::days(4));
+    r.item(&format!("it is now {}", r.time(clock_now(crm))));
+    for (mgr, team) in [(&mgr_east, "East"), (&mgr_north, "North")] {
+        let overdue = crm.overdue_follow_ups(mgr, None)?;
+        r.item(&format!("overdue follow-ups in team {team}: {}", overdue.len()));
+        for o in overdue {
+            r.item(&format!("   {} {} ({}), due {}", o.owner_id, o.customer_id, o.customer_name, r.time(o.due_at)));
+        }
+    }
+
+    r.section("Day 5: two people edit one customer (optimistic concurrency)");
+    let c = crm.customer(&mgr_east, &customers[0])?;
+    crm.update_customer(
+        &reps[0],
+        &c.id,
+        c.version,
+        CustomerPatch {
+            add_tags: vec!["重点客户".into()],
+            ..CustomerPatch::default()
+        },
+    )?;
+    r.item(&format!("{} tags {} as 重点客户 (version {} -> {})", reps[0], c.id, c.version, c.version + 1));
+    let stale = crm.update_customer(
+        &mgr_east,
+        &c.id,
+        c.version,
+        CustomerPatch {
+            level: Some(Some("VIP".into())),
+            ..CustomerPatch::default()
+        },
+    );
+    match stale {
+        Err(e @ CrmError::VersionConflict { .. }) => r.item(&format!("{mgr_east} saves an edit made on version {}: refused, {} ({e})", c.version, e.code())),
+        other => return Err(format!("expected a version conflict, got {other:?}").into()),
+    }
+
+    r.section("Day 5: data scopes");
+    match crm.customer(&reps[2], &customers[0]) {
+        Err(e) => r.item(&format!("{} opens {} of team East: refused, {}", reps[2], customers[0], e.code())),
+        Ok(_) => return Err("a rep read another team's customer".into()),
+    }
+    for u in [&reps[0], &mgr_east, &mgr_north, &admin] {
+        r.item(&format!("{u} sees {} customers", crm.customers(u)?.len()));
+    }
+
+    r.section("Day 6: merging the duplicate entered on day 1");
+    let merged = crm.merge_customers(&admin, &customers[1], &warned.customer.id)?;
+    r.item(&format!(
+        "{} merged into {}: phones {:?}, contacts {}, history entries {}",
+        warned.customer.id,
+        merged.id,
+        merged.phones,
+        crm.contacts(&admin, &merged.id)?.len(),
+        crm.customer_events(&admin, &merged.id)?.len()
+    ));
+
+    r.section("Day 12: 李雷 leaves; his customers are handed over (离职交接)");
+    clock.advance(Duration::days(6));
+    let moved = crm.handover(&mgr_east, &reps[0], &reps[1], "李雷 resigned")?;
+    crm.deactivate_user(&admin, &reps[0], "resigned")?;
+    r.item(&format!("{} customers moved from {} to {}: {}", moved.len(), reps[0], reps[1], moved.join(", ")));
+    match crm.customers(&reps[0]) {
+        Err(e) => r.item(&format!("{} can no longer act: {}", reps[0], e.code())),
+        Ok(_) => return Err("a deactivated user could still act".into()),
+    }
+    r.item(&format!("ownership history of {}:", moved[0]));
+    for h in crm.ownership_history(&admin, &moved[0])? {
+        r.item(&format!(
+            "   {} {} -> {} ({:?}) by {}: {}",
+            r.time(h.at),
+            h.from.as_deref().unwrap_or("-"),
+            h.to.as_deref().unwrap_or("-"),
+            h.cause,
+            h.actor_id.as_deref().unwrap_or("-"),
+            h.reason
+        ));
+    }
+    summary(crm, &admin, r)
+}
+
+fn clock_now(crm: &Crm) -> DateTime<Utc> {
+    crm.now()
+}
+
+/// Customers per owner and the size of the event log.
+fn summary(crm: &Crm, admin: &str, r: &mut Report) -> DemoResult<()> {
+    r.section("Summary");
+    let customers = crm.customers(admin)?;
+    let mut per_owner: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &customers {
+        *per_owner.entry(c.owner_id.clone().unwrap_or_else(|| "(none)".into())).or_default() += 1;
+    }
+    let users = crm.users(admin)?;
+    for (owner, n) in per_owner {
+        let name = users.iter().find(|u| u.id == owner).map(|u| u.name.as_str()).unwrap_or("");
+        r.item(&format!("{owner:<5} {name:<28} {n} customer(s)"));
+    }
+    let events = crm.events(admin, 0, usize::MAX)?;
+    r.item(&format!("{} active customers, {} events in the log", customers.len(), events.len()));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_tells_the_whole_story() {
+        let clock = Arc::new(FixedClock::new(start()));
+        let crm = Crm::in_memory(clock.clone());
+        let mut report = Report::new(Shanghai, false);
+        script(&crm, &clock, &mut report).unwrap();
+        let text = report.text();
+        for expected in [
+            "possible duplicate(s)",
+            "refused (DUPLICATE_FOUND)",
+            "refused, VERSION_CONFLICT",
+            "refused, OUT_OF_SCOPE",
+            "can no longer act: INACTIVE_USER",
+            "(Handover)",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+        let customers = crm.customers("u-1").unwrap();
+        assert_eq!(customers.len(), LEADS.len());
+        assert!(customers.iter().all(|c| c.owner_id.as_deref() != Some("u-4")));
+    }
+}

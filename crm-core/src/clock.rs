@@ -1,0 +1,43 @@
+//! The only source of `now`. Rules never read the system clock: the service asks its `Clock`.
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::RwLock;
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real time, for production use on native targets.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until told otherwise: for tests, scenarios, demos and replays.
+#[derive(Debug)]
+pub struct FixedClock(RwLock<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        FixedClock(RwLock::new(now))
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = now;
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
+        *guard += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,115 @@
+//! One error type for the whole core. Every variant has a stable `code()` that all surfaces share,
+//! so a caller in any language can branch on the same string.
+
+use crate::customer::DuplicateMatch;
+
+/// Which kind of record an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    User,
+    Team,
+    Customer,
+    Contact,
+    FollowUp,
+    Settings,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::User => "user",
+            EntityKind::Team => "team",
+            EntityKind::Customer => "customer",
+            EntityKind::Contact => "contact",
+            EntityKind::FollowUp => "follow_up",
+            EntityKind::Settings => "settings",
+        }
+    }
+}
+
+impl std::fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrmError {
+    #[error("{kind} {id} not found")]
+    NotFound { kind: EntityKind, id: String },
+    #[error("{kind} {id} already exists")]
+    AlreadyExists { kind: EntityKind, id: String },
+    #[error("{kind} {id} was changed by someone else: expected version {expected}, found {actual}")]
+    VersionConflict {
+        kind: EntityKind,
+        id: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("user {actor} may not access {kind} {id}: outside their data scope")]
+    OutOfScope {
+        actor: String,
+        kind: EntityKind,
+        id: String,
+    },
+    #[error("user {actor} may not {action}")]
+    PermissionDenied { actor: String, action: String },
+    #[error("user {id} is inactive")]
+    InactiveUser { id: String },
+    #[error("invalid phone number {input:?}: {reason}")]
+    InvalidPhone { input: String, reason: String },
+    #[error("invalid email address {input:?}")]
+    InvalidEmail { input: String },
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+    #[error("{} possible duplicate(s) found; creation is blocked", matches.len())]
+    DuplicateFound { matches: Vec<DuplicateMatch> },
+    #[error("invalid state: {reason}")]
+    InvalidState { reason: String },
+    #[error("storage failure: {message}")]
+    Storage { message: String },
+}
+
+impl CrmError {
+    /// The stable, language-neutral code of this error (e.g. `VERSION_CONFLICT`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CrmError::NotFound { .. } => "NOT_FOUND",
+            CrmError::AlreadyExists { .. } => "ALREADY_EXISTS",
+            CrmError::VersionConflict { .. } => "VERSION_CONFLICT",
+            CrmError::OutOfScope { .. } => "OUT_OF_SCOPE",
+            CrmError::PermissionDenied { .. } => "PERMISSION_DENIED",
+            CrmError::InactiveUser { .. } => "INACTIVE_USER",
+            CrmError::InvalidPhone { .. } => "INVALID_PHONE",
+            CrmError::InvalidEmail { .. } => "INVALID_EMAIL",
+            CrmError::InvalidInput { .. } => "INVALID_INPUT",
+            CrmError::DuplicateFound { .. } => "DUPLICATE_FOUND",
+            CrmError::InvalidState { .. } => "INVALID_STATE",
+            CrmError::Storage { .. } => "STORAGE",
+        }
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        CrmError::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn not_found(kind: EntityKind, id: impl Into<String>) -> Self {
+        CrmError::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    /// For storage backends: wraps a driver error.
+    pub fn storage(err: impl std::fmt::Display) -> Self {
+        CrmError::Storage {
+            message: err.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = CrmError> = std::result::Result<T, E>;

@@ -1,0 +1,142 @@
+//! Domain events: every state change leaves one, with its reason, so "why did this happen?" always
+//! has an answer. The event log is also the ownership history.
+
+use crate::access::UserId;
+use crate::customer::CustomerId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Why a customer's owner changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnershipReason {
+    /// First owner, at creation.
+    Created,
+    /// Taken from a pool by the rep (领取).
+    Claimed,
+    /// Given by allocation or a manager (分配).
+    Assigned,
+    /// Moved from one rep to another (转移).
+    Transferred,
+    /// Returned to a pool by a recycling rule (回收).
+    Recycled,
+    /// Given back to a pool by the owner (释放).
+    Released,
+    /// Folded into another customer.
+    Merged,
+    /// Handed over because the owner left (离职交接).
+    Handover,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    UserCreated {
+        user_id: UserId,
+    },
+    UserDeactivated {
+        user_id: UserId,
+    },
+    TeamCreated {
+        team_id: String,
+    },
+    SettingsChanged,
+    CustomerCreated {
+        customer_id: CustomerId,
+    },
+    CustomerUpdated {
+        customer_id: CustomerId,
+        fields: Vec<String>,
+    },
+    OwnerChanged {
+        customer_id: CustomerId,
+        from: Option<UserId>,
+        to: Option<UserId>,
+        cause: OwnershipReason,
+    },
+    ContactAdded {
+        customer_id: CustomerId,
+        contact_id: String,
+    },
+    FollowUpRecorded {
+        customer_id: CustomerId,
+        follow_up_id: String,
+    },
+    CustomersMerged {
+        survivor_id: CustomerId,
+        merged_id: CustomerId,
+    },
+}
+
+impl EventKind {
+    /// The customers this event concerns, for per-customer history.
+    pub fn customer_ids(&self) -> Vec<&CustomerId> {
+        match self {
+            EventKind::CustomerCreated { customer_id }
+            | EventKind::CustomerUpdated { customer_id, .. }
+            | EventKind::OwnerChanged { customer_id, .. }
+            | EventKind::ContactAdded { customer_id, .. }
+            | EventKind::FollowUpRecorded { customer_id, .. } => vec![customer_id],
+            EventKind::CustomersMerged {
+                survivor_id,
+                merged_id,
+            } => vec![survivor_id, merged_id],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An event not yet in the log; the store gives it its sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub kind: EventKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the log, from 1, gap-free.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub kind: EventKind,
+    pub reason: String,
+}
+
+/// One entry of a customer's ownership history, read from `OwnerChanged` events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnershipChange {
+    pub seq: u64,
+    pub customer_id: CustomerId,
+    pub from: Option<UserId>,
+    pub to: Option<UserId>,
+    pub cause: OwnershipReason,
+    pub actor_id: Option<UserId>,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+impl OwnershipChange {
+    pub fn from_event(event: &Event) -> Option<Self> {
+        match &event.kind {
+            EventKind::OwnerChanged {
+                customer_id,
+                from,
+                to,
+                cause,
+            } => Some(OwnershipChange {
+                seq: event.seq,
+                customer_id: customer_id.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                cause: *cause,
+                actor_id: event.actor_id.clone(),
+                at: event.at,
+                reason: event.reason.clone(),
+            }),
+            _ => None,
+        }
+    }
+}

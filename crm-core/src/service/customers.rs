@@ -1,0 +1,272 @@
+//! Creating, reading and updating customers.
+
+use super::duplicates::find_matches;
+use super::{check_expected, id_order, non_empty, Crm, Ctx};
+use crate::customer::dedup::{customer_keys, DuplicateMode};
+use crate::customer::normalize::{normalize_email, normalize_phone};
+use crate::customer::{
+    Customer, CustomerKind, CustomerPatch, CustomerStatus, DealStatus, DuplicateMatch,
+    DuplicateProbe, NewCustomer,
+};
+use crate::error::{CrmError, EntityKind, Result};
+use crate::event::{EventKind, OwnershipReason};
+use crate::store::CustomerQuery;
+use serde::{Deserialize, Serialize};
+
+/// A new customer, with any possible duplicates found when the policy is `Warn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerCreated {
+    pub customer: Customer,
+    pub duplicates: Vec<DuplicateMatch>,
+}
+
+fn validated_phones(phones: &[String]) -> Result<Vec<String>> {
+    phones
+        .iter()
+        .map(|p| normalize_phone(p).map(|_| p.trim().to_string()))
+        .collect()
+}
+
+fn validated_emails(emails: &[String]) -> Result<Vec<String>> {
+    emails
+        .iter()
+        .map(|e| normalize_email(e).map(|_| e.trim().to_string()))
+        .collect()
+}
+
+fn cleaned(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl Crm {
+    pub fn create_customer(&self, actor: &str, new: NewCustomer) -> Result<CustomerCreated> {
+        let name = non_empty("name", &new.name)?;
+        let phones = validated_phones(&new.phones)?;
+        let emails = validated_emails(&new.emails)?;
+        self.act(actor, |cx| {
+            let owner = match &new.owner_id {
+                Some(id) => cx.managed_user(id)?,
+                None => cx.actor.clone(),
+            };
+            if !owner.active {
+                return Err(CrmError::InactiveUser { id: owner.id });
+            }
+            let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
+            let duplicates = if policy.on_create == DuplicateMode::Off {
+                Vec::new()
+            } else {
+                let probe = DuplicateProbe {
+                    name: Some(name.clone()),
+                    phones: phones.clone(),
+                    emails: emails.clone(),
+                };
+                find_matches(cx.tx, &probe, policy.name_threshold, &[])?
+            };
+            if policy.on_create == DuplicateMode::Block && !duplicates.is_empty() {
+                return Err(CrmError::DuplicateFound {
+                    matches: duplicates,
+                });
+            }
+            let customer = Customer {
+                id: cx.new_id("c")?,
+                name,
+                kind: new.kind.unwrap_or(CustomerKind::Company),
+                level: cleaned(new.level),
+                tags: new.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+                source: cleaned(new.source),
+                industry: cleaned(new.industry),
+                region: cleaned(new.region),
+                phones,
+                emails,
+                owner_id: Some(owner.id.clone()),
+                previous_owner_id: None,
+                pool_id: None,
+                pooled_at: None,
+                status: CustomerStatus::Active,
+                merged_into: None,
+                merged_from: Vec::new(),
+                created_at: cx.now,
+                updated_at: cx.now,
+                owned_since: Some(cx.now),
+                last_follow_up_at: None,
+                next_follow_up_at: None,
+                deal_status: DealStatus::None,
+                locked: false,
+                custom_fields: new.custom_fields,
+                version: 1,
+            };
+            cx.tx.put_customer(&customer)?;
+            cx.tx.set_dedup_keys(&customer.id, &customer_keys(&customer, &[])?)?;
+            let reason = if duplicates.is_empty() {
+                "customer entered".to_string()
+            } else {
+                format!("customer entered despite {} possible duplicate(s)", duplicates.len())
+            };
+            cx.emit(
+                EventKind::CustomerCreated {
+                    customer_id: customer.id.clone(),
+                },
+                reason,
+            )?;
+            cx.emit(
+                EventKind::OwnerChanged {
+                    customer_id: customer.id.clone(),
+                    from: None,
+                    to: Some(owner.id.clone()),
+                    cause: OwnershipReason::Created,
+                },
+                format!("entered by {}", cx.actor.id),
+            )?;
+            Ok(CustomerCreated {
+                customer,
+                duplicates,
+            })
+        })
+    }
+
+    pub fn customer(&self, actor: &str, id: &str) -> Result<Customer> {
+        self.look(actor, |cx| cx.customer(id))
+    }
+
+    /// Every active customer in the actor's scope, in id order.
+    pub fn customers(&self, actor: &str) -> Result<Vec<Customer>> {
+        self.look(actor, |cx| scoped_customers(cx, CustomerQuery::default()))
+    }
+
+    /// Applies a partial update; `expected_version` is the version the caller read.
+    pub fn update_customer(
+        &self,
+        actor: &str,
+        id: &str,
+        expected_version: u64,
+        patch: CustomerPatch,
+    ) -> Result<Customer> {
+        self.act(actor, |cx| {
+            let mut c = cx.customer(id)?;
+            check_expected(EntityKind::Customer, id, expected_version, c.version)?;
+            if c.status == CustomerStatus::Merged {
+                return Err(CrmError::InvalidState {
+                    reason: format!("customer {id} was merged into another and cannot change"),
+                });
+            }
+            let fields = apply_patch(&mut c, patch)?;
+            if fields.is_empty() {
+                return Ok(c);
+            }
+            c.updated_at = cx.now;
+            c.version += 1;
+            cx.tx.put_customer(&c)?;
+            if fields.iter().any(|f| ["name", "phones", "emails"].contains(&f.as_str())) {
+                let contacts = cx.tx.contacts_of(&c.id)?;
+                cx.tx.set_dedup_keys(&c.id, &customer_keys(&c, &contacts)?)?;
+            }
+            cx.emit(
+                EventKind::CustomerUpdated {
+                    customer_id: c.id.clone(),
+                    fields: fields.clone(),
+                },
+                format!("updated {}", fields.join(", ")),
+            )?;
+            Ok(c)
+        })
+    }
+}
+
+/// Active customers the actor may see, by the owners their scope covers.
+pub(super) fn scoped_customers(cx: &mut Ctx<'_>, mut query: CustomerQuery) -> Result<Vec<Customer>> {
+    use crate::access::DataScope;
+    query.owners = match cx.actor.scope {
+        DataScope::All => None,
+        DataScope::Own => Some(vec![cx.actor.id.clone()]),
+        DataScope::Team => {
+            let actor = cx.actor.clone();
+            Some(
+                cx.tx
+                    .users()?
+                    .into_iter()
+                    .filter(|u| actor.covers(Some(u)))
+                    .map(|u| u.id)
+                    .collect(),
+            )
+        }
+    };
+    let mut customers = cx.tx.customers(&query)?;
+    customers.sort_by(|a, b| id_order(&a.id, &b.id));
+    Ok(customers)
+}
+
+/// Applies a patch and returns the names of the fields that really changed.
+fn apply_patch(c: &mut Customer, p: CustomerPatch) -> Result<Vec<String>> {
+    let mut changed = Vec::new();
+    let mut set = |field: &str, differs: bool| {
+        if differs {
+            changed.push(field.to_string());
+        }
+        differs
+    };
+    if let Some(name) = p.name {
+        let name = non_empty("name", &name)?;
+        if set("name", name != c.name) {
+            c.name = name;
+        }
+    }
+    if let Some(kind) = p.kind {
+        if set("kind", kind != c.kind) {
+            c.kind = kind;
+        }
+    }
+    if let Some(level) = p.level {
+        let level = cleaned(level);
+        if set("level", level != c.level) {
+            c.level = level;
+        }
+    }
+    let mut tags = c.tags.clone();
+    tags.extend(p.add_tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()));
+    for tag in &p.remove_tags {
+        tags.remove(tag.trim());
+    }
+    if set("tags", tags != c.tags) {
+        c.tags = tags;
+    }
+    for (field, value, target) in [
+        ("source", p.source, &mut c.source),
+        ("industry", p.industry, &mut c.industry),
+        ("region", p.region, &mut c.region),
+    ] {
+        if let Some(value) = value {
+            let value = cleaned(Some(value));
+            if set(field, value != *target) {
+                *target = value;
+            }
+        }
+    }
+    if let Some(phones) = p.phones {
+        let phones = validated_phones(&phones)?;
+        if set("phones", phones != c.phones) {
+            c.phones = phones;
+        }
+    }
+    if let Some(emails) = p.emails {
+        let emails = validated_emails(&emails)?;
+        if set("emails", emails != c.emails) {
+            c.emails = emails;
+        }
+    }
+    let mut fields = c.custom_fields.clone();
+    for (key, value) in p.custom_fields {
+        if key.trim().is_empty() {
+            return Err(CrmError::invalid("custom_fields", "field names must not be empty"));
+        }
+        match value {
+            Some(v) => fields.insert(key, v),
+            None => fields.remove(&key),
+        };
+    }
+    if set("custom_fields", fields != c.custom_fields) {
+        c.custom_fields = fields;
+    }
+    Ok(changed)
+}

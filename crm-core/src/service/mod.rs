@@ -1,0 +1,180 @@
+//! The service layer: the only code that reads and writes the store. Each call names the acting
+//! user, runs in one transaction, checks the user's data scope, applies the rules and records an
+//! event for every change.
+
+mod customers;
+mod duplicates;
+mod ownership;
+mod records;
+mod users;
+
+pub use customers::CustomerCreated;
+
+use crate::access::{Role, User};
+use crate::clock::Clock;
+use crate::customer::Customer;
+use crate::error::{CrmError, EntityKind, Result};
+use crate::event::{Event, EventKind, NewEvent};
+use crate::store::{self, MemoryStore, Store, Tx};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+pub struct Crm {
+    store: Box<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Crm {
+    pub fn new(store: impl Store + 'static, clock: Arc<dyn Clock>) -> Self {
+        Crm {
+            store: Box::new(store),
+            clock,
+        }
+    }
+
+    /// A CRM on the in-memory store.
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
+        Crm::new(MemoryStore::new(), clock)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// One write transaction with the acting user loaded and checked.
+    fn act<T>(&self, actor_id: &str, f: impl FnOnce(&mut Ctx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now();
+        store::write(self.store.as_ref(), |tx| {
+            let actor = load_actor(tx, actor_id)?;
+            f(&mut Ctx { tx, actor, now })
+        })
+    }
+
+    /// One read transaction with the acting user loaded and checked.
+    fn look<T>(&self, actor_id: &str, f: impl FnOnce(&mut Ctx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now();
+        store::read(self.store.as_ref(), |tx| {
+            let actor = load_actor(tx, actor_id)?;
+            f(&mut Ctx { tx, actor, now })
+        })
+    }
+}
+
+fn load_actor(tx: &mut dyn Tx, id: &str) -> Result<User> {
+    let actor = tx
+        .user(id)?
+        .ok_or_else(|| CrmError::not_found(EntityKind::User, id))?;
+    if !actor.active {
+        return Err(CrmError::InactiveUser { id: actor.id });
+    }
+    Ok(actor)
+}
+
+/// What one operation works with: its transaction, the acting user and the operation's `now`.
+struct Ctx<'a> {
+    tx: &'a mut dyn Tx,
+    actor: User,
+    now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    fn emit(&mut self, kind: EventKind, reason: impl Into<String>) -> Result<Event> {
+        self.tx.append_event(NewEvent {
+            at: self.now,
+            actor_id: Some(self.actor.id.clone()),
+            kind,
+            reason: reason.into(),
+        })
+    }
+
+    fn require_admin(&self, action: &str) -> Result<()> {
+        if self.actor.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(self.denied(action))
+        }
+    }
+
+    fn denied(&self, action: &str) -> CrmError {
+        CrmError::PermissionDenied {
+            actor: self.actor.id.clone(),
+            action: action.to_string(),
+        }
+    }
+
+    fn user(&mut self, id: &str) -> Result<User> {
+        self.tx
+            .user(id)?
+            .ok_or_else(|| CrmError::not_found(EntityKind::User, id))
+    }
+
+    /// A user the actor may act for (assign to, hand over from or to).
+    fn managed_user(&mut self, id: &str) -> Result<User> {
+        let user = self.user(id)?;
+        if self.actor.manages(&user) {
+            Ok(user)
+        } else {
+            Err(CrmError::OutOfScope {
+                actor: self.actor.id.clone(),
+                kind: EntityKind::User,
+                id: id.to_string(),
+            })
+        }
+    }
+
+    fn in_scope(&mut self, customer: &Customer) -> Result<bool> {
+        let owner = match &customer.owner_id {
+            Some(id) => self.tx.user(id)?,
+            None => None,
+        };
+        Ok(self.actor.covers(owner.as_ref()))
+    }
+
+    /// Loads a customer the actor may see and change.
+    fn customer(&mut self, id: &str) -> Result<Customer> {
+        let customer = self
+            .tx
+            .customer(id)?
+            .ok_or_else(|| CrmError::not_found(EntityKind::Customer, id))?;
+        if self.in_scope(&customer)? {
+            Ok(customer)
+        } else {
+            Err(CrmError::OutOfScope {
+                actor: self.actor.id.clone(),
+                kind: EntityKind::Customer,
+                id: id.to_string(),
+            })
+        }
+    }
+
+    fn new_id(&mut self, prefix: &str) -> Result<String> {
+        Ok(format!("{prefix}-{}", self.tx.next_id(prefix)?))
+    }
+}
+
+/// Orders generated ids (`c-2` before `c-10`) and any other strings stably.
+pub(crate) fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a.len(), a).cmp(&(b.len(), b))
+}
+
+fn check_expected(kind: EntityKind, id: &str, expected: u64, actual: u64) -> Result<()> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(CrmError::VersionConflict {
+            kind,
+            id: id.to_string(),
+            expected,
+            actual,
+        })
+    }
+}
+
+fn non_empty(field: &str, value: &str) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        Err(CrmError::invalid(field, "must not be empty"))
+    } else {
+        Ok(trimmed.to_string())
+    }
+}

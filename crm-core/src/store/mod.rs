@@ -1,0 +1,119 @@
+//! The storage trait. Synchronous and transactional: the service runs each operation as one
+//! closure inside `write` (commit on `Ok`, roll back on `Err`). Every record carries a version and
+//! `put_*` is a conditional write: version 1 inserts, version v+1 replaces only what is still at v.
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+use crate::access::{Team, User, UserId};
+use crate::customer::{Contact, Customer, CustomerId, FollowUp};
+use crate::error::Result;
+use crate::event::{Event, NewEvent};
+use crate::settings::OrgSettings;
+use chrono::{DateTime, Utc};
+
+/// Which customers to list. Unset fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerQuery {
+    /// Only customers owned by one of these users.
+    pub owners: Option<Vec<UserId>>,
+    /// Only customers whose planned next follow-up is strictly before this instant.
+    pub follow_up_due_before: Option<DateTime<Utc>>,
+    /// Merged tombstones are left out unless asked for.
+    pub include_merged: bool,
+}
+
+pub trait Store: Send + Sync {
+    /// Runs `work` in a read-write transaction; concurrent writers are serialised.
+    fn write(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
+    /// Runs `work` on a consistent snapshot. Writes inside it are not kept.
+    fn read(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
+}
+
+/// Runs a closure returning a value in a write transaction.
+pub fn write<T>(store: &dyn Store, f: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.write(&mut |tx| {
+        let f = f.take().expect("a store runs a transaction's work once");
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    Ok(out.expect("a committed transaction produced its value"))
+}
+
+/// Runs a closure returning a value on a read snapshot.
+pub fn read<T>(store: &dyn Store, f: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.read(&mut |tx| {
+        let f = f.take().expect("a store runs a transaction's work once");
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    Ok(out.expect("a finished read produced its value"))
+}
+
+/// Operations inside one transaction. Lists come back in no particular order unless stated.
+pub trait Tx {
+    fn settings(&mut self) -> Result<Option<OrgSettings>>;
+    fn put_settings(&mut self, settings: &OrgSettings) -> Result<()>;
+    /// The next value (from 1) of a named, persisted sequence.
+    fn next_id(&mut self, sequence: &str) -> Result<u64>;
+
+    fn user(&mut self, id: &str) -> Result<Option<User>>;
+    fn users(&mut self) -> Result<Vec<User>>;
+    fn put_user(&mut self, user: &User) -> Result<()>;
+    fn team(&mut self, id: &str) -> Result<Option<Team>>;
+    fn teams(&mut self) -> Result<Vec<Team>>;
+    fn put_team(&mut self, team: &Team) -> Result<()>;
+
+    fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
+    fn put_customer(&mut self, customer: &Customer) -> Result<()>;
+    fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>>;
+    /// Replaces the duplicate-detection keys of a customer (empty: none).
+    fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()>;
+    fn customers_by_dedup_key(&mut self, key: &str) -> Result<Vec<CustomerId>>;
+    /// (key, customer) pairs whose key starts with `prefix`, for fuzzy matching.
+    fn dedup_keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, CustomerId)>>;
+
+    fn contact(&mut self, id: &str) -> Result<Option<Contact>>;
+    fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>>;
+    fn put_contact(&mut self, contact: &Contact) -> Result<()>;
+    fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>>;
+    fn follow_ups_of(&mut self, customer_id: &str) -> Result<Vec<FollowUp>>;
+    fn put_follow_up(&mut self, follow_up: &FollowUp) -> Result<()>;
+
+    /// Appends to the log; sequence numbers start at 1 and have no gaps.
+    fn append_event(&mut self, event: NewEvent) -> Result<Event>;
+    /// Events concerning any of these customers, in log order.
+    fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>>;
+    /// Up to `limit` events with `seq > after`, in log order.
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
+}
+
+/// The version check every backend applies on `put_*`: `Ok(true)` to insert, `Ok(false)` to update.
+pub fn check_version(
+    kind: crate::error::EntityKind,
+    id: &str,
+    new_version: u64,
+    stored: Option<u64>,
+) -> Result<bool> {
+    use crate::error::CrmError;
+    match (new_version, stored) {
+        (0, _) => Err(CrmError::invalid("version", "versions start at 1")),
+        (1, None) => Ok(true),
+        (1, Some(_)) => Err(CrmError::AlreadyExists {
+            kind,
+            id: id.to_string(),
+        }),
+        (v, Some(s)) if s == v - 1 => Ok(false),
+        (v, stored) => Err(CrmError::VersionConflict {
+            kind,
+            id: id.to_string(),
+            expected: v - 1,
+            actual: stored.unwrap_or(0),
+        }),
+    }
+}

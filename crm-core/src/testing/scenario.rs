@@ -1,0 +1,186 @@
+//! Replays the parity scenarios of `tests/scenarios/` against the Rust service layer.
+
+use crate::clock::FixedClock;
+use crate::service::Crm;
+use crate::store::Store;
+use crate::CrmError;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The scenario directory of this workspace.
+pub fn scenario_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
+}
+
+/// Every scenario file, sorted by name.
+pub fn scenario_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
+        .expect("tests/scenarios exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Replays every scenario on a fresh store from `new_store`; panics with every failure found.
+pub fn run_all(new_store: &dyn Fn() -> Box<dyn Store>) {
+    let files = scenario_files();
+    assert!(!files.is_empty(), "no scenarios found");
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|f| run_file(f, new_store()).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Replays one scenario file; the error names the file, the step and the difference.
+pub fn run_file(path: &Path, store: Box<dyn Store>) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let start: DateTime<Utc> = from(&scenario["start"]).map_err(|e| format!("{}: start: {e}", path.display()))?;
+    let clock = Arc::new(FixedClock::new(start));
+    let crm = Crm::new(BoxedStore(store), clock.clone());
+    let steps = scenario["steps"].as_array().cloned().unwrap_or_default();
+    for (i, step) in steps.iter().enumerate() {
+        let op = step["op"].as_str().unwrap_or_default();
+        let where_ = format!("{} step {} ({op})", path.display(), i + 1);
+        let outcome = run_step(&crm, &clock, step).map_err(|e| format!("{where_}: bad step: {e}"))?;
+        match (outcome, step.get("error"), step.get("expect")) {
+            (Ok(_), Some(code), _) => return Err(format!("{where_}: expected error {code}, got success")),
+            (Err(e), Some(code), _) if code.as_str() != Some(e.code()) => {
+                return Err(format!("{where_}: expected error {code}, got {} ({e})", e.code()))
+            }
+            (Err(e), None, _) => return Err(format!("{where_}: unexpected error {} ({e})", e.code())),
+            (Ok(actual), None, Some(expected)) => {
+                if let Err(diff) = matches(expected, &actual, "$") {
+                    return Err(format!("{where_}: {diff}\n  actual: {actual}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A store handed over as a box, so the runner can take any backend.
+struct BoxedStore(Box<dyn Store>);
+
+impl Store for BoxedStore {
+    fn write(&self, work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>) -> crate::Result<()> {
+        self.0.write(work)
+    }
+    fn read(&self, work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>) -> crate::Result<()> {
+        self.0.read(work)
+    }
+}
+
+fn from<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
+    serde_json::from_value(v.clone()).map_err(|e| e.to_string())
+}
+
+fn out<T: Serialize>(r: crate::Result<T>) -> Result<Result<Value, CrmError>, String> {
+    Ok(r.map(|v| serde_json::to_value(v).expect("records serialise")))
+}
+
+/// Runs one step: the outer error is a malformed step, the inner one the operation's own.
+fn run_step(crm: &Crm, clock: &FixedClock, step: &Value) -> Result<Result<Value, CrmError>, String> {
+    let a = &step["args"];
+    let actor = step["actor"].as_str().unwrap_or_default();
+    let s = |k: &str| a[k].as_str().map(str::to_string).ok_or_else(|| format!("args.{k} must be a string"));
+    match step["op"].as_str().unwrap_or_default() {
+        "set_now" => {
+            clock.set(from(&a["now"])?);
+            Ok(Ok(Value::Null))
+        }
+        "bootstrap" => out(crm.bootstrap(&s("admin_name")?, from(&a["settings"])?)),
+        "settings" => out(crm.settings()),
+        "update_settings" => out(crm.update_settings(actor, from(&a["settings"])?)),
+        "create_team" => out(crm.create_team(actor, &s("name")?)),
+        "teams" => out(crm.teams(actor)),
+        "create_user" => out(crm.create_user(actor, from(a)?)),
+        "user" => out(crm.user(actor, &s("id")?)),
+        "users" => out(crm.users(actor)),
+        "deactivate_user" => out(crm.deactivate_user(actor, &s("id")?, &s("reason")?)),
+        "create_customer" => out(crm.create_customer(actor, from(a)?)),
+        "customer" => out(crm.customer(actor, &s("id")?)),
+        "customers" => out(crm.customers(actor)),
+        "update_customer" => out(crm.update_customer(actor, &s("id")?, from(&a["expected_version"])?, from(&a["patch"])?)),
+        "transfer_customer" => out(crm.transfer_customer(
+            actor,
+            &s("id")?,
+            from(&a["expected_version"])?,
+            &s("to")?,
+            &s("reason")?,
+        )),
+        "add_contact" => out(crm.add_contact(actor, &s("customer_id")?, from(&a["contact"])?)),
+        "contacts" => out(crm.contacts(actor, &s("customer_id")?)),
+        "record_follow_up" => out(crm.record_follow_up(actor, &s("customer_id")?, from(&a["follow_up"])?)),
+        "follow_ups" => out(crm.follow_ups(actor, &s("customer_id")?)),
+        "overdue_follow_ups" => out(crm.overdue_follow_ups(actor, a["rep_id"].as_str())),
+        "find_duplicates" => out(crm.find_duplicates(actor, from(a)?)),
+        "duplicates_of" => out(crm.duplicates_of(actor, &s("customer_id")?)),
+        "merge_customers" => out(crm.merge_customers(actor, &s("survivor_id")?, &s("merged_id")?)),
+        "handover" => out(crm.handover(actor, &s("from")?, &s("to")?, &s("reason")?)),
+        "ownership_history" => out(crm.ownership_history(actor, &s("customer_id")?)),
+        "customer_events" => out(crm.customer_events(actor, &s("customer_id")?)),
+        "events" => out(crm.events(actor, from(&a["after"])?, from(&a["limit"])?)),
+        other => Err(format!("unknown op {other:?}")),
+    }
+}
+
+/// Subset matching as the scenario README defines it.
+pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    let fail = || Err(format!("at {path}: expected {expected}, got {actual}"));
+    match (expected, actual) {
+        (Value::Null, Value::Null) => Ok(()),
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                let av = a.get(k).unwrap_or(&Value::Null);
+                matches(ev, av, &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.len() != a.len() {
+                return Err(format!("at {path}: expected {} items, got {}: {actual}", e.len(), a.len()));
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                matches(ev, av, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => Ok(()),
+        (Value::String(e), Value::String(a)) => {
+            let instant = |s: &str| DateTime::parse_from_rfc3339(s).ok();
+            match (instant(e), instant(a)) {
+                (Some(x), Some(y)) if x == y => Ok(()),
+                _ if e == a => Ok(()),
+                _ => fail(),
+            }
+        }
+        (e, a) if e == a => Ok(()),
+        _ => fail(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subset_matching_follows_the_readme() {
+        let actual = json!({"a": 1, "b": [{"x": 1, "y": 2}], "t": "2026-01-01T08:00:00+08:00", "n": null});
+        assert!(matches(&json!({"a": 1}), &actual, "$").is_ok());
+        assert!(matches(&json!({"b": [{"y": 2}]}), &actual, "$").is_ok());
+        assert!(matches(&json!({"t": "2026-01-01T00:00:00Z"}), &actual, "$").is_ok());
+        assert!(matches(&json!({"n": null, "missing": null}), &actual, "$").is_ok());
+        assert!(matches(&json!({"a": 2}), &actual, "$").is_err());
+        assert!(matches(&json!({"b": []}), &actual, "$").is_err());
+        assert!(matches(&json!({"missing": 1}), &actual, "$").is_err());
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every tool the test suite needs on a fresh Debian machine; each step is skipped when done.
+# Tool builds are cached under ~/.cargo and ~/.cache/crm-tools so repeated runs are fast.
+set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+TOOLS="${CRM_TOOLS:-$HOME/.cache/crm-tools}"
+WASM_BINDGEN_VERSION=0.2.130
+KOTLIN_VERSION=2.4.20
+mkdir -p "$TOOLS"
+
+need_apt=()
+for pkg in rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver libjna-java postgresql python3-venv; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing apt packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ ! -x "$TOOLS/kotlin/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+  echo "installing kotlin-compiler $KOTLIN_VERSION"
+  mkdir -p "$TOOLS/kotlin"
+  (cd "$TOOLS/kotlin" && npm install --silent --no-audit --no-fund "kotlin-compiler@$KOTLIN_VERSION" >/dev/null)
+fi
+
+if [ ! -x "$TOOLS/venv/bin/maturin" ]; then
+  echo "creating python venv with maturin and pytest"
+  python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet --upgrade pip
+  "$TOOLS/venv/bin/pip" install --quiet maturin pytest
+fi
+echo "tools ready in $TOOLS"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of every crate and binding. Installs what it needs first (apt packages, maturin,
+# wasm-bindgen-cli, Chromium, Kotlin), so it works on a fresh Debian machine with Rust.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+bash scripts/install-deps.sh || { echo "dependency installation failed"; exit 1; }
+
+passed=0
+failed=0
+failures=()
+suite() {
+  local name=$1; shift
+  echo
+  echo "=== $name: $* ==="
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - t0)) s) ==="
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - t0)) s) ==="
+  fi
+}
+
+suite "rustfmt" cargo fmt --all -- --check
+suite "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+suite "rust tests (core, sqlite, cli, bindings' Rust side)" cargo test --workspace --locked
+suite "demo on SQLite" cargo run --quiet --locked -p crm-cli -- demo --db target/ci-demo.db --reset
+suite "rust example" cargo run --quiet --locked -p crm-examples --example quickstart
+suite "wasm: Node and headless Chromium" bash crm-wasm/test.sh
+suite "python" bash crm-py/test.sh
+suite "mobile: Kotlin on the JVM, Swift bindings" bash crm-mobile/test.sh
+
+echo
+[ ${#failures[@]} -eq 0 ] || echo "failed suites: ${failures[*]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
