@@ -8,12 +8,20 @@ use std::sync::Arc;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("crm-quickstart-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let crm = Crm::new(SqliteStore::open(dir.join("crm.db"))?, Arc::new(SystemClock));
+    let crm = Crm::new(
+        SqliteStore::open(dir.join("crm.db"))?,
+        Arc::new(SystemClock),
+    );
 
     let admin = crm.bootstrap("Ada", None)?;
     let rep = crm.create_user(
         &admin.id,
-        NewUser { name: "Li Lei".into(), role: Role::Rep, scope: None, team_id: None },
+        NewUser {
+            name: "Li Lei".into(),
+            role: Role::Rep,
+            scope: None,
+            team_id: None,
+        },
     )?;
     let acme = crm
         .create_customer(
@@ -28,7 +36,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     crm.record_follow_up(
         &rep.id,
         &acme.id,
-        NewFollowUp { channel: Channel::Call, note: "intro call".into(), at: None, next_follow_up_at: None },
+        NewFollowUp {
+            channel: Channel::Call,
+            note: "intro call".into(),
+            at: None,
+            next_follow_up_at: None,
+        },
     )?;
 
     // The same company typed differently is recognised before it is entered twice.
@@ -41,7 +54,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     for m in &again.duplicates {
-        println!("possible duplicate: {} owned by {:?}, matched on {:?}", m.customer_name, m.owner_id, m.matched_on);
+        println!(
+            "possible duplicate: {} owned by {:?}, matched on {:?}",
+            m.customer_name, m.owner_id, m.matched_on
+        );
     }
     assert_eq!(again.duplicates[0].customer_id, acme.id);
 

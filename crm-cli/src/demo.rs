@@ -35,7 +35,9 @@ pub fn run(db: Option<PathBuf>, reset: bool) -> DemoResult<()> {
         None => report.line("crm demo on the in-memory store"),
     }
     if crm.user("u-1", "u-1").is_ok() {
-        report.line("This database already holds the demo organisation; run with --reset to start over.");
+        report.line(
+            "This database already holds the demo organisation; run with --reset to start over.",
+        );
         return summary(&crm, "u-1", &mut report);
     }
     script(&crm, &clock, &mut report)
@@ -66,14 +68,86 @@ struct Lead {
 }
 
 const LEADS: &[Lead] = &[
-    Lead { rep: 0, name: "上海海鸥贸易有限公司", level: "A", industry: "wholesale", region: "Shanghai", phone: "021-6218-0001", contact: ("王芳", "13611110001", "采购经理"), budget: "380000.00" },
-    Lead { rep: 0, name: "Acme Trading Co., Ltd.", level: "B", industry: "import-export", region: "Shanghai", phone: "+86 139 1234 5678", contact: ("Wile Coyote", "13611110002", "buyer"), budget: "125000.50" },
-    Lead { rep: 1, name: "杭州云帆科技股份有限公司", level: "A", industry: "software", region: "Hangzhou", phone: "0571-8888-0003", contact: ("陈静", "13611110003", "CTO"), budget: "920000.00" },
-    Lead { rep: 1, name: "苏州精工机械有限公司", level: "C", industry: "manufacturing", region: "Suzhou", phone: "0512-6666-0004", contact: ("刘强", "13611110004", "厂长"), budget: "56000.00" },
-    Lead { rep: 2, name: "北京星辰科技有限公司", level: "A", industry: "software", region: "Beijing", phone: "+86 138-0013-8000", contact: ("张伟", "13611110005", "采购总监"), budget: "640000.00" },
-    Lead { rep: 2, name: "天津港联物流有限公司", level: "B", industry: "logistics", region: "Tianjin", phone: "022-2333-0006", contact: ("赵敏", "13611110006", "运营经理"), budget: "210000.00" },
-    Lead { rep: 3, name: "Globex Industrial Ltd", level: "B", industry: "manufacturing", region: "Beijing", phone: "+1 (212) 555-0107", contact: ("Hank Scorpio", "13611110007", "CEO"), budget: "300000.00" },
-    Lead { rep: 3, name: "石家庄恒信医药有限公司", level: "C", industry: "pharma", region: "Hebei", phone: "0311-8777-0008", contact: ("孙丽", "13611110008", "药剂科主任"), budget: "88000.00" },
+    Lead {
+        rep: 0,
+        name: "上海海鸥贸易有限公司",
+        level: "A",
+        industry: "wholesale",
+        region: "Shanghai",
+        phone: "021-6218-0001",
+        contact: ("王芳", "13611110001", "采购经理"),
+        budget: "380000.00",
+    },
+    Lead {
+        rep: 0,
+        name: "Acme Trading Co., Ltd.",
+        level: "B",
+        industry: "import-export",
+        region: "Shanghai",
+        phone: "+86 139 1234 5678",
+        contact: ("Wile Coyote", "13611110002", "buyer"),
+        budget: "125000.50",
+    },
+    Lead {
+        rep: 1,
+        name: "杭州云帆科技股份有限公司",
+        level: "A",
+        industry: "software",
+        region: "Hangzhou",
+        phone: "0571-8888-0003",
+        contact: ("陈静", "13611110003", "CTO"),
+        budget: "920000.00",
+    },
+    Lead {
+        rep: 1,
+        name: "苏州精工机械有限公司",
+        level: "C",
+        industry: "manufacturing",
+        region: "Suzhou",
+        phone: "0512-6666-0004",
+        contact: ("刘强", "13611110004", "厂长"),
+        budget: "56000.00",
+    },
+    Lead {
+        rep: 2,
+        name: "北京星辰科技有限公司",
+        level: "A",
+        industry: "software",
+        region: "Beijing",
+        phone: "+86 138-0013-8000",
+        contact: ("张伟", "13611110005", "采购总监"),
+        budget: "640000.00",
+    },
+    Lead {
+        rep: 2,
+        name: "天津港联物流有限公司",
+        level: "B",
+        industry: "logistics",
+        region: "Tianjin",
+        phone: "022-2333-0006",
+        contact: ("赵敏", "13611110006", "运营经理"),
+        budget: "210000.00",
+    },
+    Lead {
+        rep: 3,
+        name: "Globex Industrial Ltd",
+        level: "B",
+        industry: "manufacturing",
+        region: "Beijing",
+        phone: "+1 (212) 555-0107",
+        contact: ("Hank Scorpio", "13611110007", "CEO"),
+        budget: "300000.00",
+    },
+    Lead {
+        rep: 3,
+        name: "石家庄恒信医药有限公司",
+        level: "C",
+        industry: "pharma",
+        region: "Hebei",
+        phone: "0311-8777-0008",
+        contact: ("孙丽", "13611110008", "药剂科主任"),
+        budget: "88000.00",
+    },
 ];
 
 /// The demo itself, on a fresh organisation.
@@ -108,7 +182,10 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         user("赵六 (Zhao Liu)", Role::Rep, &north.id)?,
     ];
     for u in crm.users(&admin)? {
-        r.item(&format!("{:<5} {:<28} {:?}, scope {:?}", u.id, u.name, u.role, u.scope));
+        r.item(&format!(
+            "{:<5} {:<28} {:?}, scope {:?}",
+            u.id, u.name, u.role, u.scope
+        ));
     }
 
     r.section("Day 1: reps enter their customers");
@@ -118,7 +195,10 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         let rep = &reps[lead.rep];
         let mut fields = BTreeMap::new();
         fields.insert("budget".to_string(), money(lead.budget));
-        fields.insert("first_contact_week".to_string(), FieldValue::Text(format!("W{}", 45 + i % 2)));
+        fields.insert(
+            "first_contact_week".to_string(),
+            FieldValue::Text(format!("W{}", 45 + i % 2)),
+        );
         let new = NewCustomer {
             name: lead.name.into(),
             level: Some(lead.level.into()),
@@ -143,7 +223,10 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
                 role: Some(role.into()),
             },
         )?;
-        r.item(&format!("{} {} (level {}, budget {}) owned by {}", c.id, c.name, lead.level, lead.budget, rep));
+        r.item(&format!(
+            "{} {} (level {}, budget {}) owned by {}",
+            c.id, c.name, lead.level, lead.budget, rep
+        ));
         customers.push(c.id);
     }
 
@@ -157,7 +240,10 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
     let warned = crm.create_customer(&reps[2], attempt)?;
     r.item(&format!(
         "{} entered {:?} as {}; warning: {} possible duplicate(s)",
-        reps[2], warned.customer.name, warned.customer.id, warned.duplicates.len()
+        reps[2],
+        warned.customer.name,
+        warned.customer.id,
+        warned.duplicates.len()
     ));
     for m in &warned.duplicates {
         r.item(&format!(
@@ -225,15 +311,32 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
                 next_follow_up_at: Some(next),
             },
         )?;
-        r.item(&format!("{} {} {:?} {}: {}; next by {}", r.time(f.at), owner, channel, customers[*idx], note, r.time(next)));
+        r.item(&format!(
+            "{} {} {:?} {}: {}; next by {}",
+            r.time(f.at),
+            owner,
+            channel,
+            customers[*idx],
+            note,
+            r.time(next)
+        ));
     }
     clock.advance(Duration::days(4));
     r.item(&format!("it is now {}", r.time(clock_now(crm))));
     for (mgr, team) in [(&mgr_east, "East"), (&mgr_north, "North")] {
         let overdue = crm.overdue_follow_ups(mgr, None)?;
-        r.item(&format!("overdue follow-ups in team {team}: {}", overdue.len()));
+        r.item(&format!(
+            "overdue follow-ups in team {team}: {}",
+            overdue.len()
+        ));
         for o in overdue {
-            r.item(&format!("   {} {} ({}), due {}", o.owner_id, o.customer_id, o.customer_name, r.time(o.due_at)));
+            r.item(&format!(
+                "   {} {} ({}), due {}",
+                o.owner_id,
+                o.customer_id,
+                o.customer_name,
+                r.time(o.due_at)
+            ));
         }
     }
 
@@ -248,7 +351,13 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
             ..CustomerPatch::default()
         },
     )?;
-    r.item(&format!("{} tags {} as 重点客户 (version {} -> {})", reps[0], c.id, c.version, c.version + 1));
+    r.item(&format!(
+        "{} tags {} as 重点客户 (version {} -> {})",
+        reps[0],
+        c.id,
+        c.version,
+        c.version + 1
+    ));
     let stale = crm.update_customer(
         &mgr_east,
         &c.id,
@@ -259,13 +368,22 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         },
     );
     match stale {
-        Err(e @ CrmError::VersionConflict { .. }) => r.item(&format!("{mgr_east} saves an edit made on version {}: refused, {} ({e})", c.version, e.code())),
+        Err(e @ CrmError::VersionConflict { .. }) => r.item(&format!(
+            "{mgr_east} saves an edit made on version {}: refused, {} ({e})",
+            c.version,
+            e.code()
+        )),
         other => return Err(format!("expected a version conflict, got {other:?}").into()),
     }
 
     r.section("Day 5: data scopes");
     match crm.customer(&reps[2], &customers[0]) {
-        Err(e) => r.item(&format!("{} opens {} of team East: refused, {}", reps[2], customers[0], e.code())),
+        Err(e) => r.item(&format!(
+            "{} opens {} of team East: refused, {}",
+            reps[2],
+            customers[0],
+            e.code()
+        )),
         Ok(_) => return Err("a rep read another team's customer".into()),
     }
     for u in [&reps[0], &mgr_east, &mgr_north, &admin] {
@@ -287,7 +405,13 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
     clock.advance(Duration::days(6));
     let moved = crm.handover(&mgr_east, &reps[0], &reps[1], "李雷 resigned")?;
     crm.deactivate_user(&admin, &reps[0], "resigned")?;
-    r.item(&format!("{} customers moved from {} to {}: {}", moved.len(), reps[0], reps[1], moved.join(", ")));
+    r.item(&format!(
+        "{} customers moved from {} to {}: {}",
+        moved.len(),
+        reps[0],
+        reps[1],
+        moved.join(", ")
+    ));
     match crm.customers(&reps[0]) {
         Err(e) => r.item(&format!("{} can no longer act: {}", reps[0], e.code())),
         Ok(_) => return Err("a deactivated user could still act".into()),
@@ -317,15 +441,25 @@ fn summary(crm: &Crm, admin: &str, r: &mut Report) -> DemoResult<()> {
     let customers = crm.customers(admin)?;
     let mut per_owner: BTreeMap<String, usize> = BTreeMap::new();
     for c in &customers {
-        *per_owner.entry(c.owner_id.clone().unwrap_or_else(|| "(none)".into())).or_default() += 1;
+        *per_owner
+            .entry(c.owner_id.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default() += 1;
     }
     let users = crm.users(admin)?;
     for (owner, n) in per_owner {
-        let name = users.iter().find(|u| u.id == owner).map(|u| u.name.as_str()).unwrap_or("");
+        let name = users
+            .iter()
+            .find(|u| u.id == owner)
+            .map(|u| u.name.as_str())
+            .unwrap_or("");
         r.item(&format!("{owner:<5} {name:<28} {n} customer(s)"));
     }
     let events = crm.events(admin, 0, usize::MAX)?;
-    r.item(&format!("{} active customers, {} events in the log", customers.len(), events.len()));
+    r.item(&format!(
+        "{} active customers, {} events in the log",
+        customers.len(),
+        events.len()
+    ));
     Ok(())
 }
 
@@ -352,6 +486,8 @@ mod tests {
         }
         let customers = crm.customers("u-1").unwrap();
         assert_eq!(customers.len(), LEADS.len());
-        assert!(customers.iter().all(|c| c.owner_id.as_deref() != Some("u-4")));
+        assert!(customers
+            .iter()
+            .all(|c| c.owner_id.as_deref() != Some("u-4")));
     }
 }

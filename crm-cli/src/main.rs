@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "crm", version, about = "An embeddable CRM domain engine: demo and tools")]
+#[command(
+    name = "crm",
+    version,
+    about = "An embeddable CRM domain engine: demo and tools"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,7 +37,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { db, reset, memory } => demo::run(if memory { None } else { Some(db) }, reset),
+        Command::Demo { db, reset, memory } => {
+            demo::run(if memory { None } else { Some(db) }, reset)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,7 +38,9 @@ impl Report {
 
     /// An instant in the organisation's local time.
     pub fn time(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string()
+        at.with_timezone(&self.tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     pub fn text(&self) -> &str {

@@ -40,7 +40,9 @@ pub enum CrmError {
     NotFound { kind: EntityKind, id: String },
     #[error("{kind} {id} already exists")]
     AlreadyExists { kind: EntityKind, id: String },
-    #[error("{kind} {id} was changed by someone else: expected version {expected}, found {actual}")]
+    #[error(
+        "{kind} {id} was changed by someone else: expected version {expected}, found {actual}"
+    )]
     VersionConflict {
         kind: EntityKind,
         id: String,

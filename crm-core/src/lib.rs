@@ -1,6 +1,25 @@
 //! crm-core: the pure domain of the crm engine. Rules are functions of configuration, state and
 //! `now`; the [`Crm`] service runs them against a [`Store`] and records an [`Event`] for every change.
 //! No I/O and no global state live here: storage backends and language bindings wrap this crate.
+//!
+//! # Choices where the domain spec is silent
+//! - Ids are generated per organisation as `u-1`, `t-1`, `c-1`, `ct-1`, `f-1`: deterministic, so
+//!   parity scenarios can name them, and sortable in creation order (`c-2` before `c-10`).
+//! - Scopes: a rep (`own`) reaches customers they own, a manager (`team`) those owned by members of
+//!   their team, an admin (`all`) every customer, including unowned ones and merged tombstones.
+//!   Creating a customer for someone else, transferring and handing over need the actor to manage
+//!   the other user (a manager for their team, an admin for anyone); a rep manages only themselves.
+//! - Users are never deleted: a leaver is deactivated (and can no longer act) after a handover.
+//! - A follow-up replaces the customer's planned next follow-up with its own (none clears it), since
+//!   the contact fulfilled the previous plan; it may not lie in the future.
+//! - Merging keeps the survivor's values and fills its gaps from the other record; tags, phones,
+//!   emails (by normal form) and custom fields are united; the earliest creation, the latest
+//!   follow-up and the soonest planned follow-up win; the merged record stays as a tombstone
+//!   (`status = merged`, `merged_into`) and its history is reached through the survivor.
+//! - Duplicate matches report every customer regardless of the asker's scope, with only the facts a
+//!   rep needs to avoid a clash (id, name, owner, pool, locked, won).
+//! - Phones: a leading `+` or `00` marks an international number; China (+86) numbers normalise to
+//!   the national form (landlines regain their trunk `0`), others keep `+CC`.
 
 pub mod access;
 pub mod clock;
@@ -9,6 +28,7 @@ pub mod error;
 pub mod event;
 pub mod service;
 pub mod settings;
+pub mod sla;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

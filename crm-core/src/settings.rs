@@ -24,16 +24,22 @@ impl Default for OrgSettings {
 
 impl OrgSettings {
     pub fn tz(&self) -> Result<chrono_tz::Tz> {
-        self.timezone
-            .parse()
-            .map_err(|_| CrmError::invalid("timezone", format!("unknown IANA time zone {:?}", self.timezone)))
+        self.timezone.parse().map_err(|_| {
+            CrmError::invalid(
+                "timezone",
+                format!("unknown IANA time zone {:?}", self.timezone),
+            )
+        })
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
         self.tz()?;
         let t = self.duplicates.name_threshold;
         if !(0.0..=1.0).contains(&t) || t.is_nan() {
-            return Err(CrmError::invalid("duplicates.name_threshold", "must lie between 0 and 1"));
+            return Err(CrmError::invalid(
+                "duplicates.name_threshold",
+                "must lie between 0 and 1",
+            ));
         }
         Ok(())
     }

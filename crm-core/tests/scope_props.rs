@@ -12,12 +12,30 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Create { actor: usize, owner: Option<usize> },
-    Read { actor: usize, customer: usize },
-    Update { actor: usize, customer: usize },
-    FollowUp { actor: usize, customer: usize },
-    Transfer { actor: usize, customer: usize, to: usize },
-    List { actor: usize },
+    Create {
+        actor: usize,
+        owner: Option<usize>,
+    },
+    Read {
+        actor: usize,
+        customer: usize,
+    },
+    Update {
+        actor: usize,
+        customer: usize,
+    },
+    FollowUp {
+        actor: usize,
+        customer: usize,
+    },
+    Transfer {
+        actor: usize,
+        customer: usize,
+        to: usize,
+    },
+    List {
+        actor: usize,
+    },
 }
 
 const USERS: usize = 7;
@@ -26,18 +44,25 @@ fn op() -> impl Strategy<Value = Op> {
     let u = 0..USERS;
     let c = 0..12usize;
     prop_oneof![
-        (u.clone(), proptest::option::of(0..USERS)).prop_map(|(actor, owner)| Op::Create { actor, owner }),
+        (u.clone(), proptest::option::of(0..USERS))
+            .prop_map(|(actor, owner)| Op::Create { actor, owner }),
         (u.clone(), c.clone()).prop_map(|(actor, customer)| Op::Read { actor, customer }),
         (u.clone(), c.clone()).prop_map(|(actor, customer)| Op::Update { actor, customer }),
         (u.clone(), c.clone()).prop_map(|(actor, customer)| Op::FollowUp { actor, customer }),
-        (u.clone(), c, 0..USERS).prop_map(|(actor, customer, to)| Op::Transfer { actor, customer, to }),
+        (u.clone(), c, 0..USERS).prop_map(|(actor, customer, to)| Op::Transfer {
+            actor,
+            customer,
+            to
+        }),
         u.prop_map(|actor| Op::List { actor }),
     ]
 }
 
 /// Admin, two managers and four reps across two teams.
 fn organisation() -> (Crm, Vec<User>) {
-    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 1, 0, 0).unwrap()));
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 1, 0, 0).unwrap(),
+    ));
     let crm = Crm::in_memory(clock);
     let admin = crm.bootstrap("admin", None).unwrap();
     let t1 = crm.create_team(&admin.id, "t1").unwrap();

@@ -88,11 +88,17 @@ pub(crate) fn name_key(name: &str) -> String {
 /// Every index key of a customer: its name, and the phones and emails of it and its contacts.
 pub(crate) fn customer_keys(customer: &Customer, contacts: &[Contact]) -> Result<Vec<String>> {
     let mut keys = vec![name_key(&customer.name)];
-    let phones = customer.phones.iter().chain(contacts.iter().flat_map(|c| &c.phones));
+    let phones = customer
+        .phones
+        .iter()
+        .chain(contacts.iter().flat_map(|c| &c.phones));
     for phone in phones {
         keys.push(phone_key(phone)?);
     }
-    let emails = customer.emails.iter().chain(contacts.iter().flat_map(|c| &c.emails));
+    let emails = customer
+        .emails
+        .iter()
+        .chain(contacts.iter().flat_map(|c| &c.emails));
     for email in emails {
         keys.push(email_key(email)?);
     }

@@ -157,13 +157,23 @@ mod tests {
 
     #[test]
     fn foreign_numbers_keep_their_country_code() {
-        assert_eq!(normalize_phone("+1 (212) 555-0100").unwrap(), "+12125550100");
+        assert_eq!(
+            normalize_phone("+1 (212) 555-0100").unwrap(),
+            "+12125550100"
+        );
         assert_eq!(normalize_phone("001 212 555 0100").unwrap(), "+12125550100");
     }
 
     #[test]
     fn bad_phones_are_refused() {
-        for bad in ["", "12", "138-0013-800a", "1234567890123456", "+86", "138+0013"] {
+        for bad in [
+            "",
+            "12",
+            "138-0013-800a",
+            "1234567890123456",
+            "+86",
+            "138+0013",
+        ] {
             let err = normalize_phone(bad).unwrap_err();
             assert_eq!(err.code(), "INVALID_PHONE", "{bad}");
         }
@@ -171,9 +181,25 @@ mod tests {
 
     #[test]
     fn emails_fold_case_and_space() {
-        assert_eq!(normalize_email("  Li.Lei@Example.COM ").unwrap(), "li.lei@example.com");
-        for bad in ["", "a", "a@b", "@b.com", "a@@b.com", "a b@c.com", "a@.com", "a@com."] {
-            assert_eq!(normalize_email(bad).unwrap_err().code(), "INVALID_EMAIL", "{bad}");
+        assert_eq!(
+            normalize_email("  Li.Lei@Example.COM ").unwrap(),
+            "li.lei@example.com"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.com",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+            "a@com.",
+        ] {
+            assert_eq!(
+                normalize_email(bad).unwrap_err().code(),
+                "INVALID_EMAIL",
+                "{bad}"
+            );
         }
     }
 
@@ -184,7 +210,10 @@ mod tests {
         assert_eq!(normalize_name("北京星辰科技 股份有限公司"), key);
         assert_eq!(normalize_name("北京星辰科技（集团）有限公司"), key);
         assert_eq!(normalize_name("Acme Trading Co., Ltd."), "acmetrading");
-        assert_eq!(normalize_name("ＡＣＭＥ　Ｔｒａｄｉｎｇ ｃｏ．，ＬＴＤ"), "acmetrading");
+        assert_eq!(
+            normalize_name("ＡＣＭＥ　Ｔｒａｄｉｎｇ ｃｏ．，ＬＴＤ"),
+            "acmetrading"
+        );
         assert_eq!(normalize_name("Acme Trading Inc"), "acmetrading");
         assert_eq!(normalize_name("有限公司"), "有限公司");
         assert_eq!(normalize_name("Ltd"), "ltd");

@@ -74,7 +74,12 @@ impl Crm {
                 name,
                 kind: new.kind.unwrap_or(CustomerKind::Company),
                 level: cleaned(new.level),
-                tags: new.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+                tags: new
+                    .tags
+                    .iter()
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
                 source: cleaned(new.source),
                 industry: cleaned(new.industry),
                 region: cleaned(new.region),
@@ -98,11 +103,15 @@ impl Crm {
                 version: 1,
             };
             cx.tx.put_customer(&customer)?;
-            cx.tx.set_dedup_keys(&customer.id, &customer_keys(&customer, &[])?)?;
+            cx.tx
+                .set_dedup_keys(&customer.id, &customer_keys(&customer, &[])?)?;
             let reason = if duplicates.is_empty() {
                 "customer entered".to_string()
             } else {
-                format!("customer entered despite {} possible duplicate(s)", duplicates.len())
+                format!(
+                    "customer entered despite {} possible duplicate(s)",
+                    duplicates.len()
+                )
             };
             cx.emit(
                 EventKind::CustomerCreated {
@@ -158,9 +167,13 @@ impl Crm {
             c.updated_at = cx.now;
             c.version += 1;
             cx.tx.put_customer(&c)?;
-            if fields.iter().any(|f| ["name", "phones", "emails"].contains(&f.as_str())) {
+            if fields
+                .iter()
+                .any(|f| ["name", "phones", "emails"].contains(&f.as_str()))
+            {
                 let contacts = cx.tx.contacts_of(&c.id)?;
-                cx.tx.set_dedup_keys(&c.id, &customer_keys(&c, &contacts)?)?;
+                cx.tx
+                    .set_dedup_keys(&c.id, &customer_keys(&c, &contacts)?)?;
             }
             cx.emit(
                 EventKind::CustomerUpdated {
@@ -175,7 +188,10 @@ impl Crm {
 }
 
 /// Active customers the actor may see, by the owners their scope covers.
-pub(super) fn scoped_customers(cx: &mut Ctx<'_>, mut query: CustomerQuery) -> Result<Vec<Customer>> {
+pub(super) fn scoped_customers(
+    cx: &mut Ctx<'_>,
+    mut query: CustomerQuery,
+) -> Result<Vec<Customer>> {
     use crate::access::DataScope;
     query.owners = match cx.actor.scope {
         DataScope::All => None,
@@ -224,7 +240,12 @@ fn apply_patch(c: &mut Customer, p: CustomerPatch) -> Result<Vec<String>> {
         }
     }
     let mut tags = c.tags.clone();
-    tags.extend(p.add_tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()));
+    tags.extend(
+        p.add_tags
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+    );
     for tag in &p.remove_tags {
         tags.remove(tag.trim());
     }
@@ -258,7 +279,10 @@ fn apply_patch(c: &mut Customer, p: CustomerPatch) -> Result<Vec<String>> {
     let mut fields = c.custom_fields.clone();
     for (key, value) in p.custom_fields {
         if key.trim().is_empty() {
-            return Err(CrmError::invalid("custom_fields", "field names must not be empty"));
+            return Err(CrmError::invalid(
+                "custom_fields",
+                "field names must not be empty",
+            ));
         }
         match value {
             Some(v) => fields.insert(key, v),

@@ -2,16 +2,27 @@
 
 use super::Crm;
 use crate::customer::dedup::{fuzzy_names, probe_keys, rank, NAME_PREFIX};
-use crate::customer::{Customer, CustomerId, CustomerStatus, DuplicateMatch, DuplicateProbe, MatchField};
+use crate::customer::{
+    Customer, CustomerId, CustomerStatus, DuplicateMatch, DuplicateProbe, MatchField,
+};
 use crate::error::{CrmError, Result};
 use crate::store::Tx;
 
 impl Crm {
     /// Existing customers that match the probe, strongest first. Matches are reported whoever owns
     /// them (that is the point: the rep learns the customer is taken, and by whom).
-    pub fn find_duplicates(&self, actor: &str, probe: DuplicateProbe) -> Result<Vec<DuplicateMatch>> {
+    pub fn find_duplicates(
+        &self,
+        actor: &str,
+        probe: DuplicateProbe,
+    ) -> Result<Vec<DuplicateMatch>> {
         self.look(actor, |cx| {
-            let threshold = cx.tx.settings()?.unwrap_or_default().duplicates.name_threshold;
+            let threshold = cx
+                .tx
+                .settings()?
+                .unwrap_or_default()
+                .duplicates
+                .name_threshold;
             find_matches(cx.tx, &probe, threshold, &[])
         })
     }
@@ -20,7 +31,12 @@ impl Crm {
     pub fn duplicates_of(&self, actor: &str, customer_id: &str) -> Result<Vec<DuplicateMatch>> {
         self.look(actor, |cx| {
             let customer = cx.customer(customer_id)?;
-            let threshold = cx.tx.settings()?.unwrap_or_default().duplicates.name_threshold;
+            let threshold = cx
+                .tx
+                .settings()?
+                .unwrap_or_default()
+                .duplicates
+                .name_threshold;
             let mut probe = DuplicateProbe {
                 name: Some(customer.name.clone()),
                 phones: customer.phones.clone(),
@@ -44,7 +60,10 @@ pub(super) fn find_matches(
     exclude: &[CustomerId],
 ) -> Result<Vec<DuplicateMatch>> {
     if !(0.0..=1.0).contains(&threshold) {
-        return Err(CrmError::invalid("name_threshold", "must lie between 0 and 1"));
+        return Err(CrmError::invalid(
+            "name_threshold",
+            "must lie between 0 and 1",
+        ));
     }
     let mut found: Vec<(CustomerId, MatchField, String, f64)> = Vec::new();
     for (field, key) in probe_keys(probe)? {
@@ -55,7 +74,11 @@ pub(super) fn find_matches(
     }
     if let Some(name) = probe.name.as_deref().filter(|n| !n.trim().is_empty()) {
         let indexed = tx.dedup_keys_with_prefix(NAME_PREFIX)?;
-        for (id, value, sim) in fuzzy_names(name, indexed.iter().map(|(k, id)| (k.as_str(), id)), threshold) {
+        for (id, value, sim) in fuzzy_names(
+            name,
+            indexed.iter().map(|(k, id)| (k.as_str(), id)),
+            threshold,
+        ) {
             found.push((id, MatchField::Name, value, sim));
         }
     }
@@ -73,7 +96,12 @@ pub(super) fn find_matches(
     Ok(rank(matches))
 }
 
-fn describe(c: &Customer, matched_on: MatchField, matched_value: String, similarity: f64) -> DuplicateMatch {
+fn describe(
+    c: &Customer,
+    matched_on: MatchField,
+    matched_value: String,
+    similarity: f64,
+) -> DuplicateMatch {
     DuplicateMatch {
         customer_id: c.id.clone(),
         customer_name: c.name.clone(),

@@ -19,7 +19,12 @@ impl Crm {
     ) -> Result<Customer> {
         self.act(actor, |cx| {
             let mut c = cx.customer(customer_id)?;
-            check_expected(EntityKind::Customer, customer_id, expected_version, c.version)?;
+            check_expected(
+                EntityKind::Customer,
+                customer_id,
+                expected_version,
+                c.version,
+            )?;
             active(&c)?;
             let target = cx.managed_user(to)?;
             if !target.active {
@@ -30,13 +35,25 @@ impl Crm {
                     reason: format!("customer {customer_id} is already owned by {to}"),
                 });
             }
-            change_owner(cx, &mut c, Some(target.id), OwnershipReason::Transferred, reason)?;
+            change_owner(
+                cx,
+                &mut c,
+                Some(target.id),
+                OwnershipReason::Transferred,
+                reason,
+            )?;
             Ok(c)
         })
     }
 
     /// Hands every customer of `from` to `to` in one transaction; returns the moved customers' ids.
-    pub fn handover(&self, actor: &str, from: &str, to: &str, reason: &str) -> Result<Vec<CustomerId>> {
+    pub fn handover(
+        &self,
+        actor: &str,
+        from: &str,
+        to: &str,
+        reason: &str,
+    ) -> Result<Vec<CustomerId>> {
         self.act(actor, |cx| {
             if cx.actor.role == crate::access::Role::Rep {
                 return Err(cx.denied("hand over customers"));
@@ -58,7 +75,13 @@ impl Crm {
             let why = format!("handover from {} to {}: {reason}", source.id, target.id);
             let mut moved = Vec::with_capacity(customers.len());
             for mut c in customers {
-                change_owner(cx, &mut c, Some(target.id.clone()), OwnershipReason::Handover, &why)?;
+                change_owner(
+                    cx,
+                    &mut c,
+                    Some(target.id.clone()),
+                    OwnershipReason::Handover,
+                    &why,
+                )?;
                 moved.push(c.id);
             }
             Ok(moved)
@@ -67,10 +90,18 @@ impl Crm {
 
     /// Folds `merged_id` into `survivor_id`: contacts, follow-ups and history all move to the
     /// survivor, which keeps its own values and gains the other's where it had none.
-    pub fn merge_customers(&self, actor: &str, survivor_id: &str, merged_id: &str) -> Result<Customer> {
+    pub fn merge_customers(
+        &self,
+        actor: &str,
+        survivor_id: &str,
+        merged_id: &str,
+    ) -> Result<Customer> {
         self.act(actor, |cx| {
             if survivor_id == merged_id {
-                return Err(CrmError::invalid("merged_id", "a customer cannot be merged into itself"));
+                return Err(CrmError::invalid(
+                    "merged_id",
+                    "a customer cannot be merged into itself",
+                ));
             }
             let survivor = cx.customer(survivor_id)?;
             let merged = cx.customer(merged_id)?;
@@ -90,7 +121,8 @@ impl Crm {
                 cx.tx.put_follow_up(&follow_up)?;
             }
             let contacts = cx.tx.contacts_of(survivor_id)?;
-            cx.tx.set_dedup_keys(survivor_id, &customer_keys(&survivor_after, &contacts)?)?;
+            cx.tx
+                .set_dedup_keys(survivor_id, &customer_keys(&survivor_after, &contacts)?)?;
             cx.tx.set_dedup_keys(merged_id, &[])?;
             let why = format!("{merged_id} merged into {survivor_id}");
             cx.emit(
@@ -101,18 +133,36 @@ impl Crm {
                 why.clone(),
             )?;
             if merged.owner_id.is_some() {
-                owner_event(cx, &merged.id, merged.owner_id.clone(), None, OwnershipReason::Merged, &why)?;
+                owner_event(
+                    cx,
+                    &merged.id,
+                    merged.owner_id.clone(),
+                    None,
+                    OwnershipReason::Merged,
+                    &why,
+                )?;
             }
             if survivor.owner_id != survivor_after.owner_id {
                 let to = survivor_after.owner_id.clone();
-                owner_event(cx, survivor_id, survivor.owner_id.clone(), to, OwnershipReason::Merged, &why)?;
+                owner_event(
+                    cx,
+                    survivor_id,
+                    survivor.owner_id.clone(),
+                    to,
+                    OwnershipReason::Merged,
+                    &why,
+                )?;
             }
             Ok(survivor_after)
         })
     }
 
     /// Every change of owner of a customer and of the customers merged into it, oldest first.
-    pub fn ownership_history(&self, actor: &str, customer_id: &str) -> Result<Vec<OwnershipChange>> {
+    pub fn ownership_history(
+        &self,
+        actor: &str,
+        customer_id: &str,
+    ) -> Result<Vec<OwnershipChange>> {
         Ok(self
             .customer_events(actor, customer_id)?
             .iter()

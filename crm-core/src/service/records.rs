@@ -4,7 +4,9 @@ use super::customers::scoped_customers;
 use super::{id_order, non_empty, Crm};
 use crate::customer::dedup::customer_keys;
 use crate::customer::normalize::{normalize_email, normalize_phone};
-use crate::customer::{Contact, CustomerStatus, FollowUp, NewContact, NewFollowUp, OverdueFollowUp};
+use crate::customer::{
+    Contact, CustomerStatus, FollowUp, NewContact, NewFollowUp, OverdueFollowUp,
+};
 use crate::error::{CrmError, Result};
 use crate::event::EventKind;
 use crate::store::CustomerQuery;
@@ -31,13 +33,17 @@ impl Crm {
                 name,
                 phones: new.phones.iter().map(|p| p.trim().to_string()).collect(),
                 emails: new.emails.iter().map(|e| e.trim().to_string()).collect(),
-                role: new.role.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+                role: new
+                    .role
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty()),
                 created_at: cx.now,
                 version: 1,
             };
             cx.tx.put_contact(&contact)?;
             let contacts = cx.tx.contacts_of(&customer.id)?;
-            cx.tx.set_dedup_keys(&customer.id, &customer_keys(&customer, &contacts)?)?;
+            cx.tx
+                .set_dedup_keys(&customer.id, &customer_keys(&customer, &contacts)?)?;
             cx.emit(
                 EventKind::ContactAdded {
                     customer_id: customer.id.clone(),
@@ -60,14 +66,25 @@ impl Crm {
 
     /// Records a follow-up; it moves the customer's last follow-up time and replaces its planned
     /// next follow-up with this one's (none clears the plan, since this contact fulfilled it).
-    pub fn record_follow_up(&self, actor: &str, customer_id: &str, new: NewFollowUp) -> Result<FollowUp> {
+    pub fn record_follow_up(
+        &self,
+        actor: &str,
+        customer_id: &str,
+        new: NewFollowUp,
+    ) -> Result<FollowUp> {
         self.act(actor, |cx| {
             let at = new.at.unwrap_or(cx.now);
             if at > cx.now {
-                return Err(CrmError::invalid("at", "a follow-up cannot lie in the future"));
+                return Err(CrmError::invalid(
+                    "at",
+                    "a follow-up cannot lie in the future",
+                ));
             }
             if new.next_follow_up_at.is_some_and(|next| next <= at) {
-                return Err(CrmError::invalid("next_follow_up_at", "must come after the follow-up itself"));
+                return Err(CrmError::invalid(
+                    "next_follow_up_at",
+                    "must come after the follow-up itself",
+                ));
             }
             let mut customer = cx.customer(customer_id)?;
             if customer.status == CustomerStatus::Merged {
@@ -114,7 +131,11 @@ impl Crm {
 
     /// Customers in scope whose planned next follow-up has passed, per rep (optionally one rep),
     /// ordered by rep and then by how long overdue.
-    pub fn overdue_follow_ups(&self, actor: &str, rep_id: Option<&str>) -> Result<Vec<OverdueFollowUp>> {
+    pub fn overdue_follow_ups(
+        &self,
+        actor: &str,
+        rep_id: Option<&str>,
+    ) -> Result<Vec<OverdueFollowUp>> {
         self.look(actor, |cx| {
             let query = CustomerQuery {
                 follow_up_due_before: Some(cx.now),

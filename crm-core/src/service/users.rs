@@ -54,7 +54,9 @@ impl Crm {
     }
 
     pub fn settings(&self) -> Result<OrgSettings> {
-        store::read(self.store.as_ref(), |tx| Ok(tx.settings()?.unwrap_or_default()))
+        store::read(self.store.as_ref(), |tx| {
+            Ok(tx.settings()?.unwrap_or_default())
+        })
     }
 
     /// Replaces the settings; `settings.version` must be the version that was read.
@@ -63,7 +65,12 @@ impl Crm {
         self.act(actor, |cx| {
             cx.require_admin("change settings")?;
             let current = cx.tx.settings()?.unwrap_or_default();
-            check_expected(EntityKind::Settings, "settings", settings.version, current.version)?;
+            check_expected(
+                EntityKind::Settings,
+                "settings",
+                settings.version,
+                current.version,
+            )?;
             let next = OrgSettings {
                 version: current.version + 1,
                 ..settings

@@ -74,7 +74,10 @@ fn put<T: Clone>(
 }
 
 fn index_add(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) {
-    index.entry(key.to_string()).or_default().insert(id.to_string());
+    index
+        .entry(key.to_string())
+        .or_default()
+        .insert(id.to_string());
 }
 
 fn index_remove(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) {
@@ -120,7 +123,14 @@ impl Tx for State {
     }
 
     fn put_user(&mut self, user: &User) -> Result<()> {
-        put(&mut self.users, EntityKind::User, &user.id, user, user.version, |u| u.version)?;
+        put(
+            &mut self.users,
+            EntityKind::User,
+            &user.id,
+            user,
+            user.version,
+            |u| u.version,
+        )?;
         Ok(())
     }
 
@@ -133,7 +143,14 @@ impl Tx for State {
     }
 
     fn put_team(&mut self, team: &Team) -> Result<()> {
-        put(&mut self.teams, EntityKind::Team, &team.id, team, team.version, |t| t.version)?;
+        put(
+            &mut self.teams,
+            EntityKind::Team,
+            &team.id,
+            team,
+            team.version,
+            |t| t.version,
+        )?;
         Ok(())
     }
 
@@ -212,7 +229,10 @@ impl Tx for State {
     }
 
     fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>> {
-        Ok(collect(&self.contacts, self.contacts_by_customer.get(customer_id)))
+        Ok(collect(
+            &self.contacts,
+            self.contacts_by_customer.get(customer_id),
+        ))
     }
 
     fn put_contact(&mut self, contact: &Contact) -> Result<()> {
@@ -227,7 +247,11 @@ impl Tx for State {
         if let Some(old) = old {
             index_remove(&mut self.contacts_by_customer, &old.customer_id, &old.id);
         }
-        index_add(&mut self.contacts_by_customer, &contact.customer_id, &contact.id);
+        index_add(
+            &mut self.contacts_by_customer,
+            &contact.customer_id,
+            &contact.id,
+        );
         Ok(())
     }
 
@@ -236,7 +260,10 @@ impl Tx for State {
     }
 
     fn follow_ups_of(&mut self, customer_id: &str) -> Result<Vec<FollowUp>> {
-        Ok(collect(&self.follow_ups, self.follow_ups_by_customer.get(customer_id)))
+        Ok(collect(
+            &self.follow_ups,
+            self.follow_ups_by_customer.get(customer_id),
+        ))
     }
 
     fn put_follow_up(&mut self, follow_up: &FollowUp) -> Result<()> {
@@ -251,7 +278,11 @@ impl Tx for State {
         if let Some(old) = old {
             index_remove(&mut self.follow_ups_by_customer, &old.customer_id, &old.id);
         }
-        index_add(&mut self.follow_ups_by_customer, &follow_up.customer_id, &follow_up.id);
+        index_add(
+            &mut self.follow_ups_by_customer,
+            &follow_up.customer_id,
+            &follow_up.id,
+        );
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use crate::CrmError;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,21 +41,31 @@ pub fn run_all(new_store: &dyn Fn() -> Box<dyn Store>) {
 /// Replays one scenario file; the error names the file, the step and the difference.
 pub fn run_file(path: &Path, store: Box<dyn Store>) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let start: DateTime<Utc> = from(&scenario["start"]).map_err(|e| format!("{}: start: {e}", path.display()))?;
+    let scenario: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let start: DateTime<Utc> =
+        from(&scenario["start"]).map_err(|e| format!("{}: start: {e}", path.display()))?;
     let clock = Arc::new(FixedClock::new(start));
     let crm = Crm::new(BoxedStore(store), clock.clone());
     let steps = scenario["steps"].as_array().cloned().unwrap_or_default();
     for (i, step) in steps.iter().enumerate() {
         let op = step["op"].as_str().unwrap_or_default();
         let where_ = format!("{} step {} ({op})", path.display(), i + 1);
-        let outcome = run_step(&crm, &clock, step).map_err(|e| format!("{where_}: bad step: {e}"))?;
+        let outcome =
+            run_step(&crm, &clock, step).map_err(|e| format!("{where_}: bad step: {e}"))?;
         match (outcome, step.get("error"), step.get("expect")) {
-            (Ok(_), Some(code), _) => return Err(format!("{where_}: expected error {code}, got success")),
-            (Err(e), Some(code), _) if code.as_str() != Some(e.code()) => {
-                return Err(format!("{where_}: expected error {code}, got {} ({e})", e.code()))
+            (Ok(_), Some(code), _) => {
+                return Err(format!("{where_}: expected error {code}, got success"))
             }
-            (Err(e), None, _) => return Err(format!("{where_}: unexpected error {} ({e})", e.code())),
+            (Err(e), Some(code), _) if code.as_str() != Some(e.code()) => {
+                return Err(format!(
+                    "{where_}: expected error {code}, got {} ({e})",
+                    e.code()
+                ))
+            }
+            (Err(e), None, _) => {
+                return Err(format!("{where_}: unexpected error {} ({e})", e.code()))
+            }
             (Ok(actual), None, Some(expected)) => {
                 if let Err(diff) = matches(expected, &actual, "$") {
                     return Err(format!("{where_}: {diff}\n  actual: {actual}"));
@@ -71,10 +81,16 @@ pub fn run_file(path: &Path, store: Box<dyn Store>) -> Result<(), String> {
 struct BoxedStore(Box<dyn Store>);
 
 impl Store for BoxedStore {
-    fn write(&self, work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>) -> crate::Result<()> {
+    fn write(
+        &self,
+        work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>,
+    ) -> crate::Result<()> {
         self.0.write(work)
     }
-    fn read(&self, work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>) -> crate::Result<()> {
+    fn read(
+        &self,
+        work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>,
+    ) -> crate::Result<()> {
         self.0.read(work)
     }
 }
@@ -88,10 +104,18 @@ fn out<T: Serialize>(r: crate::Result<T>) -> Result<Result<Value, CrmError>, Str
 }
 
 /// Runs one step: the outer error is a malformed step, the inner one the operation's own.
-fn run_step(crm: &Crm, clock: &FixedClock, step: &Value) -> Result<Result<Value, CrmError>, String> {
+fn run_step(
+    crm: &Crm,
+    clock: &FixedClock,
+    step: &Value,
+) -> Result<Result<Value, CrmError>, String> {
     let a = &step["args"];
     let actor = step["actor"].as_str().unwrap_or_default();
-    let s = |k: &str| a[k].as_str().map(str::to_string).ok_or_else(|| format!("args.{k} must be a string"));
+    let s = |k: &str| {
+        a[k].as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("args.{k} must be a string"))
+    };
     match step["op"].as_str().unwrap_or_default() {
         "set_now" => {
             clock.set(from(&a["now"])?);
@@ -109,7 +133,12 @@ fn run_step(crm: &Crm, clock: &FixedClock, step: &Value) -> Result<Result<Value,
         "create_customer" => out(crm.create_customer(actor, from(a)?)),
         "customer" => out(crm.customer(actor, &s("id")?)),
         "customers" => out(crm.customers(actor)),
-        "update_customer" => out(crm.update_customer(actor, &s("id")?, from(&a["expected_version"])?, from(&a["patch"])?)),
+        "update_customer" => out(crm.update_customer(
+            actor,
+            &s("id")?,
+            from(&a["expected_version"])?,
+            from(&a["patch"])?,
+        )),
         "transfer_customer" => out(crm.transfer_customer(
             actor,
             &s("id")?,
@@ -119,7 +148,9 @@ fn run_step(crm: &Crm, clock: &FixedClock, step: &Value) -> Result<Result<Value,
         )),
         "add_contact" => out(crm.add_contact(actor, &s("customer_id")?, from(&a["contact"])?)),
         "contacts" => out(crm.contacts(actor, &s("customer_id")?)),
-        "record_follow_up" => out(crm.record_follow_up(actor, &s("customer_id")?, from(&a["follow_up"])?)),
+        "record_follow_up" => {
+            out(crm.record_follow_up(actor, &s("customer_id")?, from(&a["follow_up"])?))
+        }
         "follow_ups" => out(crm.follow_ups(actor, &s("customer_id")?)),
         "overdue_follow_ups" => out(crm.overdue_follow_ups(actor, a["rep_id"].as_str())),
         "find_duplicates" => out(crm.find_duplicates(actor, from(a)?)),
@@ -147,7 +178,11 @@ pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), Strin
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("at {path}: expected {} items, got {}: {actual}", e.len(), a.len()));
+                return Err(format!(
+                    "at {path}: expected {} items, got {}: {actual}",
+                    e.len(),
+                    a.len()
+                ));
             }
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 matches(ev, av, &format!("{path}[{i}]"))?;
@@ -171,10 +206,12 @@ pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn subset_matching_follows_the_readme() {
-        let actual = json!({"a": 1, "b": [{"x": 1, "y": 2}], "t": "2026-01-01T08:00:00+08:00", "n": null});
+        let actual =
+            json!({"a": 1, "b": [{"x": 1, "y": 2}], "t": "2026-01-01T08:00:00+08:00", "n": null});
         assert!(matches(&json!({"a": 1}), &actual, "$").is_ok());
         assert!(matches(&json!({"b": [{"y": 2}]}), &actual, "$").is_ok());
         assert!(matches(&json!({"t": "2026-01-01T00:00:00Z"}), &actual, "$").is_ok());

@@ -1,0 +1,9 @@
+//! SLA timing on business calendars (section 7 of DOMAIN.md).
+
+mod calendar;
+mod file;
+mod interval;
+
+pub use calendar::{Calendar, Holiday, FIRST_YEAR, LAST_YEAR};
+pub use file::parse_calendar;
+pub use interval::WorkInterval;
