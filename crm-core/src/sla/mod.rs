@@ -7,3 +7,8 @@ mod interval;
 pub use calendar::{Calendar, Holiday, FIRST_YEAR, LAST_YEAR};
 pub use file::parse_calendar;
 pub use interval::WorkInterval;
+mod policy;
+mod ticket;
+
+pub use policy::{Metric, OnPriorityChange, SlaPolicy, Target, TimeBasis};
+pub use ticket::{ClockState, ClockStatus, Cycle, SlaClock, SlaEvent, SlaEventKind, SlaTicket};

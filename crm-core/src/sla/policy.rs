@@ -1,0 +1,81 @@
+//! SLA policies: targets per priority and metric, in business or calendar time.
+
+use crate::error::{CrmError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What is being timed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    FirstResponse,
+    NextResponse,
+    Resolution,
+}
+
+/// Whether a target counts only working time of the calendar or all time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeBasis {
+    Business,
+    Calendar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub minutes: i64,
+    pub basis: TimeBasis,
+}
+
+/// What a priority change does to a running clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnPriorityChange {
+    /// The new priority's target applies to the cycle from its start (the default).
+    #[default]
+    Recompute,
+    /// The target in force when the cycle started stays.
+    Keep,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaPolicy {
+    pub name: String,
+    /// Priority name (e.g. "urgent") to the target of each metric it has.
+    pub targets: BTreeMap<String, BTreeMap<Metric, Target>>,
+    /// A clock enters `warning` once this share of its target is used (percent, 1..=100).
+    pub warn_at_percent: u32,
+    /// Ticket statuses in which clocks stand still (e.g. "waiting_on_customer").
+    pub pause_statuses: BTreeSet<String>,
+    #[serde(default)]
+    pub on_priority_change: OnPriorityChange,
+}
+
+impl SlaPolicy {
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=100).contains(&self.warn_at_percent) {
+            return Err(CrmError::invalid("warn_at_percent", "must lie between 1 and 100"));
+        }
+        for (priority, metrics) in &self.targets {
+            for (metric, target) in metrics {
+                if target.minutes <= 0 {
+                    return Err(CrmError::invalid(
+                        "targets",
+                        format!("{priority}/{metric:?}: a target must be a positive number of minutes"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn target(&self, priority: &str, metric: Metric) -> Result<Target> {
+        self.targets
+            .get(priority)
+            .and_then(|m| m.get(&metric))
+            .copied()
+            .ok_or_else(|| {
+                CrmError::invalid("priority", format!("policy {:?} has no {metric:?} target for priority {priority:?}", self.name))
+            })
+    }
+}
