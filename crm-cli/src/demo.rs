@@ -239,7 +239,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
     };
     let warned = crm.create_customer(&reps[2], attempt)?;
     r.item(&format!(
-        "{} entered {:?} as {}; warning: {} possible duplicate(s)",
+        "{} entered \"{}\" as {}; warning: {} possible duplicate(s)",
         reps[2],
         warned.customer.name,
         warned.customer.id,
@@ -289,16 +289,17 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
     ));
 
     r.section("Days 1-5: follow-ups (跟进记录)");
-    let plan: &[(usize, Channel, &str, i64)] = &[
-        (0, Channel::Call, "intro call, wants a quote", 2),
-        (1, Channel::Email, "sent catalogue", 3),
-        (2, Channel::Visit, "on-site demo with the CTO", 1),
-        (4, Channel::Meeting, "requirements workshop", 2),
-        (5, Channel::Message, "WeChat: pricing questions", 4),
-        (6, Channel::Call, "call with the CEO", 1),
+    // (customer, channel, note, day of the fortnight, local hour, next follow-up in days)
+    let plan: &[(usize, Channel, &str, i64, i64, i64)] = &[
+        (0, Channel::Call, "intro call, wants a quote", 0, 14, 2),
+        (1, Channel::Email, "sent catalogue", 0, 16, 3),
+        (2, Channel::Visit, "on-site demo with the CTO", 1, 10, 1),
+        (4, Channel::Meeting, "requirements workshop", 1, 15, 2),
+        (5, Channel::Message, "WeChat: pricing questions", 2, 11, 4),
+        (6, Channel::Call, "call with the CEO", 2, 17, 1),
     ];
-    for (i, (idx, channel, note, next_in_days)) in plan.iter().enumerate() {
-        clock.advance(Duration::hours(2 + i as i64));
+    for (idx, channel, note, day, hour, next_in_days) in plan {
+        clock.set(start() + Duration::days(*day) + Duration::hours(hour - 9));
         let owner = &reps[LEADS[*idx].rep];
         let next = clock_now(crm) + Duration::days(*next_in_days);
         let f = crm.record_follow_up(
@@ -321,7 +322,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
             r.time(next)
         ));
     }
-    clock.advance(Duration::days(4));
+    clock.set(start() + Duration::days(4));
     r.item(&format!("it is now {}", r.time(clock_now(crm))));
     for (mgr, team) in [(&mgr_east, "East"), (&mgr_north, "North")] {
         let overdue = crm.overdue_follow_ups(mgr, None)?;
@@ -390,7 +391,8 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         r.item(&format!("{u} sees {} customers", crm.customers(u)?.len()));
     }
 
-    r.section("Day 6: merging the duplicate entered on day 1");
+    r.section("Day 5: merging the duplicate entered on day 1");
+    clock.set(start() + Duration::days(4) + Duration::hours(3));
     let merged = crm.merge_customers(&admin, &customers[1], &warned.customer.id)?;
     r.item(&format!(
         "{} merged into {}: phones {:?}, contacts {}, history entries {}",
@@ -401,8 +403,8 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         crm.customer_events(&admin, &merged.id)?.len()
     ));
 
-    r.section("Day 12: 李雷 leaves; his customers are handed over (离职交接)");
-    clock.advance(Duration::days(6));
+    r.section("Day 11: 李雷 leaves; his customers are handed over (离职交接)");
+    clock.set(start() + Duration::days(10) + Duration::hours(2));
     let moved = crm.handover(&mgr_east, &reps[0], &reps[1], "李雷 resigned")?;
     crm.deactivate_user(&admin, &reps[0], "resigned")?;
     r.item(&format!(

@@ -2,6 +2,7 @@
 
 mod demo;
 mod report;
+mod sla;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,6 +33,28 @@ enum Command {
         #[arg(long, conflicts_with_all = ["db", "reset"])]
         memory: bool,
     },
+    /// SLA timing on a business calendar (TOML, see DOMAIN.md section 7).
+    #[command(subcommand)]
+    Sla(SlaCommand),
+}
+
+#[derive(Subcommand)]
+enum SlaCommand {
+    /// Reads `ticket_id,created_at,target_minutes`, writes `ticket_id,due_at` (RFC 3339, calendar zone).
+    Due {
+        #[arg(long)]
+        calendar: PathBuf,
+        /// CSV file, or - for standard input.
+        #[arg(long)]
+        tickets: PathBuf,
+    },
+    /// Reads `ticket_id,start,end`, writes `ticket_id,elapsed_minutes` of business time.
+    Elapsed {
+        #[arg(long)]
+        calendar: PathBuf,
+        #[arg(long)]
+        tickets: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +63,16 @@ fn main() -> ExitCode {
         Command::Demo { db, reset, memory } => {
             demo::run(if memory { None } else { Some(db) }, reset)
         }
+        Command::Sla(SlaCommand::Due { calendar, tickets }) => sla::due(
+            &calendar,
+            &tickets,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+        Command::Sla(SlaCommand::Elapsed { calendar, tickets }) => sla::elapsed(
+            &calendar,
+            &tickets,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

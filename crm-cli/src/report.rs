@@ -43,6 +43,7 @@ impl Report {
             .to_string()
     }
 
+    #[cfg(test)]
     pub fn text(&self) -> &str {
         &self.text
     }

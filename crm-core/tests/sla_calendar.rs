@@ -18,7 +18,13 @@ struct Def {
 
 impl Def {
     fn calendar(&self) -> Calendar {
-        Calendar::new(self.tz, self.week.clone(), self.holidays.clone(), self.workdays.clone()).unwrap()
+        Calendar::new(
+            self.tz,
+            self.week.clone(),
+            self.holidays.clone(),
+            self.workdays.clone(),
+        )
+        .unwrap()
     }
 
     fn schedule(&self, d: NaiveDate) -> &[WorkInterval] {
@@ -33,10 +39,15 @@ impl Def {
         let local = t.with_timezone(&self.tz).naive_local();
         let d = local.date();
         let m = local.hour() * 60 + local.minute();
-        let today = self.schedule(d).iter().any(|iv| m >= iv.start && m < iv.end.min(1440));
-        let yesterday = d
-            .pred_opt()
-            .is_some_and(|y| self.schedule(y).iter().any(|iv| iv.end > 1440 && m < iv.end - 1440));
+        let today = self
+            .schedule(d)
+            .iter()
+            .any(|iv| m >= iv.start && m < iv.end.min(1440));
+        let yesterday = d.pred_opt().is_some_and(|y| {
+            self.schedule(y)
+                .iter()
+                .any(|iv| iv.end > 1440 && m < iv.end - 1440)
+        });
         let off = match self.holidays.get(&d) {
             Some(Holiday::Whole) => true,
             Some(Holiday::Off(parts)) => parts.iter().any(|p| m >= p.start && m < p.end),
@@ -114,12 +125,18 @@ fn calendar_def() -> impl Strategy<Value = Def> {
             // Every calendar works at least Monday 09:00-17:00, so every target comes due.
             week[0].push(WorkInterval::new(540, 1020).unwrap());
             workdays.retain(|d, _| !holidays.contains_key(d));
-            Def { tz, week, holidays, workdays }
+            Def {
+                tz,
+                week,
+                holidays,
+                workdays,
+            }
         })
 }
 
 fn instant() -> impl Strategy<Value = DateTime<Utc>> {
-    (0i64..(700 * 24 * 60)).prop_map(|m| Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(m))
+    (0i64..(700 * 24 * 60))
+        .prop_map(|m| Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(m))
 }
 
 proptest! {
@@ -171,15 +188,28 @@ proptest! {
 }
 
 fn shanghai_office() -> Def {
-    let day = vec!["09:00-12:00".parse().unwrap(), "13:30-18:00".parse().unwrap()];
+    let day = vec![
+        "09:00-12:00".parse().unwrap(),
+        "13:30-18:00".parse().unwrap(),
+    ];
     let mut week: [Vec<WorkInterval>; 7] = Default::default();
     for slot in week.iter_mut().take(5) {
         *slot = day.clone();
     }
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    let holidays = (1..=7).map(|i| (d("2026-10-01") + Duration::days(i - 1), Holiday::Whole)).collect();
-    let workdays = [("2026-09-27", day.clone()), ("2026-10-10", day)].into_iter().map(|(k, v)| (d(k), v)).collect();
-    Def { tz: chrono_tz::Asia::Shanghai, week, holidays, workdays }
+    let holidays = (1..=7)
+        .map(|i| (d("2026-10-01") + Duration::days(i - 1), Holiday::Whole))
+        .collect();
+    let workdays = [("2026-09-27", day.clone()), ("2026-10-10", day)]
+        .into_iter()
+        .map(|(k, v)| (d(k), v))
+        .collect();
+    Def {
+        tz: chrono_tz::Asia::Shanghai,
+        week,
+        holidays,
+        workdays,
+    }
 }
 
 fn at(tz: Tz, s: &str) -> DateTime<Utc> {
@@ -194,12 +224,18 @@ fn a_target_running_out_at_noon_is_due_at_noon_not_after_lunch() {
     let def = shanghai_office();
     let cal = def.calendar();
     let sh = chrono_tz::Asia::Shanghai;
-    let due = cal.due(at(sh, "2026-09-14 09:00"), Duration::hours(3)).unwrap();
+    let due = cal
+        .due(at(sh, "2026-09-14 09:00"), Duration::hours(3))
+        .unwrap();
     assert_eq!(due, at(sh, "2026-09-14 12:00"));
-    let due = cal.due(at(sh, "2026-09-14 11:00"), Duration::hours(2)).unwrap();
+    let due = cal
+        .due(at(sh, "2026-09-14 11:00"), Duration::hours(2))
+        .unwrap();
     assert_eq!(due, at(sh, "2026-09-14 14:30"));
     // Started on a Saturday evening: counting begins Monday 09:00.
-    let due = cal.due(at(sh, "2026-09-12 20:00"), Duration::minutes(30)).unwrap();
+    let due = cal
+        .due(at(sh, "2026-09-12 20:00"), Duration::minutes(30))
+        .unwrap();
     assert_eq!(due, at(sh, "2026-09-14 09:30"));
 }
 
@@ -210,12 +246,18 @@ fn the_national_day_week_and_its_make_up_days() {
     // Sunday 27 September is a make-up working day (调休).
     assert!(cal.is_working_at(at(sh, "2026-09-27 10:00")).unwrap());
     // Wednesday 30 September 17:00 + 2h: one hour that day, then 1-7 October off, then Thursday 8th.
-    let due = cal.due(at(sh, "2026-09-30 17:00"), Duration::hours(2)).unwrap();
+    let due = cal
+        .due(at(sh, "2026-09-30 17:00"), Duration::hours(2))
+        .unwrap();
     assert_eq!(due, at(sh, "2026-10-08 10:00"));
     // A business week has 37.5 hours; the holiday week has none.
-    let week = cal.elapsed(at(sh, "2026-10-01 00:00"), at(sh, "2026-10-08 00:00")).unwrap();
+    let week = cal
+        .elapsed(at(sh, "2026-10-01 00:00"), at(sh, "2026-10-08 00:00"))
+        .unwrap();
     assert_eq!(week, Duration::zero());
-    let normal = cal.elapsed(at(sh, "2026-09-14 00:00"), at(sh, "2026-09-21 00:00")).unwrap();
+    let normal = cal
+        .elapsed(at(sh, "2026-09-14 00:00"), at(sh, "2026-09-21 00:00"))
+        .unwrap();
     assert_eq!(normal, Duration::minutes(5 * 450));
 }
 
@@ -224,16 +266,31 @@ fn new_york_dst_gap_and_repeated_hour() {
     let ny = chrono_tz::America::New_York;
     let mut week: [Vec<WorkInterval>; 7] = Default::default();
     week[6] = vec!["00:00-04:00".parse().unwrap()];
-    let def = Def { tz: ny, week, holidays: BTreeMap::new(), workdays: BTreeMap::new() };
+    let def = Def {
+        tz: ny,
+        week,
+        holidays: BTreeMap::new(),
+        workdays: BTreeMap::new(),
+    };
     let cal = def.calendar();
     // Sunday 8 March 2026: 02:00-03:00 does not exist, so 00:00-04:00 is three real hours.
-    let spring = cal.elapsed(at(ny, "2026-03-08 00:00"), at(ny, "2026-03-08 05:00")).unwrap();
+    let spring = cal
+        .elapsed(at(ny, "2026-03-08 00:00"), at(ny, "2026-03-08 05:00"))
+        .unwrap();
     assert_eq!(spring, Duration::hours(3));
     // Sunday 1 November 2026: 01:00-02:00 happens twice, so 00:00-04:00 is five real hours.
-    let autumn = cal.elapsed(at(ny, "2026-11-01 00:00"), at(ny, "2026-11-01 05:00")).unwrap();
+    let autumn = cal
+        .elapsed(at(ny, "2026-11-01 00:00"), at(ny, "2026-11-01 05:00"))
+        .unwrap();
     assert_eq!(autumn, Duration::hours(5));
-    let due = cal.due(at(ny, "2026-11-01 00:00"), Duration::hours(2)).unwrap();
-    assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 1, 6, 0, 0).unwrap(), "01:00 EST, the second pass");
+    let due = cal
+        .due(at(ny, "2026-11-01 00:00"), Duration::hours(2))
+        .unwrap();
+    assert_eq!(
+        due,
+        Utc.with_ymd_and_hms(2026, 11, 1, 6, 0, 0).unwrap(),
+        "01:00 EST, the second pass"
+    );
 }
 
 #[test]
@@ -250,7 +307,13 @@ fn a_thousand_hours_costs_about_what_one_hour_does() {
 fn instants_outside_the_supported_years_are_refused() {
     let cal = shanghai_office().calendar();
     let early = Utc.with_ymd_and_hms(1850, 1, 1, 0, 0, 0).unwrap();
-    assert_eq!(cal.due(early, Duration::hours(1)).unwrap_err().code(), "INVALID_INPUT");
+    assert_eq!(
+        cal.due(early, Duration::hours(1)).unwrap_err().code(),
+        "INVALID_INPUT"
+    );
     let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    assert_eq!(cal.due(start, Duration::hours(-1)).unwrap_err().code(), "INVALID_INPUT");
+    assert_eq!(
+        cal.due(start, Duration::hours(-1)).unwrap_err().code(),
+        "INVALID_INPUT"
+    );
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use crm_core::sla::{
-    parse_calendar, Calendar, ClockState, Metric, OnPriorityChange, SlaEventKind, SlaPolicy, SlaTicket, Target,
-    TimeBasis,
+    parse_calendar, Calendar, ClockState, Metric, OnPriorityChange, SlaEventKind, SlaPolicy,
+    SlaTicket, Target, TimeBasis,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,11 +23,17 @@ fn calendar() -> Calendar {
 
 fn t(s: &str) -> DateTime<Utc> {
     let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
-    chrono_tz::Asia::Shanghai.from_local_datetime(&local).unwrap().with_timezone(&Utc)
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&local)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn policy(on_priority_change: OnPriorityChange) -> SlaPolicy {
-    let business = |minutes| Target { minutes, basis: TimeBasis::Business };
+    let business = |minutes| Target {
+        minutes,
+        basis: TimeBasis::Business,
+    };
     let mut targets = BTreeMap::new();
     targets.insert(
         "urgent".to_string(),
@@ -41,7 +47,13 @@ fn policy(on_priority_change: OnPriorityChange) -> SlaPolicy {
         "normal".to_string(),
         BTreeMap::from([
             (Metric::FirstResponse, business(240)),
-            (Metric::Resolution, Target { minutes: 3 * 24 * 60, basis: TimeBasis::Calendar }),
+            (
+                Metric::Resolution,
+                Target {
+                    minutes: 3 * 24 * 60,
+                    basis: TimeBasis::Calendar,
+                },
+            ),
         ]),
     );
     SlaPolicy {
@@ -80,12 +92,21 @@ fn first_response_runs_warns_breaches_and_is_met_late() {
     assert_eq!(s.state, ClockState::Breached);
     assert_eq!(s.remaining, Duration::minutes(-20));
     let kinds: Vec<_> = s.events.iter().map(|e| (e.kind, e.at)).collect();
-    assert_eq!(kinds, vec![(SlaEventKind::Warning, t("2026-09-14 13:45")), (SlaEventKind::Breach, t("2026-09-14 14:00"))]);
+    assert_eq!(
+        kinds,
+        vec![
+            (SlaEventKind::Warning, t("2026-09-14 13:45")),
+            (SlaEventKind::Breach, t("2026-09-14 14:00"))
+        ]
+    );
     ticket.respond(t("2026-09-14 14:30")).unwrap();
     let s = status(&ticket, Metric::FirstResponse, "2026-09-15 10:00");
     assert_eq!(s.state, ClockState::MetLate);
     assert_eq!(s.elapsed, Duration::minutes(90));
-    assert_eq!(s.events.last().map(|e| e.kind), Some(SlaEventKind::Fulfilled));
+    assert_eq!(
+        s.events.last().map(|e| e.kind),
+        Some(SlaEventKind::Fulfilled)
+    );
 }
 
 #[test]
@@ -93,16 +114,26 @@ fn waiting_on_the_customer_pauses_every_open_clock() {
     let p = policy(OnPriorityChange::Recompute);
     let mut ticket = SlaTicket::open(&p, "urgent", "open", t("2026-09-14 09:00")).unwrap();
     ticket.respond(t("2026-09-14 09:20")).unwrap();
-    ticket.set_status(&p, "waiting_on_customer", t("2026-09-14 10:00")).unwrap();
+    ticket
+        .set_status(&p, "waiting_on_customer", t("2026-09-14 10:00"))
+        .unwrap();
     let s = status(&ticket, Metric::Resolution, "2026-09-14 17:00");
-    assert_eq!((s.state, s.elapsed, s.due_at), (ClockState::Paused, Duration::minutes(60), None));
-    ticket.set_status(&p, "open", t("2026-09-15 09:00")).unwrap();
+    assert_eq!(
+        (s.state, s.elapsed, s.due_at),
+        (ClockState::Paused, Duration::minutes(60), None)
+    );
+    ticket
+        .set_status(&p, "open", t("2026-09-15 09:00"))
+        .unwrap();
     // 60 minutes used; 420 left from Tuesday 09:00: 180 until noon, 240 after lunch -> 17:30.
     let s = status(&ticket, Metric::Resolution, "2026-09-15 09:30");
     assert_eq!(s.state, ClockState::Running);
     assert_eq!(s.due_at, Some(t("2026-09-15 17:30")));
     ticket.resolve(t("2026-09-15 16:00")).unwrap();
-    assert_eq!(status(&ticket, Metric::Resolution, "2026-09-16 09:00").state, ClockState::Met);
+    assert_eq!(
+        status(&ticket, Metric::Resolution, "2026-09-16 09:00").state,
+        ClockState::Met
+    );
 }
 
 #[test]
@@ -110,11 +141,21 @@ fn a_reopened_ticket_starts_a_new_resolution_cycle() {
     let p = policy(OnPriorityChange::Recompute);
     let mut ticket = SlaTicket::open(&p, "urgent", "open", t("2026-09-14 09:00")).unwrap();
     ticket.resolve(t("2026-09-14 10:00")).unwrap();
-    assert!(ticket.resolve(t("2026-09-14 10:30")).is_err(), "a fulfilled cycle cannot be fulfilled again");
+    assert!(
+        ticket.resolve(t("2026-09-14 10:30")).is_err(),
+        "a fulfilled cycle cannot be fulfilled again"
+    );
     ticket.reopen(&p, t("2026-09-16 09:00")).unwrap();
     let s = status(&ticket, Metric::Resolution, "2026-09-16 10:00");
-    assert_eq!((s.cycle, s.state, s.elapsed), (1, ClockState::Running, Duration::minutes(60)));
-    assert_eq!(s.due_at, Some(t("2026-09-17 09:30")), "7.5 hours on Wednesday, 30 minutes on Thursday");
+    assert_eq!(
+        (s.cycle, s.state, s.elapsed),
+        (1, ClockState::Running, Duration::minutes(60))
+    );
+    assert_eq!(
+        s.due_at,
+        Some(t("2026-09-17 09:30")),
+        "7.5 hours on Wednesday, 30 minutes on Thursday"
+    );
 }
 
 #[test]
@@ -133,17 +174,28 @@ fn next_response_starts_with_each_customer_message() {
 
 #[test]
 fn a_priority_change_recomputes_or_keeps_the_target() {
-    for (mode, due) in [(OnPriorityChange::Recompute, "2026-09-14 10:00"), (OnPriorityChange::Keep, "2026-09-14 14:30")] {
+    for (mode, due) in [
+        (OnPriorityChange::Recompute, "2026-09-14 10:00"),
+        (OnPriorityChange::Keep, "2026-09-14 14:30"),
+    ] {
         let p = policy(mode);
         let mut ticket = SlaTicket::open(&p, "normal", "open", t("2026-09-14 09:00")).unwrap();
         ticket.change_priority(&p, "urgent").unwrap();
-        let s = ticket.statuses(&calendar(), &p, t("2026-09-14 09:30")).unwrap();
-        let fr = s.iter().find(|s| s.metric == Metric::FirstResponse).unwrap();
+        let s = ticket
+            .statuses(&calendar(), &p, t("2026-09-14 09:30"))
+            .unwrap();
+        let fr = s
+            .iter()
+            .find(|s| s.metric == Metric::FirstResponse)
+            .unwrap();
         assert_eq!(fr.due_at, Some(t(due)), "{mode:?}");
     }
     let p = policy(OnPriorityChange::Recompute);
     let mut ticket = SlaTicket::open(&p, "normal", "open", t("2026-09-14 09:00")).unwrap();
-    assert_eq!(ticket.change_priority(&p, "lowest").unwrap_err().code(), "INVALID_INPUT");
+    assert_eq!(
+        ticket.change_priority(&p, "lowest").unwrap_err().code(),
+        "INVALID_INPUT"
+    );
     assert_eq!(ticket.priority, "normal");
 }
 
@@ -159,9 +211,17 @@ fn calendar_time_targets_ignore_the_office_hours() {
 #[test]
 fn bad_inputs_are_refused() {
     let p = policy(OnPriorityChange::Recompute);
-    assert_eq!(SlaTicket::open(&p, "unknown", "open", t("2026-09-14 09:00")).unwrap_err().code(), "INVALID_INPUT");
+    assert_eq!(
+        SlaTicket::open(&p, "unknown", "open", t("2026-09-14 09:00"))
+            .unwrap_err()
+            .code(),
+        "INVALID_INPUT"
+    );
     let mut ticket = SlaTicket::open(&p, "urgent", "open", t("2026-09-14 09:00")).unwrap();
-    assert_eq!(ticket.respond(t("2026-09-14 08:00")).unwrap_err().code(), "INVALID_INPUT");
+    assert_eq!(
+        ticket.respond(t("2026-09-14 08:00")).unwrap_err().code(),
+        "INVALID_INPUT"
+    );
     let mut bad = p.clone();
     bad.warn_at_percent = 0;
     assert_eq!(bad.validate().unwrap_err().code(), "INVALID_INPUT");

@@ -98,7 +98,9 @@ impl Calendar {
         }
         let year_starts = (FIRST_YEAR..=LAST_YEAR + 1)
             .map(|y| {
-                let jan1 = wall_ms(midnight(NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January exists")));
+                let jan1 = wall_ms(midnight(
+                    NaiveDate::from_ymd_opt(y, 1, 1).expect("1 January exists"),
+                ));
                 let mut first = Vec::with_capacity(2);
                 wall_range(&tz, jan1, jan1 + 2 * DAY_MS, &mut first);
                 first.first().map_or(jan1, |r| r.0)
@@ -131,7 +133,9 @@ impl Calendar {
 
     /// Business time between two instants (negative when `to` is before `from`).
     pub fn elapsed(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Duration> {
-        Ok(Duration::milliseconds(self.elapsed_ms(to_ms(from), to_ms(to))?))
+        Ok(Duration::milliseconds(
+            self.elapsed_ms(to_ms(from), to_ms(to))?,
+        ))
     }
 
     /// `at` itself when working, else the start of the next working range.
@@ -162,7 +166,11 @@ impl Calendar {
     /// `due` on milliseconds since the epoch, for batch callers.
     pub fn due_ms(&self, start: i64, work: i64) -> Result<i64> {
         if work <= 0 {
-            return if work == 0 { Ok(start) } else { Err(CrmError::invalid("duration", "must not be negative")) };
+            return if work == 0 {
+                Ok(start)
+            } else {
+                Err(CrmError::invalid("duration", "must not be negative"))
+            };
         }
         let (mut y, w0) = self.locate(start)?;
         let mut target = w0 + work;
@@ -178,6 +186,23 @@ impl Calendar {
                 return Err(out_of_range());
             }
         }
+    }
+
+    /// Due times of a batch (ms since the epoch): one call for many tickets, e.g. across an FFI
+    /// boundary. Fails on the first bad item, naming its index.
+    pub fn due_batch(&self, starts: &[i64], work: &[i64]) -> Result<Vec<i64>> {
+        if starts.len() != work.len() {
+            return Err(CrmError::invalid("work", "needs one duration per start"));
+        }
+        starts
+            .iter()
+            .zip(work)
+            .enumerate()
+            .map(|(i, (&s, &w))| {
+                self.due_ms(s, w)
+                    .map_err(|e| CrmError::invalid(format!("item {i}"), e.to_string()))
+            })
+            .collect()
     }
 
     /// `elapsed` on milliseconds since the epoch.
@@ -232,13 +257,23 @@ impl Calendar {
         while date <= last {
             let day = wall_ms(midnight(date));
             for iv in self.schedule(date) {
-                wall_range(&self.tz, day + minutes(iv.start), day + minutes(iv.end), &mut work);
+                wall_range(
+                    &self.tz,
+                    day + minutes(iv.start),
+                    day + minutes(iv.end),
+                    &mut work,
+                );
             }
             match self.holidays.get(&date) {
                 Some(Holiday::Whole) => wall_range(&self.tz, day, day + DAY_MS, &mut off),
                 Some(Holiday::Off(parts)) => {
                     for p in parts {
-                        wall_range(&self.tz, day + minutes(p.start), day + minutes(p.end), &mut off);
+                        wall_range(
+                            &self.tz,
+                            day + minutes(p.start),
+                            day + minutes(p.end),
+                            &mut off,
+                        );
                     }
                 }
                 None => {}
@@ -249,7 +284,8 @@ impl Calendar {
             };
         }
         let ranges = subtract(merge(work), merge(off));
-        let (mut starts, mut ends, mut cum, mut cum_end) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut starts, mut ends, mut cum, mut cum_end) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut total = 0;
         for (s, e) in ranges {
             let (s, e) = (s.max(lo), e.min(hi));
@@ -277,7 +313,8 @@ fn minutes(m: u32) -> i64 {
 }
 
 fn midnight(date: NaiveDate) -> NaiveDateTime {
-    date.and_hms_opt(0, 0, 0).expect("midnight exists as a naive time")
+    date.and_hms_opt(0, 0, 0)
+        .expect("midnight exists as a naive time")
 }
 
 /// A wall-clock time as milliseconds, read as if it were UTC.
@@ -287,7 +324,8 @@ fn wall_ms(local: NaiveDateTime) -> i64 {
 
 /// The UTC offset (ms) in force at an instant.
 fn offset_at(tz: &Tz, instant: i64) -> i64 {
-    let utc = DateTime::from_timestamp_millis(instant).map_or(NaiveDateTime::MIN, |t| t.naive_utc());
+    let utc =
+        DateTime::from_timestamp_millis(instant).map_or(NaiveDateTime::MIN, |t| t.naive_utc());
     i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1000
 }
 

@@ -74,7 +74,11 @@ impl FromStr for WorkInterval {
 
 impl fmt::Display for WorkInterval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let end = if self.overnight() { self.end - DAY_MINUTES } else { self.end };
+        let end = if self.overnight() {
+            self.end - DAY_MINUTES
+        } else {
+            self.end
+        };
         write!(f, "{}-{}", hhmm(self.start), hhmm(end))
     }
 }
@@ -92,7 +96,15 @@ mod tests {
         let m: WorkInterval = "18:00-24:00".parse().unwrap();
         assert_eq!((m.end, m.overnight()), (1440, false));
         assert_eq!(n.to_string(), "22:00-06:00");
-        for bad in ["9-12", "09:00", "25:00-26:00", "24:00-01:00", "09:60-10:00", "24:30-01:00", "ab:cd-01:00"] {
+        for bad in [
+            "9-12",
+            "09:00",
+            "25:00-26:00",
+            "24:00-01:00",
+            "09:60-10:00",
+            "24:30-01:00",
+            "ab:cd-01:00",
+        ] {
             assert!(bad.parse::<WorkInterval>().is_err(), "{bad}");
         }
     }

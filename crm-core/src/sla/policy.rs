@@ -54,14 +54,19 @@ pub struct SlaPolicy {
 impl SlaPolicy {
     pub fn validate(&self) -> Result<()> {
         if !(1..=100).contains(&self.warn_at_percent) {
-            return Err(CrmError::invalid("warn_at_percent", "must lie between 1 and 100"));
+            return Err(CrmError::invalid(
+                "warn_at_percent",
+                "must lie between 1 and 100",
+            ));
         }
         for (priority, metrics) in &self.targets {
             for (metric, target) in metrics {
                 if target.minutes <= 0 {
                     return Err(CrmError::invalid(
                         "targets",
-                        format!("{priority}/{metric:?}: a target must be a positive number of minutes"),
+                        format!(
+                            "{priority}/{metric:?}: a target must be a positive number of minutes"
+                        ),
                     ));
                 }
             }
@@ -75,7 +80,13 @@ impl SlaPolicy {
             .and_then(|m| m.get(&metric))
             .copied()
             .ok_or_else(|| {
-                CrmError::invalid("priority", format!("policy {:?} has no {metric:?} target for priority {priority:?}", self.name))
+                CrmError::invalid(
+                    "priority",
+                    format!(
+                        "policy {:?} has no {metric:?} target for priority {priority:?}",
+                        self.name
+                    ),
+                )
             })
     }
 }

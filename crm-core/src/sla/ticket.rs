@@ -74,7 +74,10 @@ pub struct ClockStatus {
 }
 
 fn not_monotonic(at: DateTime<Utc>, last: DateTime<Utc>) -> CrmError {
-    CrmError::invalid("at", format!("{at} lies before the clock's last change at {last}"))
+    CrmError::invalid(
+        "at",
+        format!("{at} lies before the clock's last change at {last}"),
+    )
 }
 
 impl SlaClock {
@@ -91,12 +94,18 @@ impl SlaClock {
     }
 
     fn current(&mut self) -> &mut Cycle {
-        self.cycles.last_mut().expect("a clock has at least one cycle")
+        self.cycles
+            .last_mut()
+            .expect("a clock has at least one cycle")
     }
 
     fn last_change(&self) -> DateTime<Utc> {
         let c = self.cycles.last().expect("a clock has at least one cycle");
-        let run = c.runs.last().map(|r| r.1.unwrap_or(r.0)).unwrap_or(c.started_at);
+        let run = c
+            .runs
+            .last()
+            .map(|r| r.1.unwrap_or(r.0))
+            .unwrap_or(c.started_at);
         c.fulfilled_at.unwrap_or(run)
     }
 
@@ -120,7 +129,9 @@ impl SlaClock {
     pub fn pause(&mut self, at: DateTime<Utc>) -> Result<()> {
         self.check_time(at)?;
         if !self.is_running() {
-            return Err(CrmError::InvalidState { reason: format!("the {:?} clock is not running", self.metric) });
+            return Err(CrmError::InvalidState {
+                reason: format!("the {:?} clock is not running", self.metric),
+            });
         }
         if let Some(run) = self.current().runs.last_mut() {
             run.1 = Some(at);
@@ -131,7 +142,9 @@ impl SlaClock {
     pub fn resume(&mut self, at: DateTime<Utc>) -> Result<()> {
         self.check_time(at)?;
         if !self.is_open() || self.is_running() {
-            return Err(CrmError::InvalidState { reason: format!("the {:?} clock is not paused", self.metric) });
+            return Err(CrmError::InvalidState {
+                reason: format!("the {:?} clock is not paused", self.metric),
+            });
         }
         self.current().runs.push((at, None));
         Ok(())
@@ -140,7 +153,9 @@ impl SlaClock {
     pub fn fulfil(&mut self, at: DateTime<Utc>) -> Result<()> {
         self.check_time(at)?;
         if !self.is_open() {
-            return Err(CrmError::InvalidState { reason: format!("the {:?} clock is already fulfilled", self.metric) });
+            return Err(CrmError::InvalidState {
+                reason: format!("the {:?} clock is already fulfilled", self.metric),
+            });
         }
         let cycle = self.current();
         if let Some(run) = cycle.runs.last_mut().filter(|r| r.1.is_none()) {
@@ -154,19 +169,30 @@ impl SlaClock {
     pub fn restart(&mut self, target: Target, at: DateTime<Utc>, running: bool) -> Result<()> {
         self.check_time(at)?;
         if self.is_open() {
-            return Err(CrmError::InvalidState { reason: format!("the {:?} clock's cycle is still open", self.metric) });
+            return Err(CrmError::InvalidState {
+                reason: format!("the {:?} clock's cycle is still open", self.metric),
+            });
         }
         self.cycles.push(Cycle {
             started_at: at,
             target,
-            runs: if running { vec![(at, None)] } else { Vec::new() },
+            runs: if running {
+                vec![(at, None)]
+            } else {
+                Vec::new()
+            },
             fulfilled_at: None,
         });
         Ok(())
     }
 
     /// The current cycle measured at `now`.
-    pub fn status(&self, calendar: &Calendar, warn_at_percent: u32, now: DateTime<Utc>) -> Result<ClockStatus> {
+    pub fn status(
+        &self,
+        calendar: &Calendar,
+        warn_at_percent: u32,
+        now: DateTime<Utc>,
+    ) -> Result<ClockStatus> {
         let index = self.cycles.len() - 1;
         let cycle = &self.cycles[index];
         let target_ms = cycle.target.minutes * 60_000;
@@ -207,7 +233,10 @@ impl SlaClock {
             used += span;
         }
         let fulfilled = cycle.fulfilled_at.filter(|f| *f <= now);
-        let running = cycle.runs.last().is_some_and(|r| r.0 <= now && r.1.is_none_or(|t| t > now));
+        let running = cycle
+            .runs
+            .last()
+            .is_some_and(|r| r.0 <= now && r.1.is_none_or(|t| t > now));
         let state = match fulfilled {
             Some(_) if used <= target_ms => ClockState::Met,
             Some(_) => ClockState::MetLate,
@@ -217,7 +246,12 @@ impl SlaClock {
             None => ClockState::Running,
         };
         let mut events = Vec::new();
-        let event = |kind, at| SlaEvent { metric: self.metric, cycle: index, kind, at };
+        let event = |kind, at| SlaEvent {
+            metric: self.metric,
+            cycle: index,
+            kind,
+            at,
+        };
         if let Some(at) = warned_at {
             events.push(event(SlaEventKind::Warning, at));
         }
@@ -227,7 +261,11 @@ impl SlaClock {
         if let Some(at) = fulfilled {
             events.push(event(SlaEventKind::Fulfilled, at));
         }
-        let due_at = if fulfilled.is_some() { None } else { breached_at.or(due_projection) };
+        let due_at = if fulfilled.is_some() {
+            None
+        } else {
+            breached_at.or(due_projection)
+        };
         let warning_at = warned_at.or(warn_projection);
         Ok(ClockStatus {
             metric: self.metric,
@@ -254,20 +292,34 @@ pub struct SlaTicket {
 impl SlaTicket {
     /// Opens a ticket: its first-response and resolution clocks start at `at` (paused at once when
     /// the status is a pause status).
-    pub fn open(policy: &SlaPolicy, priority: &str, status: &str, at: DateTime<Utc>) -> Result<Self> {
+    pub fn open(
+        policy: &SlaPolicy,
+        priority: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Self> {
         policy.validate()?;
         let mut clocks = BTreeMap::new();
         for metric in [Metric::FirstResponse, Metric::Resolution] {
             let target = policy.target(priority, metric)?;
             clocks.insert(metric, SlaClock::start(metric, target, at));
         }
-        let mut ticket = SlaTicket { priority: priority.to_string(), status: String::new(), clocks };
+        let mut ticket = SlaTicket {
+            priority: priority.to_string(),
+            status: String::new(),
+            clocks,
+        };
         ticket.set_status(policy, status, at)?;
         Ok(ticket)
     }
 
     /// Pauses every open clock when entering a pause status, resumes them when leaving one.
-    pub fn set_status(&mut self, policy: &SlaPolicy, status: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn set_status(
+        &mut self,
+        policy: &SlaPolicy,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let was_paused = policy.pause_statuses.contains(&self.status);
         let pause = policy.pause_statuses.contains(status);
         for clock in self.clocks.values_mut().filter(|c| c.is_open()) {
@@ -319,7 +371,8 @@ impl SlaTicket {
     pub fn reopen(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) -> Result<()> {
         let target = policy.target(&self.priority, Metric::Resolution)?;
         let running = !policy.pause_statuses.contains(&self.status);
-        self.clock_mut(Metric::Resolution)?.restart(target, at, running)
+        self.clock_mut(Metric::Resolution)?
+            .restart(target, at, running)
     }
 
     /// Recompute: open cycles take the new priority's targets from their start. Keep: nothing moves.
@@ -332,7 +385,11 @@ impl SlaTicket {
                 }
             }
             for (metric, target) in targets {
-                if let Some(cycle) = self.clocks.get_mut(&metric).and_then(|c| c.cycles.last_mut()) {
+                if let Some(cycle) = self
+                    .clocks
+                    .get_mut(&metric)
+                    .and_then(|c| c.cycles.last_mut())
+                {
                     cycle.target = target;
                 }
             }
@@ -343,13 +400,23 @@ impl SlaTicket {
         Ok(())
     }
 
-    pub fn statuses(&self, calendar: &Calendar, policy: &SlaPolicy, now: DateTime<Utc>) -> Result<Vec<ClockStatus>> {
-        self.clocks.values().map(|c| c.status(calendar, policy.warn_at_percent, now)).collect()
+    pub fn statuses(
+        &self,
+        calendar: &Calendar,
+        policy: &SlaPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ClockStatus>> {
+        self.clocks
+            .values()
+            .map(|c| c.status(calendar, policy.warn_at_percent, now))
+            .collect()
     }
 
     fn clock_mut(&mut self, metric: Metric) -> Result<&mut SlaClock> {
         self.clocks
             .get_mut(&metric)
-            .ok_or_else(|| CrmError::InvalidState { reason: format!("the ticket has no {metric:?} clock") })
+            .ok_or_else(|| CrmError::InvalidState {
+                reason: format!("the ticket has no {metric:?} clock"),
+            })
     }
 }

@@ -1,1 +1,523 @@
-//! The store conformance suite: every backend must pass these, run through `store_conformance!`.
+//! The store conformance suite: every backend runs these through [`store_conformance!`], so the
+//! memory, SQLite and later backends are held to one behaviour.
+
+use crate::access::{DataScope, Role, Team, User};
+use crate::customer::{
+    Channel, Contact, Customer, CustomerKind, CustomerStatus, DealStatus, FollowUp,
+};
+use crate::error::{CrmError, Result};
+use crate::event::{EventKind, NewEvent};
+use crate::settings::OrgSettings;
+use crate::store::{self, CustomerQuery, Store, Tx};
+use chrono::{DateTime, TimeZone, Utc};
+
+pub type Factory<'a> = &'a dyn Fn() -> Box<dyn Store>;
+
+/// Runs one conformance case per `#[test]` for a backend: `store_conformance!(|| Box::new(MyStore::new()))`.
+#[macro_export]
+macro_rules! store_conformance {
+    ($factory:expr) => {
+        mod store_conformance {
+            use super::*;
+            use $crate::testing::conformance as c;
+            fn factory() -> Box<dyn $crate::store::Store> {
+                ($factory)()
+            }
+            #[test]
+            fn versioned_puts() {
+                c::versioned_puts(&factory)
+            }
+            #[test]
+            fn failed_writes_roll_back() {
+                c::failed_writes_roll_back(&factory)
+            }
+            #[test]
+            fn reads_do_not_persist() {
+                c::reads_do_not_persist(&factory)
+            }
+            #[test]
+            fn sequences() {
+                c::sequences(&factory)
+            }
+            #[test]
+            fn customer_queries() {
+                c::customer_queries(&factory)
+            }
+            #[test]
+            fn dedup_keys() {
+                c::dedup_keys(&factory)
+            }
+            #[test]
+            fn contacts_and_follow_ups_move() {
+                c::contacts_and_follow_ups_move(&factory)
+            }
+            #[test]
+            fn event_log() {
+                c::event_log(&factory)
+            }
+            #[test]
+            fn scenarios() {
+                c::scenarios(&factory)
+            }
+        }
+    };
+}
+
+fn t(hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0).unwrap()
+}
+
+pub fn user(id: &str, version: u64) -> User {
+    User {
+        id: id.into(),
+        name: format!("user {id}"),
+        role: Role::Rep,
+        scope: DataScope::Own,
+        team_id: None,
+        active: true,
+        created_at: t(1),
+        version,
+    }
+}
+
+pub fn customer(id: &str, owner: Option<&str>, version: u64) -> Customer {
+    Customer {
+        id: id.into(),
+        name: format!("customer {id}"),
+        kind: CustomerKind::Company,
+        level: None,
+        tags: Default::default(),
+        source: None,
+        industry: None,
+        region: None,
+        phones: vec![],
+        emails: vec![],
+        owner_id: owner.map(Into::into),
+        previous_owner_id: None,
+        pool_id: None,
+        pooled_at: None,
+        status: CustomerStatus::Active,
+        merged_into: None,
+        merged_from: vec![],
+        created_at: t(1),
+        updated_at: t(1),
+        owned_since: owner.map(|_| t(1)),
+        last_follow_up_at: None,
+        next_follow_up_at: None,
+        deal_status: DealStatus::None,
+        locked: false,
+        custom_fields: Default::default(),
+        version,
+    }
+}
+
+fn contact(id: &str, customer: &str, version: u64) -> Contact {
+    Contact {
+        id: id.into(),
+        customer_id: customer.into(),
+        name: id.into(),
+        phones: vec![],
+        emails: vec![],
+        role: None,
+        created_at: t(1),
+        version,
+    }
+}
+
+fn follow_up(id: &str, customer: &str, version: u64) -> FollowUp {
+    FollowUp {
+        id: id.into(),
+        customer_id: customer.into(),
+        rep_id: "u-1".into(),
+        channel: Channel::Call,
+        note: String::new(),
+        at: t(1),
+        next_follow_up_at: None,
+        version,
+    }
+}
+
+fn w<T>(s: &dyn Store, f: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
+    store::write(s, f)
+}
+
+fn r<T>(s: &dyn Store, f: impl FnOnce(&mut dyn Tx) -> Result<T>) -> T {
+    store::read(s, f).expect("read succeeds")
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T>) -> &'static str {
+    result.expect_err("expected an error").code()
+}
+
+fn event(kind: EventKind) -> NewEvent {
+    NewEvent {
+        at: t(2),
+        actor_id: Some("u-1".into()),
+        kind,
+        reason: "test".into(),
+    }
+}
+
+pub fn versioned_puts(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    // Every table: insert at 1, replace only the version read, refuse stale and duplicate writes.
+    w(s, |tx| tx.put_user(&user("u-1", 1))).unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.put_user(&user("u-1", 1)))),
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.put_user(&user("u-1", 0)))),
+        "INVALID_INPUT"
+    );
+    w(s, |tx| tx.put_user(&user("u-1", 2))).unwrap();
+    match w(s, |tx| tx.put_user(&user("u-1", 2))) {
+        Err(CrmError::VersionConflict {
+            expected, actual, ..
+        }) => assert_eq!((expected, actual), (1, 2)),
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    assert_eq!(
+        code(w(s, |tx| tx.put_user(&user("u-9", 2)))),
+        "VERSION_CONFLICT"
+    );
+    assert_eq!(r(s, |tx| tx.user("u-1")).map(|u| u.version), Some(2));
+    assert_eq!(r(s, |tx| tx.user("u-404")), None);
+
+    let team = |v| Team {
+        id: "t-1".into(),
+        name: "east".into(),
+        created_at: t(1),
+        version: v,
+    };
+    w(s, |tx| tx.put_team(&team(1))).unwrap();
+    assert_eq!(code(w(s, |tx| tx.put_team(&team(3)))), "VERSION_CONFLICT");
+    w(s, |tx| tx.put_team(&team(2))).unwrap();
+    assert_eq!(r(s, |tx| tx.teams()).len(), 1);
+
+    w(s, |tx| tx.put_customer(&customer("c-1", Some("u-1"), 1))).unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.put_customer(&customer("c-1", None, 1)))),
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.put_customer(&customer("c-1", None, 3)))),
+        "VERSION_CONFLICT"
+    );
+    let mut c = customer("c-1", Some("u-2"), 2);
+    c.name = "renamed".into();
+    w(s, |tx| tx.put_customer(&c)).unwrap();
+    assert_eq!(r(s, |tx| tx.customer("c-1")), Some(c));
+
+    w(s, |tx| tx.put_contact(&contact("ct-1", "c-1", 1))).unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.put_contact(&contact("ct-1", "c-1", 1)))),
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.put_contact(&contact("ct-1", "c-1", 5)))),
+        "VERSION_CONFLICT"
+    );
+    w(s, |tx| tx.put_follow_up(&follow_up("f-1", "c-1", 1))).unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.put_follow_up(&follow_up("f-1", "c-1", 1)))),
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(r(s, |tx| tx.follow_up("f-1")).map(|f| f.version), Some(1));
+    assert_eq!(r(s, |tx| tx.contact("ct-1")).map(|c| c.version), Some(1));
+
+    let settings = |v| OrgSettings {
+        version: v,
+        ..OrgSettings::default()
+    };
+    assert_eq!(r(s, |tx| tx.settings()), None);
+    w(s, |tx| tx.put_settings(&settings(1))).unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.put_settings(&settings(1)))),
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.put_settings(&settings(3)))),
+        "VERSION_CONFLICT"
+    );
+    w(s, |tx| tx.put_settings(&settings(2))).unwrap();
+    assert_eq!(r(s, |tx| tx.settings()).map(|s| s.version), Some(2));
+}
+
+pub fn failed_writes_roll_back(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    w(s, |tx| tx.put_customer(&customer("c-1", Some("u-1"), 1))).unwrap();
+    let failed = w(s, |tx| {
+        tx.put_user(&user("u-1", 1))?;
+        tx.put_customer(&customer("c-2", Some("u-1"), 1))?;
+        tx.put_customer(&customer("c-1", Some("u-2"), 2))?;
+        tx.set_dedup_keys("c-2", &["p:1".into()])?;
+        tx.next_id("c")?;
+        tx.append_event(event(EventKind::CustomerCreated {
+            customer_id: "c-2".into(),
+        }))?;
+        tx.put_customer(&customer("c-1", None, 2))
+    });
+    assert_eq!(code(failed), "VERSION_CONFLICT");
+    assert_eq!(r(s, |tx| tx.user("u-1")), None);
+    assert_eq!(r(s, |tx| tx.customer("c-2")), None);
+    assert_eq!(
+        r(s, |tx| tx.customer("c-1")).and_then(|c| c.owner_id),
+        Some("u-1".into())
+    );
+    assert!(r(s, |tx| tx.customers_by_dedup_key("p:1")).is_empty());
+    assert!(r(s, |tx| tx.events_after(0, 10)).is_empty());
+    assert_eq!(
+        w(s, |tx| tx.next_id("c")).unwrap(),
+        1,
+        "the sequence did not advance"
+    );
+}
+
+pub fn reads_do_not_persist(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    r(s, |tx| tx.put_user(&user("u-1", 1)));
+    assert_eq!(r(s, |tx| tx.user("u-1")), None);
+}
+
+pub fn sequences(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    let a: Vec<u64> = (0..3)
+        .map(|_| w(s, |tx| tx.next_id("c")).unwrap())
+        .collect();
+    assert_eq!(a, vec![1, 2, 3]);
+    assert_eq!(
+        w(s, |tx| tx.next_id("u")).unwrap(),
+        1,
+        "each name counts on its own"
+    );
+    assert_eq!(
+        w(s, |tx| Ok((tx.next_id("c")?, tx.next_id("c")?))).unwrap(),
+        (4, 5)
+    );
+}
+
+pub fn customer_queries(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    let mut due = customer("c-1", Some("u-1"), 1);
+    due.next_follow_up_at = Some(t(5));
+    let mut later = customer("c-2", Some("u-2"), 1);
+    later.next_follow_up_at = Some(t(9));
+    let mut merged = customer("c-3", Some("u-1"), 1);
+    merged.status = CustomerStatus::Merged;
+    let unowned = customer("c-4", None, 1);
+    w(s, |tx| {
+        for c in [&due, &later, &merged, &unowned] {
+            tx.put_customer(c)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let ids = |q: CustomerQuery| {
+        let mut ids: Vec<String> = r(s, |tx| tx.customers(&q))
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(CustomerQuery::default()), ["c-1", "c-2", "c-4"]);
+    assert_eq!(
+        ids(CustomerQuery {
+            include_merged: true,
+            ..Default::default()
+        }),
+        ["c-1", "c-2", "c-3", "c-4"]
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            owners: Some(vec!["u-1".into()]),
+            ..Default::default()
+        }),
+        ["c-1"]
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            owners: Some(vec![]),
+            ..Default::default()
+        }),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            owners: Some(vec!["u-1".into(), "u-2".into()]),
+            ..Default::default()
+        }),
+        ["c-1", "c-2"]
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            follow_up_due_before: Some(t(9)),
+            ..Default::default()
+        }),
+        ["c-1"],
+        "strictly before"
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            follow_up_due_before: Some(t(10)),
+            ..Default::default()
+        }),
+        ["c-1", "c-2"]
+    );
+    // The owner index follows owner changes.
+    let mut moved = due.clone();
+    moved.owner_id = Some("u-2".into());
+    moved.next_follow_up_at = None;
+    moved.version = 2;
+    w(s, |tx| tx.put_customer(&moved)).unwrap();
+    assert_eq!(
+        ids(CustomerQuery {
+            owners: Some(vec!["u-1".into()]),
+            ..Default::default()
+        }),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            owners: Some(vec!["u-2".into()]),
+            ..Default::default()
+        }),
+        ["c-1", "c-2"]
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            follow_up_due_before: Some(t(10)),
+            ..Default::default()
+        }),
+        ["c-2"]
+    );
+}
+
+pub fn dedup_keys(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    w(s, |tx| {
+        tx.set_dedup_keys("c-1", &["n:acme".into(), "p:138".into()])?;
+        tx.set_dedup_keys(
+            "c-2",
+            &["n:acmee".into(), "p:138".into(), "e:a@b.cn".into()],
+        )
+    })
+    .unwrap();
+    let mut both = r(s, |tx| tx.customers_by_dedup_key("p:138"));
+    both.sort();
+    assert_eq!(both, ["c-1", "c-2"]);
+    let mut names = r(s, |tx| tx.dedup_keys_with_prefix("n:"));
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("n:acme".to_string(), "c-1".to_string()),
+            ("n:acmee".into(), "c-2".into())
+        ]
+    );
+    w(s, |tx| tx.set_dedup_keys("c-1", &["n:globex".into()])).unwrap();
+    assert_eq!(r(s, |tx| tx.customers_by_dedup_key("p:138")), ["c-2"]);
+    w(s, |tx| tx.set_dedup_keys("c-2", &[])).unwrap();
+    assert!(r(s, |tx| tx.customers_by_dedup_key("e:a@b.cn")).is_empty());
+    assert_eq!(
+        r(s, |tx| tx.dedup_keys_with_prefix("n:")),
+        [("n:globex".to_string(), "c-1".to_string())]
+    );
+}
+
+pub fn contacts_and_follow_ups_move(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    w(s, |tx| {
+        tx.put_contact(&contact("ct-1", "c-1", 1))?;
+        tx.put_contact(&contact("ct-2", "c-2", 1))?;
+        tx.put_follow_up(&follow_up("f-1", "c-1", 1))
+    })
+    .unwrap();
+    w(s, |tx| {
+        tx.put_contact(&contact("ct-1", "c-2", 2))?;
+        tx.put_follow_up(&follow_up("f-1", "c-2", 2))
+    })
+    .unwrap();
+    assert!(r(s, |tx| tx.contacts_of("c-1")).is_empty());
+    let mut moved: Vec<String> = r(s, |tx| tx.contacts_of("c-2"))
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    moved.sort();
+    assert_eq!(moved, ["ct-1", "ct-2"]);
+    assert!(r(s, |tx| tx.follow_ups_of("c-1")).is_empty());
+    assert_eq!(r(s, |tx| tx.follow_ups_of("c-2")).len(), 1);
+}
+
+pub fn event_log(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    let kinds = [
+        EventKind::CustomerCreated {
+            customer_id: "c-1".into(),
+        },
+        EventKind::CustomerCreated {
+            customer_id: "c-2".into(),
+        },
+        EventKind::TeamCreated {
+            team_id: "t-1".into(),
+        },
+        EventKind::CustomersMerged {
+            survivor_id: "c-1".into(),
+            merged_id: "c-2".into(),
+        },
+        EventKind::FollowUpRecorded {
+            customer_id: "c-2".into(),
+            follow_up_id: "f-1".into(),
+        },
+    ];
+    let seqs: Vec<u64> = kinds
+        .into_iter()
+        .map(|k| w(s, |tx| tx.append_event(event(k))).unwrap().seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    let of = |ids: &[&str]| -> Vec<u64> {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        r(s, |tx| tx.events_of(&ids))
+            .into_iter()
+            .map(|e| e.seq)
+            .collect()
+    };
+    assert_eq!(of(&["c-1"]), [1, 4]);
+    assert_eq!(of(&["c-2"]), [2, 4, 5]);
+    assert_eq!(
+        of(&["c-2", "c-1"]),
+        [1, 2, 4, 5],
+        "log order, each event once"
+    );
+    assert!(of(&[]).is_empty());
+    let page: Vec<u64> = r(s, |tx| tx.events_after(1, 2))
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(page, [2, 3]);
+    let all = r(s, |tx| tx.events_after(0, usize::MAX));
+    assert_eq!(all.len(), 5);
+    assert_eq!(
+        all[3].kind,
+        EventKind::CustomersMerged {
+            survivor_id: "c-1".into(),
+            merged_id: "c-2".into()
+        }
+    );
+    assert_eq!(all[0].at, t(2));
+    assert!(r(s, |tx| tx.events_after(5, 10)).is_empty());
+}
+
+/// The whole service layer on this backend: every parity scenario.
+pub fn scenarios(factory: Factory) {
+    super::scenario::run_all(factory);
+}

@@ -1,0 +1,35 @@
+//! Numbered schema migrations, tracked in `PRAGMA user_version`.
+
+use crm_core::{CrmError, Result};
+use rusqlite::Connection;
+
+/// Migration N (from 1) is `MIGRATIONS[N - 1]`; never edit one that has shipped, add the next.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Applies migrations up to `target`, each in its own transaction with its version bump.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
+    let current: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(CrmError::storage)?;
+    if current > SCHEMA_VERSION {
+        return Err(CrmError::storage(format!(
+            "the database has schema version {current}, newer than this build's {SCHEMA_VERSION}"
+        )));
+    }
+    for version in current + 1..=target {
+        let txn = conn.transaction().map_err(CrmError::storage)?;
+        txn.execute_batch(MIGRATIONS[version as usize - 1])
+            .map_err(|e| CrmError::storage(format!("migration {version}: {e}")))?;
+        txn.pragma_update(None, "user_version", version)
+            .map_err(CrmError::storage)?;
+        txn.commit().map_err(CrmError::storage)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! The `Tx` operations in SQL. Versioned writes are conditional (`WHERE version = ?`), so a stale
+//! version can never overwrite a newer row, whoever else holds the file.
+
+use chrono::{DateTime, Utc};
+use crm_core::access::{Team, User};
+use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
+use crm_core::event::{Event, NewEvent};
+use crm_core::store::{check_version, CustomerQuery, Tx};
+use crm_core::{CrmError, EntityKind, OrgSettings, Result};
+use rusqlite::types::ToSql;
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub(crate) struct SqliteTx<'a> {
+    pub(crate) txn: &'a Transaction<'a>,
+}
+
+fn db(e: rusqlite::Error) -> CrmError {
+    CrmError::storage(e)
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(CrmError::storage)
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| CrmError::storage(format!("corrupt record: {e}")))
+}
+
+fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_millis())
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl SqliteTx<'_> {
+    fn get<T: DeserializeOwned>(&self, table: &str, id: &str) -> Result<Option<T>> {
+        let sql = format!("SELECT body FROM {table} WHERE id = ?1");
+        let body: Option<String> = self
+            .txn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| from_json(&b)).transpose()
+    }
+
+    fn list<T: DeserializeOwned>(&self, sql: &str, args: &[&dyn ToSql]) -> Result<Vec<T>> {
+        let mut stmt = self.txn.prepare_cached(sql).map_err(db)?;
+        let bodies = stmt
+            .query_map(args, |r| r.get::<_, String>(0))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        bodies.iter().map(|b| from_json(b)).collect()
+    }
+
+    /// Versioned insert (version 1) or conditional update (stored version = version - 1).
+    /// `columns` are the extra indexed columns after `id, version, body`.
+    fn put<T: Serialize>(
+        &self,
+        table: &str,
+        kind: EntityKind,
+        id: &str,
+        version: u64,
+        record: &T,
+        columns: &[(&str, &dyn ToSql)],
+    ) -> Result<()> {
+        if version <= 1 {
+            check_version(kind, id, version, self.version_of(table, id)?)?;
+        }
+        let body = to_json(record)?;
+        let v = version as i64;
+        let mut args: Vec<&dyn ToSql> = vec![&id, &v, &body];
+        args.extend(columns.iter().map(|(_, value)| *value));
+        let names: String = columns.iter().map(|(n, _)| format!(", {n}")).collect();
+        let changed = if version == 1 {
+            let sql = format!(
+                "INSERT INTO {table} (id, version, body{names}) VALUES ({})",
+                placeholders(args.len())
+            );
+            self.txn
+                .prepare_cached(&sql)
+                .map_err(db)?
+                .execute(params_from_iter(args))
+                .map_err(db)?
+        } else {
+            let sets: String = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| format!(", {n} = ?{}", i + 4))
+                .collect();
+            let expected = v - 1;
+            let where_version = format!("?{}", args.len() + 1);
+            args.push(&expected);
+            let sql = format!(
+                "UPDATE {table} SET version = ?2, body = ?3{sets} WHERE id = ?1 AND version = {where_version}"
+            );
+            self.txn
+                .prepare_cached(&sql)
+                .map_err(db)?
+                .execute(params_from_iter(args))
+                .map_err(db)?
+        };
+        if changed == 1 {
+            Ok(())
+        } else {
+            check_version(kind, id, version, self.version_of(table, id)?).and(Err(
+                CrmError::storage(format!(
+                    "{kind} {id}: conditional write changed {changed} rows"
+                )),
+            ))
+        }
+    }
+
+    fn version_of(&self, table: &str, id: &str) -> Result<Option<u64>> {
+        let sql = format!("SELECT version FROM {table} WHERE id = ?1");
+        self.txn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([id], |r| r.get::<_, i64>(0))
+            .optional()
+            .map(|v| v.map(|v| v as u64))
+            .map_err(db)
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn settings(&mut self) -> Result<Option<OrgSettings>> {
+        let body: Option<String> = self
+            .txn
+            .query_row("SELECT body FROM settings WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| from_json(&b)).transpose()
+    }
+
+    fn put_settings(&mut self, settings: &OrgSettings) -> Result<()> {
+        let stored: Option<i64> = self
+            .txn
+            .query_row("SELECT version FROM settings WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        check_version(
+            EntityKind::Settings,
+            "settings",
+            settings.version,
+            stored.map(|v| v as u64),
+        )?;
+        self.txn
+            .execute(
+                "INSERT INTO settings (id, version, body) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, body = excluded.body",
+                params![settings.version as i64, to_json(settings)?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn next_id(&mut self, sequence: &str) -> Result<u64> {
+        self.txn
+            .prepare_cached(
+                "INSERT INTO sequences (name, value) VALUES (?1, 1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+            )
+            .map_err(db)?
+            .query_row([sequence], |r| r.get::<_, i64>(0))
+            .map(|v| v as u64)
+            .map_err(db)
+    }
+
+    fn user(&mut self, id: &str) -> Result<Option<User>> {
+        self.get("users", id)
+    }
+
+    fn users(&mut self) -> Result<Vec<User>> {
+        self.list("SELECT body FROM users", &[])
+    }
+
+    fn put_user(&mut self, user: &User) -> Result<()> {
+        self.put("users", EntityKind::User, &user.id, user.version, user, &[])
+    }
+
+    fn team(&mut self, id: &str) -> Result<Option<Team>> {
+        self.get("teams", id)
+    }
+
+    fn teams(&mut self) -> Result<Vec<Team>> {
+        self.list("SELECT body FROM teams", &[])
+    }
+
+    fn put_team(&mut self, team: &Team) -> Result<()> {
+        self.put("teams", EntityKind::Team, &team.id, team.version, team, &[])
+    }
+
+    fn customer(&mut self, id: &str) -> Result<Option<Customer>> {
+        self.get("customers", id)
+    }
+
+    fn put_customer(&mut self, c: &Customer) -> Result<()> {
+        let status = match c.status {
+            CustomerStatus::Active => "active",
+            CustomerStatus::Merged => "merged",
+        };
+        let next = ms(c.next_follow_up_at);
+        self.put(
+            "customers",
+            EntityKind::Customer,
+            &c.id,
+            c.version,
+            c,
+            &[
+                ("owner_id", &c.owner_id),
+                ("status", &status),
+                ("next_follow_up_at", &next),
+            ],
+        )
+    }
+
+    fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
+        let mut conditions = Vec::new();
+        let mut args: Vec<&dyn ToSql> = Vec::new();
+        if let Some(owners) = &query.owners {
+            if owners.is_empty() {
+                return Ok(Vec::new());
+            }
+            conditions.push(format!("owner_id IN ({})", placeholders(owners.len())));
+            args.extend(owners.iter().map(|o| o as &dyn ToSql));
+        }
+        let due = ms(query.follow_up_due_before);
+        if due.is_some() {
+            conditions.push("next_follow_up_at < ?".to_string());
+            args.push(&due);
+        }
+        if !query.include_merged {
+            conditions.push("status <> 'merged'".to_string());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        self.list(&format!("SELECT body FROM customers{filter}"), &args)
+    }
+
+    fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {
+        self.txn
+            .prepare_cached("DELETE FROM dedup_keys WHERE customer_id = ?1")
+            .map_err(db)?
+            .execute([customer_id])
+            .map_err(db)?;
+        let mut insert = self
+            .txn
+            .prepare_cached("INSERT OR IGNORE INTO dedup_keys (key, customer_id) VALUES (?1, ?2)")
+            .map_err(db)?;
+        for key in keys {
+            insert.execute(params![key, customer_id]).map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn customers_by_dedup_key(&mut self, key: &str) -> Result<Vec<CustomerId>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT customer_id FROM dedup_keys WHERE key = ?1")
+            .map_err(db)?;
+        let ids = stmt.query_map([key], |r| r.get(0)).map_err(db)?;
+        ids.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn dedup_keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, CustomerId)>> {
+        // Every key with the prefix sorts between the prefix and the prefix followed by U+10FFFF.
+        let upper = format!("{prefix}\u{10FFFF}");
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT key, customer_id FROM dedup_keys WHERE key >= ?1 AND key < ?2")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![prefix, upper], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn contact(&mut self, id: &str) -> Result<Option<Contact>> {
+        self.get("contacts", id)
+    }
+
+    fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>> {
+        self.list(
+            "SELECT body FROM contacts WHERE customer_id = ?1",
+            &[&customer_id],
+        )
+    }
+
+    fn put_contact(&mut self, c: &Contact) -> Result<()> {
+        self.put(
+            "contacts",
+            EntityKind::Contact,
+            &c.id,
+            c.version,
+            c,
+            &[("customer_id", &c.customer_id)],
+        )
+    }
+
+    fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>> {
+        self.get("follow_ups", id)
+    }
+
+    fn follow_ups_of(&mut self, customer_id: &str) -> Result<Vec<FollowUp>> {
+        self.list(
+            "SELECT body FROM follow_ups WHERE customer_id = ?1",
+            &[&customer_id],
+        )
+    }
+
+    fn put_follow_up(&mut self, f: &FollowUp) -> Result<()> {
+        self.put(
+            "follow_ups",
+            EntityKind::FollowUp,
+            &f.id,
+            f.version,
+            f,
+            &[("customer_id", &f.customer_id)],
+        )
+    }
+
+    fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+        let seq: i64 = self
+            .txn
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events", [], |r| {
+                r.get(0)
+            })
+            .map_err(db)?;
+        let event = Event {
+            seq: seq as u64,
+            at: event.at,
+            actor_id: event.actor_id,
+            kind: event.kind,
+            reason: event.reason,
+        };
+        self.txn
+            .prepare_cached("INSERT INTO events (seq, body) VALUES (?1, ?2)")
+            .map_err(db)?
+            .execute(params![seq, to_json(&event)?])
+            .map_err(db)?;
+        let mut link = self
+            .txn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO event_customers (customer_id, seq) VALUES (?1, ?2)",
+            )
+            .map_err(db)?;
+        for customer in event.kind.customer_ids() {
+            link.execute(params![customer, seq]).map_err(db)?;
+        }
+        Ok(event)
+    }
+
+    fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>> {
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT body FROM events WHERE seq IN
+               (SELECT seq FROM event_customers WHERE customer_id IN ({}))
+             ORDER BY seq",
+            placeholders(customer_ids.len())
+        );
+        let args: Vec<&dyn ToSql> = customer_ids.iter().map(|c| c as &dyn ToSql).collect();
+        self.list(&sql, &args)
+    }
+
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let (after, limit) = (
+            after.min(i64::MAX as u64) as i64,
+            limit.min(i64::MAX as usize) as i64,
+        );
+        self.list(
+            "SELECT body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            &[&after, &limit],
+        )
+    }
+}

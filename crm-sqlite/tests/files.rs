@@ -1,0 +1,178 @@
+//! File behaviour: migrations, reopening, several stores on one file, concurrent writers.
+
+use chrono::{TimeZone, Utc};
+use crm_core::store;
+use crm_core::{Crm, CustomerPatch, FixedClock, NewCustomer, NewUser, Role};
+use crm_sqlite::{SqliteStore, SCHEMA_VERSION};
+use std::sync::{Arc, Barrier};
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap(),
+    ))
+}
+
+#[test]
+fn data_survives_reopening_and_is_seen_by_a_second_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db");
+    let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+    let admin = crm.bootstrap("Ada", None).unwrap();
+    let other = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+    let c = crm
+        .create_customer(
+            &admin.id,
+            NewCustomer {
+                name: "Acme".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        other.customer(&admin.id, &c.customer.id).unwrap(),
+        c.customer
+    );
+    drop((crm, other));
+    let reopened = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+    assert_eq!(reopened.customers(&admin.id).unwrap().len(), 1);
+    assert_eq!(reopened.events(&admin.id, 0, 100).unwrap().len(), 4);
+}
+
+#[test]
+fn a_database_from_schema_version_1_opens_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // A file as the first release wrote it: schema 1, with rows in it.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let user = crm_core::testing::conformance::user("u-1", 1);
+        conn.execute(
+            "INSERT INTO users (id, version, body) VALUES ('u-1', 1, ?1)",
+            [serde_json::to_string(&user).unwrap()],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let user = store::read(&store, |tx| tx.user("u-1")).unwrap().unwrap();
+    assert_eq!(user.name, "user u-1");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let err = SqliteStore::open(&path).err().expect("refused");
+    assert_eq!(err.code(), "STORAGE");
+    assert!(err.to_string().contains("newer"), "{err}");
+}
+
+/// Four threads, each with its own connection, race read-modify-write cycles on the same customers.
+/// Every success moves a version by exactly one; every loser gets VERSION_CONFLICT; nothing else.
+#[test]
+fn concurrent_writers_are_resolved_by_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db");
+    let setup = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+    let admin = setup.bootstrap("Ada", None).unwrap().id;
+    let rep = setup
+        .create_user(
+            &admin,
+            NewUser {
+                name: "Li".into(),
+                role: Role::Rep,
+                scope: None,
+                team_id: None,
+            },
+        )
+        .unwrap()
+        .id;
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            setup
+                .create_customer(
+                    &rep,
+                    NewCustomer {
+                        name: format!("C{i}"),
+                        ..Default::default()
+                    },
+                )
+                .unwrap()
+                .customer
+                .id
+        })
+        .collect();
+    let barrier = Arc::new(Barrier::new(4));
+    let handles: Vec<_> = (0..4)
+        .map(|thread| {
+            let (path, ids, rep, barrier) =
+                (path.clone(), ids.clone(), rep.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+                barrier.wait();
+                let (mut won, mut lost) = (0u64, 0u64);
+                for round in 0..60 {
+                    let id = &ids[(round + thread) % ids.len()];
+                    let read = crm.customer(&rep, id).unwrap();
+                    let patch = CustomerPatch {
+                        add_tags: vec![format!("t{thread}-{round}")],
+                        ..Default::default()
+                    };
+                    match crm.update_customer(&rep, id, read.version, patch) {
+                        Ok(c) => {
+                            assert_eq!(c.version, read.version + 1);
+                            won += 1;
+                        }
+                        Err(e) => {
+                            assert_eq!(e.code(), "VERSION_CONFLICT", "{e}");
+                            lost += 1;
+                        }
+                    }
+                }
+                (won, lost)
+            })
+        })
+        .collect();
+    let (mut won, mut lost) = (0, 0);
+    for h in handles {
+        let (w, l) = h.join().unwrap();
+        won += w;
+        lost += l;
+    }
+    assert_eq!(won + lost, 240);
+    let versions: u64 = ids
+        .iter()
+        .map(|id| setup.customer(&rep, id).unwrap().version)
+        .sum();
+    assert_eq!(
+        versions,
+        3 + won,
+        "each customer starts at version 1 and gains one per success"
+    );
+    let tags: usize = ids
+        .iter()
+        .map(|id| setup.customer(&rep, id).unwrap().tags.len())
+        .sum();
+    assert_eq!(
+        tags as u64, won,
+        "every successful write kept its tag, none was lost"
+    );
+    let updates = setup
+        .events(&admin, 0, usize::MAX)
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e.kind, crm_core::EventKind::CustomerUpdated { .. }))
+        .count();
+    assert_eq!(updates as u64, won);
+}
