@@ -6,7 +6,6 @@ use crate::store::Store;
 use crate::CrmError;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -99,67 +98,16 @@ fn from<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
     serde_json::from_value(v.clone()).map_err(|e| e.to_string())
 }
 
-fn out<T: Serialize>(r: crate::Result<T>) -> Result<Result<Value, CrmError>, String> {
-    Ok(r.map(|v| serde_json::to_value(v).expect("records serialise")))
-}
-
 /// Runs one step: the outer error is a malformed step, the inner one the operation's own.
-fn run_step(
-    crm: &Crm,
-    clock: &FixedClock,
-    step: &Value,
-) -> Result<Result<Value, CrmError>, String> {
-    let a = &step["args"];
+fn run_step(crm: &Crm, clock: &FixedClock, step: &Value) -> Result<Result<Value, CrmError>, String> {
+    let args = step.get("args").cloned().unwrap_or(Value::Object(Default::default()));
     let actor = step["actor"].as_str().unwrap_or_default();
-    let s = |k: &str| {
-        a[k].as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("args.{k} must be a string"))
-    };
     match step["op"].as_str().unwrap_or_default() {
         "set_now" => {
-            clock.set(from(&a["now"])?);
+            clock.set(from(&args["now"])?);
             Ok(Ok(Value::Null))
         }
-        "bootstrap" => out(crm.bootstrap(&s("admin_name")?, from(&a["settings"])?)),
-        "settings" => out(crm.settings()),
-        "update_settings" => out(crm.update_settings(actor, from(&a["settings"])?)),
-        "create_team" => out(crm.create_team(actor, &s("name")?)),
-        "teams" => out(crm.teams(actor)),
-        "create_user" => out(crm.create_user(actor, from(a)?)),
-        "user" => out(crm.user(actor, &s("id")?)),
-        "users" => out(crm.users(actor)),
-        "deactivate_user" => out(crm.deactivate_user(actor, &s("id")?, &s("reason")?)),
-        "create_customer" => out(crm.create_customer(actor, from(a)?)),
-        "customer" => out(crm.customer(actor, &s("id")?)),
-        "customers" => out(crm.customers(actor)),
-        "update_customer" => out(crm.update_customer(
-            actor,
-            &s("id")?,
-            from(&a["expected_version"])?,
-            from(&a["patch"])?,
-        )),
-        "transfer_customer" => out(crm.transfer_customer(
-            actor,
-            &s("id")?,
-            from(&a["expected_version"])?,
-            &s("to")?,
-            &s("reason")?,
-        )),
-        "add_contact" => out(crm.add_contact(actor, &s("customer_id")?, from(&a["contact"])?)),
-        "contacts" => out(crm.contacts(actor, &s("customer_id")?)),
-        "record_follow_up" => {
-            out(crm.record_follow_up(actor, &s("customer_id")?, from(&a["follow_up"])?))
-        }
-        "follow_ups" => out(crm.follow_ups(actor, &s("customer_id")?)),
-        "overdue_follow_ups" => out(crm.overdue_follow_ups(actor, a["rep_id"].as_str())),
-        "find_duplicates" => out(crm.find_duplicates(actor, from(a)?)),
-        "duplicates_of" => out(crm.duplicates_of(actor, &s("customer_id")?)),
-        "merge_customers" => out(crm.merge_customers(actor, &s("survivor_id")?, &s("merged_id")?)),
-        "handover" => out(crm.handover(actor, &s("from")?, &s("to")?, &s("reason")?)),
-        "ownership_history" => out(crm.ownership_history(actor, &s("customer_id")?)),
-        "customer_events" => out(crm.customer_events(actor, &s("customer_id")?)),
-        "events" => out(crm.events(actor, from(&a["after"])?, from(&a["limit"])?)),
+        op if crate::api::OPERATIONS.contains(&op) => Ok(crate::api::call(crm, op, actor, &args)),
         other => Err(format!("unknown op {other:?}")),
     }
 }

@@ -1,0 +1,108 @@
+//! The operation table: every service call by name, with named JSON arguments and a JSON result in
+//! the records' serde form. Bindings and the scenario runner go through this one table, so an
+//! operation has one name and one argument shape on every surface.
+
+use crate::service::Crm;
+use crate::error::{CrmError, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Every operation name, for bindings that generate or check their wrappers.
+pub const OPERATIONS: &[&str] = &[
+    "bootstrap",
+    "settings",
+    "update_settings",
+    "create_team",
+    "teams",
+    "create_user",
+    "user",
+    "users",
+    "deactivate_user",
+    "create_customer",
+    "customer",
+    "customers",
+    "update_customer",
+    "transfer_customer",
+    "add_contact",
+    "contacts",
+    "record_follow_up",
+    "follow_ups",
+    "overdue_follow_ups",
+    "find_duplicates",
+    "duplicates_of",
+    "merge_customers",
+    "handover",
+    "ownership_history",
+    "customer_events",
+    "events",
+];
+
+fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
+    serde_json::from_value(args.get(name).cloned().unwrap_or(Value::Null))
+        .map_err(|e| CrmError::invalid(name, e.to_string()))
+}
+
+fn whole<T: DeserializeOwned>(args: &Value) -> Result<T> {
+    serde_json::from_value(args.clone()).map_err(|e| CrmError::invalid("args", e.to_string()))
+}
+
+fn out<T: Serialize>(value: Result<T>) -> Result<Value> {
+    value.and_then(|v| serde_json::to_value(v).map_err(CrmError::storage))
+}
+
+/// Runs operation `op` as `actor` (ignored by `bootstrap` and `settings`) with named `args`.
+pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
+    let a = args;
+    let s = |name: &str| arg::<String>(a, name);
+    match op {
+        "bootstrap" => out(crm.bootstrap(&s("admin_name")?, arg(a, "settings")?)),
+        "settings" => out(crm.settings()),
+        "update_settings" => out(crm.update_settings(actor, arg(a, "settings")?)),
+        "create_team" => out(crm.create_team(actor, &s("name")?)),
+        "teams" => out(crm.teams(actor)),
+        "create_user" => out(crm.create_user(actor, whole(a)?)),
+        "user" => out(crm.user(actor, &s("id")?)),
+        "users" => out(crm.users(actor)),
+        "deactivate_user" => out(crm.deactivate_user(actor, &s("id")?, &s("reason")?)),
+        "create_customer" => out(crm.create_customer(actor, whole(a)?)),
+        "customer" => out(crm.customer(actor, &s("id")?)),
+        "customers" => out(crm.customers(actor)),
+        "update_customer" => out(crm.update_customer(actor, &s("id")?, arg(a, "expected_version")?, arg(a, "patch")?)),
+        "transfer_customer" => out(crm.transfer_customer(actor, &s("id")?, arg(a, "expected_version")?, &s("to")?, &s("reason")?)),
+        "add_contact" => out(crm.add_contact(actor, &s("customer_id")?, arg(a, "contact")?)),
+        "contacts" => out(crm.contacts(actor, &s("customer_id")?)),
+        "record_follow_up" => out(crm.record_follow_up(actor, &s("customer_id")?, arg(a, "follow_up")?)),
+        "follow_ups" => out(crm.follow_ups(actor, &s("customer_id")?)),
+        "overdue_follow_ups" => out(crm.overdue_follow_ups(actor, arg::<Option<String>>(a, "rep_id")?.as_deref())),
+        "find_duplicates" => out(crm.find_duplicates(actor, whole(a)?)),
+        "duplicates_of" => out(crm.duplicates_of(actor, &s("customer_id")?)),
+        "merge_customers" => out(crm.merge_customers(actor, &s("survivor_id")?, &s("merged_id")?)),
+        "handover" => out(crm.handover(actor, &s("from")?, &s("to")?, &s("reason")?)),
+        "ownership_history" => out(crm.ownership_history(actor, &s("customer_id")?)),
+        "customer_events" => out(crm.customer_events(actor, &s("customer_id")?)),
+        "events" => out(crm.events(actor, arg(a, "after")?, arg::<Option<usize>>(a, "limit")?.unwrap_or(usize::MAX))),
+        other => Err(CrmError::invalid("op", format!("unknown operation {other:?}"))),
+    }
+}
+
+/// The error as JSON for bindings: `{code, message, details}` where details are the variant's fields.
+pub fn error_json(error: &CrmError) -> Value {
+    use serde_json::json;
+    let details = match error {
+        CrmError::NotFound { kind, id } | CrmError::AlreadyExists { kind, id } => json!({"kind": kind, "id": id}),
+        CrmError::VersionConflict { kind, id, expected, actual } => {
+            json!({"kind": kind, "id": id, "expected": expected, "actual": actual})
+        }
+        CrmError::OutOfScope { actor, kind, id } => json!({"actor": actor, "kind": kind, "id": id}),
+        CrmError::PermissionDenied { actor, action } => json!({"actor": actor, "action": action}),
+        CrmError::InactiveUser { id } => json!({"id": id}),
+        CrmError::InvalidPhone { input, reason } => json!({"input": input, "reason": reason}),
+        CrmError::InvalidEmail { input } => json!({"input": input}),
+        CrmError::InvalidInput { field, reason } => json!({"field": field, "reason": reason}),
+        CrmError::DuplicateFound { matches } => json!({"matches": matches}),
+        CrmError::InvalidState { reason } => json!({"reason": reason}),
+        CrmError::Storage { message } => json!({"message": message}),
+    };
+    json!({"code": error.code(), "message": error.to_string(), "details": details})
+}

@@ -1,0 +1,137 @@
+"""Replays every parity scenario of tests/scenarios/ through the typed Python API."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import pathlib
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Callable, Dict
+
+import pytest
+
+import crm
+from crm import _convert
+
+SCENARIOS = sorted((pathlib.Path(__file__).resolve().parents[2] / "tests" / "scenarios").glob("*.json"))
+
+
+def instant(text: str) -> dt.datetime:
+    return _convert.parse_instant(text)
+
+
+def plain(v: Any, key: str = "") -> Any:
+    """A result as the scenario files spell it."""
+    if isinstance(v, crm.Event):
+        return {"seq": v.seq, "at": v.at, "actor_id": v.actor_id, "kind": {"type": v.kind, **v.data}, "reason": v.reason}
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {f.name.rstrip("_"): plain(getattr(v, f.name), f.name) for f in dataclasses.fields(v)}
+    if key == "custom_fields":
+        return {k: _convert.field_value_to_json(k, x) for k, x in v.items()}
+    if isinstance(v, Enum):
+        return v.value
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    if isinstance(v, Decimal):
+        return str(v)
+    return v
+
+
+def match(expected: Any, actual: Any, path: str = "$") -> None:
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"at {path}: expected an object, got {actual!r}"
+        for k, e in expected.items():
+            match(e, actual.get(k), f"{path}.{k}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"at {path}: expected {len(expected)} items, got {actual!r}"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            match(e, a, f"{path}[{i}]")
+    elif isinstance(actual, dt.datetime) and isinstance(expected, str):
+        assert actual == instant(expected), f"at {path}: expected {expected}, got {actual.isoformat()}"
+    elif isinstance(expected, (int, float)) and not isinstance(expected, bool) and isinstance(actual, (int, float)):
+        assert float(expected) == float(actual), f"at {path}: expected {expected}, got {actual}"
+    else:
+        assert expected == actual, f"at {path}: expected {expected!r}, got {actual!r}"
+
+
+def times(d: Dict[str, Any], *keys: str) -> Dict[str, Any]:
+    return {k: (instant(v) if k in keys and v is not None else v) for k, v in d.items()}
+
+
+def custom(fields: Dict[str, Any] | None) -> Dict[str, Any]:
+    return {k: (None if v is None else _convert.field_value_from_json(v)) for k, v in (fields or {}).items()}
+
+
+def settings(s: Dict[str, Any]) -> crm.OrgSettings:
+    d = s.get("duplicates", {})
+    return crm.OrgSettings(
+        timezone=s.get("timezone", "Asia/Shanghai"),
+        duplicates=crm.DuplicatePolicy(on_create=crm.DuplicateMode(d.get("on_create", "warn")), name_threshold=d.get("name_threshold", 0.85)),
+        version=s.get("version", 0),
+    )
+
+
+OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
+    "bootstrap": lambda c, _, a: c.bootstrap(a["admin_name"], settings(a["settings"]) if a.get("settings") else None),
+    "settings": lambda c, _, a: c.settings(),
+    "update_settings": lambda c, u, a: c.update_settings(u, settings(a["settings"])),
+    "create_team": lambda c, u, a: c.create_team(u, a["name"]),
+    "teams": lambda c, u, a: c.teams(u),
+    "create_user": lambda c, u, a: c.create_user(u, **a),
+    "user": lambda c, u, a: c.user(u, a["id"]),
+    "users": lambda c, u, a: c.users(u),
+    "deactivate_user": lambda c, u, a: c.deactivate_user(u, a["id"], a["reason"]),
+    "create_customer": lambda c, u, a: c.create_customer(u, **{**a, "custom_fields": custom(a.get("custom_fields"))}),
+    "customer": lambda c, u, a: c.customer(u, a["id"]),
+    "customers": lambda c, u, a: c.customers(u),
+    "update_customer": lambda c, u, a: c.update_customer(
+        u, a["id"], a["expected_version"], **{**a["patch"], "custom_fields": custom(a["patch"].get("custom_fields"))}
+    ),
+    "transfer_customer": lambda c, u, a: c.transfer_customer(u, a["id"], a["expected_version"], a["to"], a["reason"]),
+    "add_contact": lambda c, u, a: c.add_contact(u, a["customer_id"], **a["contact"]),
+    "contacts": lambda c, u, a: c.contacts(u, a["customer_id"]),
+    "record_follow_up": lambda c, u, a: c.record_follow_up(u, a["customer_id"], **times(a["follow_up"], "at", "next_follow_up_at")),
+    "follow_ups": lambda c, u, a: c.follow_ups(u, a["customer_id"]),
+    "overdue_follow_ups": lambda c, u, a: c.overdue_follow_ups(u, a.get("rep_id")),
+    "find_duplicates": lambda c, u, a: c.find_duplicates(u, **a),
+    "duplicates_of": lambda c, u, a: c.duplicates_of(u, a["customer_id"]),
+    "merge_customers": lambda c, u, a: c.merge_customers(u, a["survivor_id"], a["merged_id"]),
+    "handover": lambda c, u, a: c.handover(u, a["from"], a["to"], a["reason"]),
+    "ownership_history": lambda c, u, a: c.ownership_history(u, a["customer_id"]),
+    "customer_events": lambda c, u, a: c.customer_events(u, a["customer_id"]),
+    "events": lambda c, u, a: c.events(u, a["after"], a["limit"]),
+}
+
+
+def test_every_operation_of_the_core_has_an_adapter() -> None:
+    assert set(OPS) == set(crm._crm.NativeCrm.operations())
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario(path: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    scenario = json.loads(path.read_text())
+    for store in ("memory", "sqlite"):
+        start = instant(scenario["start"])
+        c = crm.Crm.in_memory(now=start) if store == "memory" else crm.Crm.open(tmp_path / f"{path.stem}.db", now=start)
+        for i, step in enumerate(scenario["steps"], 1):
+            op, args = step["op"], step.get("args", {})
+            where = f"{path.name} step {i} ({op}, {store})"
+            if op == "set_now":
+                c.set_now(instant(args["now"]))
+                continue
+            try:
+                result = OPS[op](c, step.get("actor", ""), args)
+            except crm.CrmError as e:
+                assert "error" in step, f"{where}: unexpected {e.code}: {e}"
+                assert e.code == step["error"], f"{where}: expected {step['error']}, got {e.code}: {e}"
+                continue
+            assert "error" not in step, f"{where}: expected {step['error']}, got success"
+            if "expect" in step:
+                try:
+                    match(step["expect"], plain(result))
+                except AssertionError as e:
+                    raise AssertionError(f"{where}: {e}") from None
