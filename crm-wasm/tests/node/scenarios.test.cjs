@@ -1,0 +1,123 @@
+// Replays every parity scenario through the JavaScript API of the Node build, and checks the
+// error classes and that failing calls change nothing.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const { Crm, CrmError } = require("../../pkg/node/crm_wasm.js");
+
+const dir = path.join(__dirname, "..", "..", "..", "tests", "scenarios");
+const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+
+const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+// Keys to camelCase, except the user's own custom field names.
+function toJs(value, data = false) {
+  if (Array.isArray(value)) return value.map((v) => toJs(v));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [data ? k : camel(k), data ? toJs(v) : toJs(v, k === "custom_fields")]),
+    );
+  }
+  return value;
+}
+
+const isInstant = (s) => typeof s === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s);
+
+function match(expected, actual, at = "$") {
+  if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual) && actual.length === expected.length, `at ${at}: expected ${expected.length} items, got ${JSON.stringify(actual)}`);
+    expected.forEach((e, i) => match(e, actual[i], `${at}[${i}]`));
+  } else if (expected && typeof expected === "object") {
+    assert.ok(actual && typeof actual === "object", `at ${at}: expected an object, got ${JSON.stringify(actual)}`);
+    for (const [k, e] of Object.entries(expected)) match(e, actual[k], `${at}.${k}`);
+  } else if (actual instanceof Date) {
+    assert.ok(isInstant(expected), `at ${at}: got a Date, expected ${expected}`);
+    assert.equal(actual.getTime(), new Date(expected).getTime(), `at ${at}`);
+  } else if (expected === null) {
+    assert.ok(actual === null || actual === undefined, `at ${at}: expected null, got ${JSON.stringify(actual)}`);
+  } else {
+    assert.equal(actual, expected, `at ${at}`);
+  }
+}
+
+// Scenario steps to typed method calls.
+const ops = {
+  bootstrap: (c, _, a) => c.bootstrap(a.adminName, a.settings),
+  settings: (c) => c.settings(),
+  update_settings: (c, u, a) => c.updateSettings(u, a.settings),
+  create_team: (c, u, a) => c.createTeam(u, a.name),
+  teams: (c, u) => c.teams(u),
+  create_user: (c, u, a) => c.createUser(u, a),
+  user: (c, u, a) => c.user(u, a.id),
+  users: (c, u) => c.users(u),
+  deactivate_user: (c, u, a) => c.deactivateUser(u, a.id, a.reason),
+  create_customer: (c, u, a) => c.createCustomer(u, a),
+  customer: (c, u, a) => c.customer(u, a.id),
+  customers: (c, u) => c.customers(u),
+  update_customer: (c, u, a) => c.updateCustomer(u, a.id, a.expectedVersion, a.patch),
+  transfer_customer: (c, u, a) => c.transferCustomer(u, a.id, a.expectedVersion, a.to, a.reason),
+  add_contact: (c, u, a) => c.addContact(u, a.customerId, a.contact),
+  contacts: (c, u, a) => c.contacts(u, a.customerId),
+  record_follow_up: (c, u, a) => c.recordFollowUp(u, a.customerId, {
+    ...a.followUp,
+    ...(a.followUp.at ? { at: new Date(a.followUp.at) } : {}),
+    ...(a.followUp.nextFollowUpAt ? { nextFollowUpAt: new Date(a.followUp.nextFollowUpAt) } : {}),
+  }),
+  follow_ups: (c, u, a) => c.followUps(u, a.customerId),
+  overdue_follow_ups: (c, u, a) => c.overdueFollowUps(u, a.repId),
+  find_duplicates: (c, u, a) => c.findDuplicates(u, a),
+  duplicates_of: (c, u, a) => c.duplicatesOf(u, a.customerId),
+  merge_customers: (c, u, a) => c.mergeCustomers(u, a.survivorId, a.mergedId),
+  handover: (c, u, a) => c.handover(u, a.from, a.to, a.reason),
+  ownership_history: (c, u, a) => c.ownershipHistory(u, a.customerId),
+  customer_events: (c, u, a) => c.customerEvents(u, a.customerId),
+  events: (c, u, a) => c.events(u, a.after, a.limit),
+};
+
+test("every core operation has a typed method", () => {
+  assert.deepEqual(Object.keys(ops).sort(), Crm.operations().sort());
+});
+
+for (const file of files) {
+  test(`scenario ${file}`, () => {
+    const scenario = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+    const crm = new Crm({ now: new Date(scenario.start) });
+    scenario.steps.forEach((step, i) => {
+      const where = `${file} step ${i + 1} (${step.op})`;
+      const args = toJs(step.args ?? {});
+      if (step.op === "set_now") return crm.setNow(args.now);
+      let result;
+      try {
+        result = ops[step.op](crm, step.actor ?? "", args);
+      } catch (e) {
+        assert.ok(e instanceof CrmError && e instanceof Error, `${where}: not a CrmError: ${e}`);
+        assert.ok(step.error, `${where}: unexpected ${e.code}: ${e.message}`);
+        assert.equal(e.code, step.error, `${where}: ${e.message}`);
+        return;
+      }
+      assert.ok(!step.error, `${where}: expected ${step.error}, got success`);
+      if (step.expect !== undefined) match(toJs(step.expect), result, where);
+    });
+  });
+}
+
+test("errors are CrmError instances with codes and details, and change nothing", () => {
+  const crm = new Crm({ now: "2026-03-02T09:00:00+08:00" });
+  const admin = crm.bootstrap("Ada");
+  const rep = crm.createUser(admin.id, { name: "Li", role: "rep" });
+  const { customer } = crm.createCustomer(rep.id, { name: "Acme", phones: ["13800138000"] });
+  assert.ok(customer.createdAt instanceof Date);
+  const err = assert.throws(() => crm.updateCustomer(rep.id, customer.id, 9, { name: "Stale" }), CrmError);
+  let caught;
+  try { crm.updateCustomer(rep.id, customer.id, 9, { name: "Stale" }); } catch (e) { caught = e; }
+  assert.equal(caught.code, "VERSION_CONFLICT");
+  assert.equal(caught.name, "CrmError");
+  assert.deepEqual([caught.details.expected, caught.details.actual], [9, 1]);
+  assert.throws(() => crm.createCustomer(rep.id, { name: "X", phones: ["12"] }), (e) => e.code === "INVALID_PHONE");
+  assert.throws(() => crm.customer(rep.id, "c-404"), (e) => e instanceof Error && e.code === "NOT_FOUND");
+  assert.throws(() => crm.createCustomer(rep.id, { name: "Y", ownerId: 5 }), (e) => e.code === "INVALID_INPUT");
+  assert.throws(() => new Crm().setNow(new Date()), (e) => e.code === "INVALID_STATE");
+  assert.deepEqual(crm.customer(rep.id, customer.id), customer);
+  assert.equal(crm.customers(admin.id).length, 1);
+  void err;
+});

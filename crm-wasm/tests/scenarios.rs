@@ -1,0 +1,103 @@
+//! Replays every parity scenario through the exported `Crm` class with JavaScript values, in Node
+//! (default) or in headless Chromium (`--features browser`).
+
+#![cfg(target_arch = "wasm32")]
+
+use crm_core::testing::scenario::matches;
+use crm_wasm::Crm;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+#[cfg(feature = "browser")]
+wasm_bindgen_test_configure!(run_in_browser);
+
+include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+
+fn camel(key: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for ch in key.chars() {
+        match (ch, upper) {
+            ('_', _) => upper = true,
+            (c, true) => {
+                out.extend(c.to_uppercase());
+                upper = false
+            }
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+/// Scenario spelling to JS spelling (custom field names stay as they are).
+fn to_js(v: &Value, data: bool) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| if data { (k.clone(), to_js(x, false)) } else { (camel(k), to_js(x, k == "custom_fields")) })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| to_js(x, false)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).expect("valid JSON")
+}
+
+fn back(v: &JsValue) -> Value {
+    let text: String = js_sys::JSON::stringify(v).expect("serialisable").into();
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+fn error_code(e: &JsValue) -> String {
+    assert!(e.is_instance_of::<js_sys::Error>(), "thrown value is an Error: {e:?}");
+    js_sys::Reflect::get(e, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn every_scenario_passes() {
+    assert!(!SCENARIOS.is_empty());
+    for (name, text) in SCENARIOS {
+        let scenario: Value = serde_json::from_str(text).expect("scenario JSON");
+        let options = js(&serde_json::json!({ "now": scenario["start"] }));
+        let crm = Crm::new(options).expect("crm");
+        for (i, step) in scenario["steps"].as_array().expect("steps").iter().enumerate() {
+            let op = step["op"].as_str().unwrap_or_default();
+            let where_ = format!("{name} step {} ({op})", i + 1);
+            let args = to_js(step.get("args").unwrap_or(&Value::Null), false);
+            if op == "set_now" {
+                crm.set_now(js(&args["now"])).expect("set_now");
+                continue;
+            }
+            let actor = step["actor"].as_str().unwrap_or_default();
+            match (crm.call(op, actor, js(&args)), step.get("error")) {
+                (Ok(_), Some(code)) => panic!("{where_}: expected {code}, got success"),
+                (Err(e), Some(code)) => assert_eq!(Some(error_code(&e).as_str()), code.as_str(), "{where_}"),
+                (Err(e), None) => panic!("{where_}: unexpected error {}", error_code(&e)),
+                (Ok(result), None) => {
+                    if let Some(expected) = step.get("expect") {
+                        let actual = back(&result);
+                        if let Err(diff) = matches(&to_js(expected, false), &actual, "$") {
+                            panic!("{where_}: {diff}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn instants_come_back_as_dates_and_errors_as_crm_errors() {
+    let crm = Crm::new(js(&serde_json::json!({"now": "2026-03-02T09:00:00+08:00"}))).unwrap();
+    let admin = crm.bootstrap("Ada".into(), JsValue::UNDEFINED).unwrap();
+    let created_at = js_sys::Reflect::get(&admin, &"createdAt".into()).unwrap();
+    assert!(created_at.is_instance_of::<js_sys::Date>());
+    let err = crm.customer("u-1".into(), "c-404".into()).unwrap_err();
+    assert_eq!(error_code(&err), "NOT_FOUND");
+    let name = js_sys::Reflect::get(&err, &"name".into()).unwrap();
+    assert_eq!(name.as_string().as_deref(), Some("CrmError"));
+}
