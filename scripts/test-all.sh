@@ -23,8 +23,9 @@ suite() {
   fi
 }
 
-suite "rustfmt" cargo fmt --all -- --check
+suite "rustfmt" bash -c "cargo fmt --all -- --check && cargo fmt --manifest-path crm-wasm/Cargo.toml -- --check"
 suite "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+suite "clippy (crm-wasm, host build)" cargo clippy --manifest-path crm-wasm/Cargo.toml --all-targets --locked --target-dir target/wasm-host -- -D warnings
 suite "rust tests (core, sqlite, cli, bindings' Rust side)" cargo test --workspace --locked
 suite "demo on SQLite" cargo run --quiet --locked -p crm-cli -- demo --db target/ci-demo.db --reset
 suite "rust example" cargo run --quiet --locked -p crm-examples --example quickstart

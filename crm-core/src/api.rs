@@ -2,8 +2,8 @@
 //! the records' serde form. Bindings and the scenario runner go through this one table, so an
 //! operation has one name and one argument shape on every surface.
 
-use crate::service::Crm;
 use crate::error::{CrmError, Result};
+use crate::service::Crm;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -68,21 +68,43 @@ pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
         "create_customer" => out(crm.create_customer(actor, whole(a)?)),
         "customer" => out(crm.customer(actor, &s("id")?)),
         "customers" => out(crm.customers(actor)),
-        "update_customer" => out(crm.update_customer(actor, &s("id")?, arg(a, "expected_version")?, arg(a, "patch")?)),
-        "transfer_customer" => out(crm.transfer_customer(actor, &s("id")?, arg(a, "expected_version")?, &s("to")?, &s("reason")?)),
+        "update_customer" => out(crm.update_customer(
+            actor,
+            &s("id")?,
+            arg(a, "expected_version")?,
+            arg(a, "patch")?,
+        )),
+        "transfer_customer" => out(crm.transfer_customer(
+            actor,
+            &s("id")?,
+            arg(a, "expected_version")?,
+            &s("to")?,
+            &s("reason")?,
+        )),
         "add_contact" => out(crm.add_contact(actor, &s("customer_id")?, arg(a, "contact")?)),
         "contacts" => out(crm.contacts(actor, &s("customer_id")?)),
-        "record_follow_up" => out(crm.record_follow_up(actor, &s("customer_id")?, arg(a, "follow_up")?)),
+        "record_follow_up" => {
+            out(crm.record_follow_up(actor, &s("customer_id")?, arg(a, "follow_up")?))
+        }
         "follow_ups" => out(crm.follow_ups(actor, &s("customer_id")?)),
-        "overdue_follow_ups" => out(crm.overdue_follow_ups(actor, arg::<Option<String>>(a, "rep_id")?.as_deref())),
+        "overdue_follow_ups" => {
+            out(crm.overdue_follow_ups(actor, arg::<Option<String>>(a, "rep_id")?.as_deref()))
+        }
         "find_duplicates" => out(crm.find_duplicates(actor, whole(a)?)),
         "duplicates_of" => out(crm.duplicates_of(actor, &s("customer_id")?)),
         "merge_customers" => out(crm.merge_customers(actor, &s("survivor_id")?, &s("merged_id")?)),
         "handover" => out(crm.handover(actor, &s("from")?, &s("to")?, &s("reason")?)),
         "ownership_history" => out(crm.ownership_history(actor, &s("customer_id")?)),
         "customer_events" => out(crm.customer_events(actor, &s("customer_id")?)),
-        "events" => out(crm.events(actor, arg(a, "after")?, arg::<Option<usize>>(a, "limit")?.unwrap_or(usize::MAX))),
-        other => Err(CrmError::invalid("op", format!("unknown operation {other:?}"))),
+        "events" => out(crm.events(
+            actor,
+            arg(a, "after")?,
+            arg::<Option<usize>>(a, "limit")?.unwrap_or(usize::MAX),
+        )),
+        other => Err(CrmError::invalid(
+            "op",
+            format!("unknown operation {other:?}"),
+        )),
     }
 }
 
@@ -90,8 +112,15 @@ pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
 pub fn error_json(error: &CrmError) -> Value {
     use serde_json::json;
     let details = match error {
-        CrmError::NotFound { kind, id } | CrmError::AlreadyExists { kind, id } => json!({"kind": kind, "id": id}),
-        CrmError::VersionConflict { kind, id, expected, actual } => {
+        CrmError::NotFound { kind, id } | CrmError::AlreadyExists { kind, id } => {
+            json!({"kind": kind, "id": id})
+        }
+        CrmError::VersionConflict {
+            kind,
+            id,
+            expected,
+            actual,
+        } => {
             json!({"kind": kind, "id": id, "expected": expected, "actual": actual})
         }
         CrmError::OutOfScope { actor, kind, id } => json!({"actor": actor, "kind": kind, "id": id}),

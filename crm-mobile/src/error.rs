@@ -10,7 +10,12 @@ pub enum CrmError {
     #[error("{code}: {description}")]
     AlreadyExists { code: String, description: String },
     #[error("{code}: {description}")]
-    VersionConflict { code: String, description: String, expected: u64, actual: u64 },
+    VersionConflict {
+        code: String,
+        description: String,
+        expected: u64,
+        actual: u64,
+    },
     #[error("{code}: {description}")]
     OutOfScope { code: String, description: String },
     #[error("{code}: {description}")]
@@ -25,7 +30,11 @@ pub enum CrmError {
     InvalidInput { code: String, description: String },
     /// Creation was blocked by existing customers that look the same.
     #[error("{code}: {description}")]
-    DuplicateFound { code: String, description: String, matches: Vec<crate::records::DuplicateMatch> },
+    DuplicateFound {
+        code: String,
+        description: String,
+        matches: Vec<crate::records::DuplicateMatch>,
+    },
     #[error("{code}: {description}")]
     InvalidState { code: String, description: String },
     #[error("{code}: {description}")]
@@ -38,7 +47,14 @@ impl From<Core> for CrmError {
         match e {
             Core::NotFound { .. } => CrmError::NotFound { code, description },
             Core::AlreadyExists { .. } => CrmError::AlreadyExists { code, description },
-            Core::VersionConflict { expected, actual, .. } => CrmError::VersionConflict { code, description, expected, actual },
+            Core::VersionConflict {
+                expected, actual, ..
+            } => CrmError::VersionConflict {
+                code,
+                description,
+                expected,
+                actual,
+            },
             Core::OutOfScope { .. } => CrmError::OutOfScope { code, description },
             Core::PermissionDenied { .. } => CrmError::PermissionDenied { code, description },
             Core::InactiveUser { .. } => CrmError::InactiveUser { code, description },
@@ -49,7 +65,11 @@ impl From<Core> for CrmError {
                 let matches = serde_json::to_value(matches)
                     .and_then(serde_json::from_value)
                     .unwrap_or_default();
-                CrmError::DuplicateFound { code, description, matches }
+                CrmError::DuplicateFound {
+                    code,
+                    description,
+                    matches,
+                }
             }
             Core::InvalidState { .. } => CrmError::InvalidState { code, description },
             Core::Storage { .. } => CrmError::Storage { code, description },
@@ -90,9 +110,23 @@ mod tests {
         }
         .into();
         assert_eq!(e.to_string(), "VERSION_CONFLICT: customer c-1 was changed by someone else: expected version 1, found 2");
-        assert!(matches!(e, CrmError::VersionConflict { expected: 1, actual: 2, .. }));
-        let e: CrmError = Core::InvalidPhone { input: "12".into(), reason: "too short".into() }.into();
-        assert_eq!(e.to_string(), "INVALID_PHONE: invalid phone number \"12\": too short");
+        assert!(matches!(
+            e,
+            CrmError::VersionConflict {
+                expected: 1,
+                actual: 2,
+                ..
+            }
+        ));
+        let e: CrmError = Core::InvalidPhone {
+            input: "12".into(),
+            reason: "too short".into(),
+        }
+        .into();
+        assert_eq!(
+            e.to_string(),
+            "INVALID_PHONE: invalid phone number \"12\": too short"
+        );
         assert_eq!(e.code(), "INVALID_PHONE");
     }
 }

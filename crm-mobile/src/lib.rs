@@ -21,7 +21,11 @@ uniffi::setup_scaffolding!();
 type Result<T> = std::result::Result<T, CrmError>;
 
 fn invalid(field: &str, reason: impl Into<String>) -> CrmError {
-    crm_core::CrmError::InvalidInput { field: field.into(), reason: reason.into() }.into()
+    crm_core::CrmError::InvalidInput {
+        field: field.into(),
+        reason: reason.into(),
+    }
+    .into()
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value> {
@@ -51,7 +55,9 @@ impl Crm {
 
     fn call<T: DeserializeOwned>(&self, op: &str, actor: &str, args: Value) -> Result<T> {
         let result = api::call(&self.inner, op, actor, &args)?;
-        serde_json::from_value(result).map_err(|e| crm_core::CrmError::storage(format!("unexpected result of {op}: {e}")).into())
+        serde_json::from_value(result).map_err(|e| {
+            crm_core::CrmError::storage(format!("unexpected result of {op}: {e}")).into()
+        })
     }
 }
 
@@ -77,7 +83,8 @@ impl Crm {
                 Ok(())
             }
             None => Err(crm_core::CrmError::InvalidState {
-                reason: "this CRM runs on the system clock; pass now to use a settable clock".into(),
+                reason: "this CRM runs on the system clock; pass now to use a settable clock"
+                    .into(),
             }
             .into()),
         }
@@ -88,7 +95,11 @@ impl Crm {
     }
 
     pub fn bootstrap(&self, admin_name: String, settings: Option<OrgSettings>) -> Result<User> {
-        self.call("bootstrap", "", json!({"admin_name": admin_name, "settings": to_json(&settings)?}))
+        self.call(
+            "bootstrap",
+            "",
+            json!({"admin_name": admin_name, "settings": to_json(&settings)?}),
+        )
     }
 
     pub fn settings(&self) -> Result<OrgSettings> {
@@ -96,7 +107,11 @@ impl Crm {
     }
 
     pub fn update_settings(&self, actor: String, settings: OrgSettings) -> Result<OrgSettings> {
-        self.call("update_settings", &actor, json!({"settings": to_json(&settings)?}))
+        self.call(
+            "update_settings",
+            &actor,
+            json!({"settings": to_json(&settings)?}),
+        )
     }
 
     pub fn create_team(&self, actor: String, name: String) -> Result<Team> {
@@ -120,7 +135,11 @@ impl Crm {
     }
 
     pub fn deactivate_user(&self, actor: String, id: String, reason: String) -> Result<User> {
-        self.call("deactivate_user", &actor, json!({"id": id, "reason": reason}))
+        self.call(
+            "deactivate_user",
+            &actor,
+            json!({"id": id, "reason": reason}),
+        )
     }
 
     pub fn create_customer(&self, actor: String, input: NewCustomer) -> Result<CustomerCreated> {
@@ -135,35 +154,82 @@ impl Crm {
         self.call("customers", &actor, json!({}))
     }
 
-    pub fn update_customer(&self, actor: String, id: String, expected_version: u64, patch: CustomerPatch) -> Result<Customer> {
-        self.call("update_customer", &actor, json!({"id": id, "expected_version": expected_version, "patch": patch.to_json()}))
+    pub fn update_customer(
+        &self,
+        actor: String,
+        id: String,
+        expected_version: u64,
+        patch: CustomerPatch,
+    ) -> Result<Customer> {
+        self.call(
+            "update_customer",
+            &actor,
+            json!({"id": id, "expected_version": expected_version, "patch": patch.to_json()}),
+        )
     }
 
-    pub fn transfer_customer(&self, actor: String, id: String, expected_version: u64, to: String, reason: String) -> Result<Customer> {
-        self.call("transfer_customer", &actor, json!({"id": id, "expected_version": expected_version, "to": to, "reason": reason}))
+    pub fn transfer_customer(
+        &self,
+        actor: String,
+        id: String,
+        expected_version: u64,
+        to: String,
+        reason: String,
+    ) -> Result<Customer> {
+        self.call(
+            "transfer_customer",
+            &actor,
+            json!({"id": id, "expected_version": expected_version, "to": to, "reason": reason}),
+        )
     }
 
-    pub fn add_contact(&self, actor: String, customer_id: String, contact: NewContact) -> Result<Contact> {
-        self.call("add_contact", &actor, json!({"customer_id": customer_id, "contact": to_json(&contact)?}))
+    pub fn add_contact(
+        &self,
+        actor: String,
+        customer_id: String,
+        contact: NewContact,
+    ) -> Result<Contact> {
+        self.call(
+            "add_contact",
+            &actor,
+            json!({"customer_id": customer_id, "contact": to_json(&contact)?}),
+        )
     }
 
     pub fn contacts(&self, actor: String, customer_id: String) -> Result<Vec<Contact>> {
         self.call("contacts", &actor, json!({"customer_id": customer_id}))
     }
 
-    pub fn record_follow_up(&self, actor: String, customer_id: String, follow_up: NewFollowUp) -> Result<FollowUp> {
-        self.call("record_follow_up", &actor, json!({"customer_id": customer_id, "follow_up": to_json(&follow_up)?}))
+    pub fn record_follow_up(
+        &self,
+        actor: String,
+        customer_id: String,
+        follow_up: NewFollowUp,
+    ) -> Result<FollowUp> {
+        self.call(
+            "record_follow_up",
+            &actor,
+            json!({"customer_id": customer_id, "follow_up": to_json(&follow_up)?}),
+        )
     }
 
     pub fn follow_ups(&self, actor: String, customer_id: String) -> Result<Vec<FollowUp>> {
         self.call("follow_ups", &actor, json!({"customer_id": customer_id}))
     }
 
-    pub fn overdue_follow_ups(&self, actor: String, rep_id: Option<String>) -> Result<Vec<OverdueFollowUp>> {
+    pub fn overdue_follow_ups(
+        &self,
+        actor: String,
+        rep_id: Option<String>,
+    ) -> Result<Vec<OverdueFollowUp>> {
         self.call("overdue_follow_ups", &actor, json!({"rep_id": rep_id}))
     }
 
-    pub fn find_duplicates(&self, actor: String, probe: DuplicateProbe) -> Result<Vec<DuplicateMatch>> {
+    pub fn find_duplicates(
+        &self,
+        actor: String,
+        probe: DuplicateProbe,
+    ) -> Result<Vec<DuplicateMatch>> {
         self.call("find_duplicates", &actor, to_json(&probe)?)
     }
 
@@ -171,21 +237,52 @@ impl Crm {
         self.call("duplicates_of", &actor, json!({"customer_id": customer_id}))
     }
 
-    pub fn merge_customers(&self, actor: String, survivor_id: String, merged_id: String) -> Result<Customer> {
-        self.call("merge_customers", &actor, json!({"survivor_id": survivor_id, "merged_id": merged_id}))
+    pub fn merge_customers(
+        &self,
+        actor: String,
+        survivor_id: String,
+        merged_id: String,
+    ) -> Result<Customer> {
+        self.call(
+            "merge_customers",
+            &actor,
+            json!({"survivor_id": survivor_id, "merged_id": merged_id}),
+        )
     }
 
     /// Hands every customer of `from_user` to `to_user` in one step (离职交接); returns their ids.
-    pub fn handover(&self, actor: String, from_user: String, to_user: String, reason: String) -> Result<Vec<String>> {
-        self.call("handover", &actor, json!({"from": from_user, "to": to_user, "reason": reason}))
+    pub fn handover(
+        &self,
+        actor: String,
+        from_user: String,
+        to_user: String,
+        reason: String,
+    ) -> Result<Vec<String>> {
+        self.call(
+            "handover",
+            &actor,
+            json!({"from": from_user, "to": to_user, "reason": reason}),
+        )
     }
 
-    pub fn ownership_history(&self, actor: String, customer_id: String) -> Result<Vec<OwnershipChange>> {
-        self.call("ownership_history", &actor, json!({"customer_id": customer_id}))
+    pub fn ownership_history(
+        &self,
+        actor: String,
+        customer_id: String,
+    ) -> Result<Vec<OwnershipChange>> {
+        self.call(
+            "ownership_history",
+            &actor,
+            json!({"customer_id": customer_id}),
+        )
     }
 
     pub fn customer_events(&self, actor: String, customer_id: String) -> Result<Vec<Event>> {
-        self.call("customer_events", &actor, json!({"customer_id": customer_id}))
+        self.call(
+            "customer_events",
+            &actor,
+            json!({"customer_id": customer_id}),
+        )
     }
 
     pub fn events(&self, actor: String, after: u64, limit: Option<u64>) -> Result<Vec<Event>> {

@@ -14,15 +14,35 @@ macro_rules! simple_enum {
     };
 }
 
-simple_enum!(Role { Rep, Manager, Admin });
+simple_enum!(Role {
+    Rep,
+    Manager,
+    Admin
+});
 simple_enum!(DataScope { Own, Team, All });
 simple_enum!(CustomerKind { Company, Person });
 simple_enum!(CustomerStatus { Active, Merged });
 simple_enum!(DealStatus { None, Won });
-simple_enum!(Channel { Call, Visit, Email, Message, Meeting, Other });
+simple_enum!(Channel {
+    Call,
+    Visit,
+    Email,
+    Message,
+    Meeting,
+    Other
+});
 simple_enum!(MatchField { Phone, Email, Name });
 simple_enum!(DuplicateMode { Off, Warn, Block });
-simple_enum!(OwnershipReason { Created, Claimed, Assigned, Transferred, Recycled, Released, Merged, Handover });
+simple_enum!(OwnershipReason {
+    Created,
+    Claimed,
+    Assigned,
+    Transferred,
+    Recycled,
+    Released,
+    Merged,
+    Handover
+});
 
 /// A custom field value. Numbers are decimal strings (exact, never floats); dates `YYYY-MM-DD`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Enum)]
@@ -308,12 +328,23 @@ pub struct OwnershipChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Enum)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    UserCreated { user_id: String },
-    UserDeactivated { user_id: String },
-    TeamCreated { team_id: String },
+    UserCreated {
+        user_id: String,
+    },
+    UserDeactivated {
+        user_id: String,
+    },
+    TeamCreated {
+        team_id: String,
+    },
     SettingsChanged,
-    CustomerCreated { customer_id: String },
-    CustomerUpdated { customer_id: String, fields: Vec<String> },
+    CustomerCreated {
+        customer_id: String,
+    },
+    CustomerUpdated {
+        customer_id: String,
+        fields: Vec<String>,
+    },
     OwnerChanged {
         customer_id: String,
         #[serde(rename = "from")]
@@ -322,9 +353,18 @@ pub enum EventKind {
         to_owner: Option<String>,
         cause: OwnershipReason,
     },
-    ContactAdded { customer_id: String, contact_id: String },
-    FollowUpRecorded { customer_id: String, follow_up_id: String },
-    CustomersMerged { survivor_id: String, merged_id: String },
+    ContactAdded {
+        customer_id: String,
+        contact_id: String,
+    },
+    FollowUpRecorded {
+        customer_id: String,
+        follow_up_id: String,
+    },
+    CustomersMerged {
+        survivor_id: String,
+        merged_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]

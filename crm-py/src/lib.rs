@@ -10,7 +10,12 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use std::sync::Arc;
 
-create_exception!(_crm, NativeError, PyException, "A core error: args are (code, message, details_json).");
+create_exception!(
+    _crm,
+    NativeError,
+    PyException,
+    "A core error: args are (code, message, details_json)."
+);
 
 fn raise(error: &CrmError) -> PyErr {
     let json = api::error_json(error);
@@ -52,7 +57,9 @@ impl NativeCrm {
         };
         let crm = match path {
             Some(path) => {
-                let store = py.detach(|| SqliteStore::open(&path)).map_err(|e| raise(&e))?;
+                let store = py
+                    .detach(|| SqliteStore::open(&path))
+                    .map_err(|e| raise(&e))?;
                 Crm::new(store, clock)
             }
             None => Crm::in_memory(clock),
@@ -62,8 +69,8 @@ impl NativeCrm {
 
     /// Runs one operation; arguments and result are JSON text in the core's serde form.
     fn call(&self, py: Python<'_>, op: &str, actor: &str, args_json: &str) -> PyResult<String> {
-        let args: serde_json::Value = serde_json::from_str(args_json)
-            .map_err(|e| raise(&invalid("args", &e.to_string())))?;
+        let args: serde_json::Value =
+            serde_json::from_str(args_json).map_err(|e| raise(&invalid("args", &e.to_string())))?;
         let result = py.detach(|| api::call(&self.crm, op, actor, &args));
         result.map(|v| v.to_string()).map_err(|e| raise(&e))
     }
@@ -72,7 +79,8 @@ impl NativeCrm {
     fn set_now(&self, now: &str) -> PyResult<()> {
         let Some(clock) = &self.fixed else {
             return Err(raise(&CrmError::InvalidState {
-                reason: "this CRM runs on the system clock; pass now= to use a settable clock".into(),
+                reason: "this CRM runs on the system clock; pass now= to use a settable clock"
+                    .into(),
             }));
         };
         if let Some(t) = parse_now(Some(now))? {

@@ -51,7 +51,12 @@ fn convert(value: Value, rename: fn(&str) -> String, data: bool) -> Value {
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| convert(v, rename, false)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| convert(v, rename, false))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -73,7 +78,10 @@ mod tests {
     fn keys_change_case_but_custom_field_names_do_not() {
         let core = json!({"owner_id": "u-1", "custom_fields": {"budget_2026": {"type": "number", "value": "1"}}, "kind": {"type": "owner_changed", "customer_id": "c-1"}});
         let js = to_camel(core.clone());
-        assert_eq!(js, json!({"ownerId": "u-1", "customFields": {"budget_2026": {"type": "number", "value": "1"}}, "kind": {"type": "owner_changed", "customerId": "c-1"}}));
+        assert_eq!(
+            js,
+            json!({"ownerId": "u-1", "customFields": {"budget_2026": {"type": "number", "value": "1"}}, "kind": {"type": "owner_changed", "customerId": "c-1"}})
+        );
         assert_eq!(to_snake(js), core);
     }
 }

@@ -85,25 +85,40 @@ impl Crm {
     /// `options.now` (a `Date` or ISO string) fixes the clock, which `setNow` then moves; without it
     /// the JavaScript clock is used.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "CrmOptions | undefined")] options: JsValue) -> Result<Crm, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "CrmOptions | undefined")] options: JsValue,
+    ) -> Result<Crm, JsValue> {
         let now = if options.is_undefined() || options.is_null() {
             JsValue::UNDEFINED
         } else {
-            js_sys::Reflect::get(&options, &"now".into()).map_err(|_| invalid("options", "an object"))?
+            js_sys::Reflect::get(&options, &"now".into())
+                .map_err(|_| invalid("options", "an object"))?
         };
-        let fixed = if now.is_undefined() { None } else { Some(Arc::new(FixedClock::new(instant(&now, "now")?))) };
+        let fixed = if now.is_undefined() {
+            None
+        } else {
+            Some(Arc::new(FixedClock::new(instant(&now, "now")?)))
+        };
         let clock: Arc<dyn Clock> = match &fixed {
             Some(f) => f.clone(),
             None => Arc::new(JsClock),
         };
-        Ok(Crm { inner: crm_core::Crm::in_memory(clock), fixed })
+        Ok(Crm {
+            inner: crm_core::Crm::in_memory(clock),
+            fixed,
+        })
     }
 
     /// Moves the fixed clock (throws INVALID_STATE when the CRM runs on the JavaScript clock).
     #[wasm_bindgen(js_name = setNow)]
-    pub fn set_now(&self, #[wasm_bindgen(unchecked_param_type = "Date | string")] now: JsValue) -> Result<(), JsValue> {
+    pub fn set_now(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Date | string")] now: JsValue,
+    ) -> Result<(), JsValue> {
         let Some(clock) = &self.fixed else {
-            return Err(throw(&CrmError::InvalidState { reason: "this CRM runs on the JavaScript clock; pass { now } to fix it".into() }));
+            return Err(throw(&CrmError::InvalidState {
+                reason: "this CRM runs on the JavaScript clock; pass { now } to fix it".into(),
+            }));
         };
         clock.set(instant(&now, "now")?);
         Ok(())
@@ -111,19 +126,33 @@ impl Crm {
 
     #[wasm_bindgen(unchecked_return_type = "Date")]
     pub fn now(&self) -> JsValue {
-        js_sys::Date::new(&JsValue::from_f64(self.inner.now().timestamp_millis() as f64)).into()
+        js_sys::Date::new(&JsValue::from_f64(
+            self.inner.now().timestamp_millis() as f64
+        ))
+        .into()
     }
 
     /// Runs any operation of the core by its snake_case name with camelCase arguments.
     #[wasm_bindgen(unchecked_return_type = "unknown")]
-    pub fn call(&self, op: &str, actor: &str, #[wasm_bindgen(unchecked_param_type = "object")] args: JsValue) -> Result<JsValue, JsValue> {
+    pub fn call(
+        &self,
+        op: &str,
+        actor: &str,
+        #[wasm_bindgen(unchecked_param_type = "object")] args: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let text = json_of(&args).map_err(|_| invalid("args", "not serialisable as JSON"))?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| invalid("args", e.to_string()))?;
-        let value = if value.is_null() { Value::Object(Default::default()) } else { value };
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| invalid("args", e.to_string()))?;
+        let value = if value.is_null() {
+            Value::Object(Default::default())
+        } else {
+            value
+        };
         if !value.is_object() {
             return Err(invalid("args", "an object of named arguments"));
         }
-        let result = api::call(&self.inner, op, actor, &case::to_snake(value)).map_err(|e| throw(&e))?;
+        let result =
+            api::call(&self.inner, op, actor, &case::to_snake(value)).map_err(|e| throw(&e))?;
         Ok(revive(&case::to_camel(result).to_string()))
     }
 

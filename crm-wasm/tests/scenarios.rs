@@ -35,7 +35,13 @@ fn to_js(v: &Value, data: bool) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| if data { (k.clone(), to_js(x, false)) } else { (camel(k), to_js(x, k == "custom_fields")) })
+                .map(|(k, x)| {
+                    if data {
+                        (k.clone(), to_js(x, false))
+                    } else {
+                        (camel(k), to_js(x, k == "custom_fields"))
+                    }
+                })
                 .collect(),
         ),
         Value::Array(a) => Value::Array(a.iter().map(|x| to_js(x, false)).collect()),
@@ -53,8 +59,14 @@ fn back(v: &JsValue) -> Value {
 }
 
 fn error_code(e: &JsValue) -> String {
-    assert!(e.is_instance_of::<js_sys::Error>(), "thrown value is an Error: {e:?}");
-    js_sys::Reflect::get(e, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+    assert!(
+        e.is_instance_of::<js_sys::Error>(),
+        "thrown value is an Error: {e:?}"
+    );
+    js_sys::Reflect::get(e, &"code".into())
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -64,7 +76,12 @@ fn every_scenario_passes() {
         let scenario: Value = serde_json::from_str(text).expect("scenario JSON");
         let options = js(&serde_json::json!({ "now": scenario["start"] }));
         let crm = Crm::new(options).expect("crm");
-        for (i, step) in scenario["steps"].as_array().expect("steps").iter().enumerate() {
+        for (i, step) in scenario["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .enumerate()
+        {
             let op = step["op"].as_str().unwrap_or_default();
             let where_ = format!("{name} step {} ({op})", i + 1);
             let args = to_js(step.get("args").unwrap_or(&Value::Null), false);
@@ -75,7 +92,9 @@ fn every_scenario_passes() {
             let actor = step["actor"].as_str().unwrap_or_default();
             match (crm.call(op, actor, js(&args)), step.get("error")) {
                 (Ok(_), Some(code)) => panic!("{where_}: expected {code}, got success"),
-                (Err(e), Some(code)) => assert_eq!(Some(error_code(&e).as_str()), code.as_str(), "{where_}"),
+                (Err(e), Some(code)) => {
+                    assert_eq!(Some(error_code(&e).as_str()), code.as_str(), "{where_}")
+                }
                 (Err(e), None) => panic!("{where_}: unexpected error {}", error_code(&e)),
                 (Ok(result), None) => {
                     if let Some(expected) = step.get("expect") {

@@ -99,8 +99,15 @@ fn from<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
 }
 
 /// Runs one step: the outer error is a malformed step, the inner one the operation's own.
-fn run_step(crm: &Crm, clock: &FixedClock, step: &Value) -> Result<Result<Value, CrmError>, String> {
-    let args = step.get("args").cloned().unwrap_or(Value::Object(Default::default()));
+fn run_step(
+    crm: &Crm,
+    clock: &FixedClock,
+    step: &Value,
+) -> Result<Result<Value, CrmError>, String> {
+    let args = step
+        .get("args")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
     let actor = step["actor"].as_str().unwrap_or_default();
     match step["op"].as_str().unwrap_or_default() {
         "set_now" => {
