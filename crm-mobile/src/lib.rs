@@ -3,10 +3,12 @@
 
 mod error;
 mod records;
+mod sla;
 mod time;
 
 pub use error::CrmError;
 pub use records::*;
+pub use sla::*;
 
 use crm_core::{api, Clock, FixedClock, SystemClock};
 use crm_sqlite::SqliteStore;

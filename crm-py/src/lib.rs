@@ -95,13 +95,34 @@ impl NativeCrm {
 
     #[staticmethod]
     fn operations() -> Vec<&'static str> {
-        api::OPERATIONS.to_vec()
+        api::OPERATIONS
+            .iter()
+            .chain(api::SLA_OPERATIONS)
+            .copied()
+            .collect()
+    }
+}
+
+/// Runs an SLA operation (pure: no organisation); JSON text in and out.
+#[pyfunction]
+fn sla_call(py: Python<'_>, op: &str, args_json: &str) -> PyResult<String> {
+    let args: serde_json::Value =
+        serde_json::from_str(args_json).map_err(|e| raise(&invalid("args", &e.to_string())))?;
+    let result = py.detach(|| api::call_sla(op, &args));
+    match result {
+        Some(Ok(v)) => Ok(v.to_string()),
+        Some(Err(e)) => Err(raise(&e)),
+        None => Err(raise(&invalid(
+            "op",
+            &format!("{op:?} is not an SLA operation"),
+        ))),
     }
 }
 
 #[pymodule]
 fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeCrm>()?;
+    m.add_function(wrap_pyfunction!(sla_call, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     Ok(())
 }

@@ -133,3 +133,15 @@ def test_events_explain_themselves(org) -> None:
     assert owned.data == {"customer_id": customer.id, "from": None, "to": rep.id, "cause": "created"}
     (history,) = c.ownership_history(rep.id, customer.id)
     assert history.from_ is None and history.to == rep.id and history.cause is crm.OwnershipReason.CREATED
+
+
+def test_sla_functions_take_datetimes_and_timedeltas() -> None:
+    cal = 'timezone = "Asia/Shanghai"\n[week]\nmon = ["09:00-12:00", "13:30-18:00"]\n'
+    start = dt.datetime(2026, 9, 14, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert crm.sla.due(cal, start, dt.timedelta(hours=2)) == start.replace(hour=14, minute=30)
+    assert crm.sla.elapsed(cal, start, start.replace(hour=14, minute=30)) == dt.timedelta(hours=2)
+    assert crm.sla.due_batch(cal, [start, start], [60, 120]) == [start.replace(hour=12, minute=0), start.replace(hour=14, minute=30)]
+    with pytest.raises(crm.InvalidInputError, match="line 3"):
+        crm.sla.due(cal.replace("18:00", "28:00"), start, 5)
+    with pytest.raises(TypeError):
+        crm.sla.due(cal, start, 1.5)

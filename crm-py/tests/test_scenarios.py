@@ -104,7 +104,26 @@ OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
     "ownership_history": lambda c, u, a: c.ownership_history(u, a["customer_id"]),
     "customer_events": lambda c, u, a: c.customer_events(u, a["customer_id"]),
     "events": lambda c, u, a: c.events(u, a["after"], a["limit"]),
+    "sla_due": lambda c, u, a: {"due_at": crm.sla.due(a["calendar"], instant(a["start"]), a["minutes"])},
+    "sla_due_batch": lambda c, u, a: crm.sla.due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
+    "sla_elapsed": lambda c, u, a: {"elapsed_ms": ms(crm.sla.elapsed(a["calendar"], instant(a["from"]), instant(a["to"])))},
+    "sla_ticket_status": lambda c, u, a: [
+        clock_status(s)
+        for s in crm.sla.ticket_status(a["calendar"], a["policy"], [{**e, "at": instant(e["at"])} for e in a["history"]], instant(a["now"]))
+    ],
 }
+
+
+def ms(d: dt.timedelta) -> int:
+    return round(d / dt.timedelta(milliseconds=1))
+
+
+def clock_status(s: "crm.sla.ClockStatus") -> Dict[str, Any]:
+    return {
+        "metric": s.metric, "cycle": s.cycle, "state": s.state, "target": {"minutes": s.target_minutes, "basis": s.basis},
+        "elapsed_ms": ms(s.elapsed), "remaining_ms": ms(s.remaining), "due_at": s.due_at, "warning_at": s.warning_at,
+        "events": [{"metric": e.metric, "cycle": e.cycle, "kind": e.kind, "at": e.at} for e in s.events],
+    }
 
 
 def test_every_operation_of_the_core_has_an_adapter() -> None:

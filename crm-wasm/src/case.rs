@@ -3,7 +3,10 @@
 
 use serde_json::Value;
 
+/// Maps whose keys are the user's own names (custom field names).
 const DATA_MAPS: &[&str] = &["custom_fields", "customFields"];
+/// Subtrees whose keys are all data (SLA targets: priority, then metric names as values spell them).
+const VERBATIM: &[&str] = &["targets"];
 
 fn camel(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
@@ -39,6 +42,9 @@ fn convert(value: Value, rename: fn(&str) -> String, data: bool) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
+                    if VERBATIM.contains(&k.as_str()) {
+                        return (k, v);
+                    }
                     let nested_data = DATA_MAPS.contains(&k.as_str());
                     let key = if data { k } else { rename(&k) };
                     let v = if data {
@@ -83,5 +89,13 @@ mod tests {
             json!({"ownerId": "u-1", "customFields": {"budget_2026": {"type": "number", "value": "1"}}, "kind": {"type": "owner_changed", "customerId": "c-1"}})
         );
         assert_eq!(to_snake(js), core);
+        let policy =
+            json!({"warn_at_percent": 75, "targets": {"P1": {"first_response": {"minutes": 60}}}});
+        let js = to_camel(policy.clone());
+        assert_eq!(
+            js,
+            json!({"warnAtPercent": 75, "targets": {"P1": {"first_response": {"minutes": 60}}}})
+        );
+        assert_eq!(to_snake(js), policy);
     }
 }

@@ -4,6 +4,7 @@
 //! `Error` subclass with the stable `code` every surface shares.
 
 mod case;
+mod sla;
 mod types;
 
 use chrono::{DateTime, Utc};
@@ -38,9 +39,9 @@ export function nowMs() {
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
     fn make_error(code: &str, message: &str, details: &str) -> JsValue;
-    fn revive(text: &str) -> JsValue;
+    pub(crate) fn revive(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = jsonOf, catch)]
-    fn json_of(value: &JsValue) -> Result<String, JsValue>;
+    pub(crate) fn json_of(value: &JsValue) -> Result<String, JsValue>;
     #[wasm_bindgen(js_name = nowMs)]
     fn now_ms() -> f64;
 }
@@ -54,20 +55,20 @@ impl Clock for JsClock {
     }
 }
 
-fn throw(error: &CrmError) -> JsValue {
+pub(crate) fn throw(error: &CrmError) -> JsValue {
     let json = api::error_json(error);
     let details = case::to_camel(json["details"].clone());
     make_error(error.code(), &error.to_string(), &details.to_string())
 }
 
-fn invalid(field: &str, reason: impl Into<String>) -> JsValue {
+pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> JsValue {
     throw(&CrmError::InvalidInput {
         field: field.into(),
         reason: reason.into(),
     })
 }
 
-fn instant(value: &JsValue, field: &str) -> Result<DateTime<Utc>, JsValue> {
+pub(crate) fn instant(value: &JsValue, field: &str) -> Result<DateTime<Utc>, JsValue> {
     let text = json_of(value).map_err(|_| invalid(field, "not serialisable"))?;
     serde_json::from_str::<DateTime<Utc>>(&text)
         .map_err(|_| invalid(field, "a Date or an ISO-8601 string with an offset"))
@@ -158,7 +159,11 @@ impl Crm {
 
     /// Every operation name `call` accepts.
     pub fn operations() -> Vec<String> {
-        api::OPERATIONS.iter().map(|s| s.to_string()).collect()
+        api::OPERATIONS
+            .iter()
+            .chain(api::SLA_OPERATIONS)
+            .map(|s| s.to_string())
+            .collect()
     }
 }
 

@@ -91,4 +91,26 @@ export type EventKind =
   | { type: "follow_up_recorded"; customerId: string; followUpId: string }
   | { type: "customers_merged"; survivorId: string; mergedId: string };
 export interface CrmEvent { seq: number; at: Date; actorId: string | null; kind: EventKind; reason: string }
+
+export type Metric = "first_response" | "next_response" | "resolution";
+export interface SlaTarget { minutes: number; basis: "business" | "calendar" }
+/** `targets[priority][metric]`: keys are spelled as written (priority names are yours). */
+export interface SlaPolicy {
+  name: string;
+  targets: Record<string, Partial<Record<Metric, SlaTarget>>>;
+  warnAtPercent: number;
+  pauseStatuses: string[];
+  onPriorityChange?: "recompute" | "keep";
+}
+export type TicketEntry = { at: Date | string } & (
+  | { type: "open"; priority: string; status: string }
+  | { type: "status"; status: string }
+  | { type: "respond" } | { type: "customer_replied" } | { type: "resolve" } | { type: "reopen" }
+  | { type: "priority"; priority: string });
+export interface SlaEvent { metric: Metric; cycle: number; kind: "warning" | "breach" | "fulfilled"; at: Date }
+export interface ClockStatus {
+  metric: Metric; cycle: number; state: "running" | "paused" | "warning" | "breached" | "met" | "met_late";
+  target: SlaTarget; elapsedMs: number; remainingMs: number; dueAt: Date | null; warningAt: Date | null;
+  events: SlaEvent[];
+}
 "#;

@@ -35,12 +35,10 @@ fn to_js(v: &Value, data: bool) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| {
-                    if data {
-                        (k.clone(), to_js(x, false))
-                    } else {
-                        (camel(k), to_js(x, k == "custom_fields"))
-                    }
+                .map(|(k, x)| match (data, k.as_str()) {
+                    (_, "targets") => (k.clone(), x.clone()),
+                    (true, _) => (k.clone(), to_js(x, false)),
+                    (false, _) => (camel(k), to_js(x, k == "custom_fields")),
                 })
                 .collect(),
         ),

@@ -12,3 +12,6 @@ mod ticket;
 
 pub use policy::{Metric, OnPriorityChange, SlaPolicy, Target, TimeBasis};
 pub use ticket::{ClockState, ClockStatus, Cycle, SlaClock, SlaEvent, SlaEventKind, SlaTicket};
+mod history;
+
+pub use history::{ticket_status, TicketAction, TicketEntry};

@@ -64,13 +64,29 @@ pub struct ClockStatus {
     pub cycle: usize,
     pub state: ClockState,
     pub target: Target,
+    #[serde(rename = "elapsed_ms", with = "millis")]
     pub elapsed: Duration,
     /// Target minus elapsed: negative once breached.
+    #[serde(rename = "remaining_ms", with = "millis")]
     pub remaining: Duration,
     /// When the target runs out if the clock keeps running; none while paused.
     pub due_at: Option<DateTime<Utc>>,
     pub warning_at: Option<DateTime<Utc>>,
     pub events: Vec<SlaEvent>,
+}
+
+/// Durations cross the JSON boundary as whole milliseconds.
+mod millis {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_milliseconds())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        i64::deserialize(d).map(Duration::milliseconds)
+    }
 }
 
 fn not_monotonic(at: DateTime<Utc>, last: DateTime<Utc>) -> CrmError {

@@ -134,6 +134,31 @@ fun main() {
         expectThrows<CrmException.Storage> { Crm.open(dir.resolve("missing/x.db").toString(), null) }
     }
 
+    check("SLA due times and ticket clocks on a business calendar") {
+        val calendar = "timezone = \"Asia/Shanghai\"\n[week]\nmon = [\"09:00-12:00\", \"13:30-18:00\"]\n"
+        val start = Instant.parse("2026-09-14T03:00:00Z") // Monday 11:00 in Shanghai
+        expect(slaDue(calendar, start, 120) == Instant.parse("2026-09-14T06:30:00Z")) { "due after lunch" }
+        expect(slaElapsedMs(calendar, start, Instant.parse("2026-09-14T06:30:00Z")) == 7_200_000L) { "elapsed" }
+        expect(slaDueBatch(calendar, listOf(start, start), listOf(60L, 120L)).last() == Instant.parse("2026-09-14T06:30:00Z")) { "batch" }
+        expectThrows<CrmException.InvalidInput> { slaDue(calendar.replace("18:00", "28:00"), start, 5) }
+        val policy = SlaPolicy(
+            name = "support",
+            targets = listOf(PriorityTarget("urgent", Metric.FIRST_RESPONSE, Target(60, TimeBasis.BUSINESS)),
+                             PriorityTarget("urgent", Metric.RESOLUTION, Target(480, TimeBasis.BUSINESS))),
+            warnAtPercent = 75u,
+            pauseStatuses = listOf("waiting"),
+        )
+        val history = listOf(
+            TicketEntry(start, TicketAction.Open("urgent", "open")),
+            TicketEntry(Instant.parse("2026-09-14T03:50:00Z"), TicketAction.Respond),
+        )
+        val statuses = slaTicketStatus(calendar, policy, history, Instant.parse("2026-09-14T07:00:00Z"))
+        val first = statuses.first { it.metric == Metric.FIRST_RESPONSE }
+        expect(first.state == ClockState.MET && first.elapsedMs == 3_000_000L) { "$first" }
+        val resolution = statuses.first { it.metric == Metric.RESOLUTION }
+        expect(resolution.state == ClockState.RUNNING && resolution.dueAt != null) { "$resolution" }
+    }
+
     println("kotlin: $passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
 }

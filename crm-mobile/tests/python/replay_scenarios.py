@@ -138,7 +138,32 @@ OPS: Dict[str, Callable[[Any, str, Dict[str, Any]], Any]] = {
     "ownership_history": lambda c, u, a: c.ownership_history(u, a["customer_id"]),
     "customer_events": lambda c, u, a: c.customer_events(u, a["customer_id"]),
     "events": lambda c, u, a: c.events(u, a["after"], a.get("limit")),
+    "sla_due": lambda c, u, a: {"due_at": m.sla_due(a["calendar"], instant(a["start"]), a["minutes"])},
+    "sla_due_batch": lambda c, u, a: m.sla_due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
+    "sla_elapsed": lambda c, u, a: {"elapsed_ms": m.sla_elapsed_ms(a["calendar"], instant(a["from"]), instant(a["to"]))},
+    "sla_ticket_status": lambda c, u, a: m.sla_ticket_status(a["calendar"], policy(a["policy"]), history(a["history"]), instant(a["now"])),
 }
+
+
+def policy(p: Dict[str, Any]) -> Any:
+    targets = [
+        m.PriorityTarget(priority=priority, metric=enum_of(m.Metric, metric), target=m.Target(minutes=t["minutes"], basis=enum_of(m.TimeBasis, t["basis"])))
+        for priority, metrics in p["targets"].items()
+        for metric, t in metrics.items()
+    ]
+    return m.SlaPolicy(
+        name=p["name"], targets=targets, warn_at_percent=p["warn_at_percent"], pause_statuses=p["pause_statuses"],
+        on_priority_change=enum_of(m.OnPriorityChange, p.get("on_priority_change")),
+    )
+
+
+def history(entries: Any) -> Any:
+    out = []
+    for e in entries:
+        fields = {k: v for k, v in e.items() if k not in ("at", "type")}
+        variant = getattr(m.TicketAction, e["type"].upper())
+        out.append(m.TicketEntry(at=instant(e["at"]), action=variant(**fields) if fields else variant()))
+    return out
 
 
 def replay(path: pathlib.Path) -> None:
@@ -165,7 +190,7 @@ def replay(path: pathlib.Path) -> None:
 
 
 def main() -> int:
-    assert set(OPS) == set(m.operations()), "every core operation is replayed"
+    assert set(OPS) == set(m.operations()) | set(m.sla_operations()), "every core operation is replayed"
     passed, failed = 0, 0
     for path in sorted((ROOT / "tests" / "scenarios").glob("*.json")):
         try:

@@ -55,9 +55,10 @@ from .errors import (
     VersionConflictError,
 )
 from .errors import translate as _translate
+from . import sla
 
 __all__ = [
-    "Crm", "UNSET", "Channel", "Contact", "Customer", "CustomerCreated", "CustomerKind", "CustomerStatus",
+    "Crm", "UNSET", "sla", "Channel", "Contact", "Customer", "CustomerCreated", "CustomerKind", "CustomerStatus",
     "DataScope", "DealStatus", "DuplicateMatch", "DuplicateMode", "DuplicatePolicy", "Event", "FieldValue",
     "FollowUp", "MatchField", "OrgSettings", "OverdueFollowUp", "OwnershipChange", "OwnershipReason", "Role",
     "Team", "User", "CrmError", "AlreadyExistsError", "DuplicateFoundError", "InactiveUserError",

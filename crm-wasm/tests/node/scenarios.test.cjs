@@ -4,18 +4,19 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { Crm, CrmError } = require("../../pkg/node/crm_wasm.js");
+const { Crm, CrmError, slaDue, slaDueBatch, slaElapsed, slaTicketStatus } = require("../../pkg/node/crm_wasm.js");
 
 const dir = path.join(__dirname, "..", "..", "..", "tests", "scenarios");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
-// Keys to camelCase, except the user's own custom field names.
+// Keys to camelCase, except the user's own custom field names and SLA target tables.
 function toJs(value, data = false) {
   if (Array.isArray(value)) return value.map((v) => toJs(v));
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [data ? k : camel(k), data ? toJs(v) : toJs(v, k === "custom_fields")]),
+      Object.entries(value).map(([k, v]) =>
+        k === "targets" ? [k, v] : [data ? k : camel(k), data ? toJs(v) : toJs(v, k === "custom_fields")]),
     );
   }
   return value;
@@ -72,6 +73,13 @@ const ops = {
   ownership_history: (c, u, a) => c.ownershipHistory(u, a.customerId),
   customer_events: (c, u, a) => c.customerEvents(u, a.customerId),
   events: (c, u, a) => c.events(u, a.after, a.limit),
+  sla_due: (_, __, a) => ({ dueAt: slaDue(a.calendar, a.start, a.minutes) }),
+  sla_due_batch: (_, __, a) => Array.from(
+    slaDueBatch(a.calendar, Float64Array.from(a.starts, (s) => Date.parse(s)), Float64Array.from(a.minutes)),
+    (ms) => new Date(ms),
+  ),
+  sla_elapsed: (_, __, a) => ({ elapsedMs: slaElapsed(a.calendar, new Date(a.from), a.to) }),
+  sla_ticket_status: (_, __, a) => slaTicketStatus(a.calendar, a.policy, a.history, new Date(a.now)),
 };
 
 test("every core operation has a typed method", () => {
@@ -100,6 +108,16 @@ for (const file of files) {
     });
   });
 }
+
+test("the batch SLA path takes and returns typed arrays", () => {
+  const cal = 'timezone = "Asia/Shanghai"\n[week]\nmon = ["09:00-12:00", "13:30-18:00"]\n';
+  const start = Date.parse("2026-09-14T11:00:00+08:00");
+  const due = slaDueBatch(cal, new Float64Array([start, start]), new Float64Array([60, 120]));
+  assert.ok(due instanceof Float64Array);
+  assert.deepEqual(Array.from(due), [Date.parse("2026-09-14T12:00:00+08:00"), Date.parse("2026-09-14T14:30:00+08:00")], "one hour from 11:00 runs out at noon, not after lunch");
+  assert.throws(() => slaDue(cal.replace("18:00", "28:00"), new Date(start), 5), (e) => e instanceof CrmError && /line 3/.test(e.message));
+  assert.throws(() => slaDue(cal, new Date(start), 1.5), (e) => e.code === "INVALID_INPUT");
+});
 
 test("errors are CrmError instances with codes and details, and change nothing", () => {
   const crm = new Crm({ now: "2026-03-02T09:00:00+08:00" });

@@ -3,12 +3,18 @@
 //! operation has one name and one argument shape on every surface.
 
 use crate::error::{CrmError, Result};
+mod sla;
+
 use crate::service::Crm;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-/// Every operation name, for bindings that generate or check their wrappers.
+/// The SLA operations: pure functions of a calendar (TOML text), a policy and instants.
+pub const SLA_OPERATIONS: &[&str] = sla::OPERATIONS;
+
+/// Every operation name of the organisation (store-backed) part, for bindings that generate or
+/// check their wrappers.
 pub const OPERATIONS: &[&str] = &[
     "bootstrap",
     "settings",
@@ -38,7 +44,7 @@ pub const OPERATIONS: &[&str] = &[
     "events",
 ];
 
-fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
+pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
     serde_json::from_value(args.get(name).cloned().unwrap_or(Value::Null))
         .map_err(|e| CrmError::invalid(name, e.to_string()))
 }
@@ -47,12 +53,21 @@ fn whole<T: DeserializeOwned>(args: &Value) -> Result<T> {
     serde_json::from_value(args.clone()).map_err(|e| CrmError::invalid("args", e.to_string()))
 }
 
-fn out<T: Serialize>(value: Result<T>) -> Result<Value> {
+pub(crate) fn out<T: Serialize>(value: Result<T>) -> Result<Value> {
     value.and_then(|v| serde_json::to_value(v).map_err(CrmError::storage))
 }
 
-/// Runs operation `op` as `actor` (ignored by `bootstrap` and `settings`) with named `args`.
+/// Runs an SLA operation (no organisation needed); `None` when `op` is not one.
+pub fn call_sla(op: &str, args: &Value) -> Option<Result<Value>> {
+    sla::call(op, args)
+}
+
+/// Runs operation `op` as `actor` (ignored by `bootstrap`, `settings` and the SLA operations) with
+/// named `args`.
 pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
+    if let Some(result) = sla::call(op, args) {
+        return result;
+    }
     let a = args;
     let s = |name: &str| arg::<String>(a, name);
     match op {

@@ -1,0 +1,94 @@
+"""Due times for many tickets on an Asia/Shanghai office calendar (lunch break, holidays), by
+`crm sla due` (the Rust batch path, CSV in and out) and by pandas' CustomBusinessHour, side by side
+on the same tickets. Prints each one's rate and the ratio, and checks that the answers agree.
+
+pandas cannot express make-up working days (调休) and only steps whole business hours, so the
+shared calendar has none and targets are whole hours; crm's own benchmark with 调休 is
+`cargo bench -p crm-core --bench sla_due`.
+
+Usage: python3 bench/sla_vs_pandas.py [--tickets 1000000] [--pandas-sample 20000]
+(needs pandas; the crm binary is built with `cargo build --release -p crm-cli`).
+"""
+
+import argparse
+import csv
+import datetime as dt
+import os
+import pathlib
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import pandas as pd
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HOLIDAYS = ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07", "2026-01-01", "2026-05-01"]
+CALENDAR = (
+    'timezone = "Asia/Shanghai"\n[week]\n'
+    + "".join(f'{d} = ["09:00-12:00", "13:00-18:00"]\n' for d in ["mon", "tue", "wed", "thu", "fri"])
+    + "".join(f'[[holiday]]\ndate = "{h}"\n' for h in HOLIDAYS)
+)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def tickets(n: int, seed: int = 7):
+    rng = random.Random(seed)
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    for i in range(n):
+        created = base + dt.timedelta(seconds=rng.randrange(360 * 86400))
+        yield f"T{i}", created, rng.randrange(1, 101)  # whole hours
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tickets", type=int, default=1_000_000)
+    ap.add_argument("--pandas-sample", type=int, default=20_000)
+    args = ap.parse_args()
+    binary = ROOT / "target" / "release" / "crm"
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "crm-cli"], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        cal = pathlib.Path(tmp, "office.toml")
+        cal.write_text(CALENDAR)
+        data = list(tickets(args.tickets))
+        src = pathlib.Path(tmp, "tickets.csv")
+        with src.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["ticket_id", "created_at", "target_minutes"])
+            for tid, created, hours in data:
+                w.writerow([tid, created.isoformat(), hours * 60])
+        t0 = time.perf_counter()
+        out = subprocess.run([str(binary), "sla", "due", "--calendar", str(cal), "--tickets", str(src)],
+                             check=True, capture_output=True, text=True).stdout
+        crm_seconds = time.perf_counter() - t0
+        crm_due = {row["ticket_id"]: dt.datetime.fromisoformat(row["due_at"]) for row in csv.DictReader(out.splitlines())}
+
+    sample = data[: args.pandas_sample]
+    cbh_cache = {}
+    t0 = time.perf_counter()
+    pandas_due = {}
+    for tid, created, hours in sample:
+        cbh = cbh_cache.get(hours)
+        if cbh is None:
+            cbh = cbh_cache[hours] = pd.offsets.CustomBusinessHour(
+                n=hours, start=["09:00", "13:00"], end=["12:00", "18:00"], holidays=HOLIDAYS, weekmask="Mon Tue Wed Thu Fri")
+        local = pd.Timestamp(created.astimezone(SHANGHAI).replace(tzinfo=None))
+        pandas_due[tid] = (local + cbh).to_pydatetime().replace(tzinfo=SHANGHAI)
+    pandas_seconds = time.perf_counter() - t0
+
+    agree = sum(1 for tid, due in pandas_due.items() if crm_due[tid] == due)
+    crm_rate = args.tickets / crm_seconds
+    pandas_rate = len(sample) / pandas_seconds
+    print(f"crm sla due (CLI, CSV in and out): {args.tickets:,} tickets in {crm_seconds:.2f} s = {crm_rate:,.0f} tickets/s")
+    print(f"pandas CustomBusinessHour:          {len(sample):,} tickets in {pandas_seconds:.2f} s = {pandas_rate:,.0f} tickets/s")
+    print(f"ratio: crm is {crm_rate / pandas_rate:,.0f}x pandas per ticket")
+    print(f"agreement on the pandas sample: {agree:,} of {len(sample):,}")
+    disagreements = [(t, crm_due[t], d) for t, d in pandas_due.items() if crm_due[t] != d][:5]
+    for t, ours, theirs in disagreements:
+        print(f"  {t}: crm {ours.isoformat()} pandas {theirs.isoformat()}")
+    return 0 if agree == len(sample) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
