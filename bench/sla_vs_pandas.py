@@ -59,9 +59,11 @@ def main() -> int:
             for tid, created, hours in data:
                 w.writerow([tid, created.isoformat(), hours * 60])
         t0 = time.perf_counter()
-        out = subprocess.run([str(binary), "sla", "due", "--calendar", str(cal), "--tickets", str(src)],
-                             check=True, capture_output=True, text=True).stdout
+        run = subprocess.run([str(binary), "sla", "due", "--timing", "--calendar", str(cal), "--tickets", str(src)],
+                             check=True, capture_output=True, text=True)
         crm_seconds = time.perf_counter() - t0
+        out = run.stdout
+        core_report = run.stderr.strip()
         crm_due = {row["ticket_id"]: dt.datetime.fromisoformat(row["due_at"]) for row in csv.DictReader(out.splitlines())}
 
     sample = data[: args.pandas_sample]
@@ -77,17 +79,34 @@ def main() -> int:
         pandas_due[tid] = (local + cbh).to_pydatetime().replace(tzinfo=SHANGHAI)
     pandas_seconds = time.perf_counter() - t0
 
-    agree = sum(1 for tid, due in pandas_due.items() if crm_due[tid] == due)
+    exact = sum(1 for tid, due in pandas_due.items() if crm_due[tid] == due)
+    # pandas puts a target that runs out exactly at a closing time at the next opening; DOMAIN.md
+    # puts it at the closing time. The two are the same moment of business time when no working
+    # time lies between them, which `crm sla elapsed` checks.
+    differing = [(t, crm_due[t], d) for t, d in pandas_due.items() if crm_due[t] != d]
+    with tempfile.TemporaryDirectory() as tmp:
+        cal = pathlib.Path(tmp, "office.toml")
+        cal.write_text(CALENDAR)
+        pairs = pathlib.Path(tmp, "pairs.csv")
+        with pairs.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["ticket_id", "start", "end"])
+            for t, ours, theirs in differing:
+                w.writerow([t, ours.isoformat(), theirs.isoformat()])
+        gaps = subprocess.run([str(binary), "sla", "elapsed", "--calendar", str(cal), "--tickets", str(pairs)],
+                              check=True, capture_output=True, text=True).stdout
+    boundary = sum(1 for row in csv.DictReader(gaps.splitlines()) if row["elapsed_minutes"] == "0")
     crm_rate = args.tickets / crm_seconds
     pandas_rate = len(sample) / pandas_seconds
     print(f"crm sla due (CLI, CSV in and out): {args.tickets:,} tickets in {crm_seconds:.2f} s = {crm_rate:,.0f} tickets/s")
+    print(f"  of which the Rust batch computation: {core_report}")
     print(f"pandas CustomBusinessHour:          {len(sample):,} tickets in {pandas_seconds:.2f} s = {pandas_rate:,.0f} tickets/s")
-    print(f"ratio: crm is {crm_rate / pandas_rate:,.0f}x pandas per ticket")
-    print(f"agreement on the pandas sample: {agree:,} of {len(sample):,}")
-    disagreements = [(t, crm_due[t], d) for t, d in pandas_due.items() if crm_due[t] != d][:5]
-    for t, ours, theirs in disagreements:
-        print(f"  {t}: crm {ours.isoformat()} pandas {theirs.isoformat()}")
-    return 0 if agree == len(sample) else 1
+    print(f"ratio: crm is {crm_rate / pandas_rate:,.0f}x pandas per ticket end to end")
+    core_rate = float(core_report.split("(")[1].split()[0])
+    print(f"ratio: the Rust batch computation is {core_rate / pandas_rate:,.0f}x pandas per ticket")
+    print(f"agreement on the pandas sample of {len(sample):,}: {exact:,} identical, {boundary:,} equal up to the "
+          f"closing-time convention (no working time between the answers), {len(differing) - boundary:,} different")
+    return 0 if exact + boundary == len(sample) else 1
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ enum SlaCommand {
         /// CSV file, or - for standard input.
         #[arg(long)]
         tickets: PathBuf,
+        /// Report on stderr how long the due-time computation took (I/O excluded).
+        #[arg(long)]
+        timing: bool,
     },
     /// Reads `ticket_id,start,end`, writes `ticket_id,elapsed_minutes` of business time.
     Elapsed {
@@ -63,9 +66,14 @@ fn main() -> ExitCode {
         Command::Demo { db, reset, memory } => {
             demo::run(if memory { None } else { Some(db) }, reset)
         }
-        Command::Sla(SlaCommand::Due { calendar, tickets }) => sla::due(
+        Command::Sla(SlaCommand::Due {
+            calendar,
+            tickets,
+            timing,
+        }) => sla::due(
             &calendar,
             &tickets,
+            timing,
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
         Command::Sla(SlaCommand::Elapsed { calendar, tickets }) => sla::elapsed(

@@ -46,7 +46,8 @@ fn instant(field: &str, value: &str, line: u64) -> CliResult<DateTime<Utc>> {
 }
 
 /// Reads `ticket_id,created_at,target_minutes`, writes `ticket_id,due_at` in the calendar's zone.
-pub fn due(calendar: &Path, tickets: &Path, out: &mut dyn Write) -> CliResult<()> {
+/// With `timing`, reports on stderr how long the due-time computation itself took.
+pub fn due(calendar: &Path, tickets: &Path, timing: bool, out: &mut dyn Write) -> CliResult<()> {
     let cal = load_calendar(calendar)?;
     let mut rdr = reader(tickets)?;
     check_header(&mut rdr, &["ticket_id", "created_at", "target_minutes"])?;
@@ -67,7 +68,17 @@ pub fn due(calendar: &Path, tickets: &Path, out: &mut dyn Write) -> CliResult<()
         starts.push(instant("created_at", &record[1], line)?.timestamp_millis());
         work.push(minutes * 60_000);
     }
+    let clock = std::time::Instant::now();
     let due = cal.due_batch(&starts, &work)?;
+    if timing {
+        let secs = clock.elapsed().as_secs_f64();
+        eprintln!(
+            "computed {} due times in {:.1} ms ({:.0} tickets/s)",
+            due.len(),
+            secs * 1000.0,
+            due.len() as f64 / secs.max(1e-9)
+        );
+    }
     let tz = cal.timezone();
     let mut wtr = csv::Writer::from_writer(out);
     wtr.write_record(["ticket_id", "due_at"])?;
@@ -110,6 +121,10 @@ mod tests {
 
     const CAL: &str =
         "timezone = \"Asia/Shanghai\"\n[week]\nmon = [\"09:00-12:00\", \"13:30-18:00\"]\n";
+
+    fn due(calendar: &Path, tickets: &Path, out: &mut dyn Write) -> CliResult<()> {
+        super::due(calendar, tickets, false, out)
+    }
 
     fn run(f: fn(&Path, &Path, &mut dyn Write) -> CliResult<()>, csv: &str) -> CliResult<String> {
         let dir = tempfile::tempdir()?;

@@ -31,3 +31,24 @@ try {
 }
 void duplicates;
 void when;
+
+// SLA timing: free functions over a calendar's TOML text.
+import { slaDue, slaDueBatch, slaTicketStatus, type ClockStatus, type SlaPolicy } from "../../pkg/node/crm_wasm.js";
+
+const office = 'timezone = "Asia/Shanghai"\n[week]\nmon = ["09:00-12:00", "13:30-18:00"]\n';
+const due: Date = slaDue(office, new Date("2026-09-14T03:00:00Z"), 120);
+const batch: Float64Array = slaDueBatch(office, new Float64Array([Date.parse("2026-09-14T03:00:00Z")]), new Float64Array([60]));
+const policy: SlaPolicy = {
+  name: "support",
+  targets: { urgent: { first_response: { minutes: 60, basis: "business" } , resolution: { minutes: 480, basis: "business" } } },
+  warnAtPercent: 75,
+  pauseStatuses: ["waiting_on_customer"],
+};
+const clocks: ClockStatus[] = slaTicketStatus(office, policy, [
+  { at: new Date("2026-09-14T03:00:00Z"), type: "open", priority: "urgent", status: "open" },
+  { at: "2026-09-14T03:30:00Z", type: "respond" },
+], new Date("2026-09-14T04:00:00Z"));
+const late: boolean = clocks.some((c) => c.state === "breached" && c.remainingMs < 0);
+void due;
+void batch;
+void late;
