@@ -430,7 +430,113 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
             h.reason
         ));
     }
+    sla_section(r)?;
     summary(crm, &admin, r)
+}
+
+/// The office calendar of the demo organisation: lunch break, a holiday and a make-up working day.
+const OFFICE: &str = r#"
+timezone = "Asia/Shanghai"
+[week]
+mon = ["09:00-12:00", "13:30-18:00"]
+tue = ["09:00-12:00", "13:30-18:00"]
+wed = ["09:00-12:00", "13:30-18:00"]
+thu = ["09:00-12:00", "13:30-18:00"]
+fri = ["09:00-12:00", "13:30-18:00"]
+[[holiday]]
+date = "2026-11-16"
+[[workday]]
+date = "2026-11-14"
+hours = ["09:00-12:00"]
+"#;
+
+/// Service tickets timed on the office calendar: due times and one ticket's clocks.
+fn sla_section(r: &mut Report) -> DemoResult<()> {
+    use crm_core::sla::{self, Metric, SlaPolicy, Target, TicketAction, TicketEntry, TimeBasis};
+    r.section("Days 10-11: service tickets on the office calendar (SLA)");
+    let cal = sla::parse_calendar(OFFICE)?;
+    let local = |d: i64, h: i64, m: i64| {
+        start() + Duration::days(d) + Duration::hours(h - 9) + Duration::minutes(m)
+    };
+    for (label, created, minutes) in [
+        ("before lunch", local(9, 11, 0), 120),
+        (
+            "Friday evening, over the Saturday make-up morning and Monday's holiday",
+            local(11, 17, 0),
+            240,
+        ),
+    ] {
+        let due = cal.due(created, Duration::minutes(minutes))?;
+        r.item(&format!(
+            "ticket raised {} ({label}) with {} business hours: due {}",
+            r.time(created),
+            minutes / 60,
+            r.time(due)
+        ));
+    }
+    let business = |minutes| Target {
+        minutes,
+        basis: TimeBasis::Business,
+    };
+    let policy = SlaPolicy {
+        name: "support".into(),
+        targets: [(
+            "urgent".to_string(),
+            [
+                (Metric::FirstResponse, business(60)),
+                (Metric::Resolution, business(480)),
+            ]
+            .into(),
+        )]
+        .into(),
+        warn_at_percent: 75,
+        pause_statuses: ["waiting_on_customer".to_string()].into(),
+        on_priority_change: Default::default(),
+    };
+    let entry = |at, action| TicketEntry { at, action };
+    let history = [
+        entry(
+            local(9, 11, 30),
+            TicketAction::Open {
+                priority: "urgent".into(),
+                status: "open".into(),
+            },
+        ),
+        entry(local(9, 14, 30), TicketAction::Respond),
+        entry(
+            local(9, 15, 0),
+            TicketAction::Status {
+                status: "waiting_on_customer".into(),
+            },
+        ),
+        entry(
+            local(10, 9, 0),
+            TicketAction::Status {
+                status: "open".into(),
+            },
+        ),
+    ];
+    let now = local(10, 10, 0);
+    r.item(&format!(
+        "an urgent ticket opened {}, answered {}, waiting on the customer until {}; at {}:",
+        r.time(history[0].at),
+        r.time(history[1].at),
+        r.time(history[3].at),
+        r.time(now)
+    ));
+    for s in sla::ticket_status(&cal, &policy, &history, now)? {
+        r.item(&format!(
+            "   {:?}: {:?}, {} min used, {} min left{}",
+            s.metric,
+            s.state,
+            s.elapsed.num_minutes(),
+            s.remaining.num_minutes(),
+            s.due_at
+                .map(|d| format!(", due {}", r.time(d)))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(())
 }
 
 fn clock_now(crm: &Crm) -> DateTime<Utc> {
@@ -483,6 +589,8 @@ mod tests {
             "refused, OUT_OF_SCOPE",
             "can no longer act: INACTIVE_USER",
             "(Handover)",
+            "FirstResponse: MetLate, 90 min used, -30 min left",
+            "Resolution: Running, 180 min used, 300 min left, due 2026-11-12 16:30",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
