@@ -463,7 +463,7 @@ fn sla_section(r: &mut Report) -> DemoResult<()> {
         (
             "Friday evening, over the Saturday make-up morning and Monday's holiday",
             local(11, 17, 0),
-            240,
+            360,
         ),
     ] {
         let due = cal.due(created, Duration::minutes(minutes))?;
