@@ -2,6 +2,7 @@
 
 mod demo;
 mod report;
+mod rfm;
 mod sla;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,22 @@ enum Command {
         /// Run on the in-memory store instead of a file.
         #[arg(long, conflicts_with_all = ["db", "reset"])]
         memory: bool,
+    },
+    /// RFM scores (quantile method, default segment map) from `customer_id,order_date,amount`;
+    /// CSV out, sorted by customer id.
+    Rfm {
+        /// Orders CSV, or - for standard input.
+        #[arg(long)]
+        orders: PathBuf,
+        /// The as-of date (YYYY-MM-DD); later orders are ignored.
+        #[arg(long)]
+        as_of: chrono::NaiveDate,
+        /// IANA zone whose local dates RFC 3339 order times fall on (default: as written).
+        #[arg(long)]
+        timezone: Option<chrono_tz::Tz>,
+        /// Report malformed rows on stderr and go on.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// SLA timing on a business calendar (TOML, see DOMAIN.md section 7).
     #[command(subcommand)]
@@ -66,6 +83,21 @@ fn main() -> ExitCode {
         Command::Demo { db, reset, memory } => {
             demo::run(if memory { None } else { Some(db) }, reset)
         }
+        Command::Rfm {
+            orders,
+            as_of,
+            timezone,
+            skip_bad_rows,
+        } => rfm::run(
+            &rfm::Options {
+                orders: &orders,
+                as_of,
+                timezone,
+                skip_bad_rows,
+            },
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+            &mut std::io::stderr(),
+        ),
         Command::Sla(SlaCommand::Due {
             calendar,
             tickets,

@@ -27,6 +27,7 @@ pub mod clock;
 pub mod customer;
 pub mod error;
 pub mod event;
+pub mod rfm;
 pub mod service;
 pub mod settings;
 pub mod sla;

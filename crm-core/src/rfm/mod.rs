@@ -1,0 +1,260 @@
+//! RFM scoring and customer segments (section 5 of DOMAIN.md).
+//!
+//! Degenerate data is defined, not an error: with fewer customers than buckets, or with equal
+//! values, the position rule `floor(i * k / n) + 1` still applies after the tie-break by customer
+//! id, so equal values spread over buckets by id (where pandas' `qcut` raises on duplicate edges
+//! and R's `rfm` silently yields fewer bins). One customer lands in bucket 1.
+
+mod segments;
+
+pub use segments::{SegmentMap, UNMAPPED};
+
+use crate::error::{CrmError, Result};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub customer_id: String,
+    /// The order's local date in the organisation's time zone.
+    pub date: NaiveDate,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    #[default]
+    Quantile,
+    Thresholds,
+}
+
+/// Break points per dimension, checked in the order given; the first that holds gives the points,
+/// and a value no break point covers gets 1.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// (at most this many days since the last order, points)
+    pub recency: Vec<(i64, u8)>,
+    /// (at least this many orders, points)
+    pub frequency: Vec<(u64, u8)>,
+    /// (at least this amount, points)
+    pub monetary: Vec<(Decimal, u8)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub r: Decimal,
+    pub f: Decimal,
+    pub m: Decimal,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            r: Decimal::ONE,
+            f: Decimal::ONE,
+            m: Decimal::ONE,
+        }
+    }
+}
+
+/// A named level for total scores of at least `min_score` (e.g. VIP tiers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    pub min_score: Decimal,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RfmConfig {
+    pub method: Method,
+    /// Buckets of the quantile method.
+    pub buckets: u8,
+    /// Only orders within this many days up to the as-of date count for F and M.
+    pub window_days: Option<u32>,
+    pub thresholds: Thresholds,
+    pub weights: Weights,
+    pub levels: Vec<Level>,
+    pub segments: SegmentMap,
+}
+
+impl Default for RfmConfig {
+    fn default() -> Self {
+        RfmConfig {
+            method: Method::Quantile,
+            buckets: 5,
+            window_days: None,
+            thresholds: Thresholds::default(),
+            weights: Weights::default(),
+            levels: Vec::new(),
+            segments: SegmentMap::default_map(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RfmRow {
+    pub customer_id: String,
+    pub recency_days: i64,
+    pub frequency: u64,
+    pub monetary: Decimal,
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+    pub score: Decimal,
+    pub level: Option<String>,
+    pub segment: String,
+}
+
+/// The customer id order of DOMAIN.md: as integers when every id is one, else byte by byte.
+fn id_order<'a>(ids: &'a [&'a str]) -> impl Fn(usize, usize) -> Ordering + 'a {
+    let numeric: Option<Vec<i128>> = ids.iter().map(|id| id.parse::<i128>().ok()).collect();
+    move |a, b| match &numeric {
+        Some(n) => n[a].cmp(&n[b]).then_with(|| ids[a].cmp(ids[b])),
+        None => ids[a].as_bytes().cmp(ids[b].as_bytes()),
+    }
+}
+
+/// Buckets 1..=k by position after sorting ascending by `key`, ties by customer id.
+fn quantile<K: Ord>(
+    n: usize,
+    k: u8,
+    key: impl Fn(usize) -> K,
+    by_id: &dyn Fn(usize, usize) -> Ordering,
+) -> Vec<u8> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| by_id(a, b)));
+    let mut bucket = vec![0u8; n];
+    for (i, &c) in order.iter().enumerate() {
+        bucket[c] = (i * k as usize / n) as u8 + 1;
+    }
+    bucket
+}
+
+fn points<T: PartialOrd>(value: T, bands: &[(T, u8)], holds: fn(&T, &T) -> bool) -> u8 {
+    bands
+        .iter()
+        .find(|(bound, _)| holds(&value, bound))
+        .map_or(1, |(_, p)| *p)
+}
+
+impl RfmConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.method == Method::Quantile && !(1..=9).contains(&self.buckets) {
+            return Err(CrmError::invalid("buckets", "must lie between 1 and 9"));
+        }
+        let t = &self.thresholds;
+        let all_points = t
+            .recency
+            .iter()
+            .map(|b| b.1)
+            .chain(t.frequency.iter().map(|b| b.1))
+            .chain(t.monetary.iter().map(|b| b.1));
+        if all_points.into_iter().any(|p| !(1..=9).contains(&p)) {
+            return Err(CrmError::invalid(
+                "thresholds",
+                "points must lie between 1 and 9",
+            ));
+        }
+        if self.method == Method::Thresholds
+            && (t.recency.is_empty() || t.frequency.is_empty() || t.monetary.is_empty())
+        {
+            return Err(CrmError::invalid(
+                "thresholds",
+                "each dimension needs at least one break point",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Scores every customer with an order on or before `as_of`; rows come in customer id order.
+pub fn score(orders: &[Order], as_of: NaiveDate, config: &RfmConfig) -> Result<Vec<RfmRow>> {
+    config.validate()?;
+    let window_start = config
+        .window_days
+        .map(|d| as_of - chrono::Duration::days(i64::from(d)));
+    struct Agg {
+        last: NaiveDate,
+        frequency: u64,
+        monetary: Decimal,
+    }
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut ids: Vec<&str> = Vec::new();
+    let mut aggs: Vec<Agg> = Vec::new();
+    for o in orders.iter().filter(|o| o.date <= as_of) {
+        let i = *index.entry(o.customer_id.as_str()).or_insert_with(|| {
+            ids.push(o.customer_id.as_str());
+            aggs.push(Agg {
+                last: o.date,
+                frequency: 0,
+                monetary: Decimal::ZERO,
+            });
+            ids.len() - 1
+        });
+        let a = &mut aggs[i];
+        a.last = a.last.max(o.date);
+        if window_start.is_none_or(|s| o.date > s) {
+            a.frequency += 1;
+            a.monetary += o.amount;
+        }
+    }
+    let n = ids.len();
+    let recency: Vec<i64> = aggs.iter().map(|a| (as_of - a.last).num_days()).collect();
+    let by_id = id_order(&ids);
+    let (r, f, m) = match config.method {
+        Method::Quantile => {
+            let k = config.buckets;
+            (
+                quantile(n, k, |i| std::cmp::Reverse(recency[i]), &by_id),
+                quantile(n, k, |i| aggs[i].frequency, &by_id),
+                quantile(n, k, |i| aggs[i].monetary, &by_id),
+            )
+        }
+        Method::Thresholds => {
+            let t = &config.thresholds;
+            (
+                recency
+                    .iter()
+                    .map(|&d| points(d, &t.recency, |v, b| v <= b))
+                    .collect(),
+                aggs.iter()
+                    .map(|a| points(a.frequency, &t.frequency, |v, b| v >= b))
+                    .collect(),
+                aggs.iter()
+                    .map(|a| points(a.monetary, &t.monetary, |v, b| v >= b))
+                    .collect(),
+            )
+        }
+    };
+    let mut levels = config.levels.clone();
+    levels.sort_by_key(|l| std::cmp::Reverse(l.min_score));
+    let w = &config.weights;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| by_id(a, b));
+    Ok(order
+        .into_iter()
+        .map(|i| {
+            let score =
+                w.r * Decimal::from(r[i]) + w.f * Decimal::from(f[i]) + w.m * Decimal::from(m[i]);
+            RfmRow {
+                customer_id: ids[i].to_string(),
+                recency_days: recency[i],
+                frequency: aggs[i].frequency,
+                monetary: aggs[i].monetary,
+                r: r[i],
+                f: f[i],
+                m: m[i],
+                score,
+                level: levels
+                    .iter()
+                    .find(|l| score >= l.min_score)
+                    .map(|l| l.name.clone()),
+                segment: config.segments.segment(r[i], f[i], m[i]).to_string(),
+            }
+        })
+        .collect())
+}

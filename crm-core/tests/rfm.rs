@@ -1,0 +1,238 @@
+//! RFM scoring: golden cases, the seed example, degenerate data and the invariants.
+
+use chrono::NaiveDate;
+use crm_core::rfm::{score, Level, Method, Order, RfmConfig, Thresholds, Weights};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn order(id: &str, date: &str, amount: i64) -> Order {
+    Order {
+        customer_id: id.into(),
+        date: d(date),
+        amount: Decimal::from(amount),
+    }
+}
+
+#[test]
+fn the_seed_example_scores_84() {
+    // Bought within the last month (R=5), 4 times (F=4), 20,000 yuan in total (M=4):
+    // with weights 4, 8, 8 the score is 5*4 + 4*8 + 4*8 = 84.
+    let orders: Vec<Order> = ["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-10"]
+        .iter()
+        .map(|date| order("c1", date, 5000))
+        .collect();
+    let config = RfmConfig {
+        method: Method::Thresholds,
+        thresholds: Thresholds {
+            recency: vec![(30, 5), (90, 4), (180, 3), (365, 2)],
+            frequency: vec![(5, 5), (4, 4), (3, 3), (2, 2)],
+            monetary: vec![
+                (Decimal::from(50_000), 5),
+                (Decimal::from(20_000), 4),
+                (Decimal::from(5_000), 3),
+            ],
+        },
+        weights: Weights {
+            r: Decimal::from(4),
+            f: Decimal::from(8),
+            m: Decimal::from(8),
+        },
+        levels: vec![
+            Level {
+                min_score: Decimal::from(80),
+                name: "VIP1".into(),
+            },
+            Level {
+                min_score: Decimal::ZERO,
+                name: "VIP3".into(),
+            },
+        ],
+        ..RfmConfig::default()
+    };
+    let rows = score(&orders, d("2026-06-30"), &config).unwrap();
+    let row = &rows[0];
+    assert_eq!(
+        (row.recency_days, row.frequency, row.monetary),
+        (20, 4, Decimal::from(20_000))
+    );
+    assert_eq!((row.r, row.f, row.m), (5, 4, 4));
+    assert_eq!(row.score, Decimal::from(84));
+    assert_eq!(row.level.as_deref(), Some("VIP1"));
+    assert_eq!(row.segment, "Champions", "code 544");
+}
+
+#[test]
+fn quantile_buckets_follow_the_position_rule_with_integer_id_ties() {
+    // Five customers, all with one order of equal amount on the same day: every value ties, so the
+    // id order alone decides, and ids compare as integers (9 before 10).
+    let orders: Vec<Order> = ["10", "9", "11", "2", "100"]
+        .iter()
+        .map(|id| order(id, "2026-01-01", 100))
+        .collect();
+    let rows = score(&orders, d("2026-01-31"), &RfmConfig::default()).unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.customer_id.as_str()).collect();
+    assert_eq!(ids, ["2", "9", "10", "11", "100"]);
+    let f: Vec<u8> = rows.iter().map(|r| r.f).collect();
+    assert_eq!(f, [1, 2, 3, 4, 5]);
+    // R sorts by recency days descending, so equal recency again spreads by id.
+    let r: Vec<u8> = rows.iter().map(|r| r.r).collect();
+    assert_eq!(r, [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn string_ids_compare_byte_by_byte_and_values_decide_first() {
+    let orders = vec![
+        order("b", "2026-01-30", 10),
+        order("a", "2026-01-01", 500),
+        order("a", "2026-01-02", 500),
+        order("C", "2026-01-15", 50),
+    ];
+    let config = RfmConfig {
+        buckets: 3,
+        ..RfmConfig::default()
+    };
+    let rows = score(&orders, d("2026-01-31"), &config).unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.customer_id.as_str()).collect();
+    assert_eq!(ids, ["C", "a", "b"], "byte order puts upper case first");
+    let by_id: BTreeMap<&str, (u8, u8, u8)> = rows
+        .iter()
+        .map(|r| (r.customer_id.as_str(), (r.r, r.f, r.m)))
+        .collect();
+    assert_eq!(
+        by_id["b"],
+        (3, 2, 1),
+        "most recent, one order, smallest amount"
+    );
+    assert_eq!(by_id["a"], (1, 3, 3));
+    assert_eq!(by_id["C"], (2, 1, 2));
+}
+
+#[test]
+fn orders_after_the_as_of_date_are_ignored_and_the_window_limits_f_and_m() {
+    let orders = vec![
+        order("1", "2025-01-01", 100),
+        order("1", "2026-01-20", 50),
+        order("1", "2026-03-01", 999),
+    ];
+    let config = RfmConfig {
+        window_days: Some(30),
+        ..RfmConfig::default()
+    };
+    let rows = score(&orders, d("2026-01-31"), &config).unwrap();
+    assert_eq!(
+        (rows[0].recency_days, rows[0].frequency, rows[0].monetary),
+        (11, 1, Decimal::from(50))
+    );
+    let old_only = score(&[order("1", "2025-01-01", 100)], d("2026-01-31"), &config).unwrap();
+    assert_eq!(
+        (old_only[0].frequency, old_only[0].monetary),
+        (0, Decimal::ZERO),
+        "still scored, outside the window"
+    );
+}
+
+#[test]
+fn degenerate_data_is_defined() {
+    let one = score(
+        &[order("1", "2026-01-01", 1)],
+        d("2026-01-02"),
+        &RfmConfig::default(),
+    )
+    .unwrap();
+    assert_eq!((one[0].r, one[0].f, one[0].m), (1, 1, 1));
+    let two = score(
+        &[order("1", "2026-01-01", 1), order("2", "2026-01-01", 2)],
+        d("2026-01-02"),
+        &RfmConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (two[0].m, two[1].m),
+        (1, 3),
+        "positions 0 and 1 of 2 over 5 buckets"
+    );
+    assert!(score(&[], d("2026-01-02"), &RfmConfig::default())
+        .unwrap()
+        .is_empty());
+    let bad = RfmConfig {
+        buckets: 0,
+        ..RfmConfig::default()
+    };
+    assert_eq!(
+        score(&[], d("2026-01-02"), &bad).unwrap_err().code(),
+        "INVALID_INPUT"
+    );
+    let no_bands = RfmConfig {
+        method: Method::Thresholds,
+        ..RfmConfig::default()
+    };
+    assert_eq!(
+        score(&[], d("2026-01-02"), &no_bands).unwrap_err().code(),
+        "INVALID_INPUT"
+    );
+}
+
+fn orders() -> impl Strategy<Value = Vec<Order>> {
+    proptest::collection::vec((0u32..40, 0i64..400, 1i64..5000), 1..200).prop_map(|rows| {
+        rows.into_iter()
+            .map(|(c, day, cents)| Order {
+                customer_id: c.to_string(),
+                date: d("2025-01-01") + chrono::Duration::days(day),
+                amount: Decimal::new(cents, 2),
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #[test]
+    fn scores_are_in_range_and_buckets_are_even(orders in orders(), k in 1u8..=9) {
+        let config = RfmConfig { buckets: k, ..RfmConfig::default() };
+        let rows = score(&orders, d("2026-01-01"), &config).unwrap();
+        for dim in [|r: &crm_core::rfm::RfmRow| r.r, |r: &crm_core::rfm::RfmRow| r.f, |r: &crm_core::rfm::RfmRow| r.m] {
+            let mut sizes = vec![0usize; k as usize];
+            for row in &rows {
+                let b = dim(row);
+                prop_assert!((1..=k).contains(&b));
+                sizes[b as usize - 1] += 1;
+            }
+            let used: Vec<usize> = sizes.into_iter().filter(|s| *s > 0).collect();
+            if rows.len() >= k as usize {
+                prop_assert_eq!(used.len(), k as usize);
+                prop_assert!(used.iter().max().unwrap() - used.iter().min().unwrap() <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn permuting_the_rows_changes_nothing(orders in orders(), seed in any::<u64>()) {
+        let mut shuffled = orders.clone();
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let config = RfmConfig::default();
+        prop_assert_eq!(score(&orders, d("2026-01-01"), &config).unwrap(), score(&shuffled, d("2026-01-01"), &config).unwrap());
+    }
+
+    #[test]
+    fn adding_an_order_never_makes_recency_worse(orders in orders(), day in 0i64..400, c in 0u32..40) {
+        let as_of = d("2026-03-01");
+        let before = score(&orders, as_of, &RfmConfig::default()).unwrap();
+        let mut more = orders.clone();
+        more.push(Order { customer_id: c.to_string(), date: d("2025-01-01") + chrono::Duration::days(day), amount: Decimal::ONE });
+        let after = score(&more, as_of, &RfmConfig::default()).unwrap();
+        let id = c.to_string();
+        let old = before.iter().find(|r| r.customer_id == id).map(|r| r.recency_days);
+        let new = after.iter().find(|r| r.customer_id == id).map(|r| r.recency_days).unwrap();
+        if let Some(old) = old {
+            prop_assert!(new <= old);
+        }
+    }
+}
