@@ -201,6 +201,22 @@ pub fn sla_elapsed_ms(calendar: String, from: SystemTime, to: SystemTime) -> Res
     Ok(e.elapsed_ms)
 }
 
+/// Whether an instant is working time, and the next working instant from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct WorkingAt {
+    pub working: bool,
+    #[serde(with = "crate::time")]
+    pub next_working_at: SystemTime,
+}
+
+#[uniffi::export]
+pub fn sla_working_at(calendar: String, at: SystemTime) -> Result<WorkingAt> {
+    run(
+        "sla_working_at",
+        json!({"calendar": calendar, "at": instant(at)}),
+    )
+}
+
 /// Every SLA clock of a ticket at `now`, from its history (first entry: `TicketAction.Open`).
 #[uniffi::export]
 pub fn sla_ticket_status(

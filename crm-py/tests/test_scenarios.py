@@ -107,6 +107,10 @@ OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
     "sla_due": lambda c, u, a: {"due_at": crm.sla.due(a["calendar"], instant(a["start"]), a["minutes"])},
     "sla_due_batch": lambda c, u, a: crm.sla.due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
     "sla_elapsed": lambda c, u, a: {"elapsed_ms": ms(crm.sla.elapsed(a["calendar"], instant(a["from"]), instant(a["to"])))},
+    "sla_working_at": lambda c, u, a: {
+        "working": crm.sla.working_at(a["calendar"], instant(a["at"])),
+        "next_working_at": crm.sla.next_working_instant(a["calendar"], instant(a["at"])),
+    },
     "sla_ticket_status": lambda c, u, a: [
         clock_status(s)
         for s in crm.sla.ticket_status(a["calendar"], a["policy"], [{**e, "at": instant(e["at"])} for e in a["history"]], instant(a["now"]))

@@ -58,6 +58,19 @@ pub fn sla_elapsed(
     Ok(result["elapsed_ms"].as_i64().unwrap_or_default() as f64)
 }
 
+/// `{ working, nextWorkingAt }` at an instant: whether it is working time, and the next one that is.
+#[wasm_bindgen(js_name = slaWorkingAt, unchecked_return_type = "WorkingAt")]
+pub fn sla_working_at(
+    calendar: &str,
+    #[wasm_bindgen(unchecked_param_type = "Date | string")] at: JsValue,
+) -> Result<JsValue, JsValue> {
+    let result = run(
+        "sla_working_at",
+        json!({"calendar": calendar, "at": instant(&at, "at")?}),
+    )?;
+    Ok(revive(&case::to_camel(result).to_string()))
+}
+
 /// Due times (epoch ms) for many tickets: `starts` in epoch ms, `minutes` of working time each.
 #[wasm_bindgen(js_name = slaDueBatch)]
 pub fn sla_due_batch(calendar: &str, starts: &[f64], minutes: &[f64]) -> Result<Vec<f64>, JsValue> {

@@ -107,6 +107,7 @@ export type TicketEntry = { at: Date | string } & (
   | { type: "status"; status: string }
   | { type: "respond" } | { type: "customer_replied" } | { type: "resolve" } | { type: "reopen" }
   | { type: "priority"; priority: string });
+export interface WorkingAt { working: boolean; nextWorkingAt: Date }
 export interface SlaEvent { metric: Metric; cycle: number; kind: "warning" | "breach" | "fulfilled"; at: Date }
 export interface ClockStatus {
   metric: Metric; cycle: number; state: "running" | "paused" | "warning" | "breached" | "met" | "met_late";

@@ -10,6 +10,7 @@ pub const OPERATIONS: &[&str] = &[
     "sla_due",
     "sla_due_batch",
     "sla_elapsed",
+    "sla_working_at",
     "sla_ticket_status",
 ];
 
@@ -43,6 +44,13 @@ pub(super) fn call(op: &str, a: &Value) -> Option<Result<Value>> {
         "sla_elapsed" => (|| {
             let elapsed = calendar(a)?.elapsed(arg(a, "from")?, arg(a, "to")?)?;
             Ok(json!({ "elapsed_ms": elapsed.num_milliseconds() }))
+        })(),
+        "sla_working_at" => (|| {
+            let cal = calendar(a)?;
+            let at: DateTime<Utc> = arg(a, "at")?;
+            Ok(
+                json!({ "working": cal.is_working_at(at)?, "next_working_at": cal.next_working_instant(at)? }),
+            )
         })(),
         "sla_ticket_status" => (|| {
             let policy: SlaPolicy = arg(a, "policy")?;

@@ -141,6 +141,7 @@ OPS: Dict[str, Callable[[Any, str, Dict[str, Any]], Any]] = {
     "sla_due": lambda c, u, a: {"due_at": m.sla_due(a["calendar"], instant(a["start"]), a["minutes"])},
     "sla_due_batch": lambda c, u, a: m.sla_due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
     "sla_elapsed": lambda c, u, a: {"elapsed_ms": m.sla_elapsed_ms(a["calendar"], instant(a["from"]), instant(a["to"]))},
+    "sla_working_at": lambda c, u, a: m.sla_working_at(a["calendar"], instant(a["at"])),
     "sla_ticket_status": lambda c, u, a: m.sla_ticket_status(a["calendar"], policy(a["policy"]), history(a["history"]), instant(a["now"])),
 }
 

@@ -82,6 +82,17 @@ def elapsed(calendar: str, start: _dt.datetime, end: _dt.datetime) -> _dt.timede
     return _dt.timedelta(milliseconds=result["elapsed_ms"])
 
 
+def working_at(calendar: str, at: _dt.datetime) -> bool:
+    """Whether `at` is working time."""
+    return bool(_call("sla_working_at", {"calendar": calendar, "at": _c.instant(at, "at")})["working"])
+
+
+def next_working_instant(calendar: str, at: _dt.datetime) -> _dt.datetime:
+    """`at` itself when it is working time, else the start of the next working interval."""
+    result = _call("sla_working_at", {"calendar": calendar, "at": _c.instant(at, "at")})
+    return _c.parse_instant(result["next_working_at"])
+
+
 def ticket_status(
     calendar: str, policy: Mapping[str, Any], history: Sequence[Mapping[str, Any]], now: _dt.datetime,
 ) -> List[ClockStatus]:

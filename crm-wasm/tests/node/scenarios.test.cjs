@@ -4,7 +4,7 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { Crm, CrmError, slaDue, slaDueBatch, slaElapsed, slaTicketStatus } = require("../../pkg/node/crm_wasm.js");
+const { Crm, CrmError, slaDue, slaDueBatch, slaElapsed, slaTicketStatus, slaWorkingAt } = require("../../pkg/node/crm_wasm.js");
 
 const dir = path.join(__dirname, "..", "..", "..", "tests", "scenarios");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -79,6 +79,7 @@ const ops = {
     (ms) => new Date(ms),
   ),
   sla_elapsed: (_, __, a) => ({ elapsedMs: slaElapsed(a.calendar, new Date(a.from), a.to) }),
+  sla_working_at: (_, __, a) => slaWorkingAt(a.calendar, new Date(a.at)),
   sla_ticket_status: (_, __, a) => slaTicketStatus(a.calendar, a.policy, a.history, new Date(a.now)),
 };
 
