@@ -22,6 +22,7 @@
 //!   the national form (landlines regain their trunk `0`), others keep `+CC`.
 
 pub mod access;
+pub mod allocation;
 pub mod api;
 pub mod clock;
 pub mod customer;
