@@ -34,8 +34,7 @@ enum Command {
         #[arg(long, conflicts_with_all = ["db", "reset"])]
         memory: bool,
     },
-    /// RFM scores (quantile method, default segment map) from `customer_id,order_date,amount`;
-    /// CSV out, sorted by customer id.
+    /// RFM scores and segments from `customer_id,order_date,amount`; CSV out, sorted by customer id.
     Rfm {
         /// Orders CSV, or - for standard input.
         #[arg(long)]
@@ -43,6 +42,12 @@ enum Command {
         /// The as-of date (YYYY-MM-DD); later orders are ignored.
         #[arg(long)]
         as_of: chrono::NaiveDate,
+        /// Scoring method; overrides the config file's.
+        #[arg(long, value_enum)]
+        method: Option<RfmMethod>,
+        /// RFM configuration (TOML: method, buckets, window, weights, thresholds, levels, segments).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// IANA zone whose local dates RFC 3339 order times fall on (default: as written).
         #[arg(long)]
         timezone: Option<chrono_tz::Tz>,
@@ -53,6 +58,12 @@ enum Command {
     /// SLA timing on a business calendar (TOML, see DOMAIN.md section 7).
     #[command(subcommand)]
     Sla(SlaCommand),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RfmMethod {
+    Quantile,
+    Thresholds,
 }
 
 #[derive(Subcommand)]
@@ -86,10 +97,17 @@ fn main() -> ExitCode {
         Command::Rfm {
             orders,
             as_of,
+            method,
+            config,
             timezone,
             skip_bad_rows,
         } => rfm::run(
             &rfm::Options {
+                config: config.as_deref(),
+                method: method.map(|m| match m {
+                    RfmMethod::Quantile => crm_core::rfm::Method::Quantile,
+                    RfmMethod::Thresholds => crm_core::rfm::Method::Thresholds,
+                }),
                 orders: &orders,
                 as_of,
                 timezone,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
-use crm_core::rfm::{score, Order, RfmConfig};
+use crm_core::rfm::{parse_config, score, Method, Order, RfmConfig};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -13,6 +13,10 @@ type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 pub struct Options<'a> {
     pub orders: &'a Path,
     pub as_of: NaiveDate,
+    /// A TOML configuration file (see `crm_core::rfm::parse_config`).
+    pub config: Option<&'a Path>,
+    /// Overrides the configuration's method.
+    pub method: Option<Method>,
     /// Local dates of RFC 3339 order times are taken in this zone; default: the offset as written.
     pub timezone: Option<Tz>,
     pub skip_bad_rows: bool,
@@ -89,7 +93,18 @@ pub fn run(opts: &Options<'_>, out: &mut dyn Write, warn: &mut dyn Write) -> Cli
             }
         }
     }
-    let rows = score(&orders, opts.as_of, &RfmConfig::default())?;
+    let mut config = match opts.config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            parse_config(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => RfmConfig::default(),
+    };
+    if let Some(method) = opts.method {
+        config.method = method;
+    }
+    let rows = score(&orders, opts.as_of, &config)?;
     let mut wtr = csv::Writer::from_writer(out);
     wtr.write_record([
         "customer_id",
@@ -133,6 +148,8 @@ mod tests {
         let opts = Options {
             orders: &path,
             as_of: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+            config: None,
+            method: None,
             timezone: None,
             skip_bad_rows: skip,
         };
@@ -154,6 +171,44 @@ mod tests {
              9,30,1,20,1,1,1,3,Lost\n\
              10,1,2,105.50,3,3,3,9,Potential loyalist\n"
         );
+    }
+
+    #[test]
+    fn a_config_file_switches_to_thresholds_and_weights() {
+        let dir = tempfile::tempdir().unwrap();
+        let (orders, config) = (dir.path().join("o.csv"), dir.path().join("rfm.toml"));
+        std::fs::write(
+            &orders,
+            "customer_id,order_date,amount\n1,2026-01-20,20000\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &config,
+            "method = \"thresholds\"\n[weights]\nr = 4\nf = 8\nm = 8\n[thresholds]\nrecency = [[30, 5]]\nfrequency = [[4, 4]]\nmonetary = [[\"20000\", 4]]\n",
+        )
+        .unwrap();
+        let opts = Options {
+            orders: &orders,
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+            config: Some(&config),
+            method: None,
+            timezone: None,
+            skip_bad_rows: false,
+        };
+        let (mut out, mut warn) = (Vec::new(), Vec::new());
+        run(&opts, &mut out, &mut warn).unwrap();
+        // R 5 (11 days), F 1 (one order is below 4), M 4: 5*4 + 1*8 + 4*8 = 60, code 514.
+        assert_eq!(
+            String::from_utf8(out).unwrap().lines().nth(1),
+            Some("1,11,1,20000,5,1,4,60,Promising")
+        );
+        let bad = Options {
+            config: None,
+            method: Some(Method::Thresholds),
+            ..opts
+        };
+        let err = run(&bad, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("break point"), "{err}");
     }
 
     #[test]

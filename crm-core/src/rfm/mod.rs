@@ -5,8 +5,10 @@
 //! id, so equal values spread over buckets by id (where pandas' `qcut` raises on duplicate edges
 //! and R's `rfm` silently yields fewer bins). One customer lands in bucket 1.
 
+mod config;
 mod segments;
 
+pub use config::parse_config;
 pub use segments::{SegmentMap, UNMAPPED};
 
 use crate::error::{CrmError, Result};
