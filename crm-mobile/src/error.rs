@@ -1,39 +1,82 @@
-//! The error every method throws: one variant per core error, each with the stable `code` and a
-//! readable `description` (Kotlin: `CrmException.VersionConflict`, Swift: `CrmError.VersionConflict`).
+//! The error every method throws: one variant per core error, each with the stable `code` all
+//! surfaces share, the core's message as `description` (a field named `message` would clash with
+//! Kotlin's `Throwable.message`, uniffi-rs#1434), and the facts a caller branches on (Kotlin:
+//! `CrmException.VersionConflict`, Swift: `CrmError.VersionConflict`).
 
+use crate::records::{DuplicateMatch, EntityKind};
 use crm_core::CrmError as Core;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 pub enum CrmError {
     #[error("{code}: {description}")]
-    NotFound { code: String, description: String },
+    NotFound {
+        code: String,
+        description: String,
+        kind: EntityKind,
+        id: String,
+    },
     #[error("{code}: {description}")]
-    AlreadyExists { code: String, description: String },
+    AlreadyExists {
+        code: String,
+        description: String,
+        kind: EntityKind,
+        id: String,
+    },
+    /// Someone saved the record after the caller read it: re-read and retry.
     #[error("{code}: {description}")]
     VersionConflict {
         code: String,
         description: String,
+        kind: EntityKind,
+        id: String,
         expected: u64,
         actual: u64,
     },
     #[error("{code}: {description}")]
-    OutOfScope { code: String, description: String },
+    OutOfScope {
+        code: String,
+        description: String,
+        actor: String,
+        kind: EntityKind,
+        id: String,
+    },
     #[error("{code}: {description}")]
-    PermissionDenied { code: String, description: String },
+    PermissionDenied {
+        code: String,
+        description: String,
+        actor: String,
+        action: String,
+    },
     #[error("{code}: {description}")]
-    InactiveUser { code: String, description: String },
+    InactiveUser {
+        code: String,
+        description: String,
+        user_id: String,
+    },
     #[error("{code}: {description}")]
-    InvalidPhone { code: String, description: String },
+    InvalidPhone {
+        code: String,
+        description: String,
+        input: String,
+    },
     #[error("{code}: {description}")]
-    InvalidEmail { code: String, description: String },
+    InvalidEmail {
+        code: String,
+        description: String,
+        input: String,
+    },
     #[error("{code}: {description}")]
-    InvalidInput { code: String, description: String },
+    InvalidInput {
+        code: String,
+        description: String,
+        field: String,
+    },
     /// Creation was blocked by existing customers that look the same.
     #[error("{code}: {description}")]
     DuplicateFound {
         code: String,
         description: String,
-        matches: Vec<crate::records::DuplicateMatch>,
+        matches: Vec<DuplicateMatch>,
     },
     #[error("{code}: {description}")]
     InvalidState { code: String, description: String },
@@ -45,32 +88,69 @@ impl From<Core> for CrmError {
     fn from(e: Core) -> Self {
         let (code, description) = (e.code().to_string(), e.to_string());
         match e {
-            Core::NotFound { .. } => CrmError::NotFound { code, description },
-            Core::AlreadyExists { .. } => CrmError::AlreadyExists { code, description },
+            Core::NotFound { kind, id } => CrmError::NotFound {
+                code,
+                description,
+                kind: kind.into(),
+                id,
+            },
+            Core::AlreadyExists { kind, id } => CrmError::AlreadyExists {
+                code,
+                description,
+                kind: kind.into(),
+                id,
+            },
             Core::VersionConflict {
-                expected, actual, ..
+                kind,
+                id,
+                expected,
+                actual,
             } => CrmError::VersionConflict {
                 code,
                 description,
+                kind: kind.into(),
+                id,
                 expected,
                 actual,
             },
-            Core::OutOfScope { .. } => CrmError::OutOfScope { code, description },
-            Core::PermissionDenied { .. } => CrmError::PermissionDenied { code, description },
-            Core::InactiveUser { .. } => CrmError::InactiveUser { code, description },
-            Core::InvalidPhone { .. } => CrmError::InvalidPhone { code, description },
-            Core::InvalidEmail { .. } => CrmError::InvalidEmail { code, description },
-            Core::InvalidInput { .. } => CrmError::InvalidInput { code, description },
-            Core::DuplicateFound { matches } => {
-                let matches = serde_json::to_value(matches)
-                    .and_then(serde_json::from_value)
-                    .unwrap_or_default();
-                CrmError::DuplicateFound {
-                    code,
-                    description,
-                    matches,
-                }
-            }
+            Core::OutOfScope { actor, kind, id } => CrmError::OutOfScope {
+                code,
+                description,
+                actor,
+                kind: kind.into(),
+                id,
+            },
+            Core::PermissionDenied { actor, action } => CrmError::PermissionDenied {
+                code,
+                description,
+                actor,
+                action,
+            },
+            Core::InactiveUser { id } => CrmError::InactiveUser {
+                code,
+                description,
+                user_id: id,
+            },
+            Core::InvalidPhone { input, .. } => CrmError::InvalidPhone {
+                code,
+                description,
+                input,
+            },
+            Core::InvalidEmail { input } => CrmError::InvalidEmail {
+                code,
+                description,
+                input,
+            },
+            Core::InvalidInput { field, .. } => CrmError::InvalidInput {
+                code,
+                description,
+                field,
+            },
+            Core::DuplicateFound { matches } => CrmError::DuplicateFound {
+                code,
+                description,
+                matches: matches.into_iter().map(DuplicateMatch::from).collect(),
+            },
             Core::InvalidState { .. } => CrmError::InvalidState { code, description },
             Core::Storage { .. } => CrmError::Storage { code, description },
         }
@@ -78,6 +158,7 @@ impl From<Core> for CrmError {
 }
 
 impl CrmError {
+    /// The stable code (`VERSION_CONFLICT`, ...), the same on every surface.
     pub fn code(&self) -> &str {
         match self {
             CrmError::NotFound { code, .. }
@@ -99,34 +180,174 @@ impl CrmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm_core::EntityKind as CoreKind;
+
+    fn mapped(e: Core) -> (String, CrmError) {
+        let code = e.code().to_string();
+        let mapped = CrmError::from(e);
+        assert_eq!(mapped.code(), code, "the code survives the mapping");
+        (code, mapped)
+    }
 
     #[test]
     fn display_strings_carry_the_code_and_the_core_message() {
-        let e: CrmError = Core::VersionConflict {
-            kind: crm_core::EntityKind::Customer,
-            id: "c-1".into(),
-            expected: 1,
-            actual: 2,
+        let cases = [
+            (
+                Core::NotFound {
+                    kind: CoreKind::Customer,
+                    id: "c-9".into(),
+                },
+                "NOT_FOUND: customer c-9 not found",
+            ),
+            (
+                Core::AlreadyExists {
+                    kind: CoreKind::Team,
+                    id: "t-1".into(),
+                },
+                "ALREADY_EXISTS: team t-1 already exists",
+            ),
+            (
+                Core::VersionConflict {
+                    kind: CoreKind::Customer,
+                    id: "c-1".into(),
+                    expected: 1,
+                    actual: 2,
+                },
+                "VERSION_CONFLICT: customer c-1 was changed by someone else: expected version 1, found 2",
+            ),
+            (
+                Core::OutOfScope {
+                    actor: "u-3".into(),
+                    kind: CoreKind::Customer,
+                    id: "c-1".into(),
+                },
+                "OUT_OF_SCOPE: user u-3 may not access customer c-1: outside their data scope",
+            ),
+            (
+                Core::PermissionDenied {
+                    actor: "u-2".into(),
+                    action: "create teams".into(),
+                },
+                "PERMISSION_DENIED: user u-2 may not create teams",
+            ),
+            (
+                Core::InactiveUser { id: "u-4".into() },
+                "INACTIVE_USER: user u-4 is inactive",
+            ),
+            (
+                Core::InvalidPhone {
+                    input: "12".into(),
+                    reason: "too short".into(),
+                },
+                "INVALID_PHONE: invalid phone number \"12\": too short",
+            ),
+            (
+                Core::InvalidEmail {
+                    input: "nope".into(),
+                },
+                "INVALID_EMAIL: invalid email address \"nope\"",
+            ),
+            (
+                Core::InvalidInput {
+                    field: "name".into(),
+                    reason: "must not be empty".into(),
+                },
+                "INVALID_INPUT: invalid name: must not be empty",
+            ),
+            (
+                Core::DuplicateFound { matches: vec![] },
+                "DUPLICATE_FOUND: 0 possible duplicate(s) found; creation is blocked",
+            ),
+            (
+                Core::InvalidState {
+                    reason: "already bootstrapped".into(),
+                },
+                "INVALID_STATE: invalid state: already bootstrapped",
+            ),
+            (
+                Core::storage("disk full"),
+                "STORAGE: storage failure: disk full",
+            ),
+        ];
+        for (core, display) in cases {
+            let core_message = core.to_string();
+            let (code, e) = mapped(core);
+            assert_eq!(e.to_string(), display);
+            assert_eq!(e.to_string(), format!("{code}: {core_message}"));
         }
-        .into();
-        assert_eq!(e.to_string(), "VERSION_CONFLICT: customer c-1 was changed by someone else: expected version 1, found 2");
-        assert!(matches!(
+    }
+
+    #[test]
+    fn variants_keep_the_facts_callers_branch_on() {
+        let (_, e) = mapped(Core::VersionConflict {
+            kind: CoreKind::Settings,
+            id: "settings".into(),
+            expected: 3,
+            actual: 4,
+        });
+        assert_eq!(
             e,
             CrmError::VersionConflict {
-                expected: 1,
-                actual: 2,
-                ..
+                code: "VERSION_CONFLICT".into(),
+                description:
+                    "settings settings was changed by someone else: expected version 3, found 4"
+                        .into(),
+                kind: EntityKind::Settings,
+                id: "settings".into(),
+                expected: 3,
+                actual: 4,
             }
-        ));
-        let e: CrmError = Core::InvalidPhone {
-            input: "12".into(),
-            reason: "too short".into(),
-        }
-        .into();
-        assert_eq!(
-            e.to_string(),
-            "INVALID_PHONE: invalid phone number \"12\": too short"
         );
-        assert_eq!(e.code(), "INVALID_PHONE");
+        let (_, e) = mapped(Core::OutOfScope {
+            actor: "u-3".into(),
+            kind: CoreKind::FollowUp,
+            id: "f-1".into(),
+        });
+        assert!(matches!(
+            e,
+            CrmError::OutOfScope { ref actor, kind: EntityKind::FollowUp, ref id, .. }
+                if actor == "u-3" && id == "f-1"
+        ));
+        let (_, e) = mapped(Core::InactiveUser { id: "u-4".into() });
+        assert!(matches!(e, CrmError::InactiveUser { ref user_id, .. } if user_id == "u-4"));
+        let (_, e) = mapped(Core::InvalidInput {
+            field: "at".into(),
+            reason: "a follow-up cannot lie in the future".into(),
+        });
+        assert!(matches!(e, CrmError::InvalidInput { ref field, .. } if field == "at"));
+    }
+
+    #[test]
+    fn blocked_duplicates_keep_every_match() {
+        let m = crm_core::DuplicateMatch {
+            customer_id: "c-1".into(),
+            customer_name: "Acme".into(),
+            matched_on: crm_core::MatchField::Phone,
+            matched_value: "13800138000".into(),
+            similarity: 1.0,
+            owner_id: Some("u-2".into()),
+            pool_id: None,
+            locked: false,
+            deal_status: crm_core::DealStatus::Won,
+        };
+        let (_, e) = mapped(Core::DuplicateFound {
+            matches: vec![m.clone(), m],
+        });
+        let CrmError::DuplicateFound {
+            matches,
+            description,
+            ..
+        } = e
+        else {
+            panic!("not a DuplicateFound: {e:?}");
+        };
+        assert_eq!(
+            description,
+            "2 possible duplicate(s) found; creation is blocked"
+        );
+        assert_eq!(matches.len(), 2);
+        assert_eq!(matches[0].owner_id.as_deref(), Some("u-2"));
+        assert_eq!(matches[0].matched_on, crate::records::MatchField::Phone);
+        assert_eq!(matches[0].deal_status, crate::records::DealStatus::Won);
     }
 }

@@ -42,8 +42,13 @@ pub struct Crm {
 }
 
 impl Crm {
-    fn build(store: Option<SqliteStore>, now: Option<SystemTime>) -> Arc<Self> {
-        let fixed = now.map(|t| Arc::new(FixedClock::new(t.into())));
+    /// The settable clock for `now`, checked before any store is opened.
+    fn fixed_clock(now: Option<SystemTime>) -> Result<Option<Arc<FixedClock>>> {
+        now.map(|t| Ok(Arc::new(FixedClock::new(time::utc("now", t)?))))
+            .transpose()
+    }
+
+    fn build(store: Option<SqliteStore>, fixed: Option<Arc<FixedClock>>) -> Arc<Self> {
         let clock: Arc<dyn Clock> = match &fixed {
             Some(f) => f.clone(),
             None => Arc::new(SystemClock),
@@ -67,21 +72,22 @@ impl Crm {
 impl Crm {
     /// An in-memory CRM. With `now`, its clock stands still until `set_now` moves it.
     #[uniffi::constructor]
-    pub fn in_memory(now: Option<SystemTime>) -> Arc<Self> {
-        Crm::build(None, now)
+    pub fn in_memory(now: Option<SystemTime>) -> Result<Arc<Self>> {
+        Ok(Crm::build(None, Crm::fixed_clock(now)?))
     }
 
     /// A CRM on a SQLite file, created if missing.
     #[uniffi::constructor]
     pub fn open(path: String, now: Option<SystemTime>) -> Result<Arc<Self>> {
-        Ok(Crm::build(Some(SqliteStore::open(path)?), now))
+        let fixed = Crm::fixed_clock(now)?;
+        Ok(Crm::build(Some(SqliteStore::open(path)?), fixed))
     }
 
     /// Moves the fixed clock; throws InvalidState when the CRM runs on the system clock.
     pub fn set_now(&self, now: SystemTime) -> Result<()> {
         match &self.fixed {
             Some(clock) => {
-                clock.set(now.into());
+                clock.set(time::utc("now", now)?);
                 Ok(())
             }
             None => Err(crm_core::CrmError::InvalidState {
@@ -296,4 +302,158 @@ impl Crm {
 #[uniffi::export]
 pub fn operations() -> Vec<String> {
     api::OPERATIONS.iter().map(|s| s.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn start() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_772_413_200) // 2026-03-02T01:00:00Z
+    }
+
+    fn org() -> (Arc<Crm>, User, User) {
+        let crm = Crm::in_memory(Some(start())).unwrap();
+        let admin = crm.bootstrap("Ada".into(), None).unwrap();
+        let rep = crm
+            .create_user(
+                admin.id.clone(),
+                NewUser {
+                    name: "Li Lei".into(),
+                    role: Role::Rep,
+                    scope: None,
+                    team_id: None,
+                },
+            )
+            .unwrap();
+        (crm, admin, rep)
+    }
+
+    fn new_customer(name: &str) -> NewCustomer {
+        NewCustomer {
+            name: name.into(),
+            kind: None,
+            level: Some("B".into()),
+            tags: vec![],
+            source: None,
+            industry: None,
+            region: None,
+            phones: vec!["+86 139 1234 5678".into()],
+            emails: vec![],
+            owner_id: None,
+            custom_fields: HashMap::from([(
+                "budget".to_string(),
+                FieldValue::Number("125000.50".into()),
+            )]),
+        }
+    }
+
+    #[test]
+    fn records_carry_the_core_values_both_ways() {
+        let (crm, _, rep) = org();
+        let created = crm
+            .create_customer(rep.id.clone(), new_customer("Acme"))
+            .unwrap();
+        let c = created.customer;
+        assert_eq!((c.id.as_str(), c.owner_id.as_deref()), ("c-1", Some("u-2")));
+        assert_eq!(c.created_at, start());
+        assert_eq!(c.owned_since, Some(start()));
+        assert_eq!(
+            c.custom_fields["budget"],
+            FieldValue::Number("125000.50".into())
+        );
+        assert_eq!(crm.customer(rep.id.clone(), c.id.clone()).unwrap(), c);
+    }
+
+    #[test]
+    fn the_patch_clears_only_what_it_names() {
+        let (crm, _, rep) = org();
+        let c = crm
+            .create_customer(rep.id.clone(), new_customer("Acme"))
+            .unwrap()
+            .customer;
+        let untouched = crm
+            .update_customer(
+                rep.id.clone(),
+                c.id.clone(),
+                c.version,
+                CustomerPatch {
+                    region: Some("East".into()),
+                    ..CustomerPatch::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(untouched.level.as_deref(), Some("B"));
+        assert_eq!(untouched.custom_fields.len(), 1);
+        let cleared = crm
+            .update_customer(
+                rep.id.clone(),
+                c.id.clone(),
+                untouched.version,
+                CustomerPatch {
+                    clear_level: true,
+                    custom_fields: HashMap::from([("budget".to_string(), None)]),
+                    ..CustomerPatch::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(cleared.level, None);
+        assert!(cleared.custom_fields.is_empty());
+        assert_eq!(cleared.version, untouched.version + 1);
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error_and_changes_nothing() {
+        let (crm, admin, rep) = org();
+        let events = crm.events(admin.id.clone(), 0, None).unwrap().len();
+        let mut bad = new_customer("Acme");
+        bad.custom_fields =
+            HashMap::from([("budget".to_string(), FieldValue::Number("lots".into()))]);
+        let e = crm.create_customer(rep.id.clone(), bad).unwrap_err();
+        assert_eq!(e.code(), "INVALID_INPUT", "{e}");
+        let e = crm
+            .create_customer(rep.id.clone(), {
+                let mut c = new_customer("Acme");
+                c.phones = vec!["12".into()];
+                c
+            })
+            .unwrap_err();
+        assert!(matches!(e, CrmError::InvalidPhone { ref input, .. } if input == "12"));
+        let e = crm.customer(rep.id.clone(), "c-404".into()).unwrap_err();
+        assert!(matches!(
+            e,
+            CrmError::NotFound { kind: EntityKind::Customer, ref id, .. } if id == "c-404"
+        ));
+        assert!(crm.customers(rep.id.clone()).unwrap().is_empty());
+        assert_eq!(crm.events(admin.id, 0, None).unwrap().len(), events);
+    }
+
+    #[test]
+    fn the_clock_is_fixed_only_when_now_is_given() {
+        let (crm, _, _) = org();
+        let later = start() + Duration::from_nanos(86_400_000_000_123);
+        crm.set_now(later).unwrap();
+        assert_eq!(crm.now(), later);
+        let far = UNIX_EPOCH + Duration::from_secs(31_556_889_864_403_199);
+        assert_eq!(crm.set_now(far).unwrap_err().code(), "INVALID_INPUT");
+        assert_eq!(
+            crm.now(),
+            later,
+            "a rejected instant leaves the clock alone"
+        );
+        assert!(Crm::in_memory(Some(far)).is_err());
+        let system = Crm::in_memory(None).unwrap();
+        let e = system.set_now(start()).unwrap_err();
+        assert_eq!(e.code(), "INVALID_STATE");
+        assert!(system.now() > start());
+    }
+
+    #[test]
+    fn every_operation_of_the_core_is_listed() {
+        assert_eq!(operations().len(), api::OPERATIONS.len());
+        assert!(operations().contains(&"merge_customers".to_string()));
+        assert!(sla_operations().contains(&"sla_ticket_status".to_string()));
+    }
 }

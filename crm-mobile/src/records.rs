@@ -33,6 +33,17 @@ simple_enum!(Channel {
 });
 simple_enum!(MatchField { Phone, Email, Name });
 simple_enum!(DuplicateMode { Off, Warn, Block });
+simple_enum!(
+    /// Which kind of record an error is about.
+    EntityKind {
+        User,
+        Team,
+        Customer,
+        Contact,
+        FollowUp,
+        Settings
+    }
+);
 simple_enum!(OwnershipReason {
     Created,
     Claimed,
@@ -230,6 +241,43 @@ pub struct DuplicateMatch {
     pub pool_id: Option<String>,
     pub locked: bool,
     pub deal_status: DealStatus,
+}
+
+impl From<crm_core::EntityKind> for EntityKind {
+    fn from(k: crm_core::EntityKind) -> Self {
+        use crm_core::EntityKind as K;
+        match k {
+            K::User => EntityKind::User,
+            K::Team => EntityKind::Team,
+            K::Customer => EntityKind::Customer,
+            K::Contact => EntityKind::Contact,
+            K::FollowUp => EntityKind::FollowUp,
+            K::Settings => EntityKind::Settings,
+        }
+    }
+}
+
+impl From<crm_core::DuplicateMatch> for DuplicateMatch {
+    fn from(m: crm_core::DuplicateMatch) -> Self {
+        DuplicateMatch {
+            customer_id: m.customer_id,
+            customer_name: m.customer_name,
+            matched_on: match m.matched_on {
+                crm_core::MatchField::Phone => MatchField::Phone,
+                crm_core::MatchField::Email => MatchField::Email,
+                crm_core::MatchField::Name => MatchField::Name,
+            },
+            matched_value: m.matched_value,
+            similarity: m.similarity,
+            owner_id: m.owner_id,
+            pool_id: m.pool_id,
+            locked: m.locked,
+            deal_status: match m.deal_status {
+                crm_core::DealStatus::None => DealStatus::None,
+                crm_core::DealStatus::Won => DealStatus::Won,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]

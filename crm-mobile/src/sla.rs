@@ -148,8 +148,8 @@ fn run<T: serde::de::DeserializeOwned>(op: &str, args: Value) -> Result<T> {
     serde_json::from_value(value).map_err(|e| CrmError::from(crm_core::CrmError::storage(e)))
 }
 
-fn instant(t: SystemTime) -> Value {
-    json!(chrono::DateTime::<chrono::Utc>::from(t))
+fn instant(field: &str, t: SystemTime) -> Result<Value> {
+    Ok(json!(crate::time::utc(field, t)?))
 }
 
 #[derive(Deserialize)]
@@ -171,7 +171,7 @@ struct Instant(#[serde(with = "crate::time")] SystemTime);
 pub fn sla_due(calendar: String, start: SystemTime, minutes: i64) -> Result<SystemTime> {
     let due: Due = run(
         "sla_due",
-        json!({"calendar": calendar, "start": instant(start), "minutes": minutes}),
+        json!({"calendar": calendar, "start": instant("start", start)?, "minutes": minutes}),
     )?;
     Ok(due.due_at)
 }
@@ -183,7 +183,10 @@ pub fn sla_due_batch(
     starts: Vec<SystemTime>,
     minutes: Vec<i64>,
 ) -> Result<Vec<SystemTime>> {
-    let starts: Vec<Value> = starts.into_iter().map(instant).collect();
+    let starts = starts
+        .into_iter()
+        .map(|t| instant("starts", t))
+        .collect::<Result<Vec<Value>>>()?;
     let due: Vec<Instant> = run(
         "sla_due_batch",
         json!({"calendar": calendar, "starts": starts, "minutes": minutes}),
@@ -196,7 +199,7 @@ pub fn sla_due_batch(
 pub fn sla_elapsed_ms(calendar: String, from: SystemTime, to: SystemTime) -> Result<i64> {
     let e: Elapsed = run(
         "sla_elapsed",
-        json!({"calendar": calendar, "from": instant(from), "to": instant(to)}),
+        json!({"calendar": calendar, "from": instant("from", from)?, "to": instant("to", to)?}),
     )?;
     Ok(e.elapsed_ms)
 }
@@ -213,7 +216,7 @@ pub struct WorkingAt {
 pub fn sla_working_at(calendar: String, at: SystemTime) -> Result<WorkingAt> {
     run(
         "sla_working_at",
-        json!({"calendar": calendar, "at": instant(at)}),
+        json!({"calendar": calendar, "at": instant("at", at)?}),
     )
 }
 
@@ -225,11 +228,15 @@ pub fn sla_ticket_status(
     history: Vec<TicketEntry>,
     now: SystemTime,
 ) -> Result<Vec<ClockStatus>> {
-    let history = serde_json::to_value(history)
-        .map_err(|e| CrmError::from(crm_core::CrmError::storage(e)))?;
+    let history = serde_json::to_value(history).map_err(|e| {
+        CrmError::from(crm_core::CrmError::InvalidInput {
+            field: "history".into(),
+            reason: e.to_string(),
+        })
+    })?;
     run(
         "sla_ticket_status",
-        json!({"calendar": calendar, "policy": policy.to_json(), "history": history, "now": instant(now)}),
+        json!({"calendar": calendar, "policy": policy.to_json(), "history": history, "now": instant("now", now)?}),
     )
 }
 

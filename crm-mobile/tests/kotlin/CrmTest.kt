@@ -79,12 +79,41 @@ fun main() {
             crm.updateCustomer(rep.id, c.id, 7u, CustomerPatch(level = "A"))
         }
         expect(conflict.code == "VERSION_CONFLICT" && conflict.expected == 7uL && conflict.actual == 1uL) { "$conflict" }
+        expect(conflict.kind == EntityKind.CUSTOMER && conflict.id == c.id) { "$conflict" }
+        expect(conflict.description == "customer c-1 was changed by someone else: expected version 7, found 1") { conflict.description }
+        val missing = expectThrows<CrmException.NotFound> { crm.customer(rep.id, "c-404") }
+        expect(missing.kind == EntityKind.CUSTOMER && missing.id == "c-404" && missing.code == "NOT_FOUND") { "$missing" }
+        val denied = expectThrows<CrmException.PermissionDenied> { crm.createTeam(rep.id, "Mine") }
+        expect(denied.actor == rep.id && denied.action == "create teams") { "$denied" }
+        val scope = expectThrows<CrmException.OutOfScope> { crm.customer(other.id, c.id) }
+        expect(scope.actor == other.id && scope.id == c.id) { "$scope" }
         try {
             crm.user(admin.id, "u-404")
             throw AssertionError("no exception")
         } catch (e: CrmException) {
             expect(e is CrmException.NotFound) { "$e" }
         }
+    }
+
+    check("Instants keep their nanoseconds; out-of-range Instants are typed errors") {
+        val precise = Instant.parse("2026-03-02T01:00:00.123456789Z")
+        val crm = Crm.inMemory(precise)
+        expect(crm.now() == precise) { "now ${crm.now()}" }
+        val (_, rep, _) = organisation(crm)
+        expect(rep.createdAt == precise) { "createdAt ${rep.createdAt}" }
+        val before = Instant.parse("1969-07-20T20:17:40.5Z")
+        crm.setNow(before)
+        expect(crm.now() == before) { "before the epoch: ${crm.now()}" }
+        val e = expectThrows<CrmException.InvalidInput> { crm.setNow(Instant.MAX) }
+        expect(e.field == "now") { "$e" }
+        expect(crm.now() == before) { "a rejected instant moved the clock" }
+        expectThrows<CrmException.InvalidInput> { Crm.inMemory(Instant.MIN) }
+        val c = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
+        crm.setNow(precise)
+        expectThrows<CrmException.InvalidInput> {
+            crm.recordFollowUp(rep.id, c.id, NewFollowUp(channel = Channel.CALL, nextFollowUpAt = Instant.MAX))
+        }
+        expect(crm.followUps(rep.id, c.id).isEmpty()) { "a follow-up was written" }
     }
 
     check("failed calls change nothing") {
@@ -94,8 +123,17 @@ fun main() {
         val events = crm.events(admin.id, 0u, null).size
         expectThrows<CrmException.InvalidPhone> { crm.updateCustomer(rep.id, c.id, c.version, CustomerPatch(phones = listOf("bad phone"))) }
         expectThrows<CrmException.OutOfScope> { crm.updateCustomer(other.id, c.id, c.version, CustomerPatch(name = "Stolen")) }
+        expectThrows<CrmException.VersionConflict> { crm.updateCustomer(rep.id, c.id, c.version + 1u, CustomerPatch(name = "Later")) }
+        expectThrows<CrmException.InvalidInput> {
+            crm.updateCustomer(rep.id, c.id, c.version, CustomerPatch(customFields = mapOf("budget" to FieldValue.Number("lots"))))
+        }
+        expectThrows<CrmException.InactiveUser> {
+            crm.deactivateUser(admin.id, other.id, "left")
+            crm.createCustomer(other.id, NewCustomer(name = "After leaving"))
+        }
         expect(crm.customer(rep.id, c.id) == c) { "customer changed" }
-        expect(crm.events(admin.id, 0u, null).size == events) { "events were written" }
+        expect(crm.events(admin.id, 0u, null).size == events + 1) { "only the deactivation was recorded" }
+        expect(crm.customers(admin.id).map { it.id } == listOf(c.id)) { "a customer was created" }
     }
 
     check("blocked duplicates carry their matches") {

@@ -1,0 +1,188 @@
+"""Checks that generated bindings expose everything the crate exports.
+
+No Swift toolchain exists on Linux CI, so the generated Swift cannot be compiled here; instead it is
+checked for completeness. The expected list comes from the crate's own uniffi metadata (the
+`initial` pass of `uniffi-bindgen pipeline --library`), never from a hand-kept list: every exported
+function, constructor and method, every record and its fields, every enum and its variants (with
+their fields) and every error variant must appear in the generated file, spelled as that language's
+bindings spell it. The generated Kotlin is checked the same way (it is also compiled and run).
+
+Usage: python3 check_bindings.py METADATA_DUMP SWIFT_FILE KOTLIN_FILE
+"""
+
+import re
+import sys
+
+TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(-?\d+(?:\.\d+)?)|([{}()\[\]:,]))')
+
+
+def tokenize(text):
+    pos, out = 0, []
+    while pos < len(text):
+        m = TOKEN.match(text, pos)
+        if not m:
+            if text[pos:].strip():
+                raise ValueError(f"cannot read the metadata at {text[pos:pos + 40]!r}")
+            break
+        pos = m.end()
+        s, ident, num, punct = m.groups()
+        out.append(("str", s[1:-1]) if s else ("id", ident) if ident else ("num", num) if num else ("p", punct))
+    return out
+
+
+class Parser:
+    """Reads Rust's pretty `Debug` output into dicts (structs), lists and strings."""
+
+    def __init__(self, tokens):
+        self.t, self.i = tokens, 0
+
+    def peek(self):
+        return self.t[self.i] if self.i < len(self.t) else ("eof", "")
+
+    def take(self, value=None):
+        tok = self.peek()
+        if value is not None and tok[1] != value:
+            raise ValueError(f"expected {value!r}, found {tok!r}")
+        self.i += 1
+        return tok
+
+    def items(self, close, keyed):
+        out = {} if keyed else []
+        while self.peek()[1] != close:
+            if keyed:
+                key = self.take()[1]
+                self.take(":")
+                out[key] = self.value()
+            else:
+                out.append(self.value())
+            if self.peek()[1] == ",":
+                self.take()
+        self.take(close)
+        return out
+
+    def value(self):
+        kind, v = self.take()
+        if kind == "p" and v == "[":
+            return self.items("]", False)
+        if kind == "p" and v == "{":
+            return self.items("}", True)
+        if kind == "id" and self.peek()[1] == "{":
+            self.take()
+            d = self.items("}", True)
+            d["__type__"] = v
+            return d
+        if kind == "id" and self.peek()[1] == "(":
+            self.take()
+            return {"__type__": v, "items": self.items(")", False)}
+        return v
+
+
+def lower_camel(name):
+    head, *rest = name.split("_")
+    if not rest and name[:1].isupper():
+        return name[0].lower() + name[1:]
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def upper_snake(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+
+
+def q(name):
+    """A name, possibly quoted with backticks (keywords in Swift and Kotlin)."""
+    return rf"`?{re.escape(name)}`?"
+
+
+def body(text, header):
+    """The text of the declaration that `header` starts, up to its closing brace at column 0."""
+    m = re.search(header, text)
+    if not m:
+        return None
+    end = re.compile(r"\n\}").search(text, m.end())
+    return text[m.start(): end.end() if end else len(text)]
+
+
+def check(lang, text, ns):
+    found, missing = 0, []
+
+    def need(what, pattern, where=None):
+        nonlocal found
+        if re.search(pattern, text if where is None else where):
+            found += 1
+        else:
+            missing.append(what)
+
+    swift = lang == "swift"
+    for f in ns["functions"]:
+        need(f"function {f['name']}", rf"(public\s+func|\bfun)\s+{q(lower_camel(f['name']))}\(")
+    for td in ns["type_definitions"]:
+        kind, t = td["__type__"], td["items"][0]
+        name = t["name"]
+        if kind == "Record":
+            header = rf"public\s+struct\s+{name}\b" if swift else rf"data\s+class\s+{name}\s*\("
+            need(f"record {name}", header)
+            decl = body(text, header) or ""
+            for fld in t["fields"]:
+                need(f"field {name}.{fld['name']}", rf"\b(var|let|val)\s+{q(lower_camel(fld['name']))}\s*:", decl)
+        elif kind == "Enum":
+            is_error = isinstance(t["shape"], dict) and t["shape"].get("__type__") == "Error"
+            has_fields = any(v["fields"] for v in t["variants"])
+            shown = name if swift or not is_error else name.replace("Error", "Exception")
+            if swift:
+                header = rf"public\s+enum\s+{shown}\b"
+            elif is_error or has_fields:
+                header = rf"sealed\s+class\s+{shown}\b"
+            else:
+                header = rf"enum\s+class\s+{shown}\b"
+            need(f"{'error' if is_error else 'enum'} {name}", header)
+            decl = body(text, header) or ""
+            for v in t["variants"]:
+                vname = v["name"]
+                if swift:
+                    case = vname if is_error else lower_camel(vname)
+                    pattern = rf"\bcase\s+{q(case)}\b"
+                elif is_error or has_fields:
+                    pattern = rf"\b(class|object)\s+{q(vname)}\b"
+                else:
+                    pattern = rf"\b{q(upper_snake(vname))}\b"
+                need(f"variant {name}.{vname}", pattern, decl)
+                for fld in v["fields"]:
+                    label = lower_camel(fld["name"]) if not re.fullmatch(r"v?\d*", fld["name"]) else None
+                    if label:
+                        need(f"field {name}.{vname}.{fld['name']}", rf"\b{q(label)}\s*:", decl)
+        elif kind == "Interface":
+            header = rf"open\s+class\s+{name}\b"
+            need(f"object {name}", header)
+            for c in t["constructors"]:
+                pattern = (rf"public\s+(static\s+func\s+{q(lower_camel(c['name']))}|convenience\s+init)\("
+                           if swift else rf"\bfun\s+{q(lower_camel(c['name']))}\(")
+                need(f"constructor {name}.{c['name']}", pattern)
+            for meth in t["methods"]:
+                pattern = (rf"open\s+func\s+{q(lower_camel(meth['name']))}\(" if swift
+                           else rf"override\s+fun\s+{q(lower_camel(meth['name']))}\(")
+                need(f"method {name}.{meth['name']}", pattern)
+        else:
+            missing.append(f"unknown kind of definition {kind} {name}: teach check_bindings.py")
+    return found, missing
+
+
+def main():
+    metadata, swift_file, kotlin_file = sys.argv[1:4]
+    text = open(metadata, encoding="utf-8").read()
+    start = text.index("Root {")
+    root = Parser(tokenize(text[start:])).value()
+    namespaces = list(root["namespaces"].values())
+    assert len(namespaces) == 1, "one namespace"
+    ns = namespaces[0]
+    failed = False
+    for lang, path in (("swift", swift_file), ("kotlin", kotlin_file)):
+        found, missing = check(lang, open(path, encoding="utf-8").read(), ns)
+        for m in missing:
+            print(f"missing from the {lang} bindings: {m}")
+        print(f"{lang} completeness: {found} passed, {len(missing)} failed")
+        failed |= bool(missing) or found < 100
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
