@@ -1,10 +1,13 @@
 //! `crm`: the command-line surface of the crm engine.
 
 mod demo;
+mod demo_pool;
+mod pool;
 mod report;
 mod rfm;
 mod sla;
 
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +61,39 @@ enum Command {
     /// SLA timing on a business calendar (TOML, see DOMAIN.md section 7).
     #[command(subcommand)]
     Sla(SlaCommand),
+    /// The public pool (公海): the recycling sweep and its warnings on a database file.
+    #[command(subcommand)]
+    Pool(PoolCommand),
+}
+
+#[derive(Subcommand)]
+enum PoolCommand {
+    /// Returns every customer a recycling rule makes due to its pool; CSV of those recycled.
+    Sweep {
+        /// The SQLite database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The sweep's `now` (RFC 3339); defaults to the current time.
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+        /// The administrator running the sweep.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+    },
+    /// Customers a rule will recycle within their pool's warning days; CSV, soonest first.
+    Warnings {
+        #[arg(long)]
+        db: PathBuf,
+        /// The moment to look ahead from (RFC 3339); defaults to the current time.
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+        /// Whose view: a rep sees their own customers, a manager their team's, an admin all.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// Only this owner's customers.
+        #[arg(long)]
+        owner: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -129,6 +165,25 @@ fn main() -> ExitCode {
         Command::Sla(SlaCommand::Elapsed { calendar, tickets }) => sla::elapsed(
             &calendar,
             &tickets,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+        Command::Pool(PoolCommand::Sweep { db, at, actor }) => pool::sweep(
+            &db,
+            at.unwrap_or_else(Utc::now),
+            &actor,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+            &mut std::io::stderr(),
+        ),
+        Command::Pool(PoolCommand::Warnings {
+            db,
+            at,
+            actor,
+            owner,
+        }) => pool::warnings(
+            &db,
+            at.unwrap_or_else(Utc::now),
+            &actor,
+            owner.as_deref(),
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
     };

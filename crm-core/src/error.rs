@@ -13,6 +13,10 @@ pub enum EntityKind {
     Contact,
     FollowUp,
     Settings,
+    Pool,
+    Lead,
+    Opportunity,
+    Allocator,
 }
 
 impl EntityKind {
@@ -24,6 +28,10 @@ impl EntityKind {
             EntityKind::Contact => "contact",
             EntityKind::FollowUp => "follow_up",
             EntityKind::Settings => "settings",
+            EntityKind::Pool => "pool",
+            EntityKind::Lead => "lead",
+            EntityKind::Opportunity => "opportunity",
+            EntityKind::Allocator => "allocator",
         }
     }
 }
@@ -69,6 +77,42 @@ pub enum CrmError {
     DuplicateFound { matches: Vec<DuplicateMatch> },
     #[error("invalid state: {reason}")]
     InvalidState { reason: String },
+    #[error("customer {customer_id} is already owned by {owner_id}")]
+    AlreadyOwned {
+        customer_id: String,
+        owner_id: String,
+    },
+    #[error("user {user_id} has reached the daily claim limit of {limit} for {date}")]
+    DailyLimitReached {
+        user_id: String,
+        limit: u64,
+        date: chrono::NaiveDate,
+    },
+    #[error("user {user_id} would exceed the {cap} cap of {limit} owned customers (owns {owned})")]
+    OwnershipCapReached {
+        user_id: String,
+        /// Which cap: `rep`, `team` or `everyone`.
+        cap: String,
+        limit: u64,
+        owned: u64,
+    },
+    #[error("user {user_id} may lock at most {limit} customers")]
+    LockLimitReached { user_id: String, limit: u64 },
+    #[error("user {user_id} may not re-claim customer {customer_id} before {until} (cool-down)")]
+    CoolDown {
+        customer_id: String,
+        user_id: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    #[error(
+        "customer {customer_id} entered its pool recently and cannot be claimed before {until}"
+    )]
+    WaitingPeriod {
+        customer_id: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("lead {lead_id}: no eligible rep ({reason})")]
+    NoEligibleRep { lead_id: String, reason: String },
     #[error("storage failure: {message}")]
     Storage { message: String },
 }
@@ -88,6 +132,13 @@ impl CrmError {
             CrmError::InvalidInput { .. } => "INVALID_INPUT",
             CrmError::DuplicateFound { .. } => "DUPLICATE_FOUND",
             CrmError::InvalidState { .. } => "INVALID_STATE",
+            CrmError::AlreadyOwned { .. } => "ALREADY_OWNED",
+            CrmError::DailyLimitReached { .. } => "DAILY_LIMIT_REACHED",
+            CrmError::OwnershipCapReached { .. } => "OWNERSHIP_CAP_REACHED",
+            CrmError::LockLimitReached { .. } => "LOCK_LIMIT_REACHED",
+            CrmError::CoolDown { .. } => "COOL_DOWN",
+            CrmError::WaitingPeriod { .. } => "WAITING_PERIOD",
+            CrmError::NoEligibleRep { .. } => "NO_ELIGIBLE_REP",
             CrmError::Storage { .. } => "STORAGE",
         }
     }

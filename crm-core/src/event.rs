@@ -3,6 +3,7 @@
 
 use crate::access::UserId;
 use crate::customer::CustomerId;
+use crate::pool::RecycleKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +67,64 @@ pub enum EventKind {
         survivor_id: CustomerId,
         merged_id: CustomerId,
     },
+    PoolCreated {
+        pool_id: String,
+    },
+    PoolUpdated {
+        pool_id: String,
+    },
+    PoolDeleted {
+        pool_id: String,
+    },
+    /// A customer's pool changed (moved between pools, or put into one).
+    CustomerPoolChanged {
+        customer_id: CustomerId,
+        from: Option<String>,
+        to: String,
+    },
+    /// A recycling rule returned the customer to its pool; the figures say why.
+    CustomerRecycled {
+        customer_id: CustomerId,
+        pool_id: String,
+        rule: RecycleKind,
+        days: u32,
+        clock_start: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    },
+    CustomerLocked {
+        customer_id: CustomerId,
+        until: Option<DateTime<Utc>>,
+    },
+    CustomerUnlocked {
+        customer_id: CustomerId,
+    },
+    AllocatorCreated {
+        allocator_id: String,
+    },
+    LeadCaptured {
+        lead_id: String,
+    },
+    /// Allocation placed a lead with a rep or in a pool.
+    LeadAllocated {
+        lead_id: String,
+        from: Option<UserId>,
+        to: Option<UserId>,
+        pool_id: Option<String>,
+    },
+    LeadConverted {
+        lead_id: String,
+        customer_id: CustomerId,
+        opportunity_id: Option<String>,
+    },
+    OpportunityCreated {
+        opportunity_id: String,
+        customer_id: CustomerId,
+    },
+    OpportunityClosed {
+        opportunity_id: String,
+        customer_id: CustomerId,
+        won: bool,
+    },
 }
 
 impl EventKind {
@@ -76,7 +135,14 @@ impl EventKind {
             | EventKind::CustomerUpdated { customer_id, .. }
             | EventKind::OwnerChanged { customer_id, .. }
             | EventKind::ContactAdded { customer_id, .. }
-            | EventKind::FollowUpRecorded { customer_id, .. } => vec![customer_id],
+            | EventKind::FollowUpRecorded { customer_id, .. }
+            | EventKind::CustomerPoolChanged { customer_id, .. }
+            | EventKind::CustomerRecycled { customer_id, .. }
+            | EventKind::CustomerLocked { customer_id, .. }
+            | EventKind::CustomerUnlocked { customer_id }
+            | EventKind::LeadConverted { customer_id, .. }
+            | EventKind::OpportunityCreated { customer_id, .. }
+            | EventKind::OpportunityClosed { customer_id, .. } => vec![customer_id],
             EventKind::CustomersMerged {
                 survivor_id,
                 merged_id,

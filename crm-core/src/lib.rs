@@ -18,6 +18,27 @@
 //!   (`status = merged`, `merged_into`) and its history is reached through the survivor.
 //! - Duplicate matches report every customer regardless of the asker's scope, with only the facts a
 //!   rep needs to avoid a clash (id, name, owner, pool, locked, won).
+//! - Pools (公海): a customer is *in* a pool when it has no owner and its `pool_id` names the
+//!   pool; an owned customer keeps the `pool_id` it came from as the pool recycling and release
+//!   return it to (`OrgSettings::default_pool_id` for customers that never had one). Members
+//!   (users or whole teams) claim; pool admins and organisation admins manage. Pool rules live
+//!   with the pool; claim and lock limits are organisation-wide (the daily limit counts across
+//!   all pools, per rep and local day of the organisation's time zone).
+//! - Ownership caps are per-rep limits aimed at everyone, a team's members or one rep; the
+//!   strictest that matches applies, so every matching cap holds after a claim. Only claims are
+//!   limited: assignment by a manager, allocation and handover are deliberate and not capped.
+//! - A claim is refused, first reason wins, for: owned (`ALREADY_OWNED`), not in a pool, not a
+//!   member, waiting period (`WAITING_PERIOD`, from `pooled_at`), cool-down of the previous owner
+//!   (`COOL_DOWN`), daily limit, cap. A batch claim is all or nothing and lists no customer twice.
+//! - Recycling days are whole 24-hour days from the rule's clock. When several rules match, the
+//!   one that runs out first is reported. A lock postpones recycling to its end (an open-ended
+//!   lock prevents it); locks are capped per owner and in length. Release and recycling clear
+//!   the lock. Each customer stores `recycle_due_at` (kept current on every write and re-derived
+//!   when pool rules, a pool or the default pool change), so sweeps and warnings read an index.
+//! - Leads are separate records until converted; allocation places them with reps (or parks them
+//!   in a pool named by a rule, waiting for a later allocation) and converting makes a customer
+//!   owned by the lead's owner, with an optional opportunity. Opportunities here are open, won or
+//!   lost; a won one marks the customer won (`last_won_at`), which the rules exempt by default.
 //! - Phones: a leading `+` or `00` marks an international number; China (+86) numbers normalise to
 //!   the national form (landlines regain their trunk `0`), others keep `+CC`.
 
@@ -28,6 +49,10 @@ pub mod clock;
 pub mod customer;
 pub mod error;
 pub mod event;
+pub mod lead;
+pub mod opportunity;
+pub mod performance;
+pub mod pool;
 pub mod rfm;
 pub mod service;
 pub mod settings;

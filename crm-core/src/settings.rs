@@ -2,6 +2,7 @@
 
 use crate::customer::DuplicatePolicy;
 use crate::error::{CrmError, Result};
+use crate::pool::{ClaimPolicy, LockPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -9,6 +10,15 @@ pub struct OrgSettings {
     /// IANA time zone of the organisation: local midnight and local dates are taken here.
     pub timezone: String,
     pub duplicates: DuplicatePolicy,
+    /// Claim limits of the public pools.
+    #[serde(default)]
+    pub claims: ClaimPolicy,
+    /// Protection (lock) limits.
+    #[serde(default)]
+    pub locks: LockPolicy,
+    /// Where customers without a pool of their own are recycled and released to.
+    #[serde(default)]
+    pub default_pool_id: Option<String>,
     pub version: u64,
 }
 
@@ -17,6 +27,9 @@ impl Default for OrgSettings {
         OrgSettings {
             timezone: "Asia/Shanghai".into(),
             duplicates: DuplicatePolicy::default(),
+            claims: ClaimPolicy::default(),
+            locks: LockPolicy::default(),
+            default_pool_id: None,
             version: 0,
         }
     }

@@ -1,7 +1,7 @@
-//! Lead allocation: each strategy's choices, and the invariants over random reps and batches.
+//! LeadView allocation: each strategy's choices, and the invariants over random reps and batches.
 
 use crm_core::allocation::{
-    allocate, AllocatorState, Condition, Lead, Placement, RepLoad, Rule, RuleTarget, Strategy,
+    allocate, AllocatorState, Condition, LeadView, Placement, RepLoad, Rule, RuleTarget, Strategy,
 };
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -20,12 +20,12 @@ fn rep(id: &str, weight: u32) -> RepLoad {
     }
 }
 
-fn leads(n: usize) -> Vec<Lead> {
+fn leads(n: usize) -> Vec<LeadView> {
     (0..n)
-        .map(|i| Lead {
+        .map(|i| LeadView {
             id: format!("l-{i}"),
             weight: 1,
-            ..Lead::default()
+            ..LeadView::default()
         })
         .collect()
 }
@@ -120,18 +120,18 @@ fn a_batch_that_cannot_be_placed_changes_nothing() {
         false,
     )
     .unwrap_err();
-    assert_eq!(err.code(), "INVALID_STATE");
+    assert_eq!(err.code(), "NO_ELIGIBLE_REP");
     assert_eq!((reps, state), before);
 }
 
 #[test]
 fn owned_leads_are_kept_unless_asked() {
     let mut reps = vec![rep("a", 1)];
-    let owned = vec![Lead {
+    let owned = vec![LeadView {
         id: "l-1".into(),
         owner_id: Some("x".into()),
         weight: 1,
-        ..Lead::default()
+        ..LeadView::default()
     }];
     let kept = allocate(
         &Strategy::RoundRobin,
@@ -192,14 +192,14 @@ fn rules_match_in_order_with_a_default() {
         },
     };
     let mut reps = vec![rep("east-1", 1), rep("east-2", 1), rep("senior", 1)];
-    let lead = |id: &str, pairs: &[(&str, &str)]| Lead {
+    let lead = |id: &str, pairs: &[(&str, &str)]| LeadView {
         id: id.into(),
         weight: 1,
         fields: pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>(),
-        ..Lead::default()
+        ..LeadView::default()
     };
     let batch = vec![
         lead(
@@ -267,7 +267,7 @@ fn strategy() -> impl proptest::strategy::Strategy<Value = crm_core::allocation:
 proptest! {
     #[test]
     fn never_an_inactive_or_full_rep_and_caps_hold(reps in reps_strategy(), s in strategy(), n in 1usize..30, weights in proptest::collection::vec(1u64..3, 30)) {
-        let batch: Vec<Lead> = (0..n).map(|i| Lead { id: format!("l-{i}"), weight: weights[i], ..Lead::default() }).collect();
+        let batch: Vec<LeadView> = (0..n).map(|i| LeadView { id: format!("l-{i}"), weight: weights[i], ..LeadView::default() }).collect();
         let mut after = reps.clone();
         let mut state = AllocatorState::default();
         match allocate(&s, &mut after, &mut state, &batch, false) {

@@ -1,10 +1,12 @@
 //! The error every method throws: one variant per core error, each with the stable `code` all
 //! surfaces share, the core's message as `description` (a field named `message` would clash with
 //! Kotlin's `Throwable.message`, uniffi-rs#1434), and the facts a caller branches on (Kotlin:
-//! `CrmException.VersionConflict`, Swift: `CrmError.VersionConflict`).
+//! `CrmException.VersionConflict`, Swift: `CrmError.VersionConflict`). Instants are instants
+//! (`until`), local days `YYYY-MM-DD` strings (`date`).
 
 use crate::records::{DuplicateMatch, EntityKind};
 use crm_core::CrmError as Core;
+use std::time::SystemTime;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 pub enum CrmError {
@@ -80,6 +82,67 @@ pub enum CrmError {
     },
     #[error("{code}: {description}")]
     InvalidState { code: String, description: String },
+    /// The customer has an owner: someone else claimed it first.
+    #[error("{code}: {description}")]
+    AlreadyOwned {
+        code: String,
+        description: String,
+        customer_id: String,
+        owner_id: String,
+    },
+    /// The claimer has used up the claims of the local day `date` (`YYYY-MM-DD`).
+    #[error("{code}: {description}")]
+    DailyLimitReached {
+        code: String,
+        description: String,
+        user_id: String,
+        limit: u64,
+        date: String,
+    },
+    /// Claiming would exceed the strictest ownership cap matching the claimer (`cap`: `rep`,
+    /// `team` or `everyone`), which allows `limit` and counts `owned`.
+    #[error("{code}: {description}")]
+    OwnershipCapReached {
+        code: String,
+        description: String,
+        user_id: String,
+        cap: String,
+        limit: u64,
+        owned: u64,
+    },
+    /// The owner already has `limit` customers locked.
+    #[error("{code}: {description}")]
+    LockLimitReached {
+        code: String,
+        description: String,
+        user_id: String,
+        limit: u64,
+    },
+    /// The previous owner may not re-claim the customer before `until`.
+    #[error("{code}: {description}")]
+    CoolDown {
+        code: String,
+        description: String,
+        customer_id: String,
+        user_id: String,
+        until: SystemTime,
+    },
+    /// The customer entered its pool recently and cannot be claimed before `until`.
+    #[error("{code}: {description}")]
+    WaitingPeriod {
+        code: String,
+        description: String,
+        customer_id: String,
+        until: SystemTime,
+    },
+    /// Allocation found no rep for the lead; the whole batch was refused.
+    #[error("{code}: {description}")]
+    NoEligibleRep {
+        code: String,
+        description: String,
+        lead_id: String,
+        reason: String,
+    },
     #[error("{code}: {description}")]
     Storage { code: String, description: String },
 }
@@ -152,6 +215,68 @@ impl From<Core> for CrmError {
                 matches: matches.into_iter().map(DuplicateMatch::from).collect(),
             },
             Core::InvalidState { .. } => CrmError::InvalidState { code, description },
+            Core::AlreadyOwned {
+                customer_id,
+                owner_id,
+            } => CrmError::AlreadyOwned {
+                code,
+                description,
+                customer_id,
+                owner_id,
+            },
+            Core::DailyLimitReached {
+                user_id,
+                limit,
+                date,
+            } => CrmError::DailyLimitReached {
+                code,
+                description,
+                user_id,
+                limit,
+                date: date.to_string(),
+            },
+            Core::OwnershipCapReached {
+                user_id,
+                cap,
+                limit,
+                owned,
+            } => CrmError::OwnershipCapReached {
+                code,
+                description,
+                user_id,
+                cap,
+                limit,
+                owned,
+            },
+            Core::LockLimitReached { user_id, limit } => CrmError::LockLimitReached {
+                code,
+                description,
+                user_id,
+                limit,
+            },
+            Core::CoolDown {
+                customer_id,
+                user_id,
+                until,
+            } => CrmError::CoolDown {
+                code,
+                description,
+                customer_id,
+                user_id,
+                until: until.into(),
+            },
+            Core::WaitingPeriod { customer_id, until } => CrmError::WaitingPeriod {
+                code,
+                description,
+                customer_id,
+                until: until.into(),
+            },
+            Core::NoEligibleRep { lead_id, reason } => CrmError::NoEligibleRep {
+                code,
+                description,
+                lead_id,
+                reason,
+            },
             Core::Storage { .. } => CrmError::Storage { code, description },
         }
     }
@@ -172,6 +297,13 @@ impl CrmError {
             | CrmError::InvalidInput { code, .. }
             | CrmError::DuplicateFound { code, .. }
             | CrmError::InvalidState { code, .. }
+            | CrmError::AlreadyOwned { code, .. }
+            | CrmError::DailyLimitReached { code, .. }
+            | CrmError::OwnershipCapReached { code, .. }
+            | CrmError::LockLimitReached { code, .. }
+            | CrmError::CoolDown { code, .. }
+            | CrmError::WaitingPeriod { code, .. }
+            | CrmError::NoEligibleRep { code, .. }
             | CrmError::Storage { code, .. } => code,
         }
     }
@@ -180,7 +312,12 @@ impl CrmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, NaiveDate, Utc};
     use crm_core::EntityKind as CoreKind;
+
+    fn instant(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
 
     fn mapped(e: Core) -> (String, CrmError) {
         let code = e.code().to_string();
@@ -265,6 +402,59 @@ mod tests {
                 "INVALID_STATE: invalid state: already bootstrapped",
             ),
             (
+                Core::AlreadyOwned {
+                    customer_id: "c-1".into(),
+                    owner_id: "u-2".into(),
+                },
+                "ALREADY_OWNED: customer c-1 is already owned by u-2",
+            ),
+            (
+                Core::DailyLimitReached {
+                    user_id: "u-2".into(),
+                    limit: 2,
+                    date: NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+                },
+                "DAILY_LIMIT_REACHED: user u-2 has reached the daily claim limit of 2 for 2026-03-03",
+            ),
+            (
+                Core::OwnershipCapReached {
+                    user_id: "u-2".into(),
+                    cap: "everyone".into(),
+                    limit: 3,
+                    owned: 3,
+                },
+                "OWNERSHIP_CAP_REACHED: user u-2 would exceed the everyone cap of 3 owned customers (owns 3)",
+            ),
+            (
+                Core::LockLimitReached {
+                    user_id: "u-2".into(),
+                    limit: 1,
+                },
+                "LOCK_LIMIT_REACHED: user u-2 may lock at most 1 customers",
+            ),
+            (
+                Core::CoolDown {
+                    customer_id: "c-3".into(),
+                    user_id: "u-2".into(),
+                    until: instant("2026-03-11T02:00:00Z"),
+                },
+                "COOL_DOWN: user u-2 may not re-claim customer c-3 before 2026-03-11 02:00:00 UTC (cool-down)",
+            ),
+            (
+                Core::WaitingPeriod {
+                    customer_id: "c-1".into(),
+                    until: instant("2026-03-03T01:00:00Z"),
+                },
+                "WAITING_PERIOD: customer c-1 entered its pool recently and cannot be claimed before 2026-03-03 01:00:00 UTC",
+            ),
+            (
+                Core::NoEligibleRep {
+                    lead_id: "l-1".into(),
+                    reason: "no rep to choose from".into(),
+                },
+                "NO_ELIGIBLE_REP: lead l-1: no eligible rep (no rep to choose from)",
+            ),
+            (
                 Core::storage("disk full"),
                 "STORAGE: storage failure: disk full",
             ),
@@ -310,6 +500,78 @@ mod tests {
         ));
         let (_, e) = mapped(Core::InactiveUser { id: "u-4".into() });
         assert!(matches!(e, CrmError::InactiveUser { ref user_id, .. } if user_id == "u-4"));
+        let (_, e) = mapped(Core::NotFound {
+            kind: CoreKind::Allocator,
+            id: "al-9".into(),
+        });
+        assert!(matches!(
+            e,
+            CrmError::NotFound {
+                kind: EntityKind::Allocator,
+                ..
+            }
+        ));
+        let (_, e) = mapped(Core::AlreadyOwned {
+            customer_id: "c-1".into(),
+            owner_id: "u-2".into(),
+        });
+        assert!(matches!(
+            e,
+            CrmError::AlreadyOwned { ref customer_id, ref owner_id, .. }
+                if customer_id == "c-1" && owner_id == "u-2"
+        ));
+        let (_, e) = mapped(Core::DailyLimitReached {
+            user_id: "u-2".into(),
+            limit: 2,
+            date: NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+        });
+        assert!(matches!(
+            e,
+            CrmError::DailyLimitReached { ref user_id, limit: 2, ref date, .. }
+                if user_id == "u-2" && date == "2026-03-03"
+        ));
+        let (_, e) = mapped(Core::OwnershipCapReached {
+            user_id: "u-3".into(),
+            cap: "rep".into(),
+            limit: 2,
+            owned: 2,
+        });
+        assert!(matches!(
+            e,
+            CrmError::OwnershipCapReached { ref cap, limit: 2, owned: 2, .. } if cap == "rep"
+        ));
+        let until = instant("2026-03-11T02:00:00.5Z");
+        let (_, e) = mapped(Core::CoolDown {
+            customer_id: "c-3".into(),
+            user_id: "u-2".into(),
+            until,
+        });
+        assert!(matches!(
+            e,
+            CrmError::CoolDown { until: t, ref user_id, .. }
+                if t == SystemTime::from(until) && user_id == "u-2"
+        ));
+        let (_, e) = mapped(Core::WaitingPeriod {
+            customer_id: "c-1".into(),
+            until,
+        });
+        assert!(
+            matches!(e, CrmError::WaitingPeriod { until: t, .. } if t == SystemTime::from(until))
+        );
+        let (_, e) = mapped(Core::LockLimitReached {
+            user_id: "u-2".into(),
+            limit: 1,
+        });
+        assert!(matches!(e, CrmError::LockLimitReached { limit: 1, .. }));
+        let (_, e) = mapped(Core::NoEligibleRep {
+            lead_id: "l-1".into(),
+            reason: "every candidate is inactive".into(),
+        });
+        assert!(matches!(
+            e,
+            CrmError::NoEligibleRep { ref lead_id, ref reason, .. }
+                if lead_id == "l-1" && reason == "every candidate is inactive"
+        ));
         let (_, e) = mapped(Core::InvalidInput {
             field: "at".into(),
             reason: "a follow-up cannot lie in the future".into(),

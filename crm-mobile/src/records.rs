@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 macro_rules! simple_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
+        pub enum $name { $($(#[$vm])* $variant),* }
     };
 }
 
@@ -41,7 +41,11 @@ simple_enum!(
         Customer,
         Contact,
         FollowUp,
-        Settings
+        Settings,
+        Pool,
+        Lead,
+        Opportunity,
+        Allocator
     }
 );
 simple_enum!(OwnershipReason {
@@ -73,8 +77,18 @@ pub struct DuplicatePolicy {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct OrgSettings {
+    /// IANA time zone: local midnight (daily claim limits) and local dates are taken here.
     pub timezone: String,
     pub duplicates: DuplicatePolicy,
+    /// Claim limits of the public pools.
+    #[uniffi(default)]
+    pub claims: ClaimPolicy,
+    /// Protection (lock) limits.
+    #[uniffi(default)]
+    pub locks: LockPolicy,
+    /// Where customers without a pool of their own are recycled and released to.
+    #[uniffi(default = None)]
+    pub default_pool_id: Option<String>,
     pub version: u64,
 }
 
@@ -141,7 +155,20 @@ pub struct Customer {
     #[serde(with = "crate::time::option")]
     pub next_follow_up_at: Option<SystemTime>,
     pub deal_status: DealStatus,
+    /// Protected from recycling (保护); see `locked_until`.
     pub locked: bool,
+    /// When the protection ends (`None`: until unlocked).
+    #[serde(with = "crate::time::option")]
+    pub locked_until: Option<SystemTime>,
+    /// The latest won deal, for the "no won deal" recycling rule.
+    #[serde(with = "crate::time::option")]
+    pub last_won_at: Option<SystemTime>,
+    /// Open opportunities, for the "no open opportunity" rule and its exemption.
+    pub open_opportunities: u32,
+    /// When the recycling sweep will return it to its pool under the rules in force when it was
+    /// last written (`None`: no rule will).
+    #[serde(with = "crate::time::option")]
+    pub recycle_due_at: Option<SystemTime>,
     pub custom_fields: HashMap<String, FieldValue>,
     pub version: u64,
 }
@@ -165,8 +192,13 @@ pub struct NewCustomer {
     pub phones: Vec<String>,
     #[uniffi(default = [])]
     pub emails: Vec<String>,
+    /// The owner; defaults to the acting user, unless `pool_id` is given without an owner.
     #[uniffi(default = None)]
     pub owner_id: Option<String>,
+    /// The customer's pool. Without `owner_id` the customer enters it unowned (公海), waiting to
+    /// be claimed (the pool's admins only); with one, it is the pool recycling returns it to.
+    #[uniffi(default = None)]
+    pub pool_id: Option<String>,
     #[uniffi(default)]
     pub custom_fields: HashMap<String, FieldValue>,
 }
@@ -253,6 +285,10 @@ impl From<crm_core::EntityKind> for EntityKind {
             K::Contact => EntityKind::Contact,
             K::FollowUp => EntityKind::FollowUp,
             K::Settings => EntityKind::Settings,
+            K::Pool => EntityKind::Pool,
+            K::Lead => EntityKind::Lead,
+            K::Opportunity => EntityKind::Opportunity,
+            K::Allocator => EntityKind::Allocator,
         }
     }
 }
@@ -413,6 +449,76 @@ pub enum EventKind {
         survivor_id: String,
         merged_id: String,
     },
+    PoolCreated {
+        pool_id: String,
+    },
+    PoolUpdated {
+        pool_id: String,
+    },
+    PoolDeleted {
+        pool_id: String,
+    },
+    /// A customer's pool changed (moved between pools, or put into one).
+    CustomerPoolChanged {
+        customer_id: String,
+        /// The previous pool.
+        #[serde(rename = "from")]
+        from_pool: Option<String>,
+        /// The new pool.
+        #[serde(rename = "to")]
+        to_pool: String,
+    },
+    /// A recycling rule returned the customer to its pool; the figures say why.
+    CustomerRecycled {
+        customer_id: String,
+        pool_id: String,
+        rule: RecycleKind,
+        days: u32,
+        #[serde(with = "crate::time")]
+        clock_start: SystemTime,
+        #[serde(with = "crate::time")]
+        due_at: SystemTime,
+    },
+    CustomerLocked {
+        customer_id: String,
+        /// `None`: until unlocked.
+        #[serde(with = "crate::time::option")]
+        until: Option<SystemTime>,
+    },
+    CustomerUnlocked {
+        customer_id: String,
+    },
+    AllocatorCreated {
+        allocator_id: String,
+    },
+    LeadCaptured {
+        lead_id: String,
+    },
+    /// Allocation placed a lead with a rep or in a pool.
+    LeadAllocated {
+        lead_id: String,
+        /// The previous owner.
+        #[serde(rename = "from")]
+        from_owner: Option<String>,
+        /// The new owner (`None` when the lead went into a pool).
+        #[serde(rename = "to")]
+        to_owner: Option<String>,
+        pool_id: Option<String>,
+    },
+    LeadConverted {
+        lead_id: String,
+        customer_id: String,
+        opportunity_id: Option<String>,
+    },
+    OpportunityCreated {
+        opportunity_id: String,
+        customer_id: String,
+    },
+    OpportunityClosed {
+        opportunity_id: String,
+        customer_id: String,
+        won: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
@@ -422,5 +528,439 @@ pub struct Event {
     pub at: SystemTime,
     pub actor_id: Option<String>,
     pub kind: EventKind,
+    pub reason: String,
+}
+
+// ---- the public pool (公海): limits, pools, claims, locks and recycling ----
+
+/// Organisation-wide claim limits (each optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct ClaimPolicy {
+    /// Claims per rep per local day (the organisation's time zone), across all pools.
+    #[uniffi(default = None)]
+    pub daily_limit: Option<u64>,
+    /// Caps on customers owned per rep; the strictest that matches a rep applies.
+    #[uniffi(default = [])]
+    pub caps: Vec<OwnershipCap>,
+}
+
+/// Whom an ownership cap applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CapScope {
+    Everyone,
+    /// Every rep of the team.
+    Team {
+        team_id: String,
+    },
+    Rep {
+        user_id: String,
+    },
+}
+
+/// Each rep the scope matches may own at most `max_owned` customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct OwnershipCap {
+    pub scope: CapScope,
+    pub max_owned: u64,
+    /// Whether won customers count against the cap.
+    #[uniffi(default = false)]
+    pub count_won: bool,
+}
+
+/// Organisation-wide protection (lock) limits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct LockPolicy {
+    /// Locked customers per rep.
+    #[uniffi(default = None)]
+    pub max_locked: Option<u64>,
+    /// The longest a lock may last, in days.
+    #[uniffi(default = None)]
+    pub max_days: Option<u32>,
+}
+
+simple_enum!(
+    /// What a recycling rule measures.
+    RecycleKind {
+        /// No follow-up for N days; the clock is the later of the last follow-up and the start of
+        /// ownership.
+        NoFollowUp,
+        /// No won deal for N days since the start of ownership.
+        NoWonDeal,
+        /// No open opportunity for N days since the start of ownership.
+        NoOpenOpportunity
+    }
+);
+
+/// One recycling rule: `days` of 24 hours after its clock starts, or `days_by_level[level]` for
+/// customers of that level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct RecycleRule {
+    pub kind: RecycleKind,
+    pub days: u32,
+    #[uniffi(default)]
+    pub days_by_level: HashMap<String, u32>,
+}
+
+/// The timing rules of one pool. The defaults are the core's: no cool-down, no waiting period, no
+/// recycling, won customers and customers with an open opportunity exempt, no warnings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct PoolRules {
+    /// The previous owner may not re-claim a customer for this many days after it was recycled
+    /// or released (0: no cool-down).
+    #[uniffi(default = 0)]
+    pub cool_down_days: u32,
+    /// A customer newly put into the pool cannot be claimed for this many hours (0: at once).
+    #[uniffi(default = 0)]
+    pub waiting_hours: u32,
+    /// Enabled recycling rules for customers whose pool this is; any one matching recycles.
+    #[uniffi(default = [])]
+    pub recycle: Vec<RecycleRule>,
+    /// Won customers are never recycled.
+    #[uniffi(default = true)]
+    pub exempt_won: bool,
+    /// Customers with an open opportunity are never recycled.
+    #[uniffi(default = true)]
+    pub exempt_open_opportunity: bool,
+    /// Owners are warned this many days before a rule recycles a customer (0: no warnings).
+    #[uniffi(default = 0)]
+    pub warn_days: u32,
+}
+
+impl Default for PoolRules {
+    fn default() -> Self {
+        PoolRules {
+            cool_down_days: 0,
+            waiting_hours: 0,
+            recycle: Vec::new(),
+            exempt_won: true,
+            exempt_open_opportunity: true,
+            warn_days: 0,
+        }
+    }
+}
+
+/// A pool with its members, admins and rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Pool {
+    pub id: String,
+    pub name: String,
+    /// Users who may claim from it.
+    pub member_ids: Vec<String>,
+    /// Teams whose members may claim from it.
+    pub member_team_ids: Vec<String>,
+    /// Users who may manage it; organisation admins always may.
+    pub admin_ids: Vec<String>,
+    pub rules: PoolRules,
+    #[serde(with = "crate::time")]
+    pub created_at: SystemTime,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct NewPool {
+    pub name: String,
+    #[uniffi(default = [])]
+    pub member_ids: Vec<String>,
+    #[uniffi(default = [])]
+    pub member_team_ids: Vec<String>,
+    #[uniffi(default = [])]
+    pub admin_ids: Vec<String>,
+    #[uniffi(default)]
+    pub rules: PoolRules,
+}
+
+/// When a customer falls due under the first rule to run out, and the figures behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Due {
+    pub rule: RecycleKind,
+    pub days: u32,
+    pub level: Option<String>,
+    /// When the rule's clock started (last follow-up or start of ownership).
+    #[serde(with = "crate::time")]
+    pub clock_start: SystemTime,
+    /// When the rule runs out.
+    #[serde(with = "crate::time")]
+    pub due_at: SystemTime,
+    /// A lock that holds the customer past `due_at`: a sweep recycles it at the later of the two.
+    #[serde(with = "crate::time::option")]
+    pub locked_until: Option<SystemTime>,
+}
+
+/// A customer returned to its pool by a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Recycled {
+    pub customer_id: String,
+    pub customer_name: String,
+    /// The owner it was taken from.
+    pub owner_id: String,
+    pub pool_id: String,
+    pub due: Due,
+}
+
+/// A customer that a rule will recycle within its pool's `warn_days`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct RecycleWarning {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub owner_id: String,
+    pub pool_id: String,
+    pub due: Due,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct SweepReport {
+    #[serde(with = "crate::time")]
+    pub at: SystemTime,
+    /// Customers the index offered as possibly due.
+    pub examined: u64,
+    pub recycled: Vec<Recycled>,
+}
+
+// ---- opportunities (商机) ----
+
+simple_enum!(OpportunityStatus { Open, Won, Lost });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Opportunity {
+    pub id: String,
+    pub customer_id: String,
+    pub name: String,
+    /// An exact decimal string (`"5000.00"`).
+    pub amount: String,
+    pub owner_id: Option<String>,
+    pub status: OpportunityStatus,
+    pub lost_reason: Option<String>,
+    #[serde(with = "crate::time")]
+    pub created_at: SystemTime,
+    #[serde(with = "crate::time::option")]
+    pub closed_at: Option<SystemTime>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct NewOpportunity {
+    pub name: String,
+    /// An exact decimal string, validated by the core (`"lots"` is `InvalidInput`); not negative.
+    pub amount: String,
+}
+
+// ---- leads (线索) ----
+
+simple_enum!(LeadStatus { Open, Converted });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Lead {
+    pub id: String,
+    pub name: String,
+    pub kind: CustomerKind,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub source: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub level: Option<String>,
+    pub custom_fields: HashMap<String, FieldValue>,
+    /// Capacity the lead consumes when allocated.
+    pub weight: u64,
+    pub owner_id: Option<String>,
+    /// Where allocation rules parked it, waiting for a rep.
+    pub pool_id: Option<String>,
+    pub status: LeadStatus,
+    /// The customer it was converted into.
+    pub customer_id: Option<String>,
+    #[serde(with = "crate::time")]
+    pub created_at: SystemTime,
+    #[serde(with = "crate::time")]
+    pub updated_at: SystemTime,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct NewLead {
+    pub name: String,
+    #[uniffi(default = None)]
+    pub kind: Option<CustomerKind>,
+    #[uniffi(default = [])]
+    pub phones: Vec<String>,
+    #[uniffi(default = [])]
+    pub emails: Vec<String>,
+    #[uniffi(default = None)]
+    pub source: Option<String>,
+    #[uniffi(default = None)]
+    pub region: Option<String>,
+    #[uniffi(default = None)]
+    pub industry: Option<String>,
+    #[uniffi(default = None)]
+    pub level: Option<String>,
+    #[uniffi(default)]
+    pub custom_fields: HashMap<String, FieldValue>,
+    /// Capacity the lead consumes; 1 when absent.
+    #[uniffi(default = None)]
+    pub weight: Option<u64>,
+    /// A rep to own it at once (the actor must manage them); otherwise it waits for allocation.
+    #[uniffi(default = None)]
+    pub owner_id: Option<String>,
+}
+
+/// A captured lead and the existing customers it may duplicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct LeadCaptured {
+    pub lead: Lead,
+    pub duplicates: Vec<DuplicateMatch>,
+}
+
+/// What to convert a lead into besides the customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Conversion {
+    #[uniffi(default = None)]
+    pub opportunity: Option<NewOpportunity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct LeadConversion {
+    pub lead: Lead,
+    pub customer: Customer,
+    pub duplicates: Vec<DuplicateMatch>,
+    pub opportunity: Option<Opportunity>,
+}
+
+// ---- lead allocation ----
+
+/// How a rule picks among its reps (a rule cannot nest rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RepStrategy {
+    /// In turn, from a persisted pointer.
+    RoundRobin,
+    /// Smooth weighted round robin.
+    Weighted,
+    /// The rep with the fewest open leads.
+    LeastLoaded,
+    /// The rep with the least capacity used per unit of weight.
+    Capacity,
+}
+
+/// An allocator's strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Strategy {
+    /// In turn, from a persisted pointer.
+    RoundRobin,
+    /// Smooth weighted round robin (deterministic, as nginx's upstream balancing).
+    Weighted,
+    /// The rep with the fewest open leads.
+    LeastLoaded,
+    /// The rep with the least capacity used per unit of weight (ties by id), among reps with
+    /// capacity left.
+    Capacity,
+    /// Ordered rules; the first that matches decides; otherwise `default_target`.
+    Rules {
+        rules: Vec<Rule>,
+        /// Where leads no rule matches go.
+        #[serde(rename = "default")]
+        default_target: RuleTarget,
+    },
+}
+
+/// A lead field (`source`, `region`, `industry`, `level` or a custom field by name) equal to one
+/// of the values (an empty list never matches).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Condition {
+    pub field: String,
+    pub one_of: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RuleTarget {
+    /// Allocate among these reps (each one of the allocator's reps) with this strategy.
+    Reps {
+        rep_ids: Vec<String>,
+        strategy: RepStrategy,
+    },
+    /// Put the lead into a pool.
+    Pool { pool_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Rule {
+    pub name: String,
+    /// All must hold.
+    pub conditions: Vec<Condition>,
+    pub target: RuleTarget,
+}
+
+/// One of an allocator's reps, with its share and caps (in lead weights).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct AllocatorRep {
+    pub rep_id: String,
+    /// Share in the weighted and capacity strategies.
+    #[uniffi(default = 1)]
+    pub weight: u32,
+    #[uniffi(default = None)]
+    pub daily_cap: Option<u64>,
+    #[uniffi(default = None)]
+    pub total_cap: Option<u64>,
+}
+
+/// What an allocator remembers between batches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct AllocatorState {
+    /// Round robin: the last rep chosen.
+    pub pointer: Option<String>,
+    /// Smooth weighted round robin: each rep's current weight.
+    pub current: HashMap<String, i64>,
+}
+
+/// How much a rep has taken from an allocator, in lead weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct RepUsage {
+    /// The local day (`YYYY-MM-DD`, the organisation's time zone) `today` counts.
+    pub day: String,
+    pub today: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Allocator {
+    pub id: String,
+    pub name: String,
+    pub strategy: Strategy,
+    pub reps: Vec<AllocatorRep>,
+    pub state: AllocatorState,
+    /// By rep id.
+    pub usage: HashMap<String, RepUsage>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct NewAllocator {
+    pub name: String,
+    pub strategy: Strategy,
+    pub reps: Vec<AllocatorRep>,
+}
+
+/// Where allocation put a lead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Placement {
+    Rep {
+        rep_id: String,
+    },
+    Pool {
+        pool_id: String,
+    },
+    /// Already owned and not to be re-allocated.
+    Kept {
+        owner_id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Allocation {
+    pub lead_id: String,
+    pub placement: Placement,
+    /// Why: the rule that matched and the strategy that chose.
     pub reason: String,
 }

@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 import json
 import pathlib
+import typing
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -27,7 +28,8 @@ def plain(v: Any, key: str = "") -> Any:
     if isinstance(v, crm.Event):
         return {"seq": v.seq, "at": v.at, "actor_id": v.actor_id, "kind": {"type": v.kind, **v.data}, "reason": v.reason}
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        return {f.name.rstrip("_"): plain(getattr(v, f.name), f.name) for f in dataclasses.fields(v)}
+        tag = {"type": v.type} if isinstance(v, crm._records._Variant) else {}
+        return {**tag, **{f.name.rstrip("_"): plain(getattr(v, f.name), f.name) for f in dataclasses.fields(v)}}
     if key == "custom_fields":
         return {k: _convert.field_value_to_json(k, x) for k, x in v.items()}
     if isinstance(v, Enum):
@@ -38,6 +40,8 @@ def plain(v: Any, key: str = "") -> Any:
         return [plain(x) for x in v]
     if isinstance(v, Decimal):
         return str(v)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v.isoformat()
     return v
 
 
@@ -68,11 +72,49 @@ def custom(fields: Dict[str, Any] | None) -> Dict[str, Any]:
 
 def settings(s: Dict[str, Any]) -> crm.OrgSettings:
     d = s.get("duplicates", {})
+    c = s.get("claims", {})
+    locks = s.get("locks", {})
     return crm.OrgSettings(
         timezone=s.get("timezone", "Asia/Shanghai"),
         duplicates=crm.DuplicatePolicy(on_create=crm.DuplicateMode(d.get("on_create", "warn")), name_threshold=d.get("name_threshold", 0.85)),
         version=s.get("version", 0),
+        claims=crm.ClaimPolicy(daily_limit=c.get("daily_limit"), caps=[cap(x) for x in c.get("caps", [])]),
+        locks=crm.LockPolicy(max_locked=locks.get("max_locked"), max_days=locks.get("max_days")),
+        default_pool_id=s.get("default_pool_id"),
     )
+
+
+def cap(c: Dict[str, Any]) -> crm.OwnershipCap:
+    scope = c["scope"]
+    scopes: Dict[str, Callable[[], crm.CapScope]] = {
+        "everyone": crm.EveryoneScope, "team": lambda: crm.TeamScope(scope["team_id"]), "rep": lambda: crm.RepScope(scope["user_id"]),
+    }
+    return crm.OwnershipCap(scope=scopes[scope["type"]](), max_owned=c["max_owned"], count_won=c.get("count_won", False))
+
+
+def pool_rules(r: Dict[str, Any]) -> crm.PoolRules:
+    recycle = [crm.RecycleRule(crm.RecycleKind(x["kind"]), x["days"], x.get("days_by_level", {})) for x in r.get("recycle", [])]
+    return crm.PoolRules(**{**{k: v for k, v in r.items() if k != "recycle"}, "recycle": recycle})
+
+
+def strategy(s: Dict[str, Any]) -> crm.Strategy:
+    simple: Dict[str, Callable[[], crm.Strategy]] = {
+        "round_robin": crm.RoundRobin, "weighted": crm.Weighted, "least_loaded": crm.LeastLoaded, "capacity": crm.Capacity,
+    }
+    if s["type"] in simple:
+        return simple[s["type"]]()
+    rules = [crm.Rule(r["name"], [crm.Condition(c["field"], c["one_of"]) for c in r["conditions"]], target(r["target"])) for r in s["rules"]]
+    return crm.Rules(rules=rules, default=target(s["default"]))
+
+
+def target(t: Dict[str, Any]) -> crm.RuleTarget:
+    if t["type"] == "pool":
+        return crm.ToPool(t["pool_id"])
+    return crm.ToReps(t["rep_ids"], strategy(t["strategy"]))
+
+
+def opportunity(o: Dict[str, Any] | None) -> crm.NewOpportunity | None:
+    return None if o is None else crm.NewOpportunity(o["name"], Decimal(o["amount"]))
 
 
 OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
@@ -104,6 +146,33 @@ OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
     "ownership_history": lambda c, u, a: c.ownership_history(u, a["customer_id"]),
     "customer_events": lambda c, u, a: c.customer_events(u, a["customer_id"]),
     "events": lambda c, u, a: c.events(u, a["after"], a["limit"]),
+    "create_pool": lambda c, u, a: c.create_pool(u, **{**a, "rules": pool_rules(a.get("rules", {}))}),
+    "pools": lambda c, u, a: c.pools(u),
+    "update_pool_rules": lambda c, u, a: c.update_pool_rules(u, a["pool_id"], a["expected_version"], pool_rules(a["rules"])),
+    "delete_pool": lambda c, u, a: c.delete_pool(u, a["pool_id"]),
+    "pool_customers": lambda c, u, a: c.pool_customers(u, a["pool_id"]),
+    "claim_customer": lambda c, u, a: c.claim_customer(u, a["customer_id"]),
+    "claim_customers": lambda c, u, a: c.claim_customers(u, a["customer_ids"]),
+    "release_customer": lambda c, u, a: c.release_customer(u, a["customer_id"], a["reason"]),
+    "move_to_pool": lambda c, u, a: c.move_to_pool(u, a["customer_id"], a["pool_id"], a["reason"]),
+    "lock_customer": lambda c, u, a: c.lock_customer(u, a["customer_id"], a.get("days")),
+    "unlock_customer": lambda c, u, a: c.unlock_customer(u, a["customer_id"]),
+    "sweep_pools": lambda c, u, a: c.sweep_pools(u),
+    "recycle_warnings": lambda c, u, a: c.recycle_warnings(u, a.get("owner_id")),
+    "create_allocator": lambda c, u, a: c.create_allocator(
+        u, name=a["name"], strategy=strategy(a["strategy"]), reps=[crm.AllocatorRep(**r) for r in a["reps"]]
+    ),
+    "allocators": lambda c, u, a: c.allocators(u),
+    "capture_lead": lambda c, u, a: c.capture_lead(u, **{**a, "custom_fields": custom(a.get("custom_fields"))}),
+    "lead": lambda c, u, a: c.lead(u, a["id"]),
+    "leads": lambda c, u, a: c.leads(u),
+    "allocate_leads": lambda c, u, a: c.allocate_leads(u, a["allocator_id"], a["lead_ids"], reassign_owned=a.get("reassign_owned", False)),
+    "convert_lead": lambda c, u, a: c.convert_lead(u, a["lead_id"], opportunity=opportunity(a.get("opportunity"))),
+    "create_opportunity": lambda c, u, a: c.create_opportunity(
+        u, a["customer_id"], name=a["opportunity"]["name"], amount=Decimal(a["opportunity"]["amount"])
+    ),
+    "close_opportunity": lambda c, u, a: c.close_opportunity(u, a["opportunity_id"], won=a["won"], lost_reason=a.get("lost_reason")),
+    "opportunities": lambda c, u, a: c.opportunities(u, a["customer_id"]),
     "sla_due": lambda c, u, a: {"due_at": crm.sla.due(a["calendar"], instant(a["start"]), a["minutes"])},
     "sla_due_batch": lambda c, u, a: crm.sla.due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
     "sla_elapsed": lambda c, u, a: {"elapsed_ms": ms(crm.sla.elapsed(a["calendar"], instant(a["from"]), instant(a["to"])))},
@@ -134,8 +203,49 @@ def test_every_operation_of_the_core_has_an_adapter() -> None:
     assert set(OPS) == set(crm._crm.NativeCrm.operations())
 
 
+def test_every_operation_of_the_core_has_a_typed_method() -> None:
+    missing = [op for op in crm._crm.NativeCrm.operations() if not hasattr(crm.Crm, op) and not hasattr(crm.sla, op.removeprefix("sla_"))]
+    assert missing == []
+
+
+def unmapped(tp: Any, v: Any, path: str = "$") -> List[str]:
+    """Keys of the core's JSON result `v` that the Python record type `tp` has no field for."""
+    if v is None or tp is crm.Event:
+        return []
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        variants = [a for a in args if isinstance(a, type) and issubclass(a, crm._records._Variant)]
+        if variants:
+            return unmapped(next(a for a in variants if a.type == v["type"]), v, path)
+        return [] if tp == crm.FieldValue else unmapped(args[0], v, path)
+    if origin in (list, dict):
+        items = v.items() if origin is dict else enumerate(v)
+        return [m for k, x in items for m in unmapped(typing.get_args(tp)[-1], x, f"{path}[{k}]")]
+    if not (isinstance(tp, type) and dataclasses.is_dataclass(tp)):
+        return []
+    hints = typing.get_type_hints(tp, vars(crm._records))
+    fields = {f.name.rstrip("_"): f.name for f in dataclasses.fields(tp)}
+    tag = {"type"} if issubclass(tp, crm._records._Variant) else set()
+    missing = [f"{path}.{k} ({tp.__name__})" for k in v if k not in fields and k not in tag]
+    return missing + [m for k, name in fields.items() if k in v for m in unmapped(hints[name], v[k], f"{path}.{k}")]
+
+
+@pytest.fixture()
+def complete_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes every typed call fail when the core returns a field its Python record lacks."""
+
+    def call(self: crm.Crm, op: str, actor: str, args: Any, result: Any) -> Any:
+        payload = json.dumps(_convert.to_json(dict(args)))
+        value = json.loads(self._call_native(lambda: self._native.call(op, actor, payload)))
+        assert unmapped(result, value) == [], f"{op}: the Python records lack fields of the core"
+        return _convert.from_json(result, value)
+
+    monkeypatch.setattr(crm.Crm, "_call", call)
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_scenario(path: pathlib.Path, tmp_path: pathlib.Path) -> None:
+def test_scenario(path: pathlib.Path, tmp_path: pathlib.Path, complete_records: None) -> None:
     scenario = json.loads(path.read_text())
     for store in ("memory", "sqlite"):
         start = instant(scenario["start"])

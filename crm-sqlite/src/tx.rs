@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crm_core::event::{Event, NewEvent};
-use crm_core::store::{check_version, CustomerQuery, Tx};
+use crm_core::store::{check_version, CustomerQuery, Doc, DocKind, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
@@ -36,7 +36,23 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
+type DocRow = (String, Option<String>, i64, String);
+
+fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
 impl SqliteTx<'_> {
+    fn doc_version(&self, kind: DocKind, id: &str) -> Result<Option<u64>> {
+        self.txn
+            .prepare_cached("SELECT version FROM docs WHERE kind = ?1 AND id = ?2")
+            .map_err(db)?
+            .query_row([kind.as_str(), id], |r| r.get::<_, i64>(0))
+            .optional()
+            .map(|v| v.map(|v| v as u64))
+            .map_err(db)
+    }
+
     fn get<T: DeserializeOwned>(&self, table: &str, id: &str) -> Result<Option<T>> {
         let sql = format!("SELECT body FROM {table} WHERE id = ?1");
         let body: Option<String> = self
@@ -209,6 +225,8 @@ impl Tx for SqliteTx<'_> {
             CustomerStatus::Merged => "merged",
         };
         let next = ms(c.next_follow_up_at);
+        let owned = c.owner_id.is_some() && c.status == CustomerStatus::Active;
+        let due = ms(c.recycle_due_at.filter(|_| owned));
         self.put(
             "customers",
             EntityKind::Customer,
@@ -219,6 +237,8 @@ impl Tx for SqliteTx<'_> {
                 ("owner_id", &c.owner_id),
                 ("status", &status),
                 ("next_follow_up_at", &next),
+                ("pool_id", &c.pool_id),
+                ("recycle_due_at", &due),
             ],
         )
     }
@@ -238,6 +258,10 @@ impl Tx for SqliteTx<'_> {
             conditions.push("next_follow_up_at < ?".to_string());
             args.push(&due);
         }
+        if let Some(pool) = &query.in_pool {
+            conditions.push("pool_id = ? AND owner_id IS NULL".to_string());
+            args.push(pool);
+        }
         if !query.include_merged {
             conditions.push("status <> 'merged'".to_string());
         }
@@ -247,6 +271,126 @@ impl Tx for SqliteTx<'_> {
             format!(" WHERE {}", conditions.join(" AND "))
         };
         self.list(&format!("SELECT body FROM customers{filter}"), &args)
+    }
+
+    fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>> {
+        self.list(
+            "SELECT body FROM customers WHERE recycle_due_at <= ?1 ORDER BY recycle_due_at",
+            &[&until.timestamp_millis()],
+        )
+    }
+
+    fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
+        self.txn
+            .prepare_cached("SELECT parent, version, body FROM docs WHERE kind = ?1 AND id = ?2")
+            .map_err(db)?
+            .query_row([kind.as_str(), id], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .optional()
+            .map_err(db)?
+            .map(|(parent, version, body)| {
+                Ok(Doc {
+                    kind,
+                    id: id.to_string(),
+                    parent,
+                    version: version as u64,
+                    body: from_json(&body)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>> {
+        let sql = match parent {
+            Some(_) => {
+                "SELECT id, parent, version, body FROM docs WHERE kind = ?1 AND parent = ?2
+                        ORDER BY length(id), id"
+            }
+            None => {
+                "SELECT id, parent, version, body FROM docs WHERE kind = ?1
+                     ORDER BY length(id), id"
+            }
+        };
+        let mut stmt = self.txn.prepare_cached(sql).map_err(db)?;
+        let rows = match parent {
+            Some(p) => stmt.query_map(params![kind.as_str(), p], doc_row),
+            None => stmt.query_map(params![kind.as_str()], doc_row),
+        }
+        .map_err(db)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(id, parent, version, body)| {
+                Ok(Doc {
+                    kind,
+                    id,
+                    parent,
+                    version: version as u64,
+                    body: from_json(&body)?,
+                })
+            })
+            .collect()
+    }
+
+    fn put_doc(&mut self, doc: &Doc) -> Result<()> {
+        let stored = self.doc_version(doc.kind, &doc.id)?;
+        let insert = check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
+        let body = to_json(&doc.body)?;
+        let sql = if insert {
+            "INSERT INTO docs (kind, id, parent, version, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+        } else {
+            "UPDATE docs SET parent = ?3, version = ?4, body = ?5
+             WHERE kind = ?1 AND id = ?2 AND version = ?4 - 1"
+        };
+        let changed = self
+            .txn
+            .prepare_cached(sql)
+            .map_err(db)?
+            .execute(params![
+                doc.kind.as_str(),
+                doc.id,
+                doc.parent,
+                doc.version as i64,
+                body
+            ])
+            .map_err(db)?;
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(CrmError::storage(format!(
+                "{} {}: conditional write changed {changed} rows",
+                doc.kind.as_str(),
+                doc.id
+            )))
+        }
+    }
+
+    fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
+        match self.doc_version(kind, id)? {
+            None => Err(CrmError::NotFound {
+                kind: kind.entity(),
+                id: id.to_string(),
+            }),
+            Some(v) if v != version => Err(CrmError::VersionConflict {
+                kind: kind.entity(),
+                id: id.to_string(),
+                expected: version,
+                actual: v,
+            }),
+            Some(_) => {
+                self.txn
+                    .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")
+                    .map_err(db)?
+                    .execute(params![kind.as_str(), id, version as i64])
+                    .map_err(db)?;
+                Ok(())
+            }
+        }
     }
 
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {

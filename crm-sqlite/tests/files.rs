@@ -54,10 +54,48 @@ fn a_database_from_schema_version_1_opens_and_keeps_its_data() {
             [serde_json::to_string(&user).unwrap()],
         )
         .unwrap();
+        // Customers in the first release's shape: no lock end, no won date, no opportunity count.
+        let old_body = |c: &crm_core::Customer| {
+            let mut v = serde_json::to_value(c).unwrap();
+            for key in [
+                "locked_until",
+                "last_won_at",
+                "open_opportunities",
+                "recycle_due_at",
+            ] {
+                v.as_object_mut().unwrap().remove(key);
+            }
+            v.to_string()
+        };
+        let owned = crm_core::testing::conformance::customer("c-1", Some("u-1"), 1);
+        let mut pooled = crm_core::testing::conformance::customer("c-2", None, 1);
+        pooled.pool_id = Some("p-1".into());
+        for (c, owner) in [(&owned, Some("u-1")), (&pooled, None)] {
+            conn.execute(
+                "INSERT INTO customers (id, version, owner_id, status, body) VALUES (?1, 1, ?2, 'active', ?3)",
+                rusqlite::params![c.id, owner, old_body(c)],
+            )
+            .unwrap();
+        }
     }
     let store = SqliteStore::open(&path).unwrap();
     let user = store::read(&store, |tx| tx.user("u-1")).unwrap().unwrap();
     assert_eq!(user.name, "user u-1");
+    // Migration 2 filled the pool column from the stored bodies; schema 1 had no pools, so
+    // nothing is due for recycling.
+    let far = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+    assert!(store::read(&store, |tx| tx.recycle_due(far))
+        .unwrap()
+        .is_empty());
+    let in_pool = store::read(&store, |tx| {
+        tx.customers(&crm_core::store::CustomerQuery {
+            in_pool: Some("p-1".into()),
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    assert_eq!(in_pool.len(), 1);
+    assert_eq!(in_pool[0].open_opportunities, 0);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))

@@ -1,10 +1,20 @@
-//! JS spells keys in camelCase, the core in snake_case. Keys inside `custom_fields` are the user's
-//! own field names and keep their spelling.
+//! JS spells keys in camelCase, the core in snake_case. Keys of data maps are the user's own
+//! names or ids and keep their spelling: custom field names, customer levels (a recycling rule's
+//! days per level), rep ids (an allocator's usage and round-robin state).
 
 use serde_json::Value;
 
-/// Maps whose keys are the user's own names (custom field names).
-const DATA_MAPS: &[&str] = &["custom_fields", "customFields"];
+/// Maps whose keys are data, by the name of the key that holds them.
+const DATA_MAPS: &[&str] = &[
+    "custom_fields",
+    "customFields",
+    "days_by_level",
+    "daysByLevel",
+    "usage",
+];
+/// Maps whose keys are data, by their key and the key of the object that holds them (names too
+/// common to trust alone): an allocator's `state.current` (rep ids).
+const NESTED_DATA_MAPS: &[(&str, &str)] = &[("state", "current")];
 /// Subtrees whose keys are all data (SLA targets: priority, then metric names as values spell them).
 const VERBATIM: &[&str] = &["targets"];
 
@@ -37,30 +47,31 @@ fn snake(key: &str) -> String {
     out
 }
 
-fn convert(value: Value, rename: fn(&str) -> String, data: bool) -> Value {
+/// Renames the keys of `value`, whose own key was `parent`. In a data map (`data`) the keys stay
+/// and the values' keys are renamed again.
+fn convert(value: Value, rename: fn(&str) -> String, data: bool, parent: Option<&str>) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
+                    if data {
+                        let v = convert(v, rename, false, None);
+                        return (k, v);
+                    }
                     if VERBATIM.contains(&k.as_str()) {
                         return (k, v);
                     }
-                    let nested_data = DATA_MAPS.contains(&k.as_str());
-                    let key = if data { k } else { rename(&k) };
-                    let v = if data {
-                        // A custom field value is {type, value}: plain keys again.
-                        convert(v, rename, false)
-                    } else {
-                        convert(v, rename, nested_data)
-                    };
-                    (key, v)
+                    let nested_data = DATA_MAPS.contains(&k.as_str())
+                        || parent.is_some_and(|p| NESTED_DATA_MAPS.contains(&(p, k.as_str())));
+                    let v = convert(v, rename, nested_data, Some(&k));
+                    (rename(&k), v)
                 })
                 .collect(),
         ),
         Value::Array(items) => Value::Array(
             items
                 .into_iter()
-                .map(|v| convert(v, rename, false))
+                .map(|v| convert(v, rename, false, None))
                 .collect(),
         ),
         other => other,
@@ -68,11 +79,11 @@ fn convert(value: Value, rename: fn(&str) -> String, data: bool) -> Value {
 }
 
 pub fn to_camel(value: Value) -> Value {
-    convert(value, camel, false)
+    convert(value, camel, false, None)
 }
 
 pub fn to_snake(value: Value) -> Value {
-    convert(value, snake, false)
+    convert(value, snake, false, None)
 }
 
 #[cfg(test)]
@@ -97,5 +108,32 @@ mod tests {
             json!({"warnAtPercent": 75, "targets": {"P1": {"first_response": {"minutes": 60}}}})
         );
         assert_eq!(to_snake(js), policy);
+    }
+
+    #[test]
+    fn levels_and_rep_ids_keep_their_spelling() {
+        let rules = json!({"cool_down_days": 7, "recycle": [{"kind": "no_follow_up", "days": 30, "days_by_level": {"A": 60, "vip_gold": 90, "Key_Account": 120}}]});
+        let js = to_camel(rules.clone());
+        assert_eq!(
+            js,
+            json!({"coolDownDays": 7, "recycle": [{"kind": "no_follow_up", "days": 30, "daysByLevel": {"A": 60, "vip_gold": 90, "Key_Account": 120}}]})
+        );
+        assert_eq!(to_snake(js), rules);
+
+        let allocator = json!([{"id": "al-1", "state": {"pointer": "rep_B", "current": {"rep_A": 2, "rep_B": -2}},
+            "usage": {"rep_A": {"day": "2026-03-02", "today": 1, "total": 4}}}]);
+        let js = to_camel(allocator.clone());
+        assert_eq!(
+            js,
+            json!([{"id": "al-1", "state": {"pointer": "rep_B", "current": {"rep_A": 2, "rep_B": -2}},
+                "usage": {"rep_A": {"day": "2026-03-02", "today": 1, "total": 4}}}])
+        );
+        assert_eq!(to_snake(js), allocator);
+
+        // `current` is a data map under `state` only.
+        assert_eq!(
+            to_camel(json!({"current": {"rep_id": 1}})),
+            json!({"current": {"repId": 1}})
+        );
     }
 }

@@ -22,7 +22,9 @@ export class CrmError extends Error {
     this.details = details;
   }
 }
-const INSTANT = /(^at$|At$|^ownedSince$)/;
+// Keys whose string values are instants: `at`, `createdAt`, `dueAt`, `ownedSince`, `clockStart`,
+// `until` (locks, cool-downs) and `lockedUntil`.
+const INSTANT = /(^at$|At$|^ownedSince$|^clockStart$|^until$|Until$)/;
 export function makeError(code, message, details) {
   return new CrmError(code, message, revive(details));
 }
@@ -87,7 +89,7 @@ impl Crm {
     /// the JavaScript clock is used.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "CrmOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CrmOptions")] options: JsValue,
     ) -> Result<Crm, JsValue> {
         let now = if options.is_undefined() || options.is_null() {
             JsValue::UNDEFINED
@@ -168,61 +170,155 @@ impl Crm {
 }
 
 /// Typed methods, one per operation: each names its arguments and forwards to `call`.
+///
+/// An entry lists the method's parameters as JavaScript sees them: `name: "TS type"` sets the
+/// argument `name` (camelCase, the key `call` takes), except `actor`, the acting user;
+/// `..name: "TS type"` spreads an object's fields into the arguments (named arguments win); after
+/// `;` come optional ones, which may be left out. Descriptions are `#[doc = "..."]` attributes:
+/// wasm-bindgen copies them into the TypeScript declarations, but not `///` comments passed
+/// through `macro_rules!` (they arrive as raw strings, and would show their `r"`).
 macro_rules! operations {
-    ($( $js:literal $rust:ident ($($arg:ident : $ty:literal),*) -> $ret:literal = $op:literal { $($key:tt : $val:ident),* } ;)*) => {
+    ($(
+        $(#[doc = $doc:literal])*
+        $js:literal $rust:ident (
+            $($arg:ident : $ty:literal),*
+            $(, ..$input:ident : $input_ty:literal)?
+            $(; $($opt:ident : $opt_ty:literal),+)?
+            $(; ..$opt_input:ident : $opt_input_ty:literal)?
+        ) -> $ret:literal = $op:literal;
+    )*) => {
         #[wasm_bindgen]
         impl Crm {
             $(
+                $(#[doc = $doc])*
                 #[wasm_bindgen(js_name = $js, unchecked_return_type = $ret)]
-                #[allow(unused_assignments)]
-                pub fn $rust(&self, $( #[wasm_bindgen(unchecked_param_type = $ty)] $arg: JsValue ),*) -> Result<JsValue, JsValue> {
+                #[allow(non_snake_case, unused_assignments)]
+                pub fn $rust(
+                    &self,
+                    $( #[wasm_bindgen(unchecked_param_type = $ty)] $arg: JsValue, )*
+                    $( #[wasm_bindgen(unchecked_param_type = $input_ty)] $input: JsValue, )?
+                    $($( #[wasm_bindgen(unchecked_optional_param_type = $opt_ty)] $opt: JsValue, )+)?
+                    $( #[wasm_bindgen(unchecked_optional_param_type = $opt_input_ty)] $opt_input: JsValue, )?
+                ) -> Result<JsValue, JsValue> {
                     let args = js_sys::Object::new();
                     #[allow(unused_mut, unused_assignments)]
-                    let mut actor = String::new();
-                    $( operations!(@arg args actor $key $val); )*
-                    self.call($op, &actor, args.into())
+                    let mut actor_id = String::new();
+                    $( spread(&args, &$input, stringify!($input))?; )?
+                    $( spread(&args, &$opt_input, stringify!($opt_input))?; )?
+                    $( operations!(@arg args actor_id $arg $arg); )*
+                    $($( operations!(@arg args actor_id $opt $opt); )+)?
+                    let result = self.call($op, &actor_id, args.into())?;
+                    // Operations with no result give `undefined`, as JavaScript functions do.
+                    Ok(if $ret == "undefined" { JsValue::UNDEFINED } else { result })
                 }
             )*
         }
     };
-    (@arg $args:ident $actor:ident "actor" $val:ident) => {
+    (@arg $args:ident $actor:ident actor $val:ident) => {
         $actor = $val.as_string().ok_or_else(|| invalid("actor", "a user id string"))?;
     };
-    (@arg $args:ident $actor:ident "..." $val:ident) => {
-        if !$val.is_undefined() && !$val.is_null() {
-            js_sys::Object::assign(&$args, $val.unchecked_ref::<js_sys::Object>());
-        }
-    };
-    (@arg $args:ident $actor:ident $key:literal $val:ident) => {
-        js_sys::Reflect::set(&$args, &$key.into(), &$val).map_err(|_| invalid($key, "unsettable"))?;
+    (@arg $args:ident $actor:ident $key:ident $val:ident) => {
+        js_sys::Reflect::set(&$args, &stringify!($key).into(), &$val)
+            .map_err(|_| invalid(stringify!($key), "unsettable"))?;
     };
 }
 
+/// Copies the fields of `input` (an object, or nothing) into `args`.
+fn spread(args: &js_sys::Object, input: &JsValue, field: &str) -> Result<(), JsValue> {
+    if input.is_undefined() || input.is_null() {
+        return Ok(());
+    }
+    if !input.is_object() || js_sys::Array::is_array(input) {
+        return Err(invalid(field, "an object of named fields"));
+    }
+    js_sys::Object::assign(args, input.unchecked_ref::<js_sys::Object>());
+    Ok(())
+}
+
 operations! {
-    "bootstrap" bootstrap(admin_name: "string", settings: "OrgSettings | undefined") -> "User" = "bootstrap" { "adminName": admin_name, "settings": settings };
-    "settings" settings() -> "OrgSettings" = "settings" {};
-    "updateSettings" update_settings(actor: "string", settings: "OrgSettings") -> "OrgSettings" = "update_settings" { "actor": actor, "settings": settings };
-    "createTeam" create_team(actor: "string", name: "string") -> "Team" = "create_team" { "actor": actor, "name": name };
-    "teams" teams(actor: "string") -> "Team[]" = "teams" { "actor": actor };
-    "createUser" create_user(actor: "string", input: "NewUser") -> "User" = "create_user" { "actor": actor, "...": input };
-    "user" user(actor: "string", id: "string") -> "User" = "user" { "actor": actor, "id": id };
-    "users" users(actor: "string") -> "User[]" = "users" { "actor": actor };
-    "deactivateUser" deactivate_user(actor: "string", id: "string", reason: "string") -> "User" = "deactivate_user" { "actor": actor, "id": id, "reason": reason };
-    "createCustomer" create_customer(actor: "string", input: "NewCustomer") -> "CustomerCreated" = "create_customer" { "actor": actor, "...": input };
-    "customer" customer(actor: "string", id: "string") -> "Customer" = "customer" { "actor": actor, "id": id };
-    "customers" customers(actor: "string") -> "Customer[]" = "customers" { "actor": actor };
-    "updateCustomer" update_customer(actor: "string", id: "string", expected_version: "number", patch: "CustomerPatch") -> "Customer" = "update_customer" { "actor": actor, "id": id, "expectedVersion": expected_version, "patch": patch };
-    "transferCustomer" transfer_customer(actor: "string", id: "string", expected_version: "number", to: "string", reason: "string") -> "Customer" = "transfer_customer" { "actor": actor, "id": id, "expectedVersion": expected_version, "to": to, "reason": reason };
-    "addContact" add_contact(actor: "string", customer_id: "string", contact: "NewContact") -> "Contact" = "add_contact" { "actor": actor, "customerId": customer_id, "contact": contact };
-    "contacts" contacts(actor: "string", customer_id: "string") -> "Contact[]" = "contacts" { "actor": actor, "customerId": customer_id };
-    "recordFollowUp" record_follow_up(actor: "string", customer_id: "string", follow_up: "NewFollowUp") -> "FollowUp" = "record_follow_up" { "actor": actor, "customerId": customer_id, "followUp": follow_up };
-    "followUps" follow_ups(actor: "string", customer_id: "string") -> "FollowUp[]" = "follow_ups" { "actor": actor, "customerId": customer_id };
-    "overdueFollowUps" overdue_follow_ups(actor: "string", rep_id: "string | undefined") -> "OverdueFollowUp[]" = "overdue_follow_ups" { "actor": actor, "repId": rep_id };
-    "findDuplicates" find_duplicates(actor: "string", probe: "DuplicateProbe") -> "DuplicateMatch[]" = "find_duplicates" { "actor": actor, "...": probe };
-    "duplicatesOf" duplicates_of(actor: "string", customer_id: "string") -> "DuplicateMatch[]" = "duplicates_of" { "actor": actor, "customerId": customer_id };
-    "mergeCustomers" merge_customers(actor: "string", survivor_id: "string", merged_id: "string") -> "Customer" = "merge_customers" { "actor": actor, "survivorId": survivor_id, "mergedId": merged_id };
-    "handover" handover(actor: "string", from: "string", to: "string", reason: "string") -> "string[]" = "handover" { "actor": actor, "from": from, "to": to, "reason": reason };
-    "ownershipHistory" ownership_history(actor: "string", customer_id: "string") -> "OwnershipChange[]" = "ownership_history" { "actor": actor, "customerId": customer_id };
-    "customerEvents" customer_events(actor: "string", customer_id: "string") -> "CrmEvent[]" = "customer_events" { "actor": actor, "customerId": customer_id };
-    "events" events(actor: "string", after: "number", limit: "number | undefined") -> "CrmEvent[]" = "events" { "actor": actor, "after": after, "limit": limit };
+    #[doc = "Creates the organisation and its first admin; `settings` default to Asia/Shanghai, duplicate"]
+    #[doc = "warnings and no claim or lock limits."]
+    "bootstrap" bootstrap(adminName: "string"; settings: "OrgSettingsInput") -> "User" = "bootstrap";
+    "settings" settings() -> "OrgSettings" = "settings";
+    #[doc = "Admins only. Replaces the settings: pass the `version` you read; claim and lock limits and"]
+    #[doc = "the default pool left out are cleared."]
+    "updateSettings" update_settings(actor: "string", settings: "OrgSettingsInput") -> "OrgSettings" = "update_settings";
+    "createTeam" create_team(actor: "string", name: "string") -> "Team" = "create_team";
+    "teams" teams(actor: "string") -> "Team[]" = "teams";
+    "createUser" create_user(actor: "string", ..input: "NewUser") -> "User" = "create_user";
+    "user" user(actor: "string", id: "string") -> "User" = "user";
+    "users" users(actor: "string") -> "User[]" = "users";
+    "deactivateUser" deactivate_user(actor: "string", id: "string", reason: "string") -> "User" = "deactivate_user";
+    #[doc = "With `poolId` and no `ownerId`, an admin of the pool puts the customer into it, unowned."]
+    "createCustomer" create_customer(actor: "string", ..input: "NewCustomer") -> "CustomerCreated" = "create_customer";
+    "customer" customer(actor: "string", id: "string") -> "Customer" = "customer";
+    "customers" customers(actor: "string") -> "Customer[]" = "customers";
+    "updateCustomer" update_customer(actor: "string", id: "string", expectedVersion: "number", patch: "CustomerPatch") -> "Customer" = "update_customer";
+    "transferCustomer" transfer_customer(actor: "string", id: "string", expectedVersion: "number", to: "string", reason: "string") -> "Customer" = "transfer_customer";
+    "addContact" add_contact(actor: "string", customerId: "string", contact: "NewContact") -> "Contact" = "add_contact";
+    "contacts" contacts(actor: "string", customerId: "string") -> "Contact[]" = "contacts";
+    "recordFollowUp" record_follow_up(actor: "string", customerId: "string", followUp: "NewFollowUp") -> "FollowUp" = "record_follow_up";
+    "followUps" follow_ups(actor: "string", customerId: "string") -> "FollowUp[]" = "follow_ups";
+    "overdueFollowUps" overdue_follow_ups(actor: "string"; repId: "string") -> "OverdueFollowUp[]" = "overdue_follow_ups";
+    "findDuplicates" find_duplicates(actor: "string", ..probe: "DuplicateProbe") -> "DuplicateMatch[]" = "find_duplicates";
+    "duplicatesOf" duplicates_of(actor: "string", customerId: "string") -> "DuplicateMatch[]" = "duplicates_of";
+    "mergeCustomers" merge_customers(actor: "string", survivorId: "string", mergedId: "string") -> "Customer" = "merge_customers";
+    "handover" handover(actor: "string", from: "string", to: "string", reason: "string") -> "string[]" = "handover";
+    "ownershipHistory" ownership_history(actor: "string", customerId: "string") -> "OwnershipChange[]" = "ownership_history";
+    "customerEvents" customer_events(actor: "string", customerId: "string") -> "CrmEvent[]" = "customer_events";
+    #[doc = "Events after sequence number `after`, at most `limit` of them."]
+    "events" events(actor: "string", after: "number"; limit: "number") -> "CrmEvent[]" = "events";
+
+    #[doc = "Admins only. Members (users, or whole teams) may claim from the pool; its admins manage it."]
+    "createPool" create_pool(actor: "string", ..input: "NewPool") -> "Pool" = "create_pool";
+    #[doc = "The pools the actor may claim from or manages (admins: all)."]
+    "pools" pools(actor: "string") -> "Pool[]" = "pools";
+    #[doc = "Replaces the pool's rules (fields left out take their defaults); `expectedVersion` is the"]
+    #[doc = "pool version you read."]
+    "updatePoolRules" update_pool_rules(actor: "string", poolId: "string", expectedVersion: "number", rules: "PoolRulesInput") -> "Pool" = "update_pool_rules";
+    #[doc = "Deletes an empty pool; one with customers in it throws INVALID_STATE."]
+    "deletePool" delete_pool(actor: "string", poolId: "string") -> "undefined" = "delete_pool";
+    #[doc = "The customers waiting in the pool, for its members, in id order."]
+    "poolCustomers" pool_customers(actor: "string", poolId: "string") -> "Customer[]" = "pool_customers";
+    #[doc = "Takes a customer from its pool (领取). Refusals: ALREADY_OWNED, WAITING_PERIOD, COOL_DOWN,"]
+    #[doc = "DAILY_LIMIT_REACHED, OWNERSHIP_CAP_REACHED, PERMISSION_DENIED (not a member of the pool)."]
+    "claimCustomer" claim_customer(actor: "string", customerId: "string") -> "Customer" = "claim_customer";
+    #[doc = "Claims all of them or none: the first refusal fails the batch and changes nothing."]
+    "claimCustomers" claim_customers(actor: "string", customerIds: "string[]") -> "Customer[]" = "claim_customers";
+    #[doc = "Gives an owned customer back to its pool, or the default pool (释放)."]
+    "releaseCustomer" release_customer(actor: "string", customerId: "string", reason: "string") -> "Customer" = "release_customer";
+    #[doc = "A pool admin's move; an owned customer keeps its owner and will be recycled to `poolId`."]
+    "moveToPool" move_to_pool(actor: "string", customerId: "string", poolId: "string", reason: "string") -> "Customer" = "move_to_pool";
+    #[doc = "Protects an owned customer from recycling (保护) for `days` (left out: until unlocked), cut"]
+    #[doc = "to the lock policy's `maxDays`; LOCK_LIMIT_REACHED at its `maxLocked`."]
+    "lockCustomer" lock_customer(actor: "string", customerId: "string"; days: "number") -> "Customer" = "lock_customer";
+    "unlockCustomer" unlock_customer(actor: "string", customerId: "string") -> "Customer" = "unlock_customer";
+    #[doc = "Admins only: returns every customer a recycling rule makes due now to its pool (回收). A"]
+    #[doc = "second sweep at the same instant recycles nothing."]
+    "sweepPools" sweep_pools(actor: "string") -> "SweepReport" = "sweep_pools";
+    #[doc = "Customers a rule will recycle within their pool's `warnDays`, soonest first, in the actor's"]
+    #[doc = "scope (only `ownerId`'s when given)."]
+    "recycleWarnings" recycle_warnings(actor: "string"; ownerId: "string") -> "RecycleWarning[]" = "recycle_warnings";
+
+    #[doc = "Admins only. Every rep a `rules` target names must be one of `reps`."]
+    "createAllocator" create_allocator(actor: "string", ..input: "NewAllocator") -> "Allocator" = "create_allocator";
+    #[doc = "Managers and admins."]
+    "allocators" allocators(actor: "string") -> "Allocator[]" = "allocators";
+    #[doc = "Captures a lead (线索) and reports the customers it may duplicate; without `ownerId` (a rep"]
+    #[doc = "the actor manages) it waits for allocation."]
+    "captureLead" capture_lead(actor: "string", ..input: "NewLead") -> "LeadCaptured" = "capture_lead";
+    "lead" lead(actor: "string", id: "string") -> "Lead" = "lead";
+    #[doc = "Open and converted leads in the actor's scope (unowned ones: admins), in id order."]
+    "leads" leads(actor: "string") -> "Lead[]" = "leads";
+    #[doc = "Places the leads with the allocator's strategy, all or none (NO_ELIGIBLE_REP when one"]
+    #[doc = "cannot be placed). Owned leads are kept unless `reassignOwned`."]
+    "allocateLeads" allocate_leads(actor: "string", allocatorId: "string", leadIds: "string[]"; ..options: "AllocateOptions") -> "Allocation[]" = "allocate_leads";
+    #[doc = "Turns an open lead into a customer owned by the lead's owner (or the actor), and optionally"]
+    #[doc = "an opportunity, in one step."]
+    "convertLead" convert_lead(actor: "string", leadId: "string"; ..conversion: "Conversion") -> "LeadConversion" = "convert_lead";
+    #[doc = "Opens an opportunity (商机) on the customer; `amount` is a decimal string, not negative."]
+    "createOpportunity" create_opportunity(actor: "string", customerId: "string", opportunity: "NewOpportunity") -> "Opportunity" = "create_opportunity";
+    #[doc = "Won: the customer becomes won. Lost: a `lostReason` is required."]
+    "closeOpportunity" close_opportunity(actor: "string", opportunityId: "string", ..outcome: "OpportunityOutcome") -> "Opportunity" = "close_opportunity";
+    "opportunities" opportunities(actor: "string", customerId: "string") -> "Opportunity[]" = "opportunities";
 }

@@ -15,14 +15,55 @@ export type DuplicateMode = "off" | "warn" | "block";
 export type OwnershipReason = "created" | "claimed" | "assigned" | "transferred" | "recycled" | "released" | "merged" | "handover";
 export type CrmErrorCode =
   | "NOT_FOUND" | "ALREADY_EXISTS" | "VERSION_CONFLICT" | "OUT_OF_SCOPE" | "PERMISSION_DENIED" | "INACTIVE_USER"
-  | "INVALID_PHONE" | "INVALID_EMAIL" | "INVALID_INPUT" | "DUPLICATE_FOUND" | "INVALID_STATE" | "STORAGE";
+  | "INVALID_PHONE" | "INVALID_EMAIL" | "INVALID_INPUT" | "DUPLICATE_FOUND" | "INVALID_STATE"
+  | "ALREADY_OWNED" | "DAILY_LIMIT_REACHED" | "OWNERSHIP_CAP_REACHED" | "LOCK_LIMIT_REACHED" | "COOL_DOWN"
+  | "WAITING_PERIOD" | "NO_ELIGIBLE_REP" | "STORAGE";
+/** Which kind of record an error is about. */
+export type EntityKind =
+  | "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator";
 
-/** Thrown by every method: a real Error with a stable code shared by all surfaces. */
-export declare class CrmError extends Error {
-  readonly name: "CrmError";
-  readonly code: CrmErrorCode;
-  readonly details: Record<string, unknown>;
+/** The `details` of a CrmError, by code. */
+export interface CrmErrorDetails extends Record<CrmErrorCode, Record<string, unknown>> {
+  NOT_FOUND: { kind: EntityKind; id: string };
+  ALREADY_EXISTS: { kind: EntityKind; id: string };
+  VERSION_CONFLICT: { kind: EntityKind; id: string; expected: number; actual: number };
+  OUT_OF_SCOPE: { actor: string; kind: EntityKind; id: string };
+  PERMISSION_DENIED: { actor: string; action: string };
+  INACTIVE_USER: { id: string };
+  INVALID_PHONE: { input: string; reason: string };
+  INVALID_EMAIL: { input: string };
+  INVALID_INPUT: { field: string; reason: string };
+  DUPLICATE_FOUND: { matches: DuplicateMatch[] };
+  INVALID_STATE: { reason: string };
+  ALREADY_OWNED: { customerId: string; ownerId: string };
+  /** `date`: the organisation's local day ("YYYY-MM-DD") the limit counts. */
+  DAILY_LIMIT_REACHED: { userId: string; limit: number; date: string };
+  /** `cap`: which cap refused (the strictest matching one); `owned`: what counts against it. */
+  OWNERSHIP_CAP_REACHED: { userId: string; cap: CapScope["type"]; limit: number; owned: number };
+  LOCK_LIMIT_REACHED: { userId: string; limit: number };
+  /** The previous owner may claim the customer again from `until`. */
+  COOL_DOWN: { customerId: string; userId: string; until: Date };
+  /** The customer may be claimed from `until`. */
+  WAITING_PERIOD: { customerId: string; until: Date };
+  NO_ELIGIBLE_REP: { leadId: string; reason: string };
+  STORAGE: { message: string };
 }
+
+/** A CrmError with a given code: `details` follow the code. */
+export interface CrmErrorOf<C extends CrmErrorCode> extends Error {
+  readonly name: "CrmError";
+  readonly code: C;
+  readonly details: CrmErrorDetails[C];
+}
+/**
+ * Thrown by every method: a real Error with a stable code shared by all surfaces. After
+ * `e instanceof CrmError`, checking `e.code` narrows `e.details` to that code's details.
+ */
+export type CrmError = { [C in CrmErrorCode]: CrmErrorOf<C> }[CrmErrorCode];
+export declare const CrmError: {
+  new <C extends CrmErrorCode>(code: C, message: string, details: CrmErrorDetails[C]): CrmErrorOf<C>;
+  readonly prototype: CrmError;
+};
 
 /** A custom field value; numbers are decimal strings, dates "YYYY-MM-DD". */
 export type FieldValue =
@@ -33,7 +74,33 @@ export type FieldValue =
 
 export interface CrmOptions { now?: Date | string }
 export interface DuplicatePolicy { onCreate: DuplicateMode; nameThreshold: number }
-export interface OrgSettings { timezone: string; duplicates: DuplicatePolicy; version: number }
+/** Whom an ownership cap applies to. */
+export type CapScope = { type: "everyone" } | { type: "team"; teamId: string } | { type: "rep"; userId: string };
+/** Each rep the scope matches may own at most `maxOwned` customers; the strictest matching cap applies. */
+export interface OwnershipCap { scope: CapScope; maxOwned: number; countWon: boolean }
+/** Claim limits of the public pools (null: no limit). */
+export interface ClaimPolicy {
+  /** Claims per rep per local day of the organisation, across all pools. */
+  dailyLimit: number | null;
+  caps: OwnershipCap[];
+}
+/** Protection (lock) limits (null: no limit). */
+export interface LockPolicy { maxLocked: number | null; maxDays: number | null }
+export interface OrgSettings {
+  timezone: string; duplicates: DuplicatePolicy; claims: ClaimPolicy; locks: LockPolicy;
+  /** Where customers without a pool of their own are recycled and released to. */
+  defaultPoolId: string | null;
+  version: number;
+}
+/** `countWon` (whether won customers count against the cap) defaults to false. */
+export interface OwnershipCapInput { scope: CapScope; maxOwned: number; countWon?: boolean }
+export interface ClaimPolicyInput { dailyLimit?: number | null; caps?: OwnershipCapInput[] }
+export interface LockPolicyInput { maxLocked?: number | null; maxDays?: number | null }
+/** Settings as `bootstrap` and `updateSettings` take them: limits and the default pool left out are none. */
+export interface OrgSettingsInput {
+  timezone: string; duplicates: DuplicatePolicy; claims?: ClaimPolicyInput; locks?: LockPolicyInput;
+  defaultPoolId?: string | null; version: number;
+}
 export interface User {
   id: string; name: string; role: Role; scope: DataScope; teamId: string | null; active: boolean;
   createdAt: Date; version: number;
@@ -46,11 +113,23 @@ export interface Customer {
   ownerId: string | null; previousOwnerId: string | null; poolId: string | null; pooledAt: Date | null;
   status: CustomerStatus; mergedInto: string | null; mergedFrom: string[];
   createdAt: Date; updatedAt: Date; ownedSince: Date | null; lastFollowUpAt: Date | null; nextFollowUpAt: Date | null;
-  dealStatus: DealStatus; locked: boolean; customFields: Record<string, FieldValue>; version: number;
+  dealStatus: DealStatus;
+  /** Protected from recycling (保护) until `lockedUntil` (null: until unlocked). */
+  locked: boolean; lockedUntil: Date | null;
+  /** The latest won deal, for the "no won deal" recycling rule. */
+  lastWonAt: Date | null;
+  openOpportunities: number;
+  customFields: Record<string, FieldValue>; version: number;
 }
 export interface NewCustomer {
   name: string; kind?: CustomerKind; level?: string; tags?: string[]; source?: string; industry?: string;
-  region?: string; phones?: string[]; emails?: string[]; ownerId?: string; customFields?: Record<string, FieldValue>;
+  region?: string; phones?: string[]; emails?: string[];
+  /** The owner; defaults to the acting user unless the customer goes into `poolId` unowned. */
+  ownerId?: string;
+  /** With no owner the customer enters this pool (公海) waiting to be claimed; with an owner it is
+   * the pool recycling returns it to. */
+  poolId?: string;
+  customFields?: Record<string, FieldValue>;
 }
 /** Only what is given changes; `level: null` clears it; a custom field set to null is removed. */
 export interface CustomerPatch {
@@ -89,8 +168,158 @@ export type EventKind =
   | { type: "owner_changed"; customerId: string; from: string | null; to: string | null; cause: OwnershipReason }
   | { type: "contact_added"; customerId: string; contactId: string }
   | { type: "follow_up_recorded"; customerId: string; followUpId: string }
-  | { type: "customers_merged"; survivorId: string; mergedId: string };
+  | { type: "customers_merged"; survivorId: string; mergedId: string }
+  | { type: "pool_created"; poolId: string }
+  | { type: "pool_updated"; poolId: string }
+  | { type: "pool_deleted"; poolId: string }
+  | { type: "customer_pool_changed"; customerId: string; from: string | null; to: string }
+  | { type: "customer_recycled"; customerId: string; poolId: string; rule: RecycleKind; days: number; clockStart: Date; dueAt: Date }
+  | { type: "customer_locked"; customerId: string; until: Date | null }
+  | { type: "customer_unlocked"; customerId: string }
+  | { type: "allocator_created"; allocatorId: string }
+  | { type: "lead_captured"; leadId: string }
+  | { type: "lead_allocated"; leadId: string; from: string | null; to: string | null; poolId: string | null }
+  | { type: "lead_converted"; leadId: string; customerId: string; opportunityId: string | null }
+  | { type: "opportunity_created"; opportunityId: string; customerId: string }
+  | { type: "opportunity_closed"; opportunityId: string; customerId: string; won: boolean };
 export interface CrmEvent { seq: number; at: Date; actorId: string | null; kind: EventKind; reason: string }
+
+/** What a recycling rule waits for: no follow-up (clock: the later of the last follow-up and the
+ * start of ownership), no won deal or no open opportunity (clock: the start of ownership). */
+export type RecycleKind = "no_follow_up" | "no_won_deal" | "no_open_opportunity";
+export interface RecycleRule {
+  kind: RecycleKind;
+  /** Days of 24 hours after the rule's clock starts. */
+  days: number;
+  /** Days for customers of a level instead of `days`; keys are level names as spelled. */
+  daysByLevel: Record<string, number>;
+}
+export interface PoolRules {
+  /** The previous owner may not re-claim a recycled or released customer for this many days. */
+  coolDownDays: number;
+  /** A customer newly put into the pool cannot be claimed for this many hours. */
+  waitingHours: number;
+  /** Any one matching recycles. */
+  recycle: RecycleRule[];
+  /** Won customers are never recycled. */
+  exemptWon: boolean;
+  /** Customers with an open opportunity are never recycled. */
+  exemptOpenOpportunity: boolean;
+  /** Owners are warned this many days before a rule recycles a customer (0: no warnings). */
+  warnDays: number;
+}
+export interface RecycleRuleInput { kind: RecycleKind; days: number; daysByLevel?: Record<string, number> }
+/** Left out: no cool-down, no waiting, no rules, won customers and open opportunities exempt, no warnings. */
+export interface PoolRulesInput {
+  coolDownDays?: number; waitingHours?: number; recycle?: RecycleRuleInput[]; exemptWon?: boolean;
+  exemptOpenOpportunity?: boolean; warnDays?: number;
+}
+export interface Pool {
+  id: string; name: string;
+  /** Users, and whole teams, who may claim from it. */
+  memberIds: string[]; memberTeamIds: string[];
+  /** Users who manage it (organisation admins always do). */
+  adminIds: string[];
+  rules: PoolRules; createdAt: Date; version: number;
+}
+export interface NewPool { name: string; memberIds?: string[]; memberTeamIds?: string[]; adminIds?: string[]; rules?: PoolRulesInput }
+/** When a customer falls due under the first rule to run out, and the figures behind it. */
+export interface Due {
+  rule: RecycleKind; days: number; level: string | null;
+  /** When the rule's clock started (last follow-up or start of ownership). */
+  clockStart: Date;
+  /** When the rule runs out. */
+  dueAt: Date;
+  /** A lock that holds the customer past `dueAt`: it is recycled when the lock ends. */
+  lockedUntil: Date | null;
+}
+export interface Recycled { customerId: string; customerName: string; ownerId: string; poolId: string; due: Due }
+export interface RecycleWarning { customerId: string; customerName: string; ownerId: string; poolId: string; due: Due }
+export interface SweepReport {
+  at: Date;
+  /** Customers the index offered as possibly due. */
+  examined: number;
+  recycled: Recycled[];
+}
+
+export type LeadStatus = "open" | "converted";
+export interface Lead {
+  id: string; name: string; kind: CustomerKind; phones: string[]; emails: string[]; source: string | null;
+  region: string | null; industry: string | null; level: string | null; customFields: Record<string, FieldValue>;
+  /** Capacity the lead consumes when allocated. */
+  weight: number;
+  ownerId: string | null;
+  /** Where allocation rules parked it, waiting for a rep. */
+  poolId: string | null;
+  status: LeadStatus; customerId: string | null; createdAt: Date; updatedAt: Date; version: number;
+}
+export interface NewLead {
+  name: string; kind?: CustomerKind; phones?: string[]; emails?: string[]; source?: string; region?: string;
+  industry?: string; level?: string; customFields?: Record<string, FieldValue>;
+  /** Defaults to 1. */
+  weight?: number;
+  /** A rep to own it at once (one the actor manages); otherwise it waits for allocation. */
+  ownerId?: string;
+}
+export interface LeadCaptured { lead: Lead; duplicates: DuplicateMatch[] }
+
+export type OpportunityStatus = "open" | "won" | "lost";
+export interface Opportunity {
+  id: string; customerId: string; name: string;
+  /** A decimal string. */
+  amount: string;
+  ownerId: string | null; status: OpportunityStatus; lostReason: string | null; createdAt: Date;
+  closedAt: Date | null; version: number;
+}
+/** `amount` is a decimal string ("5000.00"), not negative. */
+export interface NewOpportunity { name: string; amount: string }
+export type OpportunityOutcome = { won: true } | { won: false; lostReason: string };
+export interface Conversion { opportunity?: NewOpportunity }
+export interface LeadConversion { lead: Lead; customer: Customer; duplicates: DuplicateMatch[]; opportunity: Opportunity | null }
+
+/** How an allocator picks a rep; every strategy skips inactive reps and reps at capacity. */
+export type RepStrategy =
+  /** In turn, from the last rep chosen. */
+  | { type: "round_robin" }
+  /** Smooth weighted round robin by the reps' weights. */
+  | { type: "weighted" }
+  /** The rep with the fewest open leads. */
+  | { type: "least_loaded" }
+  /** The rep with the least capacity used per unit of weight. */
+  | { type: "capacity" };
+/** A rep strategy, or ordered rules: the first that matches decides, otherwise `default`. */
+export type Strategy = RepStrategy | { type: "rules"; rules: Rule[]; default: RuleTarget };
+/** A lead field (source, region, industry, level or a custom field name) equal to one of the values. */
+export interface Condition { field: string; oneOf: string[] }
+export type RuleTarget =
+  /** Among these reps (each one of the allocator's) with a rep strategy (rules do not nest). */
+  | { type: "reps"; repIds: string[]; strategy: RepStrategy }
+  /** Into a pool, waiting for a rep. */
+  | { type: "pool"; poolId: string };
+/** All conditions must hold. */
+export interface Rule { name: string; conditions: Condition[]; target: RuleTarget }
+export interface AllocatorRep { repId: string; weight: number; dailyCap: number | null; totalCap: number | null }
+/** `weight` defaults to 1; caps (in lead weights) to none. */
+export interface AllocatorRepInput { repId: string; weight?: number; dailyCap?: number | null; totalCap?: number | null }
+/** What an allocator remembers between batches; `current` is keyed by rep id. */
+export interface AllocatorState { pointer: string | null; current: Record<string, number> }
+/** Capacity a rep has used on the local `day` ("YYYY-MM-DD") and in total, in lead weights. */
+export interface RepUsage { day: string; today: number; total: number }
+export interface Allocator {
+  id: string; name: string; strategy: Strategy; reps: AllocatorRep[]; state: AllocatorState;
+  /** Keyed by rep id. */
+  usage: Record<string, RepUsage>;
+  version: number;
+}
+export interface NewAllocator { name: string; strategy: Strategy; reps: AllocatorRepInput[] }
+export type Placement =
+  | { type: "rep"; repId: string }
+  | { type: "pool"; poolId: string }
+  /** Already owned and not re-allocated. */
+  | { type: "kept"; ownerId: string };
+export interface Allocation { leadId: string; placement: Placement; reason: string }
+/** `reassignOwned`: allocate leads that already have an owner too (default false: they are kept). */
+export interface AllocateOptions { reassignOwned?: boolean }
 
 export type Metric = "first_response" | "next_response" | "resolution";
 export interface SlaTarget { minutes: number; basis: "business" | "calendar" }

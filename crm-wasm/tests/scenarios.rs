@@ -30,15 +30,25 @@ fn camel(key: &str) -> String {
     out
 }
 
-/// Scenario spelling to JS spelling (custom field names stay as they are).
+/// Keys whose values are maps keyed by data (custom field names, customer levels, rep ids).
+fn is_data_map(parent: Option<&str>, key: &str) -> bool {
+    matches!(key, "custom_fields" | "days_by_level" | "usage")
+        || (parent == Some("state") && key == "current")
+}
+
+/// Scenario spelling to JS spelling (the keys of data maps stay as they are).
 fn to_js(v: &Value, data: bool) -> Value {
+    to_js_in(v, data, None)
+}
+
+fn to_js_in(v: &Value, data: bool, parent: Option<&str>) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, x)| match (data, k.as_str()) {
-                    (_, "targets") => (k.clone(), x.clone()),
                     (true, _) => (k.clone(), to_js(x, false)),
-                    (false, _) => (camel(k), to_js(x, k == "custom_fields")),
+                    (_, "targets") => (k.clone(), x.clone()),
+                    (false, _) => (camel(k), to_js_in(x, is_data_map(parent, k), Some(k))),
                 })
                 .collect(),
         ),
@@ -117,4 +127,56 @@ fn instants_come_back_as_dates_and_errors_as_crm_errors() {
     assert_eq!(error_code(&err), "NOT_FOUND");
     let name = js_sys::Reflect::get(&err, &"name".into()).unwrap();
     assert_eq!(name.as_string().as_deref(), Some("CrmError"));
+}
+
+fn get(v: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(v.clone(), |v, k| {
+        js_sys::Reflect::get(&v, &(*k).into()).expect("readable")
+    })
+}
+
+#[wasm_bindgen_test]
+fn typed_pool_methods_keep_level_names_and_refuse_with_typed_details() {
+    let crm = Crm::new(js(&serde_json::json!({"now": "2026-03-02T01:00:00Z"}))).unwrap();
+    let admin = get(
+        &crm.bootstrap("Ada".into(), JsValue::UNDEFINED).unwrap(),
+        &["id"],
+    );
+    let rep = |name: &str| {
+        let user = crm
+            .create_user(
+                admin.clone(),
+                js(&serde_json::json!({"name": name, "role": "rep"})),
+            )
+            .unwrap();
+        get(&user, &["id"])
+    };
+    let (li, han) = (rep("Li"), rep("Han"));
+    let pool = crm
+        .create_pool(
+            admin.clone(),
+            js(&serde_json::json!({"name": "East", "memberIds": [back(&li), back(&han)],
+                "rules": {"recycle": [{"kind": "no_follow_up", "days": 30, "daysByLevel": {"Key_Account": 10}}]}})),
+        )
+        .unwrap();
+    assert_eq!(
+        back(&get(&pool, &["rules", "recycle"])),
+        serde_json::json!([{"kind": "no_follow_up", "days": 30, "daysByLevel": {"Key_Account": 10}}])
+    );
+    let created = crm
+        .create_customer(
+            admin.clone(),
+            js(&serde_json::json!({"name": "Alpha", "poolId": back(&get(&pool, &["id"]))})),
+        )
+        .unwrap();
+    let id = get(&created, &["customer", "id"]);
+    crm.claim_customer(li.clone(), id.clone()).unwrap();
+    let err = crm.claim_customer(han, id.clone()).unwrap_err();
+    assert_eq!(error_code(&err), "ALREADY_OWNED");
+    assert_eq!(
+        back(&get(&err, &["details"])),
+        serde_json::json!({"customerId": back(&id), "ownerId": back(&li)})
+    );
+    let locked = crm.lock_customer(li, id, JsValue::from(7)).unwrap();
+    assert!(get(&locked, &["lockedUntil"]).is_instance_of::<js_sys::Date>());
 }

@@ -6,11 +6,13 @@
 //! weights) the lead would exceed. A batch is all or nothing: if one lead cannot be placed, the
 //! whole batch fails and neither the reps nor the allocator state change.
 
+mod capacity;
 mod rules;
 
 pub use rules::{Condition, Rule, RuleTarget};
 
 use crate::error::{CrmError, Result};
+use crate::service::id_order;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -42,9 +44,9 @@ impl RepLoad {
     }
 }
 
-/// A lead to place, with the fields rules match on.
+/// What allocation sees of a lead: its id, current owner, weight and the fields rules match on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Lead {
+pub struct LeadView {
     pub id: String,
     pub owner_id: Option<String>,
     /// Capacity the lead consumes (at least 1).
@@ -62,13 +64,28 @@ pub enum Strategy {
     Weighted,
     /// The rep with the fewest open leads.
     LeastLoaded,
-    /// Smooth weighted round robin among reps with capacity left.
+    /// The rep with the least capacity used per unit of weight (ties by id), among reps with
+    /// capacity left: fills reps in proportion to their weights, across batches and days.
     Capacity,
     /// Ordered rules; the first that matches decides; otherwise `default`.
     Rules {
         rules: Vec<Rule>,
         default: RuleTarget,
     },
+}
+
+impl Strategy {
+    /// Whether a rule of this strategy puts leads into `pool_id`.
+    pub fn targets_pool(&self, pool_id: &str) -> bool {
+        match self {
+            Strategy::Rules { rules, default } => rules
+                .iter()
+                .map(|r| &r.target)
+                .chain([default])
+                .any(|t| matches!(t, RuleTarget::Pool { pool_id: p } if p == pool_id)),
+            _ => false,
+        }
+    }
 }
 
 /// What the allocator remembers between batches (persist it with the team or rule set).
@@ -102,17 +119,84 @@ pub struct Allocation {
     pub reason: String,
 }
 
+/// The batch's working state: reps in id order, with the persisted state held by index so a pick
+/// costs no string look-ups.
+struct Work {
+    reps: Vec<RepLoad>,
+    current: Vec<i64>,
+    /// Round robin: index of the last rep chosen, or where a pointer to an unknown rep falls.
+    pointer: Option<Pointer>,
+    capacity: Option<capacity::Queue>,
+}
+
+#[derive(Clone, Copy)]
+enum Pointer {
+    At(usize),
+    Before(usize),
+}
+
+impl Work {
+    fn new(reps: &[RepLoad], state: &AllocatorState) -> Work {
+        let mut reps = reps.to_vec();
+        reps.sort_by(|a, b| id_order(&a.rep_id, &b.rep_id));
+        let current = reps
+            .iter()
+            .map(|r| state.current.get(&r.rep_id).copied().unwrap_or(0))
+            .collect();
+        let pointer = state.pointer.as_ref().map(|last| {
+            match reps.binary_search_by(|r| id_order(&r.rep_id, last)) {
+                Ok(i) => Pointer::At(i),
+                Err(i) => Pointer::Before(i),
+            }
+        });
+        Work {
+            reps,
+            current,
+            pointer,
+            capacity: None,
+        }
+    }
+
+    fn finish(self, reps: &mut Vec<RepLoad>, state: &mut AllocatorState) {
+        for (rep, cur) in self.reps.iter().zip(&self.current) {
+            if *cur != 0 || state.current.contains_key(&rep.rep_id) {
+                state.current.insert(rep.rep_id.clone(), *cur);
+            }
+        }
+        match self.pointer {
+            Some(Pointer::At(i)) => state.pointer = Some(self.reps[i].rep_id.clone()),
+            Some(Pointer::Before(_)) | None => {}
+        }
+        *reps = self.reps;
+    }
+
+    fn take(&mut self, i: usize, weight: u64) -> Placement {
+        let rep = &mut self.reps[i];
+        rep.used_today += weight;
+        rep.used_total += weight;
+        rep.open += 1;
+        if let Some(queue) = &mut self.capacity {
+            queue.used(&self.reps, i);
+        }
+        Placement::Rep {
+            rep_id: self.reps[i].rep_id.clone(),
+        }
+    }
+}
+
 /// Places a batch of leads. `reps` and `state` are updated only when every lead is placed.
 pub fn allocate(
     strategy: &Strategy,
     reps: &mut Vec<RepLoad>,
     state: &mut AllocatorState,
-    leads: &[Lead],
+    leads: &[LeadView],
     reassign_owned: bool,
 ) -> Result<Vec<Allocation>> {
-    let mut draft_reps = reps.clone();
-    draft_reps.sort_by(|a, b| crate::service::id_order(&a.rep_id, &b.rep_id));
-    let mut draft_state = state.clone();
+    let mut work = Work::new(reps, state);
+    let targets = rules::Targets::new(strategy, &work.reps);
+    if matches!(strategy, Strategy::Capacity) {
+        work.capacity = Some(capacity::Queue::new(&work.reps));
+    }
     let mut out = Vec::with_capacity(leads.len());
     for lead in leads {
         if let (Some(owner), false) = (&lead.owner_id, reassign_owned) {
@@ -126,62 +210,52 @@ pub fn allocate(
             continue;
         }
         let weight = lead.weight.max(1);
-        let (placement, reason) = place(strategy, &mut draft_reps, &mut draft_state, lead, weight)?;
+        let (placement, reason) = match strategy {
+            Strategy::Rules { rules, default } => {
+                let (index, target, why) = match rules.iter().position(|r| r.matches(lead)) {
+                    Some(k) => (
+                        Some(k),
+                        &rules[k].target,
+                        format!("rule {:?} matched", rules[k].name),
+                    ),
+                    None => (None, default, "no rule matched: default".to_string()),
+                };
+                match target {
+                    RuleTarget::Pool { pool_id } => (
+                        Placement::Pool {
+                            pool_id: pool_id.clone(),
+                        },
+                        why,
+                    ),
+                    RuleTarget::Reps { strategy, .. } => {
+                        let among = targets.among(index);
+                        let i = pick(strategy, &mut work, Some(among), lead, weight)?;
+                        (
+                            work.take(i, weight),
+                            format!("{why}; {}", describe(strategy)),
+                        )
+                    }
+                }
+            }
+            other => {
+                let i = pick(other, &mut work, None, lead, weight)?;
+                (work.take(i, weight), describe(other))
+            }
+        };
         out.push(Allocation {
             lead_id: lead.id.clone(),
             placement,
             reason,
         });
     }
-    *reps = draft_reps;
-    *state = draft_state;
+    work.finish(reps, state);
     Ok(out)
 }
 
-fn no_rep(lead: &Lead, among: &str) -> CrmError {
-    CrmError::InvalidState {
-        reason: format!("lead {}: no active rep with capacity left {among}", lead.id),
-    }
-}
-
-fn place(
-    strategy: &Strategy,
-    reps: &mut [RepLoad],
-    state: &mut AllocatorState,
-    lead: &Lead,
-    weight: u64,
-) -> Result<(Placement, String)> {
-    let all: Vec<usize> = (0..reps.len()).collect();
-    match strategy {
-        Strategy::Rules { rules, default } => {
-            let (target, why) = match rules.iter().find(|r| r.matches(lead)) {
-                Some(rule) => (&rule.target, format!("rule {:?} matched", rule.name)),
-                None => (default, "no rule matched: default".to_string()),
-            };
-            match target {
-                RuleTarget::Pool { pool_id } => Ok((
-                    Placement::Pool {
-                        pool_id: pool_id.clone(),
-                    },
-                    why,
-                )),
-                RuleTarget::Reps { rep_ids, strategy } => {
-                    let among: Vec<usize> = all
-                        .into_iter()
-                        .filter(|&i| rep_ids.contains(&reps[i].rep_id))
-                        .collect();
-                    let i = pick(strategy, reps, state, &among, lead, weight)?;
-                    Ok((
-                        take(reps, i, weight),
-                        format!("{why}; {}", describe(strategy)),
-                    ))
-                }
-            }
-        }
-        other => {
-            let i = pick(other, reps, state, &all, lead, weight)?;
-            Ok((take(reps, i, weight), describe(other)))
-        }
+fn no_rep(lead: &LeadView, reason: &str) -> CrmError {
+    CrmError::NoEligibleRep {
+        lead_id: lead.id.clone(),
+        reason: reason.to_string(),
     }
 }
 
@@ -190,81 +264,131 @@ fn describe(strategy: &Strategy) -> String {
         Strategy::RoundRobin => "round robin".into(),
         Strategy::Weighted => "smooth weighted round robin".into(),
         Strategy::LeastLoaded => "least loaded".into(),
-        Strategy::Capacity => "capacity (weighted among reps with capacity left)".into(),
+        Strategy::Capacity => "capacity (least used per unit of weight)".into(),
         Strategy::Rules { .. } => "rules".into(),
     }
 }
 
-fn take(reps: &mut [RepLoad], i: usize, weight: u64) -> Placement {
-    let rep = &mut reps[i];
-    rep.used_today += weight;
-    rep.used_total += weight;
-    rep.open += 1;
-    Placement::Rep {
-        rep_id: rep.rep_id.clone(),
-    }
-}
-
-/// Chooses among `among` (indexes in id order) by the strategy, skipping reps that cannot take it.
+/// Chooses a rep index by the strategy among `among` (all reps when `None`), skipping reps that
+/// cannot take the lead.
 fn pick(
     strategy: &Strategy,
-    reps: &[RepLoad],
-    state: &mut AllocatorState,
-    among: &[usize],
-    lead: &Lead,
+    work: &mut Work,
+    among: Option<&[usize]>,
+    lead: &LeadView,
     weight: u64,
 ) -> Result<usize> {
-    let eligible: Vec<usize> = among
-        .iter()
-        .copied()
-        .filter(|&i| reps[i].can_take(weight))
-        .collect();
-    if eligible.is_empty() {
-        return Err(no_rep(lead, "among the candidates"));
-    }
-    Ok(match strategy {
+    let n = work.reps.len();
+    let all: Vec<usize>;
+    let among: &[usize] = match among {
+        Some(a) => a,
+        None if matches!(strategy, Strategy::Capacity) && work.capacity.is_some() => &[],
+        None => {
+            all = (0..n).collect();
+            &all
+        }
+    };
+    let reps = &work.reps;
+    let found = match strategy {
+        Strategy::Capacity if among.is_empty() => match &mut work.capacity {
+            Some(queue) => queue.pick(reps, weight),
+            None => None,
+        },
         Strategy::RoundRobin => {
             // The first eligible rep after the last one chosen, wrapping around.
-            let chosen = state
-                .pointer
-                .as_ref()
-                .and_then(|last| {
-                    eligible
-                        .iter()
-                        .copied()
-                        .find(|&i| crate::service::id_order(&reps[i].rep_id, last).is_gt())
-                })
-                .unwrap_or(eligible[0]);
-            state.pointer = Some(reps[chosen].rep_id.clone());
-            chosen
-        }
-        Strategy::LeastLoaded => *eligible
-            .iter()
-            .min_by_key(|&&i| reps[i].open)
-            .unwrap_or(&eligible[0]),
-        Strategy::Weighted | Strategy::Capacity | Strategy::Rules { .. } => {
-            let weighted: Vec<usize> = eligible
+            let start = match work.pointer {
+                Some(Pointer::At(i)) => i + 1,
+                Some(Pointer::Before(i)) => i,
+                None => 0,
+            };
+            let after = among.partition_point(|&i| i < start);
+            let found = among[after..]
                 .iter()
+                .chain(&among[..after])
                 .copied()
-                .filter(|&i| reps[i].weight > 0)
-                .collect();
-            if weighted.is_empty() {
-                return Err(no_rep(lead, "with a weight above zero"));
+                .find(|&i| reps[i].can_take(weight));
+            if let Some(i) = found {
+                work.pointer = Some(Pointer::At(i));
             }
-            let total: i64 = weighted.iter().map(|&i| i64::from(reps[i].weight)).sum();
-            let mut best: Option<(usize, i64)> = None;
-            for &i in &weighted {
-                let cur = state.current.entry(reps[i].rep_id.clone()).or_insert(0);
-                *cur += i64::from(reps[i].weight);
-                if best.is_none_or(|(_, b)| *cur > b) {
-                    best = Some((i, *cur));
+            found
+        }
+        Strategy::LeastLoaded => among
+            .iter()
+            .copied()
+            .filter(|&i| reps[i].can_take(weight))
+            .min_by_key(|&i| reps[i].open),
+        Strategy::Capacity => capacity::pick_among(reps, among, weight),
+        Strategy::Weighted | Strategy::Rules { .. } => {
+            let mut total = 0i64;
+            let mut best: Option<usize> = None;
+            for &i in among {
+                let w = i64::from(reps[i].weight);
+                if w == 0 || !reps[i].can_take(weight) {
+                    continue;
+                }
+                work.current[i] += w;
+                total += w;
+                if best.is_none_or(|b| work.current[i] > work.current[b]) {
+                    best = Some(i);
                 }
             }
-            let (chosen, _) = best.unwrap_or((weighted[0], 0));
-            if let Some(cur) = state.current.get_mut(&reps[chosen].rep_id) {
-                *cur -= total;
+            if let Some(b) = best {
+                work.current[b] -= total;
             }
-            chosen
+            best
+        }
+    };
+    found.ok_or_else(|| {
+        if among.is_empty() && !matches!(strategy, Strategy::Capacity) {
+            no_rep(lead, "no rep to choose from")
+        } else {
+            no_rep(
+                lead,
+                "every candidate is inactive, at capacity or has no weight",
+            )
         }
     })
+}
+
+/// A stored allocator: a strategy, its reps with their shares and caps, its persisted state, and
+/// how much each rep has taken (per local day and in total).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Allocator {
+    pub id: String,
+    pub name: String,
+    pub strategy: Strategy,
+    pub reps: Vec<AllocatorRep>,
+    pub state: AllocatorState,
+    pub usage: BTreeMap<String, RepUsage>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllocatorRep {
+    pub rep_id: String,
+    #[serde(default = "one")]
+    pub weight: u32,
+    #[serde(default)]
+    pub daily_cap: Option<u64>,
+    #[serde(default)]
+    pub total_cap: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepUsage {
+    /// The local day `today` counts.
+    pub day: chrono::NaiveDate,
+    pub today: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAllocator {
+    pub name: String,
+    pub strategy: Strategy,
+    pub reps: Vec<AllocatorRep>,
 }

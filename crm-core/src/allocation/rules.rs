@@ -1,6 +1,6 @@
 //! Rule-based allocation: ordered rules matching on lead fields; the first match wins.
 
-use super::{Lead, Strategy};
+use super::{LeadView, RepLoad, Strategy};
 use serde::{Deserialize, Serialize};
 
 /// A field equal to one of the values (an empty list never matches).
@@ -31,11 +31,47 @@ pub struct Rule {
 }
 
 impl Rule {
-    pub fn matches(&self, lead: &Lead) -> bool {
+    pub fn matches(&self, lead: &LeadView) -> bool {
         self.conditions.iter().all(|c| {
             lead.fields
                 .get(&c.field)
                 .is_some_and(|v| c.one_of.iter().any(|x| x == v))
         })
+    }
+}
+
+/// Each rule's (and the default's) reps as indexes into the id-ordered rep list, computed once
+/// per batch.
+pub(super) struct Targets {
+    per_rule: Vec<Vec<usize>>,
+    default: Vec<usize>,
+}
+
+impl Targets {
+    pub(super) fn new(strategy: &Strategy, reps: &[RepLoad]) -> Targets {
+        let indexes = |target: &RuleTarget| match target {
+            RuleTarget::Reps { rep_ids, .. } => (0..reps.len())
+                .filter(|&i| rep_ids.contains(&reps[i].rep_id))
+                .collect(),
+            RuleTarget::Pool { .. } => Vec::new(),
+        };
+        match strategy {
+            Strategy::Rules { rules, default } => Targets {
+                per_rule: rules.iter().map(|r| indexes(&r.target)).collect(),
+                default: indexes(default),
+            },
+            _ => Targets {
+                per_rule: Vec::new(),
+                default: Vec::new(),
+            },
+        }
+    }
+
+    /// The reps of rule `index`, or of the default when `None`.
+    pub(super) fn among(&self, index: Option<usize>) -> &[usize] {
+        match index {
+            Some(k) => &self.per_rule[k],
+            None => &self.default,
+        }
     }
 }

@@ -42,6 +42,29 @@ pub const OPERATIONS: &[&str] = &[
     "ownership_history",
     "customer_events",
     "events",
+    "create_pool",
+    "pools",
+    "update_pool_rules",
+    "delete_pool",
+    "pool_customers",
+    "claim_customer",
+    "claim_customers",
+    "release_customer",
+    "move_to_pool",
+    "lock_customer",
+    "unlock_customer",
+    "sweep_pools",
+    "recycle_warnings",
+    "create_allocator",
+    "allocators",
+    "capture_lead",
+    "lead",
+    "leads",
+    "allocate_leads",
+    "convert_lead",
+    "create_opportunity",
+    "close_opportunity",
+    "opportunities",
 ];
 
 pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
@@ -116,6 +139,52 @@ pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
             arg(a, "after")?,
             arg::<Option<usize>>(a, "limit")?.unwrap_or(usize::MAX),
         )),
+        "create_pool" => out(crm.create_pool(actor, whole(a)?)),
+        "pools" => out(crm.pools(actor)),
+        "update_pool_rules" => out(crm.update_pool_rules(
+            actor,
+            &s("pool_id")?,
+            arg(a, "expected_version")?,
+            arg(a, "rules")?,
+        )),
+        "delete_pool" => out(crm.delete_pool(actor, &s("pool_id")?)),
+        "pool_customers" => out(crm.pool_customers(actor, &s("pool_id")?)),
+        "claim_customer" => out(crm.claim_customer(actor, &s("customer_id")?)),
+        "claim_customers" => {
+            out(crm.claim_customers(actor, &arg::<Vec<String>>(a, "customer_ids")?))
+        }
+        "release_customer" => out(crm.release_customer(actor, &s("customer_id")?, &s("reason")?)),
+        "move_to_pool" => {
+            out(crm.move_to_pool(actor, &s("customer_id")?, &s("pool_id")?, &s("reason")?))
+        }
+        "lock_customer" => out(crm.lock_customer(actor, &s("customer_id")?, arg(a, "days")?)),
+        "unlock_customer" => out(crm.unlock_customer(actor, &s("customer_id")?)),
+        "sweep_pools" => out(crm.sweep_pools(actor)),
+        "recycle_warnings" => {
+            out(crm.recycle_warnings(actor, arg::<Option<String>>(a, "owner_id")?.as_deref()))
+        }
+        "create_allocator" => out(crm.create_allocator(actor, whole(a)?)),
+        "allocators" => out(crm.allocators(actor)),
+        "capture_lead" => out(crm.capture_lead(actor, whole(a)?)),
+        "lead" => out(crm.lead(actor, &s("id")?)),
+        "leads" => out(crm.leads(actor)),
+        "allocate_leads" => out(crm.allocate_leads(
+            actor,
+            &s("allocator_id")?,
+            &arg::<Vec<String>>(a, "lead_ids")?,
+            arg::<Option<bool>>(a, "reassign_owned")?.unwrap_or(false),
+        )),
+        "convert_lead" => out(crm.convert_lead(actor, &s("lead_id")?, whole(a)?)),
+        "create_opportunity" => {
+            out(crm.create_opportunity(actor, &s("customer_id")?, arg(a, "opportunity")?))
+        }
+        "close_opportunity" => out(crm.close_opportunity(
+            actor,
+            &s("opportunity_id")?,
+            arg(a, "won")?,
+            arg(a, "lost_reason")?,
+        )),
+        "opportunities" => out(crm.opportunities(actor, &s("customer_id")?)),
         other => Err(CrmError::invalid(
             "op",
             format!("unknown operation {other:?}"),
@@ -146,6 +215,35 @@ pub fn error_json(error: &CrmError) -> Value {
         CrmError::InvalidInput { field, reason } => json!({"field": field, "reason": reason}),
         CrmError::DuplicateFound { matches } => json!({"matches": matches}),
         CrmError::InvalidState { reason } => json!({"reason": reason}),
+        CrmError::AlreadyOwned {
+            customer_id,
+            owner_id,
+        } => json!({"customer_id": customer_id, "owner_id": owner_id}),
+        CrmError::DailyLimitReached {
+            user_id,
+            limit,
+            date,
+        } => json!({"user_id": user_id, "limit": limit, "date": date}),
+        CrmError::OwnershipCapReached {
+            user_id,
+            cap,
+            limit,
+            owned,
+        } => json!({"user_id": user_id, "cap": cap, "limit": limit, "owned": owned}),
+        CrmError::LockLimitReached { user_id, limit } => {
+            json!({"user_id": user_id, "limit": limit})
+        }
+        CrmError::CoolDown {
+            customer_id,
+            user_id,
+            until,
+        } => json!({"customer_id": customer_id, "user_id": user_id, "until": until}),
+        CrmError::WaitingPeriod { customer_id, until } => {
+            json!({"customer_id": customer_id, "until": until})
+        }
+        CrmError::NoEligibleRep { lead_id, reason } => {
+            json!({"lead_id": lead_id, "reason": reason})
+        }
         CrmError::Storage { message } => json!({"message": message}),
     };
     json!({"code": error.code(), "message": error.to_string(), "details": details})

@@ -37,7 +37,12 @@ pub(crate) fn merge_into(
     if m.deal_status == DealStatus::Won {
         s.deal_status = DealStatus::Won;
     }
+    if !s.locked && m.locked {
+        s.locked_until = m.locked_until;
+    }
     s.locked |= m.locked;
+    s.last_won_at = s.last_won_at.max(m.last_won_at);
+    s.open_opportunities += m.open_opportunities;
     for (key, value) in &m.custom_fields {
         s.custom_fields
             .entry(key.clone())
@@ -56,6 +61,9 @@ pub(crate) fn merge_into(
     }
     t.owned_since = None;
     t.next_follow_up_at = None;
+    t.open_opportunities = 0;
+    t.locked = false;
+    t.locked_until = None;
     t.updated_at = now;
     t.version += 1;
     (s, t)

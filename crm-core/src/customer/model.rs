@@ -11,6 +11,25 @@ pub type ContactId = String;
 pub type FollowUpId = String;
 pub type PoolId = String;
 
+impl Customer {
+    /// Whether the protection holds at `now` (an expired lock protects nothing).
+    pub fn is_locked_at(&self, now: DateTime<Utc>) -> bool {
+        self.locked && self.locked_until.is_none_or(|until| until > now)
+    }
+
+    /// Sitting in a pool, waiting to be claimed.
+    pub fn in_pool(&self) -> bool {
+        self.owner_id.is_none() && self.pool_id.is_some() && self.status == CustomerStatus::Active
+    }
+
+    /// The clock of the "no follow-up" rule: the later of the last follow-up and the start of
+    /// the current ownership.
+    pub fn follow_up_clock(&self) -> Option<DateTime<Utc>> {
+        let owned = self.owned_since?;
+        Some(self.last_follow_up_at.map_or(owned, |f| f.max(owned)))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerKind {
@@ -74,6 +93,20 @@ pub struct Customer {
     pub deal_status: DealStatus,
     /// Protected from recycling (保护).
     pub locked: bool,
+    /// When the protection ends (`None`: until unlocked).
+    #[serde(default)]
+    pub locked_until: Option<DateTime<Utc>>,
+    /// The latest won deal, for the "no won deal" recycling rule.
+    #[serde(default)]
+    pub last_won_at: Option<DateTime<Utc>>,
+    /// Open opportunities, for the "no open opportunity" rule and its exemption.
+    #[serde(default)]
+    pub open_opportunities: u32,
+    /// When the recycling sweep will return it to its pool under the rules in force when it was
+    /// last written (`None`: no rule will); kept current by the service so sweeps and warnings
+    /// read an index instead of every customer.
+    #[serde(default)]
+    pub recycle_due_at: Option<DateTime<Utc>>,
     pub custom_fields: BTreeMap<String, FieldValue>,
     pub version: u64,
 }
@@ -97,9 +130,13 @@ pub struct NewCustomer {
     pub phones: Vec<String>,
     #[serde(default)]
     pub emails: Vec<String>,
-    /// The owner; defaults to the acting user.
+    /// The owner; defaults to the acting user unless the customer goes into `pool_id` unowned.
     #[serde(default)]
     pub owner_id: Option<UserId>,
+    /// The customer's pool: with no owner it enters the pool (公海) waiting to be claimed; with
+    /// an owner it is the pool recycling returns it to.
+    #[serde(default)]
+    pub pool_id: Option<PoolId>,
     #[serde(default)]
     pub custom_fields: BTreeMap<String, FieldValue>,
 }

@@ -42,96 +42,19 @@ fn cleaned(value: Option<String>) -> Option<String> {
 
 impl Crm {
     pub fn create_customer(&self, actor: &str, new: NewCustomer) -> Result<CustomerCreated> {
-        let name = non_empty("name", &new.name)?;
-        let phones = validated_phones(&new.phones)?;
-        let emails = validated_emails(&new.emails)?;
         self.act(actor, |cx| {
-            let owner = match &new.owner_id {
-                Some(id) => cx.managed_user(id)?,
-                None => cx.actor.clone(),
+            let owner = match (&new.owner_id, &new.pool_id) {
+                (Some(id), _) => Some(cx.managed_user(id)?),
+                (None, Some(pool)) => {
+                    let pool = super::pools::load_pool(cx.tx, pool)?;
+                    if !pool.is_admin(&cx.actor) {
+                        return Err(cx.denied(&format!("put customers into pool {}", pool.id)));
+                    }
+                    None
+                }
+                (None, None) => Some(cx.actor.clone()),
             };
-            if !owner.active {
-                return Err(CrmError::InactiveUser { id: owner.id });
-            }
-            let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
-            let duplicates = if policy.on_create == DuplicateMode::Off {
-                Vec::new()
-            } else {
-                let probe = DuplicateProbe {
-                    name: Some(name.clone()),
-                    phones: phones.clone(),
-                    emails: emails.clone(),
-                };
-                find_matches(cx.tx, &probe, policy.name_threshold, &[])?
-            };
-            if policy.on_create == DuplicateMode::Block && !duplicates.is_empty() {
-                return Err(CrmError::DuplicateFound {
-                    matches: duplicates,
-                });
-            }
-            let customer = Customer {
-                id: cx.new_id("c")?,
-                name,
-                kind: new.kind.unwrap_or(CustomerKind::Company),
-                level: cleaned(new.level),
-                tags: new
-                    .tags
-                    .iter()
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .collect(),
-                source: cleaned(new.source),
-                industry: cleaned(new.industry),
-                region: cleaned(new.region),
-                phones,
-                emails,
-                owner_id: Some(owner.id.clone()),
-                previous_owner_id: None,
-                pool_id: None,
-                pooled_at: None,
-                status: CustomerStatus::Active,
-                merged_into: None,
-                merged_from: Vec::new(),
-                created_at: cx.now,
-                updated_at: cx.now,
-                owned_since: Some(cx.now),
-                last_follow_up_at: None,
-                next_follow_up_at: None,
-                deal_status: DealStatus::None,
-                locked: false,
-                custom_fields: new.custom_fields,
-                version: 1,
-            };
-            cx.tx.put_customer(&customer)?;
-            cx.tx
-                .set_dedup_keys(&customer.id, &customer_keys(&customer, &[])?)?;
-            let reason = if duplicates.is_empty() {
-                "customer entered".to_string()
-            } else {
-                format!(
-                    "customer entered despite {} possible duplicate(s)",
-                    duplicates.len()
-                )
-            };
-            cx.emit(
-                EventKind::CustomerCreated {
-                    customer_id: customer.id.clone(),
-                },
-                reason,
-            )?;
-            cx.emit(
-                EventKind::OwnerChanged {
-                    customer_id: customer.id.clone(),
-                    from: None,
-                    to: Some(owner.id.clone()),
-                    cause: OwnershipReason::Created,
-                },
-                format!("entered by {}", cx.actor.id),
-            )?;
-            Ok(CustomerCreated {
-                customer,
-                duplicates,
-            })
+            enter_customer(cx, new, owner)
         })
     }
 
@@ -166,7 +89,7 @@ impl Crm {
             }
             c.updated_at = cx.now;
             c.version += 1;
-            cx.tx.put_customer(&c)?;
+            cx.save_customer(&mut c)?;
             if fields
                 .iter()
                 .any(|f| ["name", "phones", "emails"].contains(&f.as_str()))
@@ -293,4 +216,112 @@ fn apply_patch(c: &mut Customer, p: CustomerPatch) -> Result<Vec<String>> {
         c.custom_fields = fields;
     }
     Ok(changed)
+}
+
+/// Enters a new customer owned by `owner` (or sitting in `new.pool_id` when `None`), with the
+/// duplicate check the policy asks for; shared by customer entry and lead conversion.
+pub(super) fn enter_customer(
+    cx: &mut Ctx<'_>,
+    new: NewCustomer,
+    owner: Option<crate::access::User>,
+) -> Result<CustomerCreated> {
+    let name = non_empty("name", &new.name)?;
+    let phones = validated_phones(&new.phones)?;
+    let emails = validated_emails(&new.emails)?;
+    if let Some(owner) = &owner {
+        if !owner.active {
+            return Err(CrmError::InactiveUser {
+                id: owner.id.clone(),
+            });
+        }
+    }
+    if let Some(pool) = &new.pool_id {
+        super::pools::load_pool(cx.tx, pool)?;
+    }
+    let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
+    let duplicates = if policy.on_create == DuplicateMode::Off {
+        Vec::new()
+    } else {
+        let probe = DuplicateProbe {
+            name: Some(name.clone()),
+            phones: phones.clone(),
+            emails: emails.clone(),
+        };
+        find_matches(cx.tx, &probe, policy.name_threshold, &[])?
+    };
+    if policy.on_create == DuplicateMode::Block && !duplicates.is_empty() {
+        return Err(CrmError::DuplicateFound {
+            matches: duplicates,
+        });
+    }
+    let owner_id = owner.map(|o| o.id);
+    let mut customer = Customer {
+        id: cx.new_id("c")?,
+        name,
+        kind: new.kind.unwrap_or(CustomerKind::Company),
+        level: cleaned(new.level),
+        tags: new
+            .tags
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        source: cleaned(new.source),
+        industry: cleaned(new.industry),
+        region: cleaned(new.region),
+        phones,
+        emails,
+        owner_id: owner_id.clone(),
+        previous_owner_id: None,
+        pool_id: new.pool_id.clone(),
+        pooled_at: owner_id.is_none().then_some(cx.now),
+        status: CustomerStatus::Active,
+        merged_into: None,
+        merged_from: Vec::new(),
+        created_at: cx.now,
+        updated_at: cx.now,
+        owned_since: owner_id.as_ref().map(|_| cx.now),
+        last_follow_up_at: None,
+        next_follow_up_at: None,
+        deal_status: DealStatus::None,
+        locked: false,
+        locked_until: None,
+        last_won_at: None,
+        open_opportunities: 0,
+        recycle_due_at: None,
+        custom_fields: new.custom_fields,
+        version: 1,
+    };
+    cx.save_customer(&mut customer)?;
+    cx.tx
+        .set_dedup_keys(&customer.id, &customer_keys(&customer, &[])?)?;
+    let reason = if duplicates.is_empty() {
+        "customer entered".to_string()
+    } else {
+        format!(
+            "customer entered despite {} possible duplicate(s)",
+            duplicates.len()
+        )
+    };
+    cx.emit(
+        EventKind::CustomerCreated {
+            customer_id: customer.id.clone(),
+        },
+        reason,
+    )?;
+    if let Some(owner) = &owner_id {
+        cx.emit(
+            EventKind::OwnerChanged {
+                customer_id: customer.id.clone(),
+                from: None,
+                to: Some(owner.clone()),
+                cause: OwnershipReason::Created,
+            },
+            format!("entered by {}", cx.actor.id),
+        )?;
+    }
+    Ok(CustomerCreated {
+        customer,
+        duplicates,
+    })
 }

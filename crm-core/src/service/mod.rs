@@ -4,7 +4,9 @@
 
 mod customers;
 mod duplicates;
+mod leads;
 mod ownership;
+mod pools;
 mod records;
 mod users;
 
@@ -46,7 +48,12 @@ impl Crm {
         let now = self.now();
         store::write(self.store.as_ref(), |tx| {
             let actor = load_actor(tx, actor_id)?;
-            f(&mut Ctx { tx, actor, now })
+            f(&mut Ctx {
+                tx,
+                actor,
+                now,
+                recycling: None,
+            })
         })
     }
 
@@ -55,7 +62,12 @@ impl Crm {
         let now = self.now();
         store::read(self.store.as_ref(), |tx| {
             let actor = load_actor(tx, actor_id)?;
-            f(&mut Ctx { tx, actor, now })
+            f(&mut Ctx {
+                tx,
+                actor,
+                now,
+                recycling: None,
+            })
         })
     }
 }
@@ -75,9 +87,23 @@ struct Ctx<'a> {
     tx: &'a mut dyn Tx,
     actor: User,
     now: DateTime<Utc>,
+    /// The pools' recycling rules, loaded on the first customer write.
+    recycling: Option<pools::Recycling>,
 }
 
 impl Ctx<'_> {
+    /// Writes a customer with its `recycle_due_at` brought up to date: every customer write goes
+    /// through here so the sweep's index never goes stale.
+    fn save_customer(&mut self, c: &mut Customer) -> Result<()> {
+        if self.recycling.is_none() {
+            self.recycling = Some(pools::Recycling::load(self.tx)?);
+        }
+        if let Some(recycling) = &self.recycling {
+            c.recycle_due_at = recycling.due(c).map(|d| d.recycle_at());
+        }
+        self.tx.put_customer(c)
+    }
+
     fn emit(&mut self, kind: EventKind, reason: impl Into<String>) -> Result<Event> {
         self.tx.append_event(NewEvent {
             at: self.now,

@@ -107,9 +107,9 @@ impl Crm {
             let merged = cx.customer(merged_id)?;
             active(&survivor)?;
             active(&merged)?;
-            let (survivor_after, tombstone) = merge_into(&survivor, &merged, cx.now);
-            cx.tx.put_customer(&survivor_after)?;
-            cx.tx.put_customer(&tombstone)?;
+            let (mut survivor_after, mut tombstone) = merge_into(&survivor, &merged, cx.now);
+            cx.save_customer(&mut survivor_after)?;
+            cx.save_customer(&mut tombstone)?;
             for mut contact in cx.tx.contacts_of(merged_id)? {
                 contact.customer_id = survivor_id.to_string();
                 contact.version += 1;
@@ -120,6 +120,7 @@ impl Crm {
                 follow_up.version += 1;
                 cx.tx.put_follow_up(&follow_up)?;
             }
+            super::leads::move_opportunities(cx.tx, merged_id, survivor_id)?;
             let contacts = cx.tx.contacts_of(survivor_id)?;
             cx.tx
                 .set_dedup_keys(survivor_id, &customer_keys(&survivor_after, &contacts)?)?;
@@ -213,7 +214,7 @@ fn change_owner(
     c.owned_since = to.as_ref().map(|_| cx.now);
     c.updated_at = cx.now;
     c.version += 1;
-    cx.tx.put_customer(c)?;
+    cx.save_customer(c)?;
     owner_event(cx, &c.id, from, to, cause, reason)
 }
 

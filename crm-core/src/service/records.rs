@@ -107,7 +107,7 @@ impl Crm {
             customer.next_follow_up_at = new.next_follow_up_at;
             customer.updated_at = cx.now;
             customer.version += 1;
-            cx.tx.put_customer(&customer)?;
+            cx.save_customer(&mut customer)?;
             cx.emit(
                 EventKind::FollowUpRecorded {
                     customer_id: customer.id.clone(),

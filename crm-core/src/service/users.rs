@@ -75,7 +75,13 @@ impl Crm {
                 version: current.version + 1,
                 ..settings
             };
+            if let Some(pool) = &next.default_pool_id {
+                super::pools::load_pool(cx.tx, pool)?;
+            }
             cx.tx.put_settings(&next)?;
+            if next.default_pool_id != current.default_pool_id {
+                super::pools::reschedule_all(cx)?;
+            }
             cx.emit(EventKind::SettingsChanged, "settings updated")?;
             Ok(next)
         })

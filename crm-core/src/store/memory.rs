@@ -2,14 +2,29 @@
 //! structurally shared copy of the state (O(1) to take) and swaps it in on commit, so a failed
 //! operation leaves nothing behind.
 
-use super::{check_version, CustomerQuery, Store, Tx};
+use super::{check_version, CustomerQuery, Doc, DocKind, Store, Tx};
 use crate::access::{Team, User};
 use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crate::error::{EntityKind, Result};
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
-use imbl::{HashMap, OrdSet, Vector};
-use std::sync::Mutex;
+use chrono::{DateTime, Utc};
+use imbl::{HashMap, OrdMap, OrdSet, Vector};
+use std::sync::{Arc, Mutex};
+
+/// Keys of the large customer tables: cloning one (as copy-on-write does to whole tree nodes)
+/// bumps a count instead of allocating.
+type Key = Arc<str>;
+
+/// What a table or index key can be.
+trait KeyLike:
+    Clone + Eq + Ord + std::hash::Hash + std::borrow::Borrow<str> + for<'a> From<&'a str>
+{
+}
+impl<K: Clone + Eq + Ord + std::hash::Hash + std::borrow::Borrow<str> + for<'a> From<&'a str>>
+    KeyLike for K
+{
+}
 
 #[derive(Clone, Default)]
 struct State {
@@ -17,8 +32,16 @@ struct State {
     sequences: HashMap<String, u64>,
     users: HashMap<String, User>,
     teams: HashMap<String, Team>,
-    customers: HashMap<String, Customer>,
-    by_owner: HashMap<String, OrdSet<CustomerId>>,
+    /// Shared records, so copying a tree node on write bumps reference counts instead of
+    /// cloning customers.
+    customers: HashMap<Key, Arc<Customer>>,
+    by_owner: HashMap<Key, OrdSet<Key>>,
+    by_pool: HashMap<Key, OrdSet<Key>>,
+    /// Owned, active customers by `recycle_due_at`, so a sweep reads only what is due.
+    by_recycle_due: OrdSet<(DateTime<Utc>, Key)>,
+    docs: HashMap<(DocKind, String), Doc>,
+    docs_by_kind: HashMap<DocKind, OrdMap<String, Option<String>>>,
+    docs_by_parent: HashMap<(DocKind, String), OrdSet<String>>,
     dedup: HashMap<String, OrdSet<CustomerId>>,
     keys_of: HashMap<CustomerId, Vec<String>>,
     contacts: HashMap<String, Contact>,
@@ -37,6 +60,14 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An independent copy that shares structure with this store (cheap to take): for what-if
+    /// runs, and for benchmarks that need the same starting state again and again.
+    pub fn fork(&self) -> MemoryStore {
+        MemoryStore {
+            state: Mutex::new(self.snapshot()),
+        }
     }
 
     fn snapshot(&self) -> State {
@@ -60,8 +91,8 @@ impl Store for MemoryStore {
 }
 
 /// Versioned insert-or-replace shared by every table.
-fn put<T: Clone>(
-    table: &mut HashMap<String, T>,
+fn put<K: KeyLike, T: Clone>(
+    table: &mut HashMap<K, T>,
     kind: EntityKind,
     id: &str,
     value: &T,
@@ -70,17 +101,21 @@ fn put<T: Clone>(
 ) -> Result<Option<T>> {
     let stored = table.get(id);
     check_version(kind, id, version, stored.map(&version_of))?;
-    Ok(table.insert(id.to_string(), value.clone()))
+    Ok(table.insert(K::from(id), value.clone()))
 }
 
-fn index_add(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) {
-    index
-        .entry(key.to_string())
-        .or_default()
-        .insert(id.to_string());
+fn index_add<K: KeyLike>(index: &mut HashMap<K, OrdSet<K>>, key: &str, id: &str) {
+    match index.get_mut(key) {
+        Some(set) => {
+            set.insert(K::from(id));
+        }
+        None => {
+            index.insert(K::from(key), OrdSet::unit(K::from(id)));
+        }
+    }
 }
 
-fn index_remove(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) {
+fn index_remove<K: KeyLike>(index: &mut HashMap<K, OrdSet<K>>, key: &str, id: &str) {
     if let Some(set) = index.get_mut(key) {
         set.remove(id);
         if set.is_empty() {
@@ -89,10 +124,78 @@ fn index_remove(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str
     }
 }
 
-fn collect<T: Clone>(table: &HashMap<String, T>, ids: Option<&OrdSet<String>>) -> Vec<T> {
+fn unlink<K: std::hash::Hash + Eq + Clone>(
+    index: &mut HashMap<K, OrdSet<String>>,
+    key: &K,
+    id: &str,
+) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(id);
+        if set.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+/// Where a customer appears in the indexes; a write touches only the entries that change.
+#[derive(PartialEq)]
+struct Placement<'a> {
+    owner: Option<&'a str>,
+    pool: Option<&'a str>,
+    due: Option<DateTime<Utc>>,
+}
+
+impl<'a> Placement<'a> {
+    fn of(c: &'a Customer) -> Self {
+        let owned_active = c.owner_id.is_some() && c.status == CustomerStatus::Active;
+        Placement {
+            owner: c.owner_id.as_deref(),
+            pool: c.pool_id.as_deref().filter(|_| c.in_pool()),
+            due: c.recycle_due_at.filter(|_| owned_active),
+        }
+    }
+}
+
+impl State {
+    fn reindex(&mut self, id: &str, old: Option<&Customer>, new: &Customer) {
+        let before = old.map(Placement::of);
+        let after = Placement::of(new);
+        let (old_owner, old_pool, old_due) = match &before {
+            Some(p) => (p.owner, p.pool, p.due),
+            None => (None, None, None),
+        };
+        if old_owner != after.owner {
+            if let Some(o) = old_owner {
+                index_remove(&mut self.by_owner, o, id);
+            }
+            if let Some(o) = after.owner {
+                index_add(&mut self.by_owner, o, id);
+            }
+        }
+        if old_pool != after.pool {
+            if let Some(p) = old_pool {
+                index_remove(&mut self.by_pool, p, id);
+            }
+            if let Some(p) = after.pool {
+                index_add(&mut self.by_pool, p, id);
+            }
+        }
+        if old_due != after.due {
+            let key = Key::from(id);
+            if let Some(d) = old_due {
+                self.by_recycle_due.remove(&(d, key.clone()));
+            }
+            if let Some(d) = after.due {
+                self.by_recycle_due.insert((d, key));
+            }
+        }
+    }
+}
+
+fn collect<K: KeyLike, T: Clone>(table: &HashMap<K, T>, ids: Option<&OrdSet<K>>) -> Vec<T> {
     ids.into_iter()
         .flatten()
-        .filter_map(|id| table.get(id).cloned())
+        .filter_map(|id| table.get::<str>(id.borrow()).cloned())
         .collect()
 }
 
@@ -155,7 +258,7 @@ impl Tx for State {
     }
 
     fn customer(&mut self, id: &str) -> Result<Option<Customer>> {
-        Ok(self.customers.get(id).cloned())
+        Ok(self.customers.get(id).map(|c| Customer::clone(c)))
     }
 
     fn put_customer(&mut self, customer: &Customer) -> Result<()> {
@@ -163,35 +266,110 @@ impl Tx for State {
             &mut self.customers,
             EntityKind::Customer,
             &customer.id,
-            customer,
+            &Arc::new(customer.clone()),
             customer.version,
             |c| c.version,
         )?;
-        if let Some(owner) = old.and_then(|c| c.owner_id) {
-            index_remove(&mut self.by_owner, &owner, &customer.id);
-        }
-        if let Some(owner) = &customer.owner_id {
-            index_add(&mut self.by_owner, owner, &customer.id);
-        }
+        self.reindex(&customer.id, old.as_deref(), customer);
         Ok(())
     }
 
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
-        let candidates: Vec<Customer> = match &query.owners {
-            Some(owners) => owners
+        let candidates: Vec<Arc<Customer>> = match (&query.owners, &query.in_pool) {
+            (Some(owners), _) => owners
                 .iter()
-                .flat_map(|o| collect(&self.customers, self.by_owner.get(o)))
+                .flat_map(|o| collect(&self.customers, self.by_owner.get(o.as_str())))
                 .collect(),
-            None => self.customers.values().cloned().collect(),
+            (None, Some(pool)) => collect(&self.customers, self.by_pool.get(pool.as_str())),
+            (None, None) => self.customers.values().cloned().collect(),
         };
         Ok(candidates
             .into_iter()
-            .filter(|c| query.include_merged || c.status != CustomerStatus::Merged)
-            .filter(|c| match query.follow_up_due_before {
-                Some(t) => c.next_follow_up_at.is_some_and(|due| due < t),
-                None => true,
-            })
+            .filter(|c| query.accepts(c))
+            .map(Arc::unwrap_or_clone)
             .collect())
+    }
+
+    fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>> {
+        Ok(self
+            .by_recycle_due
+            .iter()
+            .take_while(|(at, _)| *at <= until)
+            .filter_map(|(_, id)| self.customers.get::<str>(id).map(|c| Customer::clone(c)))
+            .collect())
+    }
+
+    fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
+        Ok(self.docs.get(&(kind, id.to_string())).cloned())
+    }
+
+    fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>> {
+        let ids: Vec<String> = match parent {
+            Some(p) => self
+                .docs_by_parent
+                .get(&(kind, p.to_string()))
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default(),
+            None => self
+                .docs_by_kind
+                .get(&kind)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default(),
+        };
+        let mut docs: Vec<Doc> = ids
+            .into_iter()
+            .filter_map(|id| self.docs.get(&(kind, id)).cloned())
+            .collect();
+        docs.sort_by(|a, b| crate::service::id_order(&a.id, &b.id));
+        Ok(docs)
+    }
+
+    fn put_doc(&mut self, doc: &Doc) -> Result<()> {
+        let key = (doc.kind, doc.id.clone());
+        let stored = self.docs.get(&key).map(|d| d.version);
+        check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
+        if let Some(old) = self.docs.insert(key, doc.clone()) {
+            if let Some(p) = old.parent {
+                unlink(&mut self.docs_by_parent, &(doc.kind, p), &doc.id);
+            }
+        }
+        self.docs_by_kind
+            .entry(doc.kind)
+            .or_default()
+            .insert(doc.id.clone(), doc.parent.clone());
+        if let Some(p) = &doc.parent {
+            self.docs_by_parent
+                .entry((doc.kind, p.clone()))
+                .or_default()
+                .insert(doc.id.clone());
+        }
+        Ok(())
+    }
+
+    fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
+        let key = (kind, id.to_string());
+        let stored = self.docs.get(&key).map(|d| d.version);
+        match stored {
+            None => return Err(crate::error::CrmError::not_found(kind.entity(), id)),
+            Some(v) if v != version => {
+                return Err(crate::error::CrmError::VersionConflict {
+                    kind: kind.entity(),
+                    id: id.to_string(),
+                    expected: version,
+                    actual: v,
+                })
+            }
+            Some(_) => {}
+        }
+        if let Some(old) = self.docs.remove(&key) {
+            if let Some(p) = old.parent {
+                unlink(&mut self.docs_by_parent, &(kind, p), id);
+            }
+        }
+        if let Some(m) = self.docs_by_kind.get_mut(&kind) {
+            m.remove(id);
+        }
+        Ok(())
     }
 
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {

@@ -2,8 +2,10 @@
 //! closure inside `write` (commit on `Ok`, roll back on `Err`). Every record carries a version and
 //! `put_*` is a conditional write: version 1 inserts, version v+1 replaces only what is still at v.
 
+mod docs;
 mod memory;
 
+pub use docs::{Doc, DocKind};
 pub use memory::MemoryStore;
 
 use crate::access::{Team, User, UserId};
@@ -20,8 +22,29 @@ pub struct CustomerQuery {
     pub owners: Option<Vec<UserId>>,
     /// Only customers whose planned next follow-up is strictly before this instant.
     pub follow_up_due_before: Option<DateTime<Utc>>,
+    /// Only unowned customers sitting in this pool.
+    pub in_pool: Option<String>,
     /// Merged tombstones are left out unless asked for.
     pub include_merged: bool,
+}
+
+impl CustomerQuery {
+    /// Whether a customer passes every filter; backends may use it after an index look-up.
+    pub fn accepts(&self, c: &Customer) -> bool {
+        use crate::customer::CustomerStatus;
+        (self.include_merged || c.status != CustomerStatus::Merged)
+            && self
+                .owners
+                .as_ref()
+                .is_none_or(|o| c.owner_id.as_ref().is_some_and(|id| o.contains(id)))
+            && self
+                .follow_up_due_before
+                .is_none_or(|t| c.next_follow_up_at.is_some_and(|due| due < t))
+            && self
+                .in_pool
+                .as_ref()
+                .is_none_or(|p| c.owner_id.is_none() && c.pool_id.as_ref() == Some(p))
+    }
 }
 
 pub trait Store: Send + Sync {
@@ -84,6 +107,18 @@ pub trait Tx {
     fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>>;
     fn follow_ups_of(&mut self, customer_id: &str) -> Result<Vec<FollowUp>>;
     fn put_follow_up(&mut self, follow_up: &FollowUp) -> Result<()>;
+
+    /// Owned, active customers whose `recycle_due_at` is at or before `until`: the only customers
+    /// a recycling sweep or warning list can concern, answered from an index.
+    fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>>;
+
+    fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>>;
+    /// Every document of a kind, or only those with this parent, in id order.
+    fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>>;
+    /// Versioned like every `put_*`.
+    fn put_doc(&mut self, doc: &Doc) -> Result<()>;
+    /// Removes a document that is still at `version`.
+    fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()>;
 
     /// Appends to the log; sequence numbers start at 1 and have no gaps.
     fn append_event(&mut self, event: NewEvent) -> Result<Event>;

@@ -8,7 +8,7 @@ use crate::customer::{
 use crate::error::{CrmError, Result};
 use crate::event::{EventKind, NewEvent};
 use crate::settings::OrgSettings;
-use crate::store::{self, CustomerQuery, Store, Tx};
+use crate::store::{self, CustomerQuery, Doc, DocKind, Store, Tx};
 use chrono::{DateTime, TimeZone, Utc};
 
 pub type Factory<'a> = &'a dyn Fn() -> Box<dyn Store>;
@@ -54,6 +54,14 @@ macro_rules! store_conformance {
             #[test]
             fn event_log() {
                 c::event_log(&factory)
+            }
+            #[test]
+            fn documents() {
+                c::documents(&factory)
+            }
+            #[test]
+            fn pool_and_recycling_indexes() {
+                c::pool_and_recycling_indexes(&factory)
             }
             #[test]
             fn scenarios() {
@@ -106,6 +114,10 @@ pub fn customer(id: &str, owner: Option<&str>, version: u64) -> Customer {
         next_follow_up_at: None,
         deal_status: DealStatus::None,
         locked: false,
+        locked_until: None,
+        last_won_at: None,
+        open_opportunities: 0,
+        recycle_due_at: None,
         custom_fields: Default::default(),
         version,
     }
@@ -520,4 +532,149 @@ pub fn event_log(factory: Factory) {
 /// The whole service layer on this backend: every parity scenario.
 pub fn scenarios(factory: Factory) {
     super::scenario::run_all(factory);
+}
+
+pub fn documents(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    let doc = |id: &str, parent: Option<&str>, version: u64, n: i64| {
+        Doc::new(
+            DocKind::Lead,
+            id,
+            parent,
+            version,
+            &serde_json::json!({ "n": n }),
+        )
+        .unwrap()
+    };
+    w(s, |tx| {
+        tx.put_doc(&doc("l-10", Some("u-1"), 1, 1))?;
+        tx.put_doc(&doc("l-2", Some("u-1"), 1, 2))?;
+        tx.put_doc(&doc("l-3", None, 1, 3))?;
+        tx.put_doc(&Doc::new(DocKind::Pool, "l-2", None, 1, &5)?)
+    })
+    .unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.put_doc(&doc("l-2", None, 1, 9)))),
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.put_doc(&doc("l-2", None, 3, 9)))),
+        "VERSION_CONFLICT"
+    );
+    let ids = |parent: Option<&str>| -> Vec<String> {
+        r(s, |tx| tx.docs(DocKind::Lead, parent))
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
+    };
+    assert_eq!(ids(None), ["l-2", "l-3", "l-10"], "every lead, in id order");
+    assert_eq!(ids(Some("u-1")), ["l-2", "l-10"]);
+    // A new parent moves the document between listings.
+    w(s, |tx| tx.put_doc(&doc("l-2", Some("u-2"), 2, 20))).unwrap();
+    assert_eq!(ids(Some("u-1")), ["l-10"]);
+    assert_eq!(ids(Some("u-2")), ["l-2"]);
+    let got = r(s, |tx| tx.doc(DocKind::Lead, "l-2")).unwrap();
+    assert_eq!((got.version, got.body["n"].as_i64()), (2, Some(20)));
+    assert_eq!(
+        r(s, |tx| tx.doc(DocKind::Pool, "l-2")).unwrap().body,
+        serde_json::json!(5),
+        "kinds are separate namespaces"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.delete_doc(DocKind::Lead, "l-2", 1))),
+        "VERSION_CONFLICT"
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.delete_doc(DocKind::Lead, "l-9", 1))),
+        "NOT_FOUND"
+    );
+    w(s, |tx| tx.delete_doc(DocKind::Lead, "l-2", 2)).unwrap();
+    assert_eq!(ids(None), ["l-3", "l-10"]);
+    assert_eq!(ids(Some("u-2")), Vec::<String>::new());
+    // A failed transaction leaves documents as they were.
+    let failed = w(s, |tx| {
+        tx.put_doc(&doc("l-11", None, 1, 11))?;
+        tx.put_doc(&doc("l-3", None, 5, 0))
+    });
+    assert_eq!(code(failed), "VERSION_CONFLICT");
+    assert_eq!(ids(None), ["l-3", "l-10"]);
+}
+
+pub fn pool_and_recycling_indexes(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    let owned = |id: &str, due: Option<u32>| {
+        let mut c = customer(id, Some("u-1"), 1);
+        c.recycle_due_at = due.map(t);
+        c.pool_id = Some("p-1".into());
+        c
+    };
+    let mut pooled = customer("c-5", None, 1);
+    pooled.pool_id = Some("p-1".into());
+    let mut elsewhere = customer("c-6", None, 1);
+    elsewhere.pool_id = Some("p-2".into());
+    let mut merged = owned("c-7", Some(1));
+    merged.status = CustomerStatus::Merged;
+    let mut stale = customer("c-8", None, 1);
+    stale.recycle_due_at = Some(t(1));
+    w(s, |tx| {
+        for c in [
+            &owned("c-1", Some(6)),
+            &owned("c-2", Some(2)),
+            &owned("c-3", None),
+            &owned("c-4", Some(9)),
+            &pooled,
+            &elsewhere,
+            &merged,
+            &stale,
+        ] {
+            tx.put_customer(c)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let due = |until: u32| -> Vec<String> {
+        r(s, |tx| tx.recycle_due(t(until)))
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    // Inclusive, soonest first, never the unowned or merged, nothing without a due time.
+    assert_eq!(due(1), Vec::<String>::new());
+    assert_eq!(due(6), ["c-2", "c-1"]);
+    assert_eq!(due(23), ["c-2", "c-1", "c-4"]);
+    let in_pool = |pool: &str| {
+        let mut ids: Vec<String> = r(s, |tx| {
+            tx.customers(&CustomerQuery {
+                in_pool: Some(pool.into()),
+                ..CustomerQuery::default()
+            })
+        })
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        in_pool("p-1"),
+        ["c-5"],
+        "owned customers are not in their pool"
+    );
+    // Recycling c-1 moves it from the due index into the pool.
+    let mut back = owned("c-1", None);
+    back.owner_id = None;
+    back.owned_since = None;
+    back.version = 2;
+    w(s, |tx| tx.put_customer(&back)).unwrap();
+    assert_eq!(due(23), ["c-2", "c-4"]);
+    assert_eq!(in_pool("p-1"), ["c-1", "c-5"]);
+    assert_eq!(in_pool("p-2"), ["c-6"]);
+    // A new due time moves the customer in the index.
+    let mut later = owned("c-2", Some(20));
+    later.version = 2;
+    w(s, |tx| tx.put_customer(&later)).unwrap();
+    assert_eq!(due(12), ["c-4"]);
+    assert_eq!(due(20), ["c-4", "c-2"]);
 }

@@ -2,4 +2,5 @@
 //! scenario runner. Compiled only with the `testing` feature.
 
 pub mod conformance;
+pub mod population;
 pub mod scenario;

@@ -197,6 +197,160 @@ fun main() {
         expect(resolution.state == ClockState.RUNNING && resolution.dueAt != null) { "$resolution" }
     }
 
+    check("claims: typed refusals, all-or-nothing batches, locks") {
+        val crm = Crm.inMemory(start)
+        val admin = crm.bootstrap("Ada", null)
+        crm.updateSettings(admin.id, crm.settings().copy(
+            claims = ClaimPolicy(dailyLimit = 2u, caps = listOf(OwnershipCap(CapScope.Everyone, maxOwned = 5u))),
+            locks = LockPolicy(maxLocked = 1u, maxDays = 30u),
+        ))
+        val team = crm.createTeam(admin.id, "East")
+        val rep = crm.createUser(admin.id, NewUser(name = "Li Lei", role = Role.REP, teamId = team.id))
+        val other = crm.createUser(admin.id, NewUser(name = "Han Meimei", role = Role.REP, teamId = team.id))
+        val pool = crm.createPool(admin.id, NewPool(name = "East pool", memberTeamIds = listOf(team.id), rules = PoolRules(waitingHours = 24u)))
+        expect(pool.rules.exemptWon && pool.rules.coolDownDays == 0u) { "the record's defaults are the core's: ${pool.rules}" }
+        val (a, b, c) = listOf("Alpha Foods", "Beta Steel", "Gamma Textiles").map {
+            crm.createCustomer(admin.id, NewCustomer(name = it, poolId = pool.id)).customer
+        }
+        expect(a.ownerId == null && a.poolId == pool.id && a.pooledAt == start) { "pooled $a" }
+        val waiting = expectThrows<CrmException.WaitingPeriod> { crm.claimCustomer(rep.id, a.id) }
+        expect(waiting.customerId == a.id && waiting.until == start.plusSeconds(24 * 3600)) { "$waiting" }
+        expect(waiting.code == "WAITING_PERIOD") { waiting.code }
+
+        val dayTwo = start.plusSeconds(25 * 3600)
+        crm.setNow(dayTwo)
+        val claimed = crm.claimCustomer(rep.id, a.id)
+        expect(claimed.ownerId == rep.id && claimed.ownedSince == dayTwo) { "claimed $claimed" }
+        val taken = expectThrows<CrmException.AlreadyOwned> { crm.claimCustomer(other.id, a.id) }
+        expect(taken.code == "ALREADY_OWNED" && taken.customerId == a.id && taken.ownerId == rep.id) { "$taken" }
+        expect(taken.description == "customer ${a.id} is already owned by ${rep.id}") { taken.description }
+        try {
+            crm.claimCustomer(other.id, a.id)
+            throw AssertionError("no exception")
+        } catch (e: CrmException) {
+            expect(e is CrmException.AlreadyOwned) { "caught by the base class: $e" }
+        }
+
+        val limit = expectThrows<CrmException.DailyLimitReached> { crm.claimCustomers(rep.id, listOf(b.id, c.id)) }
+        expect(limit.limit == 2uL && limit.date == "2026-03-03" && limit.userId == rep.id) { "$limit" }
+        expect(crm.customer(admin.id, b.id) == b) { "the batch is all or nothing" }
+        expect(crm.claimCustomers(other.id, listOf(b.id, c.id)).map { it.ownerId } == listOf(other.id, other.id)) { "batch" }
+
+        val locked = crm.lockCustomer(rep.id, a.id, 90u)
+        expect(locked.locked && locked.lockedUntil == dayTwo.plusSeconds(30L * 86_400)) { "capped at 30 days: $locked" }
+        expect(crm.lockCustomer(other.id, b.id).lockedUntil == dayTwo.plusSeconds(30L * 86_400)) { "the policy's maximum" }
+        val lockLimit = expectThrows<CrmException.LockLimitReached> { crm.lockCustomer(other.id, c.id, 5u) }
+        expect(lockLimit.limit == 1uL && lockLimit.userId == other.id) { "$lockLimit" }
+        expect(!crm.customer(other.id, c.id).locked) { "a refused lock changes nothing" }
+        val events = crm.customerEvents(admin.id, a.id).map { it.kind }
+        val lock = events.filterIsInstance<EventKind.CustomerLocked>().single()
+        expect(lock.until == dayTwo.plusSeconds(30L * 86_400)) { "$lock" }
+    }
+
+    check("a sweep recycles by rule, with its figures, once") {
+        val crm = Crm.inMemory(start)
+        val (admin, rep, other) = organisation(crm)
+        val pool = crm.createPool(admin.id, NewPool(
+            name = "East pool",
+            memberIds = listOf(rep.id, other.id),
+            rules = PoolRules(
+                coolDownDays = 7u,
+                warnDays = 3u,
+                recycle = listOf(RecycleRule(RecycleKind.NO_FOLLOW_UP, days = 30u, daysByLevel = mapOf("A" to 60u))),
+            ),
+        ))
+        val kept = crm.createCustomer(admin.id, NewCustomer(name = "Keeper", level = "A", ownerId = rep.id, poolId = pool.id)).customer
+        val lapsed = crm.createCustomer(admin.id, NewCustomer(name = "Lapsed", level = "B", ownerId = rep.id, poolId = pool.id)).customer
+        expect(lapsed.ownerId == rep.id && lapsed.poolId == pool.id) { "owned, recycled into its pool: $lapsed" }
+
+        crm.setNow(start.plusSeconds(28L * 86_400))
+        val warnings = crm.recycleWarnings(rep.id)
+        expect(warnings.map { it.customerId } == listOf(lapsed.id)) { "$warnings" }
+        expect(warnings.single().due.dueAt == start.plusSeconds(30L * 86_400)) { "${warnings.single().due}" }
+        expectThrows<CrmException.PermissionDenied> { crm.sweepPools(rep.id) }
+
+        val sweptAt = start.plusSeconds(31L * 86_400)
+        crm.setNow(sweptAt)
+        val report = crm.sweepPools(admin.id)
+        expect(report.at == sweptAt) { "at ${report.at}" }
+        val recycled = report.recycled.single()
+        expect(recycled.customerId == lapsed.id && recycled.ownerId == rep.id && recycled.poolId == pool.id) { "$recycled" }
+        expect(recycled.customerName == "Lapsed") { recycled.customerName }
+        val due = recycled.due
+        expect(due.rule == RecycleKind.NO_FOLLOW_UP && due.days == 30u && due.level == "B") { "$due" }
+        expect(due.clockStart == start && due.dueAt == start.plusSeconds(30L * 86_400) && due.lockedUntil == null) { "$due" }
+        expect(crm.sweepPools(admin.id).recycled.isEmpty()) { "a second sweep at the same instant changes nothing" }
+
+        val back = crm.customer(admin.id, lapsed.id)
+        expect(back.ownerId == null && back.previousOwnerId == rep.id && back.pooledAt == sweptAt) { "$back" }
+        expect(crm.customer(admin.id, kept.id).ownerId == rep.id) { "level A waits 60 days" }
+        val event = crm.customerEvents(admin.id, lapsed.id).map { it.kind }.filterIsInstance<EventKind.CustomerRecycled>().single()
+        expect(event.rule == RecycleKind.NO_FOLLOW_UP && event.poolId == pool.id && event.dueAt == due.dueAt) { "$event" }
+        expect(crm.ownershipHistory(admin.id, lapsed.id).last().cause == OwnershipReason.RECYCLED) { "history" }
+
+        val coolDown = expectThrows<CrmException.CoolDown> { crm.claimCustomer(rep.id, lapsed.id) }
+        expect(coolDown.userId == rep.id && coolDown.until == sweptAt.plusSeconds(7L * 86_400)) { "$coolDown" }
+        expect(crm.claimCustomer(other.id, lapsed.id).ownerId == other.id) { "another rep may claim it" }
+    }
+
+    check("leads: rule allocation, typed placements, conversion with an opportunity") {
+        val crm = Crm.inMemory(start)
+        val (admin, rep, other) = organisation(crm)
+        val spam = crm.createPool(admin.id, NewPool(name = "Lead pool"))
+        val allocator = crm.createAllocator(admin.id, NewAllocator(
+            name = "Inbound",
+            strategy = Strategy.Rules(
+                rules = listOf(
+                    Rule("VIPs to Han", listOf(Condition("level", listOf("VIP"))), RuleTarget.Reps(listOf(other.id), RepStrategy.LEAST_LOADED)),
+                    Rule("spam to the pool", listOf(Condition("source", listOf("spam"))), RuleTarget.Pool(spam.id)),
+                ),
+                defaultTarget = RuleTarget.Reps(listOf(rep.id, other.id), RepStrategy.ROUND_ROBIN),
+            ),
+            reps = listOf(AllocatorRep(rep.id, dailyCap = 5u), AllocatorRep(other.id)),
+        ))
+        expect(allocator.reps.last().weight == 1u) { "weight defaults to 1" }
+        val captured = crm.captureLead(admin.id, NewLead(name = "Lead One", phones = listOf("13800000001"), source = "web"))
+        expect(captured.lead.status == LeadStatus.OPEN && captured.lead.weight == 1uL && captured.duplicates.isEmpty()) { "$captured" }
+        val vip = crm.captureLead(admin.id, NewLead(name = "Big Fish", level = "VIP")).lead
+        val junk = crm.captureLead(admin.id, NewLead(name = "Free Money", source = "spam")).lead
+
+        expectThrows<CrmException.PermissionDenied> { crm.allocateLeads(rep.id, allocator.id, listOf(vip.id)) }
+        val placed = crm.allocateLeads(admin.id, allocator.id, listOf(captured.lead.id, vip.id, junk.id))
+        expect(placed.map { it.placement } == listOf(
+            Placement.Rep(rep.id), Placement.Rep(other.id), Placement.Pool(spam.id),
+        )) { "$placed" }
+        expect(placed[1].reason.contains("VIPs to Han")) { placed[1].reason }
+        val again = crm.allocateLeads(admin.id, allocator.id, listOf(captured.lead.id)).single().placement
+        expect(again is Placement.Kept && again.ownerId == rep.id) { "owned leads are kept: $again" }
+        val stored = crm.allocators(admin.id).single()
+        expect(stored.state.pointer == rep.id && stored.usage[rep.id]?.today == 1uL && stored.usage[rep.id]?.day == "2026-03-02") { "$stored" }
+        expect(crm.leads(rep.id).map { it.id } == listOf(captured.lead.id)) { "a rep sees their leads" }
+        expectThrows<CrmException.OutOfScope> { crm.lead(other.id, captured.lead.id) }
+
+        val capped = crm.createAllocator(admin.id, NewAllocator("Full", Strategy.Capacity, listOf(AllocatorRep(rep.id, dailyCap = 0u))))
+        val late = crm.captureLead(admin.id, NewLead(name = "Late")).lead
+        val none = expectThrows<CrmException.NoEligibleRep> { crm.allocateLeads(admin.id, capped.id, listOf(late.id)) }
+        expect(none.leadId == late.id && none.code == "NO_ELIGIBLE_REP") { "$none" }
+        expect(crm.lead(admin.id, late.id) == late) { "a refused batch changes nothing" }
+
+        val conversion = crm.convertLead(rep.id, captured.lead.id, Conversion(NewOpportunity("First order", "5000.00")))
+        expect(conversion.lead.status == LeadStatus.CONVERTED && conversion.lead.customerId == conversion.customer.id) { "${conversion.lead}" }
+        expect(conversion.customer.ownerId == rep.id && conversion.customer.source == "web" && conversion.customer.openOpportunities == 1u) { "${conversion.customer}" }
+        val opportunity = conversion.opportunity!!
+        expect(opportunity.amount == "5000.00" && opportunity.status == OpportunityStatus.OPEN) { "$opportunity" }
+        expectThrows<CrmException.InvalidState> { crm.convertLead(rep.id, captured.lead.id) }
+        expectThrows<CrmException.InvalidInput> { crm.createOpportunity(rep.id, conversion.customer.id, NewOpportunity("More", "lots")) }
+        val noReason = expectThrows<CrmException.InvalidInput> { crm.closeOpportunity(rep.id, opportunity.id, false) }
+        expect(noReason.field == "lost_reason") { "$noReason" }
+        val won = crm.closeOpportunity(rep.id, opportunity.id, true)
+        expect(won.status == OpportunityStatus.WON && won.closedAt == start) { "$won" }
+        val customer = crm.customer(rep.id, conversion.customer.id)
+        expect(customer.dealStatus == DealStatus.WON && customer.lastWonAt == start && customer.openOpportunities == 0u) { "$customer" }
+        expect(crm.opportunities(rep.id, customer.id) == listOf(won)) { "opportunities" }
+        val converted = crm.events(admin.id, 0u, null).map { it.kind }.filterIsInstance<EventKind.LeadConverted>().single()
+        expect(converted.customerId == customer.id && converted.opportunityId == opportunity.id) { "$converted" }
+    }
+
     println("kotlin: $passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
 }

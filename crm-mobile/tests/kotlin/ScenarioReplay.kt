@@ -134,6 +134,13 @@ fun Args.optInstant(k: String): Instant? = optStr(k)?.let(Instant::parse)
 fun Args.strings(k: String): List<String> = (this[k] as List<String>?) ?: emptyList()
 @Suppress("UNCHECKED_CAST")
 fun Args.optStrings(k: String): List<String>? = this[k] as List<String>?
+@Suppress("UNCHECKED_CAST")
+fun Args.objs(k: String): List<Args> = (this[k] as List<Args>?) ?: emptyList()
+@Suppress("UNCHECKED_CAST")
+fun Args.optObj(k: String): Args? = this[k] as Args?
+fun Args.optULong(k: String): ULong? = (this[k] as BigDecimal?)?.longValueExact()?.toULong()
+fun Args.optUInt(k: String): UInt? = (this[k] as BigDecimal?)?.intValueExact()?.toUInt()
+fun Args.optBool(k: String): Boolean? = this[k] as Boolean?
 
 /// An enum constant from its snake_case spelling (`first_response` -> FIRST_RESPONSE).
 inline fun <reified E : Enum<E>> enumOf(v: Any?): E? =
@@ -157,12 +164,98 @@ fun customFields(v: Any?): Map<String, FieldValue> =
 
 fun settings(s: Args): OrgSettings {
     val d = s.obj("duplicates")
+    val claims = s.optObj("claims")
+    val locks = s.optObj("locks")
     return OrgSettings(
         timezone = s.str("timezone"),
         duplicates = DuplicatePolicy(enumOf<DuplicateMode>(d["on_create"])!!, (d["name_threshold"] as BigDecimal).toDouble()),
+        claims = ClaimPolicy(
+            dailyLimit = claims?.optULong("daily_limit"),
+            caps = claims?.objs("caps").orEmpty().map { OwnershipCap(capScope(it.obj("scope")), it.long("max_owned").toULong(), it.optBool("count_won") ?: false) },
+        ),
+        locks = LockPolicy(maxLocked = locks?.optULong("max_locked"), maxDays = locks?.optUInt("max_days")),
+        defaultPoolId = s.optStr("default_pool_id"),
         version = s.long("version").toULong(),
     )
 }
+
+fun capScope(s: Args): CapScope = when (val type = s.str("type")) {
+    "everyone" -> CapScope.Everyone
+    "team" -> CapScope.Team(s.str("team_id"))
+    "rep" -> CapScope.Rep(s.str("user_id"))
+    else -> throw IllegalArgumentException("unknown cap scope $type")
+}
+
+/// The file's rules over the defaults of the generated record (absent keys keep them).
+fun poolRules(r: Args?): PoolRules {
+    val d = PoolRules()
+    if (r == null) return d
+    return PoolRules(
+        coolDownDays = r.optUInt("cool_down_days") ?: d.coolDownDays,
+        waitingHours = r.optUInt("waiting_hours") ?: d.waitingHours,
+        recycle = r.objs("recycle").map { x ->
+            RecycleRule(
+                kind = enumOf<RecycleKind>(x["kind"])!!,
+                days = x.long("days").toUInt(),
+                daysByLevel = x.optObj("days_by_level").orEmpty().mapValues { (it.value as BigDecimal).intValueExact().toUInt() },
+            )
+        },
+        exemptWon = r.optBool("exempt_won") ?: d.exemptWon,
+        exemptOpenOpportunity = r.optBool("exempt_open_opportunity") ?: d.exemptOpenOpportunity,
+        warnDays = r.optUInt("warn_days") ?: d.warnDays,
+    )
+}
+
+fun newPool(a: Args) = NewPool(
+    name = a.str("name"),
+    memberIds = a.strings("member_ids"),
+    memberTeamIds = a.strings("member_team_ids"),
+    adminIds = a.strings("admin_ids"),
+    rules = poolRules(a.optObj("rules")),
+)
+
+fun strategy(s: Args): Strategy = when (val type = s.str("type")) {
+    "round_robin" -> Strategy.RoundRobin
+    "weighted" -> Strategy.Weighted
+    "least_loaded" -> Strategy.LeastLoaded
+    "capacity" -> Strategy.Capacity
+    "rules" -> Strategy.Rules(s.objs("rules").map(::rule), ruleTarget(s.obj("default")))
+    else -> throw IllegalArgumentException("unknown strategy $type")
+}
+
+fun ruleTarget(t: Args): RuleTarget = when (val type = t.str("type")) {
+    "reps" -> RuleTarget.Reps(t.strings("rep_ids"), enumOf<RepStrategy>(t.obj("strategy")["type"])!!)
+    "pool" -> RuleTarget.Pool(t.str("pool_id"))
+    else -> throw IllegalArgumentException("unknown rule target $type")
+}
+
+fun rule(r: Args) = Rule(
+    name = r.str("name"),
+    conditions = r.objs("conditions").map { Condition(it.str("field"), it.strings("one_of")) },
+    target = ruleTarget(r.obj("target")),
+)
+
+fun newAllocator(a: Args) = NewAllocator(
+    name = a.str("name"),
+    strategy = strategy(a.obj("strategy")),
+    reps = a.objs("reps").map { AllocatorRep(it.str("rep_id"), it.optUInt("weight") ?: 1u, it.optULong("daily_cap"), it.optULong("total_cap")) },
+)
+
+fun newLead(a: Args) = NewLead(
+    name = a.str("name"),
+    kind = enumOf<CustomerKind>(a["kind"]),
+    phones = a.strings("phones"),
+    emails = a.strings("emails"),
+    source = a.optStr("source"),
+    region = a.optStr("region"),
+    industry = a.optStr("industry"),
+    level = a.optStr("level"),
+    customFields = customFields(a["custom_fields"]),
+    weight = a.optULong("weight"),
+    ownerId = a.optStr("owner_id"),
+)
+
+fun newOpportunity(o: Args) = NewOpportunity(o.str("name"), o.str("amount"))
 
 fun newCustomer(a: Args) = NewCustomer(
     name = a.str("name"),
@@ -175,6 +268,7 @@ fun newCustomer(a: Args) = NewCustomer(
     phones = a.strings("phones"),
     emails = a.strings("emails"),
     ownerId = a.optStr("owner_id"),
+    poolId = a.optStr("pool_id"),
     customFields = customFields(a["custom_fields"]),
 )
 
@@ -272,6 +366,29 @@ val OPS: Map<String, (Crm, String, Args) -> Any?> = mapOf(
     "ownership_history" to { c, u, a -> c.ownershipHistory(u, a.str("customer_id")) },
     "customer_events" to { c, u, a -> c.customerEvents(u, a.str("customer_id")) },
     "events" to { c, u, a -> c.events(u, a.long("after").toULong(), (a["limit"] as BigDecimal?)?.longValueExact()?.toULong()) },
+    "create_pool" to { c, u, a -> c.createPool(u, newPool(a)) },
+    "pools" to { c, u, _ -> c.pools(u) },
+    "update_pool_rules" to { c, u, a -> c.updatePoolRules(u, a.str("pool_id"), a.long("expected_version").toULong(), poolRules(a.obj("rules"))) },
+    "delete_pool" to { c, u, a -> c.deletePool(u, a.str("pool_id")) },
+    "pool_customers" to { c, u, a -> c.poolCustomers(u, a.str("pool_id")) },
+    "claim_customer" to { c, u, a -> c.claimCustomer(u, a.str("customer_id")) },
+    "claim_customers" to { c, u, a -> c.claimCustomers(u, a.strings("customer_ids")) },
+    "release_customer" to { c, u, a -> c.releaseCustomer(u, a.str("customer_id"), a.str("reason")) },
+    "move_to_pool" to { c, u, a -> c.moveToPool(u, a.str("customer_id"), a.str("pool_id"), a.str("reason")) },
+    "lock_customer" to { c, u, a -> c.lockCustomer(u, a.str("customer_id"), a.optUInt("days")) },
+    "unlock_customer" to { c, u, a -> c.unlockCustomer(u, a.str("customer_id")) },
+    "sweep_pools" to { c, u, _ -> c.sweepPools(u) },
+    "recycle_warnings" to { c, u, a -> c.recycleWarnings(u, a.optStr("owner_id")) },
+    "create_allocator" to { c, u, a -> c.createAllocator(u, newAllocator(a)) },
+    "allocators" to { c, u, _ -> c.allocators(u) },
+    "capture_lead" to { c, u, a -> c.captureLead(u, newLead(a)) },
+    "lead" to { c, u, a -> c.lead(u, a.str("id")) },
+    "leads" to { c, u, _ -> c.leads(u) },
+    "allocate_leads" to { c, u, a -> c.allocateLeads(u, a.str("allocator_id"), a.strings("lead_ids"), a.optBool("reassign_owned") ?: false) },
+    "convert_lead" to { c, u, a -> c.convertLead(u, a.str("lead_id"), Conversion(a.optObj("opportunity")?.let(::newOpportunity))) },
+    "create_opportunity" to { c, u, a -> c.createOpportunity(u, a.str("customer_id"), newOpportunity(a.obj("opportunity"))) },
+    "close_opportunity" to { c, u, a -> c.closeOpportunity(u, a.str("opportunity_id"), a["won"] as Boolean, a.optStr("lost_reason")) },
+    "opportunities" to { c, u, a -> c.opportunities(u, a.str("customer_id")) },
     "sla_due" to { _, _, a -> mapOf("due_at" to slaDue(a.str("calendar"), a.instant("start"), a.long("minutes"))) },
     "sla_due_batch" to { _, _, a ->
         slaDueBatch(a.str("calendar"), a.strings("starts").map(Instant::parse), (a["minutes"] as List<BigDecimal>).map { it.longValueExact() })
@@ -283,7 +400,9 @@ val OPS: Map<String, (Crm, String, Args) -> Any?> = mapOf(
 
 // ---- generated values back to the files' JSON shape ----
 
-val RENAMES = mapOf("from_owner" to "from", "to_owner" to "to")
+val RENAMES = mapOf(
+    "from_owner" to "from", "to_owner" to "to", "from_pool" to "from", "to_pool" to "to", "default_target" to "default",
+)
 
 fun snake(name: String): String = name.replace(Regex("(?<=[a-z0-9])(?=[A-Z])"), "_").lowercase()
 
@@ -297,9 +416,11 @@ fun fieldsOf(v: Any): Map<String, Any?> = v.javaClass.declaredFields
 
 fun plain(v: Any?): Any? = when (v) {
     null, is String, is Boolean, is Instant -> v
+    is Unit -> null
     is Int, is Long, is Short, is Byte -> BigDecimal.valueOf((v as Number).toLong())
     is Double, is Float -> BigDecimal((v as Number).toString())
     is UInt, is ULong, is UShort, is UByte -> BigDecimal(v.toString())
+    is RepStrategy -> mapOf("type" to v.name.lowercase()) // the core's `{"type": ...}` form
     is Enum<*> -> v.name.lowercase()
     is List<*> -> v.map(::plain)
     is Map<*, *> -> v.entries.associate { (k, x) -> k.toString() to plain(x) }
@@ -390,6 +511,13 @@ fun crmCode(e: CrmException): String = when (e) {
     is CrmException.InvalidInput -> e.code
     is CrmException.DuplicateFound -> e.code
     is CrmException.InvalidState -> e.code
+    is CrmException.AlreadyOwned -> e.code
+    is CrmException.DailyLimitReached -> e.code
+    is CrmException.OwnershipCapReached -> e.code
+    is CrmException.LockLimitReached -> e.code
+    is CrmException.CoolDown -> e.code
+    is CrmException.WaitingPeriod -> e.code
+    is CrmException.NoEligibleRep -> e.code
     is CrmException.Storage -> e.code
 }
 

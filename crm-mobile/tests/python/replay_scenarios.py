@@ -17,7 +17,7 @@ sys.path.insert(0, sys.argv[1])
 import crm_mobile as m  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-RENAMES = {"from_owner": "from", "to_owner": "to"}
+RENAMES = {"from_owner": "from", "to_owner": "to", "from_pool": "from", "to_pool": "to", "default_target": "default"}
 
 
 def instant(text: str) -> dt.datetime:
@@ -40,6 +40,8 @@ def fields(d: Any) -> Dict[str, Any]:
 
 def plain(v: Any) -> Any:
     """A generated value as the scenario files spell it."""
+    if isinstance(v, m.RepStrategy):
+        return {"type": v.name.lower()}  # the core's `{"type": ...}` form
     if isinstance(v, enum.Enum):
         return v.name.lower()
     if isinstance(v, (list, tuple)):
@@ -52,7 +54,8 @@ def plain(v: Any) -> Any:
     if outer == "FieldValue":
         return {"type": type(v).__name__.split(".")[-1].lower(), "value": v[0]}
     out = {RENAMES.get(k, k): plain(x) for k, x in vars(v).items() if not k.startswith("_")}
-    if outer == "EventKind":
+    if "." in type(v).__qualname__:
+        # A variant of an enum with fields, in the core's `{type, ...}` form.
         out = {"type": type(v).__name__.split(".")[-1].lower(), **out}
     return out
 
@@ -74,13 +77,66 @@ def match(expected: Any, actual: Any, path: str = "$") -> None:
         assert expected == actual, f"at {path}: expected {expected!r}, got {actual!r}"
 
 
+def tagged(cls: Any, d: Dict[str, Any], **convert: Callable[[Any], Any]) -> Any:
+    """A variant of an enum with fields from the core's `{type, ...}` form."""
+    fields = {k: convert[k](v) if k in convert else v for k, v in d.items() if k != "type"}
+    return getattr(cls, d["type"].upper())(**fields)
+
+
 def settings(s: Dict[str, Any]) -> Any:
     d = s["duplicates"]
+    claims = s.get("claims") or {}
+    caps = [
+        m.OwnershipCap(scope=tagged(m.CapScope, c["scope"]), max_owned=c["max_owned"], count_won=c.get("count_won", False))
+        for c in claims.get("caps", [])
+    ]
     return m.OrgSettings(
         timezone=s["timezone"],
         duplicates=m.DuplicatePolicy(on_create=enum_of(m.DuplicateMode, d["on_create"]), name_threshold=d["name_threshold"]),
+        claims=m.ClaimPolicy(daily_limit=claims.get("daily_limit"), caps=caps),
+        locks=m.LockPolicy(**(s.get("locks") or {})),
+        default_pool_id=s.get("default_pool_id"),
         version=s["version"],
     )
+
+
+def pool_rules(r: Any) -> Any:
+    r = dict(r or {})
+    r["recycle"] = [
+        m.RecycleRule(kind=enum_of(m.RecycleKind, x["kind"]), days=x["days"], days_by_level=x.get("days_by_level", {}))
+        for x in r.get("recycle", [])
+    ]
+    return m.PoolRules(**r)
+
+
+def new_pool(a: Dict[str, Any]) -> Any:
+    return m.NewPool(**{**a, "rules": pool_rules(a.get("rules"))})
+
+
+def rule_target(t: Dict[str, Any]) -> Any:
+    return tagged(m.RuleTarget, t, strategy=lambda s: enum_of(m.RepStrategy, s["type"]))
+
+
+def strategy(s: Dict[str, Any]) -> Any:
+    if s["type"] == "rules":
+        rules = [
+            m.Rule(name=r["name"], conditions=[m.Condition(**c) for c in r["conditions"]], target=rule_target(r["target"]))
+            for r in s["rules"]
+        ]
+        return m.Strategy.RULES(rules=rules, default_target=rule_target(s["default"]))
+    return tagged(m.Strategy, s)
+
+
+def new_allocator(a: Dict[str, Any]) -> Any:
+    return m.NewAllocator(name=a["name"], strategy=strategy(a["strategy"]), reps=[m.AllocatorRep(**r) for r in a["reps"]])
+
+
+def new_lead(a: Dict[str, Any]) -> Any:
+    return m.NewLead(**{**a, "kind": enum_of(m.CustomerKind, a.get("kind")), "custom_fields": fields(a.get("custom_fields"))})
+
+
+def new_opportunity(o: Any) -> Any:
+    return None if o is None else m.NewOpportunity(**o)
 
 
 def patch(p: Dict[str, Any]) -> Any:
@@ -138,6 +194,29 @@ OPS: Dict[str, Callable[[Any, str, Dict[str, Any]], Any]] = {
     "ownership_history": lambda c, u, a: c.ownership_history(u, a["customer_id"]),
     "customer_events": lambda c, u, a: c.customer_events(u, a["customer_id"]),
     "events": lambda c, u, a: c.events(u, a["after"], a.get("limit")),
+    "create_pool": lambda c, u, a: c.create_pool(u, new_pool(a)),
+    "pools": lambda c, u, a: c.pools(u),
+    "update_pool_rules": lambda c, u, a: c.update_pool_rules(u, a["pool_id"], a["expected_version"], pool_rules(a["rules"])),
+    "delete_pool": lambda c, u, a: c.delete_pool(u, a["pool_id"]),
+    "pool_customers": lambda c, u, a: c.pool_customers(u, a["pool_id"]),
+    "claim_customer": lambda c, u, a: c.claim_customer(u, a["customer_id"]),
+    "claim_customers": lambda c, u, a: c.claim_customers(u, a["customer_ids"]),
+    "release_customer": lambda c, u, a: c.release_customer(u, a["customer_id"], a["reason"]),
+    "move_to_pool": lambda c, u, a: c.move_to_pool(u, a["customer_id"], a["pool_id"], a["reason"]),
+    "lock_customer": lambda c, u, a: c.lock_customer(u, a["customer_id"], a.get("days")),
+    "unlock_customer": lambda c, u, a: c.unlock_customer(u, a["customer_id"]),
+    "sweep_pools": lambda c, u, a: c.sweep_pools(u),
+    "recycle_warnings": lambda c, u, a: c.recycle_warnings(u, a.get("owner_id")),
+    "create_allocator": lambda c, u, a: c.create_allocator(u, new_allocator(a)),
+    "allocators": lambda c, u, a: c.allocators(u),
+    "capture_lead": lambda c, u, a: c.capture_lead(u, new_lead(a)),
+    "lead": lambda c, u, a: c.lead(u, a["id"]),
+    "leads": lambda c, u, a: c.leads(u),
+    "allocate_leads": lambda c, u, a: c.allocate_leads(u, a["allocator_id"], a["lead_ids"], a.get("reassign_owned", False)),
+    "convert_lead": lambda c, u, a: c.convert_lead(u, a["lead_id"], m.Conversion(opportunity=new_opportunity(a.get("opportunity")))),
+    "create_opportunity": lambda c, u, a: c.create_opportunity(u, a["customer_id"], new_opportunity(a["opportunity"])),
+    "close_opportunity": lambda c, u, a: c.close_opportunity(u, a["opportunity_id"], a["won"], a.get("lost_reason")),
+    "opportunities": lambda c, u, a: c.opportunities(u, a["customer_id"]),
     "sla_due": lambda c, u, a: {"due_at": m.sla_due(a["calendar"], instant(a["start"]), a["minutes"])},
     "sla_due_batch": lambda c, u, a: m.sla_due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
     "sla_elapsed": lambda c, u, a: {"elapsed_ms": m.sla_elapsed_ms(a["calendar"], instant(a["from"]), instant(a["to"]))},

@@ -3,6 +3,11 @@
 Every call names the acting user first and is checked against their data scope. Instants are
 timezone-aware `datetime`s, money and numbers `decimal.Decimal`; errors are subclasses of `CrmError`
 with the stable `code` every surface shares.
+
+The core's tagged unions are plain classes with a `type` tag and a `Union` alias: `CapScope`
+(`EveryoneScope`, `TeamScope`, `RepScope`), `Strategy` (`RoundRobin`, `Weighted`, `LeastLoaded`,
+`Capacity`, `Rules`), `RuleTarget` (`ToReps`, `ToPool`) and `Placement` (`PlacedWithRep`,
+`PlacedInPool`, `KeptWithOwner`).
 """
 
 from __future__ import annotations
@@ -10,13 +15,22 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Type, TypeVar, Union
 
 from . import _convert as _c
 from ._crm import NativeCrm as _NativeCrm
 from ._crm import NativeError as _NativeError
 from ._records import (
+    Allocation,
+    Allocator,
+    AllocatorRep,
+    AllocatorState,
+    CapScope,
+    Capacity,
     Channel,
+    ClaimPolicy,
+    Condition,
     Contact,
     Customer,
     CustomerCreated,
@@ -24,35 +38,78 @@ from ._records import (
     CustomerStatus,
     DataScope,
     DealStatus,
+    Due,
     DuplicateMatch,
     DuplicateMode,
     DuplicatePolicy,
     Event,
+    EveryoneScope,
     FieldValue,
     FollowUp,
+    KeptWithOwner,
+    Lead,
+    LeadCaptured,
+    LeadConversion,
+    LeadStatus,
+    LeastLoaded,
+    LockPolicy,
     MatchField,
+    NewOpportunity,
+    Opportunity,
+    OpportunityStatus,
     OrgSettings,
     OverdueFollowUp,
+    OwnershipCap,
     OwnershipChange,
     OwnershipReason,
+    PlacedInPool,
+    PlacedWithRep,
+    Placement,
+    Pool,
+    PoolRules,
+    RecycleKind,
+    RecycleRule,
+    RecycleWarning,
+    Recycled,
+    RepScope,
+    RepUsage,
     Role,
+    RoundRobin,
+    Rule,
+    Rules,
+    RuleTarget,
+    Strategy,
+    SweepReport,
     Team,
+    TeamScope,
+    ToPool,
+    ToReps,
     User,
+    Weighted,
 )
 from .errors import (
     AlreadyExistsError,
+    AlreadyOwnedError,
+    CoolDownError,
     CrmError,
+    DailyLimitReachedError,
     DuplicateFoundError,
     InactiveUserError,
     InvalidEmailError,
     InvalidInputError,
     InvalidPhoneError,
     InvalidStateError,
+    LimitReachedError,
+    LockLimitReachedError,
+    NoEligibleRepError,
     NotFoundError,
     OutOfScopeError,
+    OwnershipCapReachedError,
     PermissionDeniedError,
     StorageError,
+    TooEarlyError,
     VersionConflictError,
+    WaitingPeriodError,
 )
 from .errors import translate as _translate
 from . import sla
@@ -64,6 +121,16 @@ __all__ = [
     "Team", "User", "CrmError", "AlreadyExistsError", "DuplicateFoundError", "InactiveUserError",
     "InvalidEmailError", "InvalidInputError", "InvalidPhoneError", "InvalidStateError", "NotFoundError",
     "OutOfScopeError", "PermissionDeniedError", "StorageError", "VersionConflictError",
+    # Pools, claims and recycling
+    "Pool", "PoolRules", "RecycleKind", "RecycleRule", "Due", "Recycled", "RecycleWarning", "SweepReport",
+    "ClaimPolicy", "OwnershipCap", "CapScope", "EveryoneScope", "TeamScope", "RepScope", "LockPolicy",
+    # Leads, opportunities and allocation
+    "Lead", "LeadStatus", "LeadCaptured", "LeadConversion", "Opportunity", "OpportunityStatus", "NewOpportunity",
+    "Allocator", "AllocatorRep", "AllocatorState", "RepUsage", "Strategy", "RoundRobin", "Weighted", "LeastLoaded",
+    "Capacity", "Rules", "Rule", "Condition", "RuleTarget", "ToReps", "ToPool", "Allocation", "Placement",
+    "PlacedWithRep", "PlacedInPool", "KeptWithOwner",
+    "AlreadyOwnedError", "LimitReachedError", "DailyLimitReachedError", "OwnershipCapReachedError",
+    "LockLimitReachedError", "TooEarlyError", "CoolDownError", "WaitingPeriodError", "NoEligibleRepError",
 ]
 
 T = TypeVar("T")
@@ -89,6 +156,16 @@ def _strings(name: str, values: Iterable[str]) -> List[str]:
     if isinstance(values, str):
         raise TypeError(f"{name} must be a list of strings, not a string")
     return [str(v) for v in values]
+
+
+def _typed(name: str, value: T, *types: type) -> T:
+    if not isinstance(value, types):
+        expected = " or ".join(t.__name__ for t in types)
+        raise TypeError(f"{name} must be a {expected}, not {type(value).__name__}")
+    return value
+
+
+_STRATEGIES = (RoundRobin, Weighted, LeastLoaded, Capacity, Rules)
 
 
 class Crm:
@@ -168,13 +245,17 @@ class Crm:
         self, actor: str, *, name: str, kind: Optional[Union[CustomerKind, str]] = None, level: Optional[str] = None,
         tags: Iterable[str] = (), source: Optional[str] = None, industry: Optional[str] = None,
         region: Optional[str] = None, phones: Iterable[str] = (), emails: Iterable[str] = (),
-        owner_id: Optional[str] = None, custom_fields: Optional[Mapping[str, FieldValue]] = None,
+        owner_id: Optional[str] = None, pool_id: Optional[str] = None,
+        custom_fields: Optional[Mapping[str, FieldValue]] = None,
     ) -> CustomerCreated:
+        """Without `owner_id`, the actor owns the new customer, unless `pool_id` is given: then it
+        enters that pool (公海) unowned (the actor must manage the pool). With both, `pool_id` is the
+        pool recycling returns it to."""
         args = {
             "name": name, "kind": None if kind is None else CustomerKind(kind), "level": level,
             "tags": _strings("tags", tags), "source": source, "industry": industry, "region": region,
             "phones": _strings("phones", phones), "emails": _strings("emails", emails), "owner_id": owner_id,
-            "custom_fields": _custom_fields(custom_fields),
+            "pool_id": pool_id, "custom_fields": _custom_fields(custom_fields),
         }
         return self._call("create_customer", actor, args, CustomerCreated)
 
@@ -263,3 +344,136 @@ class Crm:
 
     def events(self, actor: str, after: int = 0, limit: Optional[int] = None) -> List[Event]:
         return self._call("events", actor, {"after": after, "limit": limit}, List[Event])
+
+    # Pools (公海), claims and recycling ---------------------------------------------------------
+
+    def create_pool(
+        self, actor: str, *, name: str, member_ids: Iterable[str] = (), member_team_ids: Iterable[str] = (),
+        admin_ids: Iterable[str] = (), rules: Optional[PoolRules] = None,
+    ) -> Pool:
+        """Administrators only. Members (users, or whole teams) may claim from the pool; its admins
+        (and every organisation admin) manage it."""
+        args = {
+            "name": name, "member_ids": _strings("member_ids", member_ids),
+            "member_team_ids": _strings("member_team_ids", member_team_ids), "admin_ids": _strings("admin_ids", admin_ids),
+            "rules": _typed("rules", PoolRules() if rules is None else rules, PoolRules),
+        }
+        return self._call("create_pool", actor, args, Pool)
+
+    def pools(self, actor: str) -> List[Pool]:
+        """The pools the actor may claim from or manages (administrators: all)."""
+        return self._call("pools", actor, {}, List[Pool])
+
+    def update_pool_rules(self, actor: str, pool_id: str, expected_version: int, rules: PoolRules) -> Pool:
+        """Replaces the pool's rules; `expected_version` is the pool version you read."""
+        args = {"pool_id": pool_id, "expected_version": expected_version, "rules": _typed("rules", rules, PoolRules)}
+        return self._call("update_pool_rules", actor, args, Pool)
+
+    def delete_pool(self, actor: str, pool_id: str) -> None:
+        """Deletes an empty pool; one with customers in it raises `InvalidStateError`."""
+        self._call("delete_pool", actor, {"pool_id": pool_id}, type(None))
+
+    def pool_customers(self, actor: str, pool_id: str) -> List[Customer]:
+        """The customers waiting in the pool, for its members, in id order."""
+        return self._call("pool_customers", actor, {"pool_id": pool_id}, List[Customer])
+
+    def claim_customer(self, actor: str, customer_id: str) -> Customer:
+        """Takes a customer from its pool (领取). Refusals: `AlreadyOwnedError`, `WaitingPeriodError`,
+        `CoolDownError`, `DailyLimitReachedError`, `OwnershipCapReachedError`, `PermissionDeniedError`
+        (not a member of the pool)."""
+        return self._call("claim_customer", actor, {"customer_id": customer_id}, Customer)
+
+    def claim_customers(self, actor: str, customer_ids: Iterable[str]) -> List[Customer]:
+        """Claims all of them or none: the first refusal fails the batch and changes nothing."""
+        return self._call("claim_customers", actor, {"customer_ids": _strings("customer_ids", customer_ids)}, List[Customer])
+
+    def release_customer(self, actor: str, customer_id: str, reason: str) -> Customer:
+        """Gives an owned customer back to its pool (or the default pool) (释放)."""
+        return self._call("release_customer", actor, {"customer_id": customer_id, "reason": reason}, Customer)
+
+    def move_to_pool(self, actor: str, customer_id: str, pool_id: str, reason: str) -> Customer:
+        """A pool admin's move; an owned customer keeps its owner and will be recycled to `pool_id`."""
+        return self._call("move_to_pool", actor, {"customer_id": customer_id, "pool_id": pool_id, "reason": reason}, Customer)
+
+    def lock_customer(self, actor: str, customer_id: str, days: Optional[int] = None) -> Customer:
+        """Protects an owned customer from recycling (保护) for `days` (None: until unlocked), cut
+        to the lock policy's `max_days`. Raises `LockLimitReachedError` at the policy's `max_locked`."""
+        return self._call("lock_customer", actor, {"customer_id": customer_id, "days": days}, Customer)
+
+    def unlock_customer(self, actor: str, customer_id: str) -> Customer:
+        return self._call("unlock_customer", actor, {"customer_id": customer_id}, Customer)
+
+    def sweep_pools(self, actor: str) -> SweepReport:
+        """Administrators only: returns every customer a recycling rule makes due at `now` to its
+        pool (回收). A second sweep at the same `now` recycles nothing."""
+        return self._call("sweep_pools", actor, {}, SweepReport)
+
+    def recycle_warnings(self, actor: str, owner_id: Optional[str] = None) -> List[RecycleWarning]:
+        """Customers a rule will recycle within their pool's `warn_days`, soonest first, in the
+        actor's scope (only `owner_id`'s when given)."""
+        return self._call("recycle_warnings", actor, {"owner_id": owner_id}, List[RecycleWarning])
+
+    # Leads (线索), allocation and opportunities -------------------------------------------------
+
+    def create_allocator(self, actor: str, *, name: str, strategy: Strategy, reps: Iterable[AllocatorRep]) -> Allocator:
+        """Administrators only. Every rep a `Rules` target names must be one of `reps`."""
+        rep_list = [_typed("reps[]", rep, AllocatorRep) for rep in reps]
+        args = {"name": name, "strategy": _typed("strategy", strategy, *_STRATEGIES), "reps": rep_list}
+        return self._call("create_allocator", actor, args, Allocator)
+
+    def allocators(self, actor: str) -> List[Allocator]:
+        """Managers and administrators."""
+        return self._call("allocators", actor, {}, List[Allocator])
+
+    def capture_lead(
+        self, actor: str, *, name: str, kind: Optional[Union[CustomerKind, str]] = None, phones: Iterable[str] = (),
+        emails: Iterable[str] = (), source: Optional[str] = None, region: Optional[str] = None,
+        industry: Optional[str] = None, level: Optional[str] = None,
+        custom_fields: Optional[Mapping[str, FieldValue]] = None, weight: Optional[int] = None,
+        owner_id: Optional[str] = None,
+    ) -> LeadCaptured:
+        """Captures a lead; without `owner_id` (a rep the actor manages) it waits for allocation.
+        `weight` (default 1) is the capacity it consumes when allocated."""
+        args = {
+            "name": name, "kind": None if kind is None else CustomerKind(kind), "phones": _strings("phones", phones),
+            "emails": _strings("emails", emails), "source": source, "region": region, "industry": industry,
+            "level": level, "custom_fields": _custom_fields(custom_fields),
+            "weight": None if weight is None else _typed("weight", weight, int), "owner_id": owner_id,
+        }
+        return self._call("capture_lead", actor, args, LeadCaptured)
+
+    def lead(self, actor: str, id: str) -> Lead:
+        return self._call("lead", actor, {"id": id}, Lead)
+
+    def leads(self, actor: str) -> List[Lead]:
+        """Open and converted leads in the actor's scope (unowned ones: administrators), in id order."""
+        return self._call("leads", actor, {}, List[Lead])
+
+    def allocate_leads(
+        self, actor: str, allocator_id: str, lead_ids: Iterable[str], *, reassign_owned: bool = False,
+    ) -> List[Allocation]:
+        """Places the leads with the allocator's strategy, all or none (`NoEligibleRepError` when
+        one cannot be placed). Owned leads are kept unless `reassign_owned`."""
+        args = {"allocator_id": allocator_id, "lead_ids": _strings("lead_ids", lead_ids), "reassign_owned": bool(reassign_owned)}
+        return self._call("allocate_leads", actor, args, List[Allocation])
+
+    def convert_lead(self, actor: str, lead_id: str, *, opportunity: Optional[NewOpportunity] = None) -> LeadConversion:
+        """Turns an open lead into a customer owned by the lead's owner (or the actor), and
+        optionally an opportunity, in one step."""
+        if opportunity is not None:
+            _typed("opportunity", opportunity, NewOpportunity)
+            opportunity = NewOpportunity(opportunity.name, _c.decimal(opportunity.amount, "opportunity.amount"))
+        return self._call("convert_lead", actor, {"lead_id": lead_id, "opportunity": opportunity}, LeadConversion)
+
+    def create_opportunity(self, actor: str, customer_id: str, *, name: str, amount: Decimal) -> Opportunity:
+        """Opens an opportunity (商机) on the customer; `amount` is a `Decimal` (not negative)."""
+        opportunity = {"name": name, "amount": _c.decimal(amount, "amount")}
+        return self._call("create_opportunity", actor, {"customer_id": customer_id, "opportunity": opportunity}, Opportunity)
+
+    def close_opportunity(self, actor: str, opportunity_id: str, *, won: bool, lost_reason: Optional[str] = None) -> Opportunity:
+        """Won: the customer becomes won. Lost: `lost_reason` is required."""
+        args = {"opportunity_id": opportunity_id, "won": _typed("won", won, bool), "lost_reason": lost_reason}
+        return self._call("close_opportunity", actor, args, Opportunity)
+
+    def opportunities(self, actor: str, customer_id: str) -> List[Opportunity]:
+        return self._call("opportunities", actor, {"customer_id": customer_id}, List[Opportunity])

@@ -32,6 +32,18 @@ def instant(value: _dt.datetime, name: str = "value") -> str:
     return value.isoformat()
 
 
+def decimal(value: Any, name: str = "value") -> Decimal:
+    """An exact, finite decimal from a `Decimal` or an `int` (floats are refused: they are not exact)."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        if isinstance(value, float):
+            raise TypeError(f"{name}: floats are not exact; use decimal.Decimal")
+        raise TypeError(f"{name} must be a decimal.Decimal, not {type(value).__name__}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"{name} must be a finite number, not {value}")
+    return value
+
+
 def field_value_from_json(v: Dict[str, Any]) -> r.FieldValue:
     kind, value = v["type"], v["value"]
     if kind == "number":
@@ -66,6 +78,8 @@ def from_json(tp: Any, v: Any) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if tp == r.FieldValue or args == list(typing.get_args(r.FieldValue)):
             return field_value_from_json(v)
+        if all(isinstance(a, type) and issubclass(a, r._Variant) for a in args):
+            return variant(args, v)
         return from_json(args[0], v)
     if origin in (list, typing.List):
         (item,) = typing.get_args(tp)
@@ -75,6 +89,10 @@ def from_json(tp: Any, v: Any) -> Any:
         return {k: from_json(val, x) for k, x in v.items()}
     if tp is _dt.datetime:
         return parse_instant(v)
+    if tp is _dt.date:
+        return _dt.date.fromisoformat(v)
+    if tp is Decimal:
+        return Decimal(v)
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(v)
     if dataclasses.is_dataclass(tp):
@@ -94,7 +112,22 @@ def record(cls: Any, v: Dict[str, Any]) -> Any:
             reason=v["reason"],
         )
     hints = _hints(cls)
-    return cls(**{f.name: from_json(hints[f.name], v.get(f.name.rstrip("_"))) for f in dataclasses.fields(cls)})
+    values = {}
+    for f in dataclasses.fields(cls):
+        key = f.name.rstrip("_")
+        if key not in v and (f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING):
+            continue  # absent from the JSON form: the record's default, as serde's `#[serde(default)]`
+        values[f.name] = from_json(hints[f.name], v.get(key))
+    return cls(**values)
+
+
+def variant(classes: Any, v: Dict[str, Any]) -> Any:
+    """The variant of a tagged union (`{"type": tag, ...fields}`) among `classes`."""
+    tag = v.get("type")
+    for cls in classes:
+        if cls.type == tag:
+            return record(cls, v)
+    raise ValueError(f"unknown variant {tag!r}; expected one of {[c.type for c in classes]}")
 
 
 def to_json(v: Any) -> Any:
@@ -103,10 +136,14 @@ def to_json(v: Any) -> Any:
         return v.value
     if isinstance(v, _dt.datetime):
         return instant(v)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
     if isinstance(v, Decimal):
         return str(v)
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        return {f.name.rstrip("_"): to_json(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        out = {"type": v.type} if isinstance(v, r._Variant) else {}
+        out.update({f.name.rstrip("_"): to_json(getattr(v, f.name)) for f in dataclasses.fields(v)})
+        return out
     if isinstance(v, dict):
         return {k: to_json(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):

@@ -10,13 +10,18 @@ const dir = path.join(__dirname, "..", "..", "..", "tests", "scenarios");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
-// Keys to camelCase, except the user's own custom field names and SLA target tables.
-function toJs(value, data = false) {
+// Maps keyed by data: custom field names, customer levels, rep ids (`current` only under `state`).
+const isDataMap = (parent, k) => ["custom_fields", "days_by_level", "usage"].includes(k) || (parent === "state" && k === "current");
+// Keys to camelCase, except the keys of data maps and SLA target tables.
+function toJs(value, data = false, parent = null) {
   if (Array.isArray(value)) return value.map((v) => toJs(v));
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) =>
-        k === "targets" ? [k, v] : [data ? k : camel(k), data ? toJs(v) : toJs(v, k === "custom_fields")]),
+      Object.entries(value).map(([k, v]) => {
+        if (data) return [k, toJs(v)];
+        if (k === "targets") return [k, v];
+        return [camel(k), toJs(v, isDataMap(parent, k), k)];
+      }),
     );
   }
   return value;
@@ -73,6 +78,29 @@ const ops = {
   ownership_history: (c, u, a) => c.ownershipHistory(u, a.customerId),
   customer_events: (c, u, a) => c.customerEvents(u, a.customerId),
   events: (c, u, a) => c.events(u, a.after, a.limit),
+  create_pool: (c, u, a) => c.createPool(u, a),
+  pools: (c, u) => c.pools(u),
+  update_pool_rules: (c, u, a) => c.updatePoolRules(u, a.poolId, a.expectedVersion, a.rules),
+  delete_pool: (c, u, a) => c.deletePool(u, a.poolId),
+  pool_customers: (c, u, a) => c.poolCustomers(u, a.poolId),
+  claim_customer: (c, u, a) => c.claimCustomer(u, a.customerId),
+  claim_customers: (c, u, a) => c.claimCustomers(u, a.customerIds),
+  release_customer: (c, u, a) => c.releaseCustomer(u, a.customerId, a.reason),
+  move_to_pool: (c, u, a) => c.moveToPool(u, a.customerId, a.poolId, a.reason),
+  lock_customer: (c, u, a) => c.lockCustomer(u, a.customerId, a.days),
+  unlock_customer: (c, u, a) => c.unlockCustomer(u, a.customerId),
+  sweep_pools: (c, u) => c.sweepPools(u),
+  recycle_warnings: (c, u, a) => c.recycleWarnings(u, a.ownerId),
+  create_allocator: (c, u, a) => c.createAllocator(u, a),
+  allocators: (c, u) => c.allocators(u),
+  capture_lead: (c, u, a) => c.captureLead(u, a),
+  lead: (c, u, a) => c.lead(u, a.id),
+  leads: (c, u) => c.leads(u),
+  allocate_leads: (c, u, a) => c.allocateLeads(u, a.allocatorId, a.leadIds, { reassignOwned: a.reassignOwned }),
+  convert_lead: (c, u, a) => c.convertLead(u, a.leadId, { opportunity: a.opportunity }),
+  create_opportunity: (c, u, a) => c.createOpportunity(u, a.customerId, a.opportunity),
+  close_opportunity: (c, u, a) => c.closeOpportunity(u, a.opportunityId, { won: a.won, lostReason: a.lostReason }),
+  opportunities: (c, u, a) => c.opportunities(u, a.customerId),
   sla_due: (_, __, a) => ({ dueAt: slaDue(a.calendar, a.start, a.minutes) }),
   sla_due_batch: (_, __, a) => Array.from(
     slaDueBatch(a.calendar, Float64Array.from(a.starts, (s) => Date.parse(s)), Float64Array.from(a.minutes)),

@@ -52,3 +52,153 @@ const late: boolean = clocks.some((c) => c.state === "breached" && c.remainingMs
 void due;
 void batch;
 void late;
+
+// Public pools: claims with typed refusals, locks, recycling sweeps and warnings.
+import type {
+  Allocation, Allocator, CrmErrorCode, Lead, LeadConversion, NewAllocator, Opportunity, OrgSettings, Placement,
+  Pool, PoolRulesInput, RecycleWarning, RuleTarget, Strategy, SweepReport,
+} from "../../pkg/node/crm_wasm.js";
+
+const org = new Crm();
+const boss = org.bootstrap("Ada", {
+  timezone: "Asia/Shanghai",
+  duplicates: { onCreate: "warn", nameThreshold: 0.85 },
+  claims: { dailyLimit: 20, caps: [{ scope: { type: "everyone" }, maxOwned: 200 }, { scope: { type: "team", teamId: "t-1" }, maxOwned: 150, countWon: true }] },
+  locks: { maxLocked: 10, maxDays: 30 },
+  version: 0,
+});
+const current: OrgSettings = org.settings();
+const daily: number | null = current.claims.dailyLimit;
+const capScopes: string[] = current.claims.caps.map((c) => (c.scope.type === "team" ? c.scope.teamId : c.scope.type));
+org.updateSettings(boss.id, { ...current, locks: { maxLocked: 5 } });
+const li = org.createUser(boss.id, { name: "Li Lei", role: "rep" });
+const rules: PoolRulesInput = {
+  waitingHours: 24,
+  coolDownDays: 7,
+  warnDays: 3,
+  recycle: [{ kind: "no_follow_up", days: 30, daysByLevel: { A: 60, Key_Account: 90 } }, { kind: "no_won_deal", days: 90 }],
+};
+const pool: Pool = org.createPool(boss.id, { name: "East pool", memberIds: [li.id], rules });
+const levelDays: Record<string, number> = pool.rules.recycle[0].daysByLevel;
+const rePooled: Pool = org.updatePoolRules(boss.id, pool.id, pool.version, { ...pool.rules, exemptWon: false });
+const waitingCustomer = org.createCustomer(boss.id, { name: "Alpha Foods", poolId: pool.id }).customer;
+const pooledAt: Date | null = waitingCustomer.pooledAt;
+try {
+  org.claimCustomer(li.id, waitingCustomer.id);
+} catch (e) {
+  if (e instanceof CrmError) {
+    const code: CrmErrorCode = e.code;
+    switch (e.code) {
+      case "ALREADY_OWNED": {
+        const owner: string = e.details.ownerId;
+        void owner;
+        break;
+      }
+      case "WAITING_PERIOD":
+      case "COOL_DOWN": {
+        const until: Date = e.details.until;
+        void until;
+        break;
+      }
+      case "DAILY_LIMIT_REACHED": {
+        const day: string = e.details.date;
+        void day;
+        break;
+      }
+      case "OWNERSHIP_CAP_REACHED": {
+        const cap: "everyone" | "team" | "rep" = e.details.cap;
+        const left: number = e.details.limit - e.details.owned;
+        void [cap, left];
+        break;
+      }
+    }
+    const anyDetails: Record<string, unknown> = e.details;
+    void [code, anyDetails];
+  }
+}
+const claimedAll = org.claimCustomers(li.id, [waitingCustomer.id]);
+const lockedCustomer = org.lockCustomer(li.id, waitingCustomer.id);
+const openOpps: number = org.unlockCustomer(li.id, waitingCustomer.id).openOpportunities;
+const lockedFor30 = org.lockCustomer(li.id, waitingCustomer.id, 30);
+const lockEnds: Date | null = lockedFor30.lockedUntil;
+const lastWon: Date | null = lockedCustomer.lastWonAt;
+org.unlockCustomer(li.id, waitingCustomer.id);
+org.releaseCustomer(li.id, waitingCustomer.id, "not a fit");
+org.moveToPool(boss.id, waitingCustomer.id, pool.id, "tidy up");
+const inPool = org.poolCustomers(li.id, pool.id);
+const warnings: RecycleWarning[] = org.recycleWarnings(li.id);
+const mine: RecycleWarning[] = org.recycleWarnings(boss.id, li.id);
+const dueDates: Date[] = warnings.map((w) => w.due.dueAt);
+const sweep: SweepReport = org.sweepPools(boss.id);
+const recycledStarts: Date[] = sweep.recycled.map((r) => r.due.clockStart);
+const gone: undefined = org.deletePool(boss.id, pool.id);
+for (const e of org.events(boss.id, 0)) {
+  if (e.kind.type === "customer_recycled") {
+    const start: Date = e.kind.clockStart;
+    void start;
+  } else if (e.kind.type === "customer_locked") {
+    const until: Date | null = e.kind.until;
+    void until;
+  }
+}
+void [daily, capScopes, levelDays, rePooled, pooledAt, claimedAll, lockEnds, lastWon, openOpps, inPool, mine, dueDates, recycledStarts, gone];
+
+// Leads: allocation by tagged strategies and rule targets, conversion, opportunities.
+const roundRobin: Strategy = { type: "round_robin" };
+const toPool: RuleTarget = { type: "pool", poolId: "p-1" };
+const allocatorInput: NewAllocator = {
+  name: "Inbound",
+  strategy: {
+    type: "rules",
+    rules: [
+      { name: "VIPs", conditions: [{ field: "level", oneOf: ["VIP"] }], target: { type: "reps", repIds: [li.id], strategy: { type: "least_loaded" } } },
+      { name: "spam", conditions: [{ field: "source", oneOf: ["spam"] }], target: toPool },
+    ],
+    default: { type: "reps", repIds: [li.id], strategy: roundRobin },
+  },
+  reps: [{ repId: li.id, weight: 2, dailyCap: 50 }],
+};
+const allocator: Allocator = org.createAllocator(boss.id, allocatorInput);
+const usedToday: number = allocator.usage[li.id]?.today ?? 0;
+const pointer: string | null = org.allocators(boss.id)[0].state.pointer;
+const { lead, duplicates: leadDuplicates } = org.captureLead(boss.id, {
+  name: "Lead One", phones: ["13800000001"], source: "web", weight: 2, customFields: { deal_size: { type: "text", value: "large" } },
+});
+const placed: Allocation[] = org.allocateLeads(boss.id, allocator.id, [lead.id]);
+const again: Allocation[] = org.allocateLeads(boss.id, allocator.id, [lead.id], { reassignOwned: true });
+function where(p: Placement): string {
+  switch (p.type) {
+    case "rep": return `rep ${p.repId}`;
+    case "pool": return `pool ${p.poolId}`;
+    case "kept": return `kept by ${p.ownerId}`;
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
+const places: string[] = placed.concat(again).map((a) => where(a.placement));
+const leads: Lead[] = org.leads(li.id);
+const converted: LeadConversion = org.convertLead(li.id, lead.id, { opportunity: { name: "First order", amount: "5000.00" } });
+const plain: LeadConversion = org.convertLead(li.id, org.lead(li.id, lead.id).id);
+const firstOrder: Opportunity | null = converted.opportunity;
+const next: Opportunity = org.createOpportunity(li.id, converted.customer.id, { name: "Second order", amount: "120.50" });
+const lost: Opportunity = org.closeOpportunity(li.id, next.id, { won: false, lostReason: "budget cut" });
+const closedAt: Date | null = lost.closedAt;
+const amount: string = lost.amount;
+org.closeOpportunity(li.id, next.id, { won: true });
+const all: Opportunity[] = org.opportunities(li.id, converted.customer.id);
+void [usedToday, pointer, leadDuplicates, places, leads, plain, firstOrder, closedAt, amount, all];
+
+// What the types refuse.
+// @ts-expect-error a lost opportunity needs a reason
+org.closeOpportunity(li.id, next.id, { won: false });
+// @ts-expect-error amounts are decimal strings
+org.createOpportunity(li.id, converted.customer.id, { name: "Third", amount: 12 });
+// @ts-expect-error rule targets use rep strategies: rules do not nest
+const nested: RuleTarget = { type: "reps", repIds: [], strategy: { type: "rules", rules: [], default: toPool } };
+// @ts-expect-error a team cap names its team
+const noTeam: OrgSettings["claims"]["caps"][number]["scope"] = { type: "team" };
+// @ts-expect-error not an error code
+const unknownCode: CrmErrorCode = "ALREADY_CLAIMED";
+void [nested, noTeam, unknownCode];

@@ -1,0 +1,73 @@
+//! Allocation of 1,000,000 leads over 1,000 reps with the capacity strategy, and the recycling
+//! sweep of 1,000,000 owned customers on the memory store (the steady state of a daily sweep:
+//! about one customer in ninety is due).
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use crm_core::allocation::{allocate, AllocatorState, LeadView, RepLoad, Strategy};
+use crm_core::testing::population;
+use crm_core::{Crm, FixedClock, MemoryStore};
+use std::sync::Arc;
+
+fn allocation(c: &mut Criterion) {
+    let reps: Vec<RepLoad> = (0..1_000)
+        .map(|i| RepLoad {
+            rep_id: format!("u-{}", i + 2),
+            active: i % 50 != 0,
+            weight: 1 + (i % 5) as u32,
+            open: 0,
+            daily_cap: Some(2_000 + (i % 7) as u64 * 100),
+            total_cap: None,
+            used_today: (i % 13) as u64,
+            used_total: 0,
+        })
+        .collect();
+    let leads: Vec<LeadView> = (0..1_000_000)
+        .map(|i| LeadView {
+            id: format!("l-{i}"),
+            owner_id: None,
+            weight: 1 + (i % 3 == 0) as u64,
+            fields: Default::default(),
+        })
+        .collect();
+    let mut group = c.benchmark_group("allocation");
+    group.sample_size(10);
+    group.bench_function("capacity_1m_leads_1000_reps", |b| {
+        b.iter_batched(
+            || (reps.clone(), AllocatorState::default()),
+            |(mut reps, mut state)| {
+                let placed = allocate(&Strategy::Capacity, &mut reps, &mut state, &leads, false)
+                    .expect("room for every lead");
+                assert_eq!(placed.len(), leads.len());
+                placed
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+fn sweep(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap();
+    let store = MemoryStore::new();
+    let due = population::seed(&store, 1_000_000, 1_000, now, 1_000_000).unwrap();
+    eprintln!("memory store: 1,000,000 customers, {due} due");
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10);
+    group.bench_function("memory_1m_customers", |b| {
+        b.iter_batched(
+            || store.fork(),
+            |fork| {
+                let crm = Crm::new(fork, Arc::new(FixedClock::new(now)));
+                let report = crm.sweep_pools("u-1").unwrap();
+                assert_eq!(report.recycled.len(), due);
+                crm
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, allocation, sweep);
+criterion_main!(benches);

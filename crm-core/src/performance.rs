@@ -1,0 +1,196 @@
+//! Performance evaluation (业绩, section 8 of DOMAIN.md): targets per rep and team per period,
+//! attainment from won or collected amounts, and leaderboards. Pure: the caller passes what was
+//! won or collected (from opportunities, contracts and payments) with the local date it counts on.
+
+use crate::error::{CrmError, Result};
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What attainment is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Deal amounts when won (booked).
+    Won,
+    /// Cash collected (回款).
+    Collected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Subject {
+    Rep { user_id: String },
+    Team { team_id: String },
+}
+
+/// A target for a subject and a period: `2026-11` (month), `2026-Q4` (quarter) or `2026` (year).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub subject: Subject,
+    pub period: String,
+    pub amount: Decimal,
+}
+
+/// One won deal or collected payment, credited to a rep (and their team) on a local date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Achievement {
+    pub rep_id: String,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    pub date: NaiveDate,
+    pub amount: Decimal,
+    pub basis: Basis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attainment {
+    pub subject: Subject,
+    pub period: String,
+    pub target: Decimal,
+    pub achieved: Decimal,
+    /// achieved / target, rounded half-even to 4 places; `None` for a zero target.
+    pub ratio: Option<Decimal>,
+    /// 1 = best among subjects of the same kind and period; equal results share a rank.
+    pub rank: u32,
+}
+
+/// The first and last local date of a period.
+pub fn period_range(period: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let bad = || {
+        CrmError::invalid(
+            "period",
+            format!("{period:?} is not YYYY, YYYY-Qn or YYYY-MM"),
+        )
+    };
+    let (year, rest) = match period.split_once('-') {
+        Some((y, r)) => (y, Some(r)),
+        None => (period, None),
+    };
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    let (first_month, months) = match rest {
+        None => (1, 12),
+        Some(q) if q.starts_with('Q') => {
+            let n: u32 = q[1..].parse().map_err(|_| bad())?;
+            if !(1..=4).contains(&n) {
+                return Err(bad());
+            }
+            (3 * n - 2, 3)
+        }
+        Some(m) if m.len() == 2 => (m.parse().map_err(|_| bad())?, 1),
+        Some(_) => return Err(bad()),
+    };
+    let start = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(bad)?;
+    let end = start
+        .checked_add_months(chrono::Months::new(months))
+        .and_then(|d| d.pred_opt())
+        .ok_or_else(bad)?;
+    Ok((start, end))
+}
+
+/// Attainment of every target on `basis`, ranked within each (kind of subject, period).
+pub fn evaluate(
+    targets: &[Target],
+    achievements: &[Achievement],
+    basis: Basis,
+) -> Result<Vec<Attainment>> {
+    let mut out = Vec::with_capacity(targets.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for t in targets {
+        if t.amount.is_sign_negative() {
+            return Err(CrmError::invalid(
+                "targets",
+                format!("the target of {:?} for {} is negative", t.subject, t.period),
+            ));
+        }
+        if !seen.insert((t.subject.clone(), t.period.clone())) {
+            return Err(CrmError::invalid(
+                "targets",
+                format!("{:?} has two targets for {}", t.subject, t.period),
+            ));
+        }
+        let (start, end) = period_range(&t.period)?;
+        let achieved: Decimal = achievements
+            .iter()
+            .filter(|a| a.basis == basis && a.date >= start && a.date <= end)
+            .filter(|a| match &t.subject {
+                Subject::Rep { user_id } => &a.rep_id == user_id,
+                Subject::Team { team_id } => a.team_id.as_ref() == Some(team_id),
+            })
+            .map(|a| a.amount)
+            .sum();
+        let ratio = (!t.amount.is_zero()).then(|| {
+            (achieved / t.amount)
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        });
+        out.push(Attainment {
+            subject: t.subject.clone(),
+            period: t.period.clone(),
+            target: t.amount,
+            achieved,
+            ratio,
+            rank: 0,
+        });
+    }
+    rank(&mut out);
+    Ok(out)
+}
+
+fn rank(rows: &mut [Attainment]) {
+    let mut groups: BTreeMap<(bool, String), Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let is_team = matches!(r.subject, Subject::Team { .. });
+        groups
+            .entry((is_team, r.period.clone()))
+            .or_default()
+            .push(i);
+    }
+    for members in groups.values() {
+        let mut order = members.clone();
+        let keys: Vec<(Decimal, Decimal)> = rows
+            .iter()
+            .map(|r| (r.ratio.unwrap_or(Decimal::MIN), r.achieved))
+            .collect();
+        order.sort_by(|&a, &b| {
+            keys[b]
+                .cmp(&keys[a])
+                .then_with(|| rows[a].subject.cmp(&rows[b].subject))
+        });
+        let mut rank = 0;
+        for (pos, &i) in order.iter().enumerate() {
+            if pos == 0 || keys[i] != keys[order[pos - 1]] {
+                rank = pos as u32 + 1;
+            }
+            rows[i].rank = rank;
+        }
+    }
+}
+
+/// The leaderboard of one kind of subject for a period: best first.
+pub fn leaderboard(attainments: &[Attainment], teams: bool, period: &str) -> Vec<Attainment> {
+    let mut board: Vec<Attainment> = attainments
+        .iter()
+        .filter(|a| a.period == period && matches!(a.subject, Subject::Team { .. }) == teams)
+        .cloned()
+        .collect();
+    board.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.subject.cmp(&b.subject)));
+    board
+}
+
+/// The period of a kind (`month`, `quarter`, `year`) that a date falls in, as `evaluate` names it.
+pub fn period_of(date: NaiveDate, kind: &str) -> Result<String> {
+    match kind {
+        "month" => Ok(format!("{:04}-{:02}", date.year(), date.month())),
+        "quarter" => Ok(format!(
+            "{:04}-Q{}",
+            date.year(),
+            (date.month() - 1) / 3 + 1
+        )),
+        "year" => Ok(format!("{:04}", date.year())),
+        other => Err(CrmError::invalid(
+            "period kind",
+            format!("{other:?} is not month, quarter or year"),
+        )),
+    }
+}

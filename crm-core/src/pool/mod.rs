@@ -1,0 +1,96 @@
+//! The public pool (公海): pools and their members, the limits on claiming (领取), recycling
+//! (回收) and ownership protection (保护), as data and pure rules. Section 3 of DOMAIN.md.
+
+mod limits;
+mod recycle;
+
+pub use limits::{
+    check_claim, check_lock, lock_until, CapScope, ClaimContext, ClaimPolicy, LockPolicy,
+    OwnershipCap,
+};
+pub use recycle::{evaluate, Due, RecycleKind, RecycleRule, RecycleWarning, Recycled, SweepReport};
+
+use crate::access::{TeamId, User, UserId};
+use crate::customer::PoolId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A pool with its members, admins and rules. Customers are in it when they have no owner and
+/// their `pool_id` names it; owned customers whose `pool_id` names it return to it when recycled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pool {
+    pub id: PoolId,
+    pub name: String,
+    /// Users who may claim from it.
+    pub member_ids: Vec<UserId>,
+    /// Teams whose members may claim from it.
+    pub member_team_ids: Vec<TeamId>,
+    /// Users who may manage it (move customers in and out); organisation admins always may.
+    pub admin_ids: Vec<UserId>,
+    #[serde(default)]
+    pub rules: PoolRules,
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// The timing rules of one pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PoolRules {
+    /// The previous owner may not re-claim a customer for this many days after it was recycled
+    /// or released (0: no cool-down).
+    pub cool_down_days: u32,
+    /// A customer newly put into the pool cannot be claimed for this many hours (0: at once).
+    pub waiting_hours: u32,
+    /// Enabled recycling rules for customers whose pool this is; any one matching recycles.
+    pub recycle: Vec<RecycleRule>,
+    /// Won customers are never recycled.
+    pub exempt_won: bool,
+    /// Customers with an open opportunity are never recycled.
+    pub exempt_open_opportunity: bool,
+    /// Owners are warned this many days before a rule recycles a customer (0: no warnings).
+    pub warn_days: u32,
+}
+
+impl Default for PoolRules {
+    fn default() -> Self {
+        PoolRules {
+            cool_down_days: 0,
+            waiting_hours: 0,
+            recycle: Vec::new(),
+            exempt_won: true,
+            exempt_open_opportunity: true,
+            warn_days: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewPool {
+    pub name: String,
+    #[serde(default)]
+    pub member_ids: Vec<UserId>,
+    #[serde(default)]
+    pub member_team_ids: Vec<TeamId>,
+    #[serde(default)]
+    pub admin_ids: Vec<UserId>,
+    #[serde(default)]
+    pub rules: PoolRules,
+}
+
+impl Pool {
+    /// Whether `user` may claim from this pool.
+    pub fn is_member(&self, user: &User) -> bool {
+        self.member_ids.contains(&user.id)
+            || user
+                .team_id
+                .as_ref()
+                .is_some_and(|t| self.member_team_ids.contains(t))
+            || self.is_admin(user)
+    }
+
+    /// Whether `user` may manage this pool's customers and settings.
+    pub fn is_admin(&self, user: &User) -> bool {
+        user.role == crate::access::Role::Admin || self.admin_ids.contains(&user.id)
+    }
+}

@@ -1,0 +1,92 @@
+//! Documents: small aggregates (pools, allocators, leads, opportunities, counters) that the rules
+//! load and save whole. One generic table per backend keeps each new aggregate from costing a
+//! schema change; what a rule must query by is either the `parent` key or a trait method.
+
+use crate::error::{CrmError, EntityKind, Result};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    Pool,
+    Allocator,
+    /// Listed by owner.
+    Lead,
+    /// Listed by customer.
+    Opportunity,
+    /// A named count (daily claims per rep), versioned so racing increments conflict.
+    Counter,
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 5] = [
+        DocKind::Pool,
+        DocKind::Allocator,
+        DocKind::Lead,
+        DocKind::Opportunity,
+        DocKind::Counter,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Pool => "pool",
+            DocKind::Allocator => "allocator",
+            DocKind::Lead => "lead",
+            DocKind::Opportunity => "opportunity",
+            DocKind::Counter => "counter",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocKind> {
+        DocKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn entity(self) -> EntityKind {
+        match self {
+            DocKind::Pool => EntityKind::Pool,
+            DocKind::Allocator => EntityKind::Allocator,
+            DocKind::Lead => EntityKind::Lead,
+            DocKind::Opportunity => EntityKind::Opportunity,
+            DocKind::Counter => EntityKind::Settings,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doc {
+    pub kind: DocKind,
+    pub id: String,
+    pub parent: Option<String>,
+    pub version: u64,
+    pub body: Value,
+}
+
+impl Doc {
+    pub fn new<T: Serialize>(
+        kind: DocKind,
+        id: &str,
+        parent: Option<&str>,
+        version: u64,
+        value: &T,
+    ) -> Result<Doc> {
+        Ok(Doc {
+            kind,
+            id: id.to_string(),
+            parent: parent.map(str::to_string),
+            version,
+            body: serde_json::to_value(value).map_err(CrmError::storage)?,
+        })
+    }
+
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        T::deserialize(&self.body).map_err(|e| {
+            CrmError::storage(format!(
+                "{} {} is unreadable: {e}",
+                self.kind.as_str(),
+                self.id
+            ))
+        })
+    }
+}
