@@ -236,3 +236,71 @@ proptest! {
         }
     }
 }
+
+fn row(id: &str, r: u8, segment: &str) -> crm_core::rfm::RfmRow {
+    crm_core::rfm::RfmRow {
+        customer_id: id.into(),
+        recency_days: 0,
+        frequency: 1,
+        monetary: Decimal::ONE,
+        r,
+        f: 3,
+        m: 3,
+        score: Decimal::from(r + 6),
+        level: None,
+        segment: segment.into(),
+    }
+}
+
+#[test]
+fn segment_movement_flows_and_churn_warnings() {
+    use crm_core::rfm::{churn_warnings, flows, movements, ChurnRule};
+    let before = vec![
+        row("1", 5, "Champions"),
+        row("2", 4, "Loyal"),
+        row("3", 3, "Need attention"),
+        row("4", 5, "Champions"),
+        row("9", 2, "Hibernating"),
+    ];
+    let after = vec![
+        row("1", 2, "At risk"),
+        row("2", 4, "Loyal"),
+        row("3", 1, "Lost"),
+        row("4", 5, "Loyal"),
+        row("5", 5, "New"),
+    ];
+    let moved: Vec<(String, Option<String>, Option<String>)> = movements(&before, &after)
+        .into_iter()
+        .map(|m| (m.customer_id, m.from, m.to))
+        .collect();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        moved,
+        vec![
+            ("1".into(), s("Champions"), s("At risk")),
+            ("3".into(), s("Need attention"), s("Lost")),
+            ("4".into(), s("Champions"), s("Loyal")),
+            ("5".into(), None, s("New")),
+            ("9".into(), s("Hibernating"), None),
+        ]
+    );
+    // The matrix accounts for every customer of either scoring exactly once.
+    let matrix = flows(&before, &after);
+    assert_eq!(matrix.iter().map(|f| f.customers).sum::<u64>(), 6);
+    assert!(matrix
+        .iter()
+        .any(|f| f.from == s("Loyal") && f.to == s("Loyal") && f.customers == 1));
+    // Champions -> At risk warns (segment and R); Need attention -> Lost warns on R alone
+    // (3 -> 1); Champions -> Loyal stays valuable and does not warn.
+    let warned = churn_warnings(&before, &after, &ChurnRule::default());
+    let ids: Vec<&str> = warned.iter().map(|w| w.customer_id.as_str()).collect();
+    assert_eq!(ids, ["1", "3"]);
+    assert!(warned[0].reason.contains("moved from Champions to At risk"));
+    assert!(warned[0].reason.contains("fell from 5 to 2"));
+    assert_eq!(warned[1].reason, "recency score fell from 3 to 1");
+    let strict = ChurnRule {
+        r_drop: 0,
+        ..ChurnRule::default()
+    };
+    assert_eq!(churn_warnings(&before, &after, &strict).len(), 1);
+}

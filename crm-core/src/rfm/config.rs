@@ -5,6 +5,7 @@
 //! method = "thresholds"          # or "quantile" (default)
 //! buckets = 5                    # quantile buckets
 //! window_days = 365              # F and M count orders in this window (default: all)
+//! segment_map = "codes"         # default map: "codes" (125 R,F,M codes) or "grid" (25 R x FM cells)
 //! [weights]                      # total score = r*R + f*F + m*M (default 1, 1, 1)
 //! r = 4
 //! f = 8
@@ -16,7 +17,7 @@
 //! [[levels]]
 //! min_score = 80
 //! name = "VIP1"
-//! [segments]                     # optional: replaces the default map
+//! [segments]                     # optional: replaces the default map (3-digit codes or 2-digit cells)
 //! Champions = ["555", "554"]
 //! ```
 
@@ -55,6 +56,7 @@ struct File {
     thresholds: Option<ThresholdsFile>,
     #[serde(default)]
     levels: Vec<LevelFile>,
+    segment_map: Option<String>,
     segments: Option<BTreeMap<String, Vec<String>>>,
 }
 
@@ -122,6 +124,16 @@ pub fn parse_config(source: &str) -> Result<RfmConfig> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    match file.segment_map.as_deref() {
+        None | Some("codes") => {}
+        Some("grid") => config.segments = SegmentMap::default_grid(),
+        Some(other) => {
+            return Err(CrmError::invalid(
+                "segment_map",
+                format!("{other:?} is neither \"codes\" nor \"grid\""),
+            ))
+        }
+    }
     if let Some(groups) = file.segments {
         let groups: Vec<(String, Vec<String>)> = groups.into_iter().collect();
         config.segments = SegmentMap::new(&groups)?;
@@ -175,5 +187,14 @@ mod tests {
             .to_string()
             .contains("bucket"));
         assert_eq!(parse_config("").unwrap(), RfmConfig::default());
+    }
+
+    #[test]
+    fn the_grid_map_is_chosen_by_name() {
+        let config = parse_config("segment_map = \"grid\"").unwrap();
+        assert!(config.segments.is_grid());
+        assert_eq!(config.segments.segment(5, 5, 4), "Champions");
+        let err = parse_config("segment_map = \"cube\"").unwrap_err();
+        assert!(err.to_string().contains("cube"), "{err}");
     }
 }

@@ -6,9 +6,11 @@
 //! and R's `rfm` silently yields fewer bins). One customer lands in bucket 1.
 
 mod config;
+mod movement;
 mod segments;
 
 pub use config::parse_config;
+pub use movement::{churn_warnings, flows, movements, ChurnRule, ChurnWarning, Flow, Movement};
 pub use segments::{SegmentMap, UNMAPPED};
 
 use crate::error::{CrmError, Result};
