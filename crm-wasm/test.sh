@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package and runs every WebAssembly test: the wasm-bindgen tests in Node and in
-# headless Chromium, the Node test suite against the package, and a strict TypeScript check.
+# Builds the npm package and runs every WebAssembly test: the binding's Rust unit tests (host), the
+# wasm-bindgen tests in Node and in headless Chromium, the Node test suite against the package, and a
+# strict TypeScript check.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -13,6 +14,8 @@ wasm_test() {
   /usr/bin/cargo test --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
     --target-dir "$root/target/wasm" "$@"
 }
+echo "--- Rust unit tests of the binding (host)"
+/usr/bin/cargo test --quiet --lib --locked --target-dir "$root/target/wasm-host"
 echo "--- wasm-bindgen tests in Node"
 wasm_test
 echo "--- wasm-bindgen tests in headless Chromium"

@@ -39,6 +39,17 @@
 //!   in a pool named by a rule, waiting for a later allocation) and converting makes a customer
 //!   owned by the lead's owner, with an optional opportunity. Opportunities here are open, won or
 //!   lost; a won one marks the customer won (`last_won_at`), which the rules exempt by default.
+//! - RFM: the second default map is the 25-cell R x FM grid, FM being the mean of F and M rounded
+//!   half up; a map is either all three-digit codes or all two-digit cells. Segment movement
+//!   compares two scorings by customer id (absent on one side is `None`); the default churn
+//!   warning fires when a customer leaves Champions, Loyal, Potential loyalist or Cannot lose them
+//!   for a cooling segment, or when R falls by two points or more. Large slices are aggregated on
+//!   every core (not in WebAssembly); integer-looking ids are hashed as numbers, but `"007"` and
+//!   `"7"` stay different customers.
+//! - Performance: periods are `YYYY-MM`, `YYYY-Qn` or `YYYY`, on local dates; attainment is
+//!   achieved / target rounded half-even to 4 places (none for a zero target); ranks are per kind
+//!   of subject and period, ordered by ratio then amount, and equal results share a rank
+//!   (1, 2, 2, 4).
 //! - Phones: a leading `+` or `00` marks an international number; China (+86) numbers normalise to
 //!   the national form (landlines regain their trunk `0`), others keep `+CC`.
 

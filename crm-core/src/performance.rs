@@ -68,17 +68,22 @@ pub fn period_range(period: &str) -> Result<(NaiveDate, NaiveDate)> {
         Some((y, r)) => (y, Some(r)),
         None => (period, None),
     };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let year: i32 = year.parse().map_err(|_| bad())?;
     let (first_month, months) = match rest {
         None => (1, 12),
-        Some(q) if q.starts_with('Q') => {
+        Some(q) if q.len() == 2 && q.starts_with('Q') => {
             let n: u32 = q[1..].parse().map_err(|_| bad())?;
             if !(1..=4).contains(&n) {
                 return Err(bad());
             }
             (3 * n - 2, 3)
         }
-        Some(m) if m.len() == 2 => (m.parse().map_err(|_| bad())?, 1),
+        Some(m) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => {
+            (m.parse().map_err(|_| bad())?, 1)
+        }
         Some(_) => return Err(bad()),
     };
     let start = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(bad)?;
@@ -95,6 +100,15 @@ pub fn evaluate(
     achievements: &[Achievement],
     basis: Basis,
 ) -> Result<Vec<Attainment>> {
+    // Each target reads only its subject's credits on the basis.
+    let mut by_rep: std::collections::HashMap<&str, Vec<&Achievement>> = Default::default();
+    let mut by_team: std::collections::HashMap<&str, Vec<&Achievement>> = Default::default();
+    for a in achievements.iter().filter(|a| a.basis == basis) {
+        by_rep.entry(a.rep_id.as_str()).or_default().push(a);
+        if let Some(team) = &a.team_id {
+            by_team.entry(team.as_str()).or_default().push(a);
+        }
+    }
     let mut out = Vec::with_capacity(targets.len());
     let mut seen = std::collections::BTreeSet::new();
     for t in targets {
@@ -111,19 +125,36 @@ pub fn evaluate(
             ));
         }
         let (start, end) = period_range(&t.period)?;
-        let achieved: Decimal = achievements
+        let overflow = || {
+            CrmError::invalid(
+                "achievements",
+                format!(
+                    "the total of {:?} for {} leaves the decimal range",
+                    t.subject, t.period
+                ),
+            )
+        };
+        let credited: &[&Achievement] = match &t.subject {
+            Subject::Rep { user_id } => by_rep.get(user_id.as_str()),
+            Subject::Team { team_id } => by_team.get(team_id.as_str()),
+        }
+        .map_or(&[], Vec::as_slice);
+        let achieved = credited
             .iter()
-            .filter(|a| a.basis == basis && a.date >= start && a.date <= end)
-            .filter(|a| match &t.subject {
-                Subject::Rep { user_id } => &a.rep_id == user_id,
-                Subject::Team { team_id } => a.team_id.as_ref() == Some(team_id),
-            })
-            .map(|a| a.amount)
-            .sum();
-        let ratio = (!t.amount.is_zero()).then(|| {
-            (achieved / t.amount)
-                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven)
-        });
+            .filter(|a| a.date >= start && a.date <= end)
+            .try_fold(Decimal::ZERO, |sum, a| sum.checked_add(a.amount))
+            .ok_or_else(overflow)?;
+        let ratio = if t.amount.is_zero() {
+            None
+        } else {
+            Some(
+                achieved
+                    .checked_div(t.amount)
+                    .ok_or_else(overflow)?
+                    .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven)
+                    .normalize(),
+            )
+        };
         out.push(Attainment {
             subject: t.subject.clone(),
             period: t.period.clone(),

@@ -304,3 +304,83 @@ fn segment_movement_flows_and_churn_warnings() {
     };
     assert_eq!(churn_warnings(&before, &after, &strict).len(), 1);
 }
+
+#[test]
+fn large_batches_scored_on_several_threads_match_one_aggregator() {
+    use crm_core::rfm::{score_aggregated, Aggregator};
+    // 250,000 orders take the threaded path; mixed numeric and textual ids, some after as-of.
+    let orders: Vec<Order> = (0..250_000u64)
+        .map(|i| Order {
+            customer_id: if i % 5 == 0 {
+                format!("k{}", i % 911)
+            } else {
+                (i % 7_919).to_string()
+            },
+            date: d("2026-01-01") + chrono::Duration::days((i * 7_777 % 400) as i64),
+            amount: Decimal::new((i * 31 % 100_000) as i64, 2),
+        })
+        .collect();
+    let as_of = d("2026-12-01");
+    let config = RfmConfig {
+        window_days: Some(200),
+        ..RfmConfig::default()
+    };
+    let mut one = Aggregator::new(as_of, config.window_days);
+    for o in &orders {
+        one.push(&o.customer_id, o.date, o.amount);
+    }
+    let expected = score_aggregated(&one, &config).unwrap();
+    assert_eq!(expected.len(), 7_919 + 911);
+    assert_eq!(score(&orders, as_of, &config).unwrap(), expected);
+}
+
+#[test]
+fn totals_beyond_the_decimal_range_are_refused_not_panicked() {
+    let huge = Decimal::MAX;
+    let orders = vec![
+        Order {
+            customer_id: "1".into(),
+            date: d("2026-06-01"),
+            amount: huge,
+        },
+        Order {
+            customer_id: "1".into(),
+            date: d("2026-06-02"),
+            amount: huge,
+        },
+    ];
+    let err = score(&orders, d("2026-06-30"), &RfmConfig::default()).unwrap_err();
+    assert_eq!(err.code(), "INVALID_INPUT");
+    assert!(err.to_string().contains("customer 1"), "{err}");
+    let heavy = RfmConfig {
+        weights: Weights {
+            r: huge,
+            f: huge,
+            m: huge,
+        },
+        ..RfmConfig::default()
+    };
+    let one = vec![Order {
+        customer_id: "1".into(),
+        date: d("2026-06-01"),
+        amount: Decimal::ONE,
+    }];
+    assert_eq!(
+        score(&one, d("2026-06-30"), &heavy).unwrap_err().code(),
+        "INVALID_INPUT"
+    );
+}
+
+#[test]
+fn a_window_longer_than_the_calendar_covers_everything() {
+    let orders = vec![order("1", "2020-01-01", 5), order("1", "2026-06-01", 7)];
+    let huge = RfmConfig {
+        window_days: Some(u32::MAX),
+        ..RfmConfig::default()
+    };
+    let rows = score(&orders, d("2026-06-30"), &huge).unwrap();
+    assert_eq!(
+        (rows[0].frequency, rows[0].monetary),
+        (2, Decimal::from(12))
+    );
+}

@@ -1,11 +1,13 @@
 //! crm for iOS and Android: a `Crm` object with typed records, exported with uniffi. Each method
 //! maps its records to the core's operation table and back; no rule lives here.
 
+mod analytics;
 mod error;
 mod records;
 mod sla;
 mod time;
 
+pub use analytics::*;
 pub use error::CrmError;
 pub use records::*;
 pub use sla::*;

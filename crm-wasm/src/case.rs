@@ -15,7 +15,8 @@ const DATA_MAPS: &[&str] = &[
 /// Maps whose keys are data, by their key and the key of the object that holds them (names too
 /// common to trust alone): an allocator's `state.current` (rep ids).
 const NESTED_DATA_MAPS: &[(&str, &str)] = &[("state", "current")];
-/// Subtrees whose keys are all data (SLA targets: priority, then metric names as values spell them).
+/// Maps whose keys are all data, all the way down (SLA targets: priority, then metric names as
+/// values spell them). Only maps: a list under the same key (performance targets) is records.
 const VERBATIM: &[&str] = &["targets"];
 
 fn camel(key: &str) -> String {
@@ -58,7 +59,7 @@ fn convert(value: Value, rename: fn(&str) -> String, data: bool, parent: Option<
                         let v = convert(v, rename, false, None);
                         return (k, v);
                     }
-                    if VERBATIM.contains(&k.as_str()) {
+                    if VERBATIM.contains(&k.as_str()) && v.is_object() {
                         return (k, v);
                     }
                     let nested_data = DATA_MAPS.contains(&k.as_str())
@@ -86,6 +87,44 @@ pub fn to_snake(value: Value) -> Value {
     convert(value, snake, false, None)
 }
 
+/// Renames every object key of compact JSON text (as `JSON.stringify` and serde_json write it: a
+/// key is a string followed by `:`), without building a tree: for large batches whose keys are all
+/// names (no maps keyed by data). Keys without `trigger` stay as they are.
+fn rename_keys(json: &str, rename: fn(&str) -> String, trigger: fn(&str) -> bool) -> String {
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
+            let start = i + 1;
+            i = start;
+            while i < bytes.len() && bytes[i] != b'"' {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            // `"` and `\` never occur inside a multi-byte character: both ends are boundaries.
+            let end = i.min(bytes.len());
+            if bytes.get(end + 1) == Some(&b':') && trigger(&json[start..end]) {
+                out.push_str(&json[copied..start]);
+                out.push_str(&rename(&json[start..end]));
+                copied = end;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&json[copied..]);
+    out
+}
+
+/// [`rename_keys`] to camelCase.
+pub fn camel_keys(json: &str) -> String {
+    rename_keys(json, camel, |k| k.contains('_'))
+}
+
+/// [`rename_keys`] to snake_case.
+pub fn snake_keys(json: &str) -> String {
+    rename_keys(json, snake, |k| k.bytes().any(|b| b.is_ascii_uppercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +147,36 @@ mod tests {
             json!({"warnAtPercent": 75, "targets": {"P1": {"first_response": {"minutes": 60}}}})
         );
         assert_eq!(to_snake(js), policy);
+    }
+
+    #[test]
+    fn keys_of_json_text_change_case_and_values_do_not() {
+        let js = r#"[{"customerId":"a_b","note":"\\\"rDrop\":1","rBefore":5,"x":{"teamId":null}},"recencyDays:"]"#;
+        let core = r#"[{"customer_id":"a_b","note":"\\\"rDrop\":1","r_before":5,"x":{"team_id":null}},"recencyDays:"]"#;
+        assert_eq!(snake_keys(js), core);
+        assert_eq!(camel_keys(core), js);
+        let value: Value = serde_json::from_str(js).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(core).unwrap(),
+            to_snake(value)
+        );
+        assert_eq!(
+            snake_keys(r#"{"客户":"é","aB":"😀"}"#),
+            r#"{"客户":"é","a_b":"😀"}"#
+        );
+        assert_eq!(camel_keys(""), "");
+        assert_eq!(camel_keys(r#""unterminated"#), r#""unterminated"#);
+    }
+
+    #[test]
+    fn performance_targets_are_records_not_a_data_map() {
+        let core = json!({"targets": [{"subject": {"type": "rep", "user_id": "u-2"}, "period": "2026-11", "amount": "1"}]});
+        let js = to_camel(core.clone());
+        assert_eq!(
+            js,
+            json!({"targets": [{"subject": {"type": "rep", "userId": "u-2"}, "period": "2026-11", "amount": "1"}]})
+        );
+        assert_eq!(to_snake(js), core);
     }
 
     #[test]

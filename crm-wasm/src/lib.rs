@@ -1,11 +1,18 @@
 //! crm for JavaScript: a `Crm` class over the core's operation table. Values cross the boundary once
 //! per call as JSON text: `JSON.stringify` turns `Date`s into ISO strings on the way in, and a
 //! reviver turns instants back into `Date`s on the way out. Errors are thrown as `CrmError`, a real
-//! `Error` subclass with the stable `code` every surface shares.
+//! `Error` subclass with the stable `code` every surface shares. Pure operations that need no
+//! organisation are free functions: SLA timing (`sla`) and analytics (`analytics`: RFM, segment
+//! movement, churn warnings, performance).
 
+mod analytics;
 mod case;
 mod sla;
 mod types;
+
+pub use analytics::{
+    leaderboard, performance, rfm_churn_warnings, rfm_flows, rfm_movements, rfm_score,
+};
 
 use chrono::{DateTime, Utc};
 use crm_core::{api, Clock, CrmError, FixedClock};
@@ -37,6 +44,50 @@ export function jsonOf(value) {
 export function nowMs() {
   return Date.now();
 }
+// A Date as a calendar date: its UTC day ("YYYY-MM-DD", as `toISOString()` shows it).
+const isDate = (value) => Object.prototype.toString.call(value) === "[object Date]";
+const utcDay = (date) => (Number.isNaN(date.getTime()) ? "Invalid Date" : date.toISOString().slice(0, -14));
+// JSON text of analytics arguments, where every Date is a calendar date.
+export function datesJsonOf(value) {
+  if (value === undefined) return "null";
+  return JSON.stringify(value, function (key, v) {
+    const raw = this[key];
+    return isDate(raw) ? utcDay(raw) : v;
+  });
+}
+// An array of strings as one string and each item's end (in UTF-16 units), so that a column
+// crosses into wasm in one piece; `{ bad: i }` when item i is not a string (-1: not an array).
+export function packStrings(items) {
+  if (!Array.isArray(items)) return { bad: -1 };
+  const ends = new Uint32Array(items.length);
+  let end = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item !== "string") return { bad: i };
+    end += item.length;
+    ends[i] = end;
+  }
+  return { text: items.join(""), ends };
+}
+// An array of orders { customerId, date, amount } as three packed columns (dates as strings);
+// `{ bad: i, field, reason }` at the first order that does not have that shape.
+export function packOrders(orders) {
+  const n = orders.length;
+  const ids = new Array(n), dates = new Array(n), amounts = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const order = orders[i];
+    if (order === null || typeof order !== "object") return { bad: i, reason: "an order { customerId, date, amount }" };
+    const { customerId, date, amount } = order;
+    if (typeof customerId !== "string") return { bad: i, field: "customerId", reason: "a customer id string" };
+    if (typeof amount !== "string") return { bad: i, field: "amount", reason: "a decimal string" };
+    if (isDate(date)) dates[i] = utcDay(date);
+    else if (typeof date === "string") dates[i] = date;
+    else return { bad: i, field: "date", reason: 'a "YYYY-MM-DD" string or a Date' };
+    ids[i] = customerId;
+    amounts[i] = amount;
+  }
+  return { customerIds: packStrings(ids), dates: packStrings(dates), amounts: packStrings(amounts) };
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
@@ -46,6 +97,12 @@ extern "C" {
     pub(crate) fn json_of(value: &JsValue) -> Result<String, JsValue>;
     #[wasm_bindgen(js_name = nowMs)]
     fn now_ms() -> f64;
+    #[wasm_bindgen(js_name = datesJsonOf, catch)]
+    pub(crate) fn dates_json_of(value: &JsValue) -> Result<String, JsValue>;
+    #[wasm_bindgen(js_name = packStrings, catch)]
+    pub(crate) fn pack_strings(items: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = packOrders, catch)]
+    pub(crate) fn pack_orders(orders: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// The browser's or Node's clock (wasm32 has no system clock of its own).
@@ -164,6 +221,7 @@ impl Crm {
         api::OPERATIONS
             .iter()
             .chain(api::SLA_OPERATIONS)
+            .chain(api::ANALYTICS_OPERATIONS)
             .map(|s| s.to_string())
             .collect()
     }

@@ -1,4 +1,4 @@
-//! TypeScript types of everything the `Crm` class takes and returns.
+//! TypeScript types of everything the `Crm` class and the free functions take and return.
 
 use wasm_bindgen::prelude::*;
 
@@ -342,5 +342,69 @@ export interface ClockStatus {
   metric: Metric; cycle: number; state: "running" | "paused" | "warning" | "breached" | "met" | "met_late";
   target: SlaTarget; elapsedMs: number; remainingMs: number; dueAt: Date | null; warningAt: Date | null;
   events: SlaEvent[];
+}
+
+/**
+ * A calendar date: "YYYY-MM-DD", or a Date, which counts on its UTC calendar date (the date
+ * `toISOString()` shows), whatever the machine's time zone. For orders placed at local times, pass
+ * the organisation's local date as a string.
+ */
+export type DateInput = string | Date;
+/** One order: `date` is its local date in the organisation's time zone; `amount` a decimal string. */
+export interface RfmOrder { customerId: string; date: DateInput; amount: string }
+/**
+ * Orders as columns of equal length, for large batches: each column crosses into wasm in one piece.
+ * `dates` are days since 1970-01-01 (`Math.floor(Date.UTC(y, m - 1, d) / 864e5)`) or "YYYY-MM-DD".
+ */
+export interface RfmOrderColumns { customerIds: string[]; dates: Int32Array | string[]; amounts: string[] }
+/**
+ * One scored customer: R, F and M points (1..9), `score` = wR*R + wF*F + wM*M (a decimal string),
+ * `level` the highest configured level the score reaches (null: none), `segment` the segment's name
+ * ("unmapped" when the segment map does not cover the code).
+ */
+export interface RfmRow {
+  customerId: string;
+  /** Days from the last order to the as-of date. */
+  recencyDays: number;
+  /** Orders in the window. */
+  frequency: number;
+  /** Total amount in the window, a decimal string. */
+  monetary: string;
+  r: number;
+  f: number;
+  m: number;
+  score: string;
+  level: string | null;
+  segment: string;
+}
+/** A customer whose segment changed; null: absent from that scoring. */
+export interface RfmMovement { customerId: string; from: string | null; to: string | null }
+/** How many customers went from one segment to another (null: absent from that scoring). */
+export interface RfmFlow { from: string | null; to: string | null; customers: number }
+/**
+ * When to warn that a customer may churn; fields left out keep their defaults: `valuable` Champions,
+ * Loyal, Potential loyalist, Cannot lose them; `cooling` At risk, Cannot lose them, About to sleep,
+ * Hibernating, Lost; `rDrop` 2 (0: never on R alone).
+ */
+export interface ChurnRule { valuable?: string[]; cooling?: string[]; rDrop?: number }
+export interface ChurnWarning { customerId: string; from: string; to: string; rBefore: number; rAfter: number; reason: string }
+
+/** What attainment is measured on: deal amounts when won, or cash collected (回款). */
+export type PerformanceBasis = "won" | "collected";
+export type PerformanceSubject = { type: "rep"; userId: string } | { type: "team"; teamId: string };
+/** `period`: "2026-11" (month), "2026-Q4" (quarter) or "2026" (year); `amount` a decimal string. */
+export interface PerformanceTarget { subject: PerformanceSubject; period: string; amount: string }
+/** One won deal or collected payment, credited to a rep (and their team) on a local date. */
+export interface Achievement { repId: string; teamId?: string | null; date: DateInput; amount: string; basis: PerformanceBasis }
+export interface Attainment {
+  subject: PerformanceSubject;
+  period: string;
+  /** Decimal strings. */
+  target: string;
+  achieved: string;
+  /** achieved / target, rounded half-even to 4 places; null for a zero target. */
+  ratio: string | null;
+  /** 1 = best among subjects of the same kind and period; equal results share a rank. */
+  rank: number;
 }
 "#;

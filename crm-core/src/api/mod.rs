@@ -3,6 +3,7 @@
 //! operation has one name and one argument shape on every surface.
 
 use crate::error::{CrmError, Result};
+mod analytics;
 mod sla;
 
 use crate::service::Crm;
@@ -12,6 +13,15 @@ use serde_json::Value;
 
 /// The SLA operations: pure functions of a calendar (TOML text), a policy and instants.
 pub const SLA_OPERATIONS: &[&str] = sla::OPERATIONS;
+
+/// The analytics operations (RFM, segment movement, churn, performance): pure functions of the
+/// batch they are given; no organisation needed.
+pub const ANALYTICS_OPERATIONS: &[&str] = analytics::OPERATIONS;
+
+/// Runs an analytics operation; `None` when `op` is not one.
+pub fn call_analytics(op: &str, args: &Value) -> Option<Result<Value>> {
+    analytics::call(op, args)
+}
 
 /// Every operation name of the organisation (store-backed) part, for bindings that generate or
 /// check their wrappers.
@@ -68,12 +78,12 @@ pub const OPERATIONS: &[&str] = &[
 ];
 
 pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
-    serde_json::from_value(args.get(name).cloned().unwrap_or(Value::Null))
+    T::deserialize(args.get(name).unwrap_or(&Value::Null))
         .map_err(|e| CrmError::invalid(name, e.to_string()))
 }
 
 fn whole<T: DeserializeOwned>(args: &Value) -> Result<T> {
-    serde_json::from_value(args.clone()).map_err(|e| CrmError::invalid("args", e.to_string()))
+    T::deserialize(args).map_err(|e| CrmError::invalid("args", e.to_string()))
 }
 
 pub(crate) fn out<T: Serialize>(value: Result<T>) -> Result<Value> {
@@ -88,7 +98,7 @@ pub fn call_sla(op: &str, args: &Value) -> Option<Result<Value>> {
 /// Runs operation `op` as `actor` (ignored by `bootstrap`, `settings` and the SLA operations) with
 /// named `args`.
 pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
-    if let Some(result) = sla::call(op, args) {
+    if let Some(result) = sla::call(op, args).or_else(|| analytics::call(op, args)) {
         return result;
     }
     let a = args;

@@ -30,7 +30,10 @@ use std::str::FromStr;
 
 /// An exact number written as a TOML integer or a decimal string (never a float).
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "an integer or a decimal string such as \"1.5\" (floats are not exact)"
+)]
 enum Number {
     Int(i64),
     Text(String),
@@ -196,5 +199,11 @@ mod tests {
         assert_eq!(config.segments.segment(5, 5, 4), "Champions");
         let err = parse_config("segment_map = \"cube\"").unwrap_err();
         assert!(err.to_string().contains("cube"), "{err}");
+    }
+
+    #[test]
+    fn a_float_weight_is_refused_with_the_reason() {
+        let err = parse_config("[weights]\nr = 1.5\nf = 1\nm = 1\n").unwrap_err();
+        assert!(err.to_string().contains("floats are not exact"), "{err}");
     }
 }

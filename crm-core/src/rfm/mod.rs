@@ -5,10 +5,12 @@
 //! id, so equal values spread over buckets by id (where pandas' `qcut` raises on duplicate edges
 //! and R's `rfm` silently yields fewer bins). One customer lands in bucket 1.
 
+mod aggregate;
 mod config;
 mod movement;
 mod segments;
 
+pub use aggregate::Aggregator;
 pub use config::parse_config;
 pub use movement::{churn_warnings, flows, movements, ChurnRule, ChurnWarning, Flow, Movement};
 pub use segments::{SegmentMap, UNMAPPED};
@@ -18,7 +20,6 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
@@ -178,34 +179,59 @@ impl RfmConfig {
 /// Scores every customer with an order on or before `as_of`; rows come in customer id order.
 pub fn score(orders: &[Order], as_of: NaiveDate, config: &RfmConfig) -> Result<Vec<RfmRow>> {
     config.validate()?;
-    let window_start = config
-        .window_days
-        .map(|d| as_of - chrono::Duration::days(i64::from(d)));
-    struct Agg {
-        last: NaiveDate,
-        frequency: u64,
-        monetary: Decimal,
-    }
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut ids: Vec<&str> = Vec::new();
-    let mut aggs: Vec<Agg> = Vec::new();
-    for o in orders.iter().filter(|o| o.date <= as_of) {
-        let i = *index.entry(o.customer_id.as_str()).or_insert_with(|| {
-            ids.push(o.customer_id.as_str());
-            aggs.push(Agg {
-                last: o.date,
-                frequency: 0,
-                monetary: Decimal::ZERO,
-            });
-            ids.len() - 1
-        });
-        let a = &mut aggs[i];
-        a.last = a.last.max(o.date);
-        if window_start.is_none_or(|s| o.date > s) {
-            a.frequency += 1;
-            a.monetary += o.amount;
+    score_aggregated(&aggregate(orders, as_of, config.window_days), config)
+}
+
+/// Aggregates a slice of orders, on every core for large slices where threads exist.
+fn aggregate(orders: &[Order], as_of: NaiveDate, window_days: Option<u32>) -> Aggregator {
+    let one = |part: &[Order]| {
+        let mut agg = Aggregator::new(as_of, window_days);
+        for o in part {
+            agg.push(&o.customer_id, o.date, o.amount);
         }
+        agg
+    };
+    let threads = if cfg!(target_arch = "wasm32") || orders.len() < 200_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    if threads == 1 {
+        return one(orders);
     }
+    let parts: Vec<Aggregator> = std::thread::scope(|s| {
+        let handles: Vec<_> = orders
+            .chunks(orders.len().div_ceil(threads))
+            .map(|part| s.spawn(move || one(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an aggregation thread finished"))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut all = parts
+        .next()
+        .unwrap_or_else(|| Aggregator::new(as_of, window_days));
+    for part in parts {
+        all.merge(part);
+    }
+    all
+}
+
+/// Scores what an [`Aggregator`] collected (its as-of date and window apply); rows come in
+/// customer id order.
+pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmRow>> {
+    config.validate()?;
+    if let Some(id) = &agg.overflowed {
+        return Err(CrmError::invalid(
+            "orders",
+            format!("the amounts of customer {id} add up beyond the decimal range"),
+        ));
+    }
+    let as_of = agg.as_of();
+    let ids: Vec<&str> = agg.ids.iter().map(|s| &**s).collect();
+    let aggs = &agg.figures;
     let n = ids.len();
     let recency: Vec<i64> = aggs.iter().map(|a| (as_of - a.last).num_days()).collect();
     let by_id = id_order(&ids);
@@ -239,12 +265,21 @@ pub fn score(orders: &[Order], as_of: NaiveDate, config: &RfmConfig) -> Result<V
     let w = &config.weights;
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| by_id(a, b));
-    Ok(order
+    let weighted = |i: usize| -> Result<Decimal> {
+        let part = |w: Decimal, p: u8| w.checked_mul(Decimal::from(p));
+        part(w.r, r[i])
+            .zip(part(w.f, f[i]))
+            .zip(part(w.m, m[i]))
+            .and_then(|((a, b), c)| a.checked_add(b)?.checked_add(c))
+            .ok_or_else(|| {
+                CrmError::invalid("weights", "the weighted score leaves the decimal range")
+            })
+    };
+    order
         .into_iter()
         .map(|i| {
-            let score =
-                w.r * Decimal::from(r[i]) + w.f * Decimal::from(f[i]) + w.m * Decimal::from(m[i]);
-            RfmRow {
+            let score = weighted(i)?;
+            Ok(RfmRow {
                 customer_id: ids[i].to_string(),
                 recency_days: recency[i],
                 frequency: aggs[i].frequency,
@@ -258,7 +293,7 @@ pub fn score(orders: &[Order], as_of: NaiveDate, config: &RfmConfig) -> Result<V
                     .find(|l| score >= l.min_score)
                     .map(|l| l.name.clone()),
                 segment: config.segments.segment(r[i], f[i], m[i]).to_string(),
-            }
+            })
         })
-        .collect())
+        .collect()
 }

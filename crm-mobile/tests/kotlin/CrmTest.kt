@@ -197,6 +197,101 @@ fun main() {
         expect(resolution.state == ClockState.RUNNING && resolution.dueAt != null) { "$resolution" }
     }
 
+    val rfmConfig = """
+        method = "thresholds"
+        [weights]
+        r = 4
+        f = 8
+        m = 8
+        [thresholds]
+        recency = [[30, 5], [90, 4], [180, 3], [365, 2]]
+        frequency = [[5, 5], [4, 4], [3, 3], [2, 2]]
+        monetary = [["50000", 5], ["20000", 4], ["5000", 3]]
+        [[levels]]
+        min_score = 80
+        name = "VIP1"
+        [[levels]]
+        min_score = 60
+        name = "VIP2"
+    """.trimIndent()
+    val orders = listOf("2026-03-01", "2026-04-01", "2026-05-01", "2026-06-10").map { RfmOrder("c1", it, "5000.00") } +
+        listOf(RfmOrder("c2", "2026-01-15", "800.50"), RfmOrder("c3", "2026-07-02", "1.00"))
+
+    check("RFM: the seed example scores 84 and reaches VIP1, in one batch") {
+        val rows = rfmScore(orders, "2026-06-30", rfmConfig)
+        expect(rows.map { it.customerId } == listOf("c1", "c2")) { "c3 ordered after the as-of date: $rows" }
+        val c1 = rows[0]
+        expect(c1.recencyDays == 20L && c1.frequency == 4uL && c1.monetary == "20000.00") { "figures $c1" }
+        expect(c1.r.toInt() == 5 && c1.f.toInt() == 4 && c1.m.toInt() == 4) { "points $c1" }
+        expect(c1.score == "84" && c1.level == "VIP1" && c1.segment == "Champions") { "score $c1" }
+        expect(rows[1].score == "28" && rows[1].level == null && rows[1].segment == "New") { "c2 ${rows[1]}" }
+        // Without a configuration: quantile, 5 buckets, weights 1, 1, 1.
+        val plain = rfmScore(orders, "2026-06-30")
+        expect(plain[0].score == "9" && plain[1].segment == "Lost" && plain.all { it.level == null }) { "defaults $plain" }
+    }
+
+    check("RFM: a bad configuration or order is a typed InvalidInput") {
+        val buckets = expectThrows<CrmException.InvalidInput> { rfmScore(orders, "2026-06-30", "buckets = 12") }
+        expect(buckets.field == "buckets" && buckets.code == "INVALID_INPUT") { "$buckets" }
+        val method = expectThrows<CrmException.InvalidInput> { rfmScore(orders, "2026-06-30", "method = \"median\"") }
+        expect(method.field == "rfm config" && method.description.contains("median")) { "$method" }
+        val amount = expectThrows<CrmException.InvalidInput> { rfmScore(listOf(RfmOrder("x", "2026-06-01", "lots")), "2026-06-30") }
+        expect(amount.field == "orders") { "$amount" }
+        val asOf = expectThrows<CrmException.InvalidInput> { rfmScore(orders, "30/06/2026") }
+        expect(asOf.field == "as_of") { "$asOf" }
+    }
+
+    check("RFM: segment movements, flows and churn warnings between two scorings") {
+        val june = rfmScore(orders, "2026-06-30", rfmConfig)
+        val december = rfmScore(orders, "2026-12-31", rfmConfig)
+        expect(december.map { it.segment } == listOf("At risk", "Hibernating", "Hibernating")) { "$december" }
+        val moved = rfmMovements(june, december).map { Triple(it.customerId, it.fromSegment, it.toSegment) }
+        expect(moved == listOf(Triple("c1", "Champions", "At risk"), Triple("c2", "New", "Hibernating"), Triple("c3", null, "Hibernating"))) { "$moved" }
+        val flows = rfmFlows(june, december)
+        expect(flows.first() == RfmFlow(null, "Hibernating", 1uL) && flows.sumOf { it.customers.toInt() } == 3) { "$flows" }
+        val warned = rfmChurnWarnings(june, december).single()
+        expect(warned.customerId == "c1" && warned.rBefore.toInt() == 5 && warned.rAfter.toInt() == 2) { "$warned" }
+        expect(warned.reason == "moved from Champions to At risk; recency score fell from 5 to 2") { warned.reason }
+        val bySegment = rfmChurnWarnings(june, december, ChurnRule(rDrop = 0u)).single()
+        expect(bySegment.reason == "moved from Champions to At risk") { bySegment.reason }
+        val custom = rfmChurnWarnings(june, december, ChurnRule(valuable = listOf("New"), cooling = listOf("Hibernating"), rDrop = 0u))
+        expect(custom.map { it.customerId } == listOf("c2")) { "$custom" }
+        expect(rfmChurnWarnings(december, december).isEmpty()) { "no change, no warning" }
+    }
+
+    check("performance: attainment on won or collected amounts, leaderboards with shared ranks") {
+        val targets = listOf(
+            PerformanceTarget(Subject.Rep("u-2"), "2026-11", "80000"),
+            PerformanceTarget(Subject.Rep("u-3"), "2026-11", "60000"),
+            PerformanceTarget(Subject.Rep("u-4"), "2026-11", "30000"),
+            PerformanceTarget(Subject.Team("t-1"), "2026-11", "150000"),
+        )
+        val achievements = listOf(
+            Achievement("u-2", "t-1", "2026-11-03", "40000", Basis.WON),
+            Achievement("u-2", "t-1", "2026-11-30", "20000", Basis.WON),
+            Achievement("u-2", "t-1", "2026-11-15", "10000", Basis.COLLECTED),
+            Achievement("u-2", "t-1", "2026-12-01", "99999", Basis.WON),
+            Achievement("u-3", "t-1", "2026-11-10", "45000", Basis.WON),
+            Achievement(repId = "u-4", date = "2026-11-11", amount = "30000", basis = Basis.WON),
+        )
+        val won = performance(targets, achievements, Basis.WON)
+        expect(won.map { Triple(it.achieved, it.ratio, it.rank) } == listOf(
+            Triple("60000", "0.75", 2u), Triple("45000", "0.75", 3u), Triple("30000", "1", 1u), Triple("105000", "0.7", 1u),
+        )) { "$won" }
+        val collected = leaderboard(targets, achievements, Basis.COLLECTED, "2026-11")
+        expect(collected.map { it.subject to it.rank } == listOf(Subject.Rep("u-2") to 1u, Subject.Rep("u-3") to 2u, Subject.Rep("u-4") to 2u)) { "$collected" }
+        expect(collected[0].ratio == "0.125" && collected[1].achieved == "0" && collected[2].achieved == "0") { "$collected" }
+        val teams = leaderboard(targets, achievements, Basis.WON, "2026-11", teams = true)
+        expect(teams.single().subject == Subject.Team("t-1") && teams.single().target == "150000") { "$teams" }
+        expect(leaderboard(targets, achievements, Basis.WON, "2026-12").isEmpty()) { "no targets in December" }
+        val period = expectThrows<CrmException.InvalidInput> {
+            performance(listOf(PerformanceTarget(Subject.Rep("u-2"), "November", "1")), emptyList(), Basis.WON)
+        }
+        expect(period.field == "period") { "$period" }
+        val twice = expectThrows<CrmException.InvalidInput> { performance(targets + targets[0], achievements, Basis.WON) }
+        expect(twice.field == "targets") { "$twice" }
+    }
+
     check("claims: typed refusals, all-or-nothing batches, locks") {
         val crm = Crm.inMemory(start)
         val admin = crm.bootstrap("Ada", null)

@@ -6,8 +6,11 @@ with the stable `code` every surface shares.
 
 The core's tagged unions are plain classes with a `type` tag and a `Union` alias: `CapScope`
 (`EveryoneScope`, `TeamScope`, `RepScope`), `Strategy` (`RoundRobin`, `Weighted`, `LeastLoaded`,
-`Capacity`, `Rules`), `RuleTarget` (`ToReps`, `ToPool`) and `Placement` (`PlacedWithRep`,
-`PlacedInPool`, `KeptWithOwner`).
+`Capacity`, `Rules`), `RuleTarget` (`ToReps`, `ToPool`), `Placement` (`PlacedWithRep`,
+`PlacedInPool`, `KeptWithOwner`) and `Subject` (`RepSubject`, `TeamSubject`).
+
+RFM scoring, segment movement, churn warnings and performance are pure batch functions of
+`crm.analytics`, re-exported here (`crm.rfm_score`, `crm.performance`, ...): no organisation needed.
 """
 
 from __future__ import annotations
@@ -112,7 +115,30 @@ from .errors import (
     WaitingPeriodError,
 )
 from .errors import translate as _translate
-from . import sla
+from . import analytics, sla
+from .analytics import (
+    Achievement,
+    Attainment,
+    Basis,
+    ChurnRule,
+    ChurnWarning,
+    Flow,
+    Movement,
+    Order,
+    RepSubject,
+    RfmRow,
+    Segment,
+    Subject,
+    Target,
+    TeamSubject,
+    leaderboard,
+    performance,
+    rfm_churn_warnings,
+    rfm_flows,
+    rfm_movements,
+    rfm_score,
+    rfm_score_columns,
+)
 
 __all__ = [
     "Crm", "UNSET", "sla", "Channel", "Contact", "Customer", "CustomerCreated", "CustomerKind", "CustomerStatus",
@@ -131,6 +157,10 @@ __all__ = [
     "PlacedWithRep", "PlacedInPool", "KeptWithOwner",
     "AlreadyOwnedError", "LimitReachedError", "DailyLimitReachedError", "OwnershipCapReachedError",
     "LockLimitReachedError", "TooEarlyError", "CoolDownError", "WaitingPeriodError", "NoEligibleRepError",
+    # Analytics: RFM, segment movement, churn warnings, performance (pure batch functions)
+    "analytics", "Order", "RfmRow", "Segment", "Movement", "Flow", "ChurnRule", "ChurnWarning", "Basis", "Subject",
+    "RepSubject", "TeamSubject", "Target", "Achievement", "Attainment", "rfm_score", "rfm_score_columns",
+    "rfm_movements", "rfm_flows", "rfm_churn_warnings", "performance", "leaderboard",
 ]
 
 T = TypeVar("T")

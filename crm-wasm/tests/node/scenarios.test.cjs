@@ -4,7 +4,10 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { Crm, CrmError, slaDue, slaDueBatch, slaElapsed, slaTicketStatus, slaWorkingAt } = require("../../pkg/node/crm_wasm.js");
+const {
+  Crm, CrmError, slaDue, slaDueBatch, slaElapsed, slaTicketStatus, slaWorkingAt,
+  rfmScore, rfmMovements, rfmFlows, rfmChurnWarnings, performance, leaderboard,
+} = require("../../pkg/node/crm_wasm.js");
 
 const dir = path.join(__dirname, "..", "..", "..", "tests", "scenarios");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -12,14 +15,15 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 // Maps keyed by data: custom field names, customer levels, rep ids (`current` only under `state`).
 const isDataMap = (parent, k) => ["custom_fields", "days_by_level", "usage"].includes(k) || (parent === "state" && k === "current");
-// Keys to camelCase, except the keys of data maps and SLA target tables.
+// Keys to camelCase, except the keys of data maps and SLA target tables (performance targets are a
+// list of records, converted like any other).
 function toJs(value, data = false, parent = null) {
   if (Array.isArray(value)) return value.map((v) => toJs(v));
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => {
         if (data) return [k, toJs(v)];
-        if (k === "targets") return [k, v];
+        if (k === "targets" && v && typeof v === "object" && !Array.isArray(v)) return [k, v];
         return [camel(k), toJs(v, isDataMap(parent, k), k)];
       }),
     );
@@ -109,6 +113,12 @@ const ops = {
   sla_elapsed: (_, __, a) => ({ elapsedMs: slaElapsed(a.calendar, new Date(a.from), a.to) }),
   sla_working_at: (_, __, a) => slaWorkingAt(a.calendar, new Date(a.at)),
   sla_ticket_status: (_, __, a) => slaTicketStatus(a.calendar, a.policy, a.history, new Date(a.now)),
+  rfm_score: (_, __, a) => rfmScore(a.orders, a.asOf, a.config),
+  rfm_movements: (_, __, a) => rfmMovements(a.before, a.after),
+  rfm_flows: (_, __, a) => rfmFlows(a.before, a.after),
+  rfm_churn_warnings: (_, __, a) => rfmChurnWarnings(a.before, a.after, a.rule),
+  performance: (_, __, a) => performance(a.targets, a.achievements, a.basis),
+  leaderboard: (_, __, a) => leaderboard(a.targets, a.achievements, a.basis, a.period, a.teams),
 };
 
 test("every core operation has a typed method", () => {

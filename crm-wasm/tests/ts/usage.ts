@@ -202,3 +202,77 @@ const noTeam: OrgSettings["claims"]["caps"][number]["scope"] = { type: "team" };
 // @ts-expect-error not an error code
 const unknownCode: CrmErrorCode = "ALREADY_CLAIMED";
 void [nested, noTeam, unknownCode];
+
+// Analytics: RFM scoring from orders or columns, segment movement, churn warnings, performance.
+import {
+  leaderboard, performance, rfmChurnWarnings, rfmFlows, rfmMovements, rfmScore,
+  type Achievement, type Attainment, type ChurnRule, type ChurnWarning, type PerformanceSubject, type PerformanceTarget,
+  type RfmFlow, type RfmMovement, type RfmOrder, type RfmOrderColumns, type RfmRow,
+} from "../../pkg/node/crm_wasm.js";
+
+const rfmConfig = 'method = "thresholds"\n[thresholds]\nrecency = [[30, 5]]\nfrequency = [[4, 4]]\nmonetary = [["20000", 4]]\n';
+const orderList: RfmOrder[] = [
+  { customerId: "c-1", date: "2026-06-02", amount: "5000.00" },
+  { customerId: "c-1", date: new Date(Date.UTC(2026, 5, 10)), amount: "15000.00" },
+];
+const scored: RfmRow[] = rfmScore(orderList, "2026-06-30", rfmConfig);
+const orderColumns: RfmOrderColumns = {
+  customerIds: ["c-1", "c-2"],
+  dates: Int32Array.of(Date.UTC(2026, 5, 2) / 864e5, Date.UTC(2026, 5, 3) / 864e5),
+  amounts: ["5000.00", "12.50"],
+};
+const fromColumns: RfmRow[] = rfmScore(orderColumns, new Date(), undefined);
+const byDefault: RfmRow[] = rfmScore({ ...orderColumns, dates: ["2026-06-02", "2026-06-03"] }, "2026-06-30");
+const topLevel: string | null = scored[0].level;
+const total: string = scored[0].score;
+const points: number = scored[0].r + scored[0].f + scored[0].m;
+const moved: RfmMovement[] = rfmMovements(scored, fromColumns);
+const cameFrom: (string | null)[] = moved.map((m) => m.from);
+const matrix: RfmFlow[] = rfmFlows(scored, fromColumns);
+const counted: number = matrix.reduce((sum, f) => sum + f.customers, 0);
+const churnRule: ChurnRule = { rDrop: 3 };
+const churning: ChurnWarning[] = rfmChurnWarnings(scored, fromColumns, churnRule);
+const churnDefault: ChurnWarning[] = rfmChurnWarnings(scored, fromColumns);
+const churnReasons: string[] = churning.concat(churnDefault).map((w) => `${w.customerId}: ${w.reason} (R ${w.rBefore} -> ${w.rAfter})`);
+
+const salesTargets: PerformanceTarget[] = [
+  { subject: { type: "rep", userId: "u-2" }, period: "2026-Q4", amount: "80000" },
+  { subject: { type: "team", teamId: "t-1" }, period: "2026", amount: "1000000" },
+];
+const booked: Achievement[] = [
+  { repId: "u-2", teamId: "t-1", date: "2026-11-03", amount: "40000", basis: "won" },
+  { repId: "u-2", date: new Date(Date.UTC(2026, 10, 15)), amount: "10000", basis: "collected" },
+];
+const attainments: Attainment[] = performance(salesTargets, booked, "won");
+const reps: Attainment[] = leaderboard(salesTargets, booked, "collected", "2026-Q4");
+const teamBoard: Attainment[] = leaderboard(salesTargets, booked, "won", "2026", true);
+function subjectName(s: PerformanceSubject): string {
+  switch (s.type) {
+    case "rep": return s.userId;
+    case "team": return s.teamId;
+    default: {
+      const never: never = s;
+      return never;
+    }
+  }
+}
+const standings: string[] = attainments.concat(reps, teamBoard).map((a) => `${a.rank}. ${subjectName(a.subject)} ${a.achieved}/${a.target} (${a.ratio ?? "no target"})`);
+try {
+  rfmScore(orderList, "2026-06-30", "buckets = 12");
+} catch (e) {
+  if (e instanceof CrmError && e.code === "INVALID_INPUT") {
+    const badField: string = e.details.field;
+    void badField;
+  }
+}
+void [topLevel, total, points, cameFrom, counted, churnReasons, byDefault, standings];
+
+// @ts-expect-error amounts are decimal strings
+rfmScore([{ customerId: "c-1", date: "2026-06-02", amount: 5000 }], "2026-06-30");
+// @ts-expect-error column dates are an Int32Array of days or strings, not Dates
+rfmScore({ customerIds: ["c-1"], dates: [new Date()], amounts: ["1"] }, "2026-06-30");
+// @ts-expect-error a rep subject names its user
+const noUser: PerformanceSubject = { type: "rep", teamId: "t-1" };
+// @ts-expect-error not a basis
+performance(salesTargets, booked, "booked");
+void noUser;
