@@ -502,6 +502,8 @@ impl Crm {
                     continue;
                 }
                 let owner_id = c.owner_id.clone().unwrap_or_default();
+                let explained = due.explain();
+                let why = format!("recycled to pool {pool_id}: {explained}");
                 cx.emit(
                     EventKind::CustomerRecycled {
                         customer_id: c.id.clone(),
@@ -511,9 +513,8 @@ impl Crm {
                         clock_start: due.clock_start,
                         due_at: due.due_at,
                     },
-                    due.explain(),
+                    explained,
                 )?;
-                let why = format!("recycled to pool {pool_id}: {}", due.explain());
                 to_pool(cx, &mut c, &pool_id, OwnershipReason::Recycled, &why)?;
                 recycled.push(Recycled {
                     customer_id: c.id,

@@ -9,7 +9,7 @@ use crate::error::{EntityKind, Result};
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
 use chrono::{DateTime, Utc};
-use imbl::{HashMap, OrdMap, OrdSet, Vector};
+use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
 use std::sync::{Arc, Mutex};
 
 /// Keys of the large customer tables: cloning one (as copy-on-write does to whole tree nodes)
@@ -35,8 +35,8 @@ struct State {
     /// Shared records, so copying a tree node on write bumps reference counts instead of
     /// cloning customers.
     customers: HashMap<Key, Arc<Customer>>,
-    by_owner: HashMap<Key, OrdSet<Key>>,
-    by_pool: HashMap<Key, OrdSet<Key>>,
+    by_owner: HashMap<Key, HashSet<Key>>,
+    by_pool: HashMap<Key, HashSet<Key>>,
     /// Owned, active customers by `recycle_due_at`, so a sweep reads only what is due.
     by_recycle_due: OrdSet<(DateTime<Utc>, Key)>,
     docs: HashMap<(DocKind, String), Doc>,
@@ -104,6 +104,34 @@ fn put<K: KeyLike, T: Clone>(
     Ok(table.insert(K::from(id), value.clone()))
 }
 
+/// Membership indexes of the big customer table: unordered sets, cheaper to change than trees.
+fn member_add(index: &mut HashMap<Key, HashSet<Key>>, key: &str, id: &str) {
+    match index.get_mut(key) {
+        Some(set) => {
+            set.insert(Key::from(id));
+        }
+        None => {
+            index.insert(Key::from(key), HashSet::unit(Key::from(id)));
+        }
+    }
+}
+
+fn member_remove(index: &mut HashMap<Key, HashSet<Key>>, key: &str, id: &str) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(id);
+        if set.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+fn members(table: &HashMap<Key, Arc<Customer>>, ids: Option<&HashSet<Key>>) -> Vec<Arc<Customer>> {
+    ids.into_iter()
+        .flatten()
+        .filter_map(|id| table.get::<str>(id).cloned())
+        .collect()
+}
+
 fn index_add<K: KeyLike>(index: &mut HashMap<K, OrdSet<K>>, key: &str, id: &str) {
     match index.get_mut(key) {
         Some(set) => {
@@ -166,18 +194,18 @@ impl State {
         };
         if old_owner != after.owner {
             if let Some(o) = old_owner {
-                index_remove(&mut self.by_owner, o, id);
+                member_remove(&mut self.by_owner, o, id);
             }
             if let Some(o) = after.owner {
-                index_add(&mut self.by_owner, o, id);
+                member_add(&mut self.by_owner, o, id);
             }
         }
         if old_pool != after.pool {
             if let Some(p) = old_pool {
-                index_remove(&mut self.by_pool, p, id);
+                member_remove(&mut self.by_pool, p, id);
             }
             if let Some(p) = after.pool {
-                index_add(&mut self.by_pool, p, id);
+                member_add(&mut self.by_pool, p, id);
             }
         }
         if old_due != after.due {
@@ -278,9 +306,9 @@ impl Tx for State {
         let candidates: Vec<Arc<Customer>> = match (&query.owners, &query.in_pool) {
             (Some(owners), _) => owners
                 .iter()
-                .flat_map(|o| collect(&self.customers, self.by_owner.get(o.as_str())))
+                .flat_map(|o| members(&self.customers, self.by_owner.get(o.as_str())))
                 .collect(),
-            (None, Some(pool)) => collect(&self.customers, self.by_pool.get(pool.as_str())),
+            (None, Some(pool)) => members(&self.customers, self.by_pool.get(pool.as_str())),
             (None, None) => self.customers.values().cloned().collect(),
         };
         Ok(candidates
