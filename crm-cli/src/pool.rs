@@ -23,37 +23,29 @@ fn open(db: &Path, at: DateTime<Utc>) -> Result<Crm, Box<dyn std::error::Error>>
     ))
 }
 
-/// A CSV field, quoted when it holds a separator, quote or line break.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn row(
+/// Writes the header and one row per customer (customer id, name, owner, pool, due figures).
+fn write_rows<'a>(
     out: &mut dyn Write,
-    id: &str,
-    name: &str,
-    owner: &str,
-    pool: &str,
-    due: &Due,
-) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{},{},{},{},{},{},{},{},{},{}",
-        field(id),
-        field(name),
-        field(owner),
-        field(pool),
-        due.rule.as_str(),
-        due.days,
-        field(due.level.as_deref().unwrap_or("")),
-        due.clock_start.to_rfc3339(),
-        due.due_at.to_rfc3339(),
-        due.recycle_at().to_rfc3339()
-    )
+    rows: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a str, &'a Due)>,
+) -> CliResult {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(HEADER.split(','))?;
+    for (id, name, owner, pool, due) in rows {
+        csv.write_record([
+            id,
+            name,
+            owner,
+            pool,
+            due.rule.as_str(),
+            &due.days.to_string(),
+            due.level.as_deref().unwrap_or(""),
+            &due.clock_start.to_rfc3339(),
+            &due.due_at.to_rfc3339(),
+            &due.recycle_at().to_rfc3339(),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
 }
 
 /// Runs the sweep as `actor` at `at`; writes the recycled customers, and a summary to `err`.
@@ -68,18 +60,18 @@ pub fn sweep(
     let SweepReport {
         examined, recycled, ..
     } = crm.sweep_pools(actor)?;
-    writeln!(out, "{HEADER}")?;
-    for r in &recycled {
-        row(
-            out,
-            &r.customer_id,
-            &r.customer_name,
-            &r.owner_id,
-            &r.pool_id,
-            &r.due,
-        )?;
-    }
-    out.flush()?;
+    write_rows(
+        out,
+        recycled.iter().map(|r| {
+            (
+                r.customer_id.as_str(),
+                r.customer_name.as_str(),
+                r.owner_id.as_str(),
+                r.pool_id.as_str(),
+                &r.due,
+            )
+        }),
+    )?;
     writeln!(
         err,
         "recycled {} of {examined} due customer(s) at {}",
@@ -98,19 +90,19 @@ pub fn warnings(
     out: &mut dyn Write,
 ) -> CliResult {
     let crm = open(db, at)?;
-    writeln!(out, "{HEADER}")?;
-    for w in crm.recycle_warnings(actor, owner)? {
-        row(
-            out,
-            &w.customer_id,
-            &w.customer_name,
-            &w.owner_id,
-            &w.pool_id,
-            &w.due,
-        )?;
-    }
-    out.flush()?;
-    Ok(())
+    let warned = crm.recycle_warnings(actor, owner)?;
+    write_rows(
+        out,
+        warned.iter().map(|w| {
+            (
+                w.customer_id.as_str(),
+                w.customer_name.as_str(),
+                w.owner_id.as_str(),
+                w.pool_id.as_str(),
+                &w.due,
+            )
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -198,15 +198,21 @@ fn rank(rows: &mut [Attainment]) {
     }
 }
 
-/// The leaderboard of one kind of subject for a period: best first.
-pub fn leaderboard(attainments: &[Attainment], teams: bool, period: &str) -> Vec<Attainment> {
+/// The leaderboard of one kind of subject for a period: best first. A period that is none
+/// (e.g. `"November"`) is refused rather than answered with an empty board.
+pub fn leaderboard(
+    attainments: &[Attainment],
+    teams: bool,
+    period: &str,
+) -> Result<Vec<Attainment>> {
+    period_range(period)?;
     let mut board: Vec<Attainment> = attainments
         .iter()
         .filter(|a| a.period == period && matches!(a.subject, Subject::Team { .. }) == teams)
         .cloned()
         .collect();
     board.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.subject.cmp(&b.subject)));
-    board
+    Ok(board)
 }
 
 /// The period of a kind (`month`, `quarter`, `year`) that a date falls in, as `evaluate` names it.

@@ -101,6 +101,7 @@ fn attainment_ranks_and_leaderboards() {
     assert_eq!(get(&won, &rep("u-5")).ratio, None);
     // Ranks: u-4 first; u-2 and u-3 tie on the ratio, u-2 won more so ranks above; u-5 last.
     let ranks: Vec<(String, u32)> = leaderboard(&won, false, "2026-11")
+        .unwrap()
         .into_iter()
         .map(|a| match a.subject {
             Subject::Rep { user_id } => (user_id, a.rank),
@@ -117,7 +118,11 @@ fn attainment_ranks_and_leaderboards() {
         ]
     );
     // Team t-1: 60000 + 45000 = 105000 of 150000 = 0.7; teams rank among themselves.
-    let team = leaderboard(&won, true, "2026-11");
+    let team = leaderboard(&won, true, "2026-11").unwrap();
+    assert_eq!(
+        leaderboard(&won, true, "November").unwrap_err().code(),
+        "INVALID_INPUT"
+    );
     assert_eq!(
         (team[0].achieved, team[0].ratio, team[0].rank),
         (dec("105000"), Some(dec("0.7")), 1)

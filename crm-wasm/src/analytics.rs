@@ -354,13 +354,10 @@ pub fn leaderboard(
     #[wasm_bindgen(unchecked_param_type = "string")] period: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "boolean | null")] teams: JsValue,
 ) -> Result<JsValue, JsValue> {
-    // As the core's `leaderboard` operation: a period that is none (e.g. "November") is refused,
-    // not an empty board.
     let period: String = typed(&period, "period")?;
-    perf::period_range(&period).map_err(|e| throw(&e))?;
     let rows = attainments(&targets, &achievements, &basis)?;
     let teams = typed::<Option<bool>>(&teams, "teams")?.unwrap_or(false);
-    output(&perf::leaderboard(&rows, teams, &period))
+    output(&perf::leaderboard(&rows, teams, &period).map_err(|e| throw(&e))?)
 }
 
 #[cfg(test)]

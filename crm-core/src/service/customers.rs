@@ -20,21 +20,21 @@ pub struct CustomerCreated {
     pub duplicates: Vec<DuplicateMatch>,
 }
 
-fn validated_phones(phones: &[String]) -> Result<Vec<String>> {
+pub(super) fn validated_phones(phones: &[String]) -> Result<Vec<String>> {
     phones
         .iter()
         .map(|p| normalize_phone(p).map(|_| p.trim().to_string()))
         .collect()
 }
 
-fn validated_emails(emails: &[String]) -> Result<Vec<String>> {
+pub(super) fn validated_emails(emails: &[String]) -> Result<Vec<String>> {
     emails
         .iter()
         .map(|e| normalize_email(e).map(|_| e.trim().to_string()))
         .collect()
 }
 
-fn cleaned(value: Option<String>) -> Option<String> {
+pub(super) fn cleaned(value: Option<String>) -> Option<String> {
     value
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -238,22 +238,7 @@ pub(super) fn enter_customer(
     if let Some(pool) = &new.pool_id {
         super::pools::load_pool(cx.tx, pool)?;
     }
-    let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
-    let duplicates = if policy.on_create == DuplicateMode::Off {
-        Vec::new()
-    } else {
-        let probe = DuplicateProbe {
-            name: Some(name.clone()),
-            phones: phones.clone(),
-            emails: emails.clone(),
-        };
-        find_matches(cx.tx, &probe, policy.name_threshold, &[])?
-    };
-    if policy.on_create == DuplicateMode::Block && !duplicates.is_empty() {
-        return Err(CrmError::DuplicateFound {
-            matches: duplicates,
-        });
-    }
+    let duplicates = duplicates_on_entry(cx, &name, &phones, &emails)?;
     let owner_id = owner.map(|o| o.id);
     let mut customer = Customer {
         id: cx.new_id("c")?,
@@ -324,4 +309,30 @@ pub(super) fn enter_customer(
         customer,
         duplicates,
     })
+}
+
+/// The duplicate check of the organisation's policy on entry of a customer or a lead: off, warn
+/// (the matches are returned) or block (`DuplicateFound`).
+pub(super) fn duplicates_on_entry(
+    cx: &mut Ctx<'_>,
+    name: &str,
+    phones: &[String],
+    emails: &[String],
+) -> Result<Vec<DuplicateMatch>> {
+    let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
+    if policy.on_create == DuplicateMode::Off {
+        return Ok(Vec::new());
+    }
+    let probe = DuplicateProbe {
+        name: Some(name.to_string()),
+        phones: phones.to_vec(),
+        emails: emails.to_vec(),
+    };
+    let duplicates = find_matches(cx.tx, &probe, policy.name_threshold, &[])?;
+    if policy.on_create == DuplicateMode::Block && !duplicates.is_empty() {
+        return Err(CrmError::DuplicateFound {
+            matches: duplicates,
+        });
+    }
+    Ok(duplicates)
 }

@@ -2,31 +2,23 @@
 //! per batch), conversion into a customer and optionally an opportunity. Opportunities as far as
 //! ownership rules need them.
 
-use super::customers::enter_customer;
-use super::duplicates::find_matches;
+use super::customers::{
+    cleaned, duplicates_on_entry, enter_customer, validated_emails, validated_phones,
+};
 use super::pools::load_pool;
-use super::{non_empty, Crm, Ctx};
+use super::{load, non_empty, Crm, Ctx};
 use crate::access::Role;
 use crate::allocation::{
     allocate, Allocation, Allocator, NewAllocator, Placement, RepLoad, RepUsage, RuleTarget,
     Strategy,
 };
-use crate::customer::dedup::DuplicateMode;
-use crate::customer::{
-    Customer, CustomerKind, CustomerStatus, DealStatus, DuplicateProbe, NewCustomer,
-};
+use crate::customer::{Customer, CustomerKind, CustomerStatus, DealStatus, NewCustomer};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
 use crate::lead::{Conversion, Lead, LeadCaptured, LeadConversion, LeadStatus, NewLead};
 use crate::opportunity::{NewOpportunity, Opportunity, OpportunityStatus};
 use crate::store::{Doc, DocKind, Tx};
 use std::collections::BTreeSet;
-
-fn load<T: serde::de::DeserializeOwned>(tx: &mut dyn Tx, kind: DocKind, id: &str) -> Result<T> {
-    tx.doc(kind, id)?
-        .ok_or_else(|| CrmError::not_found(kind.entity(), id))?
-        .decode()
-}
 
 fn save_lead(tx: &mut dyn Tx, lead: &Lead) -> Result<()> {
     tx.put_doc(&Doc::new(
@@ -46,10 +38,6 @@ fn save_opportunity(tx: &mut dyn Tx, o: &Opportunity) -> Result<()> {
         o.version,
         o,
     )?)
-}
-
-fn cleaned(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Every rep a strategy can name must be one of the allocator's reps; every pool must exist.
@@ -138,12 +126,8 @@ impl Crm {
     pub fn capture_lead(&self, actor: &str, new: NewLead) -> Result<LeadCaptured> {
         self.act(actor, |cx| {
             let name = non_empty("name", &new.name)?;
-            for p in &new.phones {
-                crate::customer::normalize::normalize_phone(p)?;
-            }
-            for e in &new.emails {
-                crate::customer::normalize::normalize_email(e)?;
-            }
+            let phones = validated_phones(&new.phones)?;
+            let emails = validated_emails(&new.emails)?;
             let owner = match &new.owner_id {
                 Some(id) => {
                     let u = cx.managed_user(id)?;
@@ -154,28 +138,13 @@ impl Crm {
                 }
                 None => None,
             };
-            let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
-            let duplicates = if policy.on_create == DuplicateMode::Off {
-                Vec::new()
-            } else {
-                let probe = DuplicateProbe {
-                    name: Some(name.clone()),
-                    phones: new.phones.clone(),
-                    emails: new.emails.clone(),
-                };
-                find_matches(cx.tx, &probe, policy.name_threshold, &[])?
-            };
-            if policy.on_create == DuplicateMode::Block && !duplicates.is_empty() {
-                return Err(CrmError::DuplicateFound {
-                    matches: duplicates,
-                });
-            }
+            let duplicates = duplicates_on_entry(cx, &name, &phones, &emails)?;
             let lead = Lead {
                 id: cx.new_id("l")?,
                 name,
                 kind: new.kind.unwrap_or(CustomerKind::Company),
-                phones: new.phones.iter().map(|p| p.trim().to_string()).collect(),
-                emails: new.emails.iter().map(|e| e.trim().to_string()).collect(),
+                phones,
+                emails,
                 source: cleaned(new.source),
                 region: cleaned(new.region),
                 industry: cleaned(new.industry),

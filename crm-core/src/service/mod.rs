@@ -178,6 +178,17 @@ impl Ctx<'_> {
     }
 }
 
+/// Loads a stored document by kind and id; a missing one is `NotFound` of its kind.
+fn load<T: serde::de::DeserializeOwned>(
+    tx: &mut dyn Tx,
+    kind: crate::store::DocKind,
+    id: &str,
+) -> Result<T> {
+    tx.doc(kind, id)?
+        .ok_or_else(|| CrmError::not_found(kind.entity(), id))?
+        .decode()
+}
+
 /// Orders generated ids (`c-2` before `c-10`) and any other strings stably.
 pub(crate) fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     (a.len(), a).cmp(&(b.len(), b))

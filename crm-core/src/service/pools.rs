@@ -10,15 +10,12 @@ use crate::pool::{
     check_claim, check_lock, evaluate, lock_until, ClaimContext, NewPool, Pool, PoolRules,
     RecycleWarning, Recycled, SweepReport,
 };
-use crate::settings::OrgSettings;
 use crate::store::{CustomerQuery, Doc, DocKind, Tx};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn load_pool(tx: &mut dyn Tx, id: &str) -> Result<Pool> {
-    tx.doc(DocKind::Pool, id)?
-        .ok_or_else(|| CrmError::not_found(EntityKind::Pool, id))?
-        .decode()
+    super::load(tx, DocKind::Pool, id)
 }
 
 fn save_pool(tx: &mut dyn Tx, pool: &Pool) -> Result<()> {
@@ -353,8 +350,12 @@ impl Crm {
                 });
             }
             let settings = cx.tx.settings()?.unwrap_or_default();
-            let pool_id = home_pool(&c, &settings).ok_or_else(|| CrmError::InvalidState {
-                reason: format!("customer {customer_id} has no pool and no default pool is set"),
+            let pool_id = home_pool(&c, settings.default_pool_id.as_deref()).ok_or_else(|| {
+                CrmError::InvalidState {
+                    reason: format!(
+                        "customer {customer_id} has no pool and no default pool is set"
+                    ),
+                }
             })?;
             load_pool(cx.tx, &pool_id)?;
             let why = format!("released to pool {pool_id}: {reason}");
@@ -576,10 +577,11 @@ impl Crm {
     }
 }
 
-pub(super) fn home_pool(c: &Customer, settings: &OrgSettings) -> Option<String> {
+/// The pool a customer is released or recycled to: its own, else the organisation's default.
+fn home_pool(c: &Customer, default_pool_id: Option<&str>) -> Option<String> {
     c.pool_id
         .clone()
-        .or_else(|| settings.default_pool_id.clone())
+        .or_else(|| default_pool_id.map(str::to_string))
 }
 
 /// Every pool's rules and the default pool: what decides a customer's `recycle_due_at`.
@@ -602,17 +604,13 @@ impl Recycling {
         })
     }
 
-    fn home(&self, c: &Customer) -> Option<String> {
-        c.pool_id.clone().or_else(|| self.default_pool_id.clone())
-    }
-
     /// The pool a customer goes back to and when, or `None` if no rule will recycle it.
     pub(super) fn due(&self, c: &Customer) -> Option<crate::pool::Due> {
         self.pool_and_due(c).map(|(_, due)| due)
     }
 
     fn pool_and_due(&self, c: &Customer) -> Option<(String, crate::pool::Due)> {
-        let pool_id = self.home(c)?;
+        let pool_id = home_pool(c, self.default_pool_id.as_deref())?;
         let rules = self.rules.get(&pool_id)?;
         evaluate(rules, c).map(|due| (pool_id, due))
     }

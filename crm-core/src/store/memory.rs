@@ -132,31 +132,19 @@ fn members(table: &HashMap<Key, Arc<Customer>>, ids: Option<&HashSet<Key>>) -> V
         .collect()
 }
 
-fn index_add<K: KeyLike>(index: &mut HashMap<K, OrdSet<K>>, key: &str, id: &str) {
-    match index.get_mut(key) {
-        Some(set) => {
-            set.insert(K::from(id));
-        }
-        None => {
-            index.insert(K::from(key), OrdSet::unit(K::from(id)));
-        }
-    }
+fn index_add(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) {
+    index
+        .entry(key.to_string())
+        .or_default()
+        .insert(id.to_string());
 }
 
-fn index_remove<K: KeyLike>(index: &mut HashMap<K, OrdSet<K>>, key: &str, id: &str) {
-    if let Some(set) = index.get_mut(key) {
-        set.remove(id);
-        if set.is_empty() {
-            index.remove(key);
-        }
-    }
-}
-
-fn unlink<K: std::hash::Hash + Eq + Clone>(
-    index: &mut HashMap<K, OrdSet<String>>,
-    key: &K,
-    id: &str,
-) {
+/// Removes `id` from the set under `key`, and the set once it is empty.
+fn index_remove<K, Q>(index: &mut HashMap<K, OrdSet<String>>, key: &Q, id: &str)
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq + Clone,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
     if let Some(set) = index.get_mut(key) {
         set.remove(id);
         if set.is_empty() {
@@ -220,10 +208,10 @@ impl State {
     }
 }
 
-fn collect<K: KeyLike, T: Clone>(table: &HashMap<K, T>, ids: Option<&OrdSet<K>>) -> Vec<T> {
+fn collect<T: Clone>(table: &HashMap<String, T>, ids: Option<&OrdSet<String>>) -> Vec<T> {
     ids.into_iter()
         .flatten()
-        .filter_map(|id| table.get::<str>(id.borrow()).cloned())
+        .filter_map(|id| table.get(id).cloned())
         .collect()
 }
 
@@ -358,7 +346,7 @@ impl Tx for State {
         check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
         if let Some(old) = self.docs.insert(key, doc.clone()) {
             if let Some(p) = old.parent {
-                unlink(&mut self.docs_by_parent, &(doc.kind, p), &doc.id);
+                index_remove(&mut self.docs_by_parent, &(doc.kind, p), &doc.id);
             }
         }
         self.docs_by_kind
@@ -391,7 +379,7 @@ impl Tx for State {
         }
         if let Some(old) = self.docs.remove(&key) {
             if let Some(p) = old.parent {
-                unlink(&mut self.docs_by_parent, &(kind, p), id);
+                index_remove(&mut self.docs_by_parent, &(kind, p), id);
             }
         }
         if let Some(m) = self.docs_by_kind.get_mut(&kind) {
