@@ -188,10 +188,10 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
         &owner,
         &lead.id,
         Conversion {
-            opportunity: Some(NewOpportunity {
-                name: "首批设备采购".into(),
-                amount: Decimal::new(12_600_000, 2),
-            }),
+            opportunity: Some(NewOpportunity::new(
+                "首批设备采购",
+                Decimal::new(12_600_000, 2),
+            )),
         },
     )?;
     r.item(&format!(

@@ -17,6 +17,8 @@ pub enum EntityKind {
     Lead,
     Opportunity,
     Allocator,
+    Pipeline,
+    Contract,
 }
 
 impl EntityKind {
@@ -32,6 +34,8 @@ impl EntityKind {
             EntityKind::Lead => "lead",
             EntityKind::Opportunity => "opportunity",
             EntityKind::Allocator => "allocator",
+            EntityKind::Pipeline => "pipeline",
+            EntityKind::Contract => "contract",
         }
     }
 }
@@ -113,6 +117,19 @@ pub enum CrmError {
     },
     #[error("lead {lead_id}: no eligible rep ({reason})")]
     NoEligibleRep { lead_id: String, reason: String },
+    #[error("opportunity {opportunity_id} may not move from {from} to {to}: {reason}")]
+    TransitionNotAllowed {
+        opportunity_id: String,
+        from: String,
+        to: String,
+        reason: String,
+    },
+    #[error("opportunity {opportunity_id} cannot enter stage {stage}: missing {}", fields.join(", "))]
+    RequiredFieldsMissing {
+        opportunity_id: String,
+        stage: String,
+        fields: Vec<String>,
+    },
     #[error("storage failure: {message}")]
     Storage { message: String },
 }
@@ -139,6 +156,8 @@ impl CrmError {
             CrmError::CoolDown { .. } => "COOL_DOWN",
             CrmError::WaitingPeriod { .. } => "WAITING_PERIOD",
             CrmError::NoEligibleRep { .. } => "NO_ELIGIBLE_REP",
+            CrmError::TransitionNotAllowed { .. } => "TRANSITION_NOT_ALLOWED",
+            CrmError::RequiredFieldsMissing { .. } => "REQUIRED_FIELDS_MISSING",
             CrmError::Storage { .. } => "STORAGE",
         }
     }

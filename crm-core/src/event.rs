@@ -2,9 +2,12 @@
 //! has an answer. The event log is also the ownership history.
 
 use crate::access::UserId;
+use crate::contract::PaymentKind;
 use crate::customer::CustomerId;
+use crate::pipeline::Move;
 use crate::pool::RecycleKind;
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Why a customer's owner changed.
@@ -120,10 +123,43 @@ pub enum EventKind {
         opportunity_id: String,
         customer_id: CustomerId,
     },
-    OpportunityClosed {
+    /// A stage transition (won and lost included); the reason holds a loss's reason.
+    OpportunityMoved {
         opportunity_id: String,
         customer_id: CustomerId,
-        won: bool,
+        from: String,
+        to: String,
+        transition: Move,
+    },
+    OpportunityUpdated {
+        opportunity_id: String,
+        customer_id: CustomerId,
+        fields: Vec<String>,
+    },
+    /// A note or completed task on the opportunity: resets its rotting clock.
+    OpportunityActivity {
+        opportunity_id: String,
+        customer_id: CustomerId,
+    },
+    PipelineSaved {
+        pipeline_id: String,
+    },
+    ContractCreated {
+        contract_id: String,
+        customer_id: CustomerId,
+        opportunity_id: String,
+    },
+    /// Money received (or refunded) on a contract.
+    PaymentRecorded {
+        contract_id: String,
+        customer_id: CustomerId,
+        payment_id: String,
+        kind: PaymentKind,
+        amount: Decimal,
+    },
+    ContractCancelled {
+        contract_id: String,
+        customer_id: CustomerId,
     },
 }
 
@@ -142,7 +178,12 @@ impl EventKind {
             | EventKind::CustomerUnlocked { customer_id }
             | EventKind::LeadConverted { customer_id, .. }
             | EventKind::OpportunityCreated { customer_id, .. }
-            | EventKind::OpportunityClosed { customer_id, .. } => vec![customer_id],
+            | EventKind::OpportunityMoved { customer_id, .. }
+            | EventKind::OpportunityUpdated { customer_id, .. }
+            | EventKind::OpportunityActivity { customer_id, .. }
+            | EventKind::ContractCreated { customer_id, .. }
+            | EventKind::PaymentRecorded { customer_id, .. }
+            | EventKind::ContractCancelled { customer_id, .. } => vec![customer_id],
             EventKind::CustomersMerged {
                 survivor_id,
                 merged_id,

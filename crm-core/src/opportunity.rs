@@ -1,11 +1,14 @@
-//! Opportunities (商机) as far as ownership rules need them: open, won or lost, with an amount.
-//! The pipeline of stages that moves them lives with section 4's state machines.
+//! Opportunities (商机): an amount moving through a pipeline's stages. The status (open, won,
+//! lost) is derived from the stage; the stage history keeps what every stay looked like, so
+//! reports can answer "what did the forecast say on date D?".
 
 use crate::access::UserId;
 use crate::customer::CustomerId;
-use chrono::{DateTime, Utc};
+use crate::pipeline::{ForecastCategory, StageKind, DEFAULT_PIPELINE};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -13,6 +16,42 @@ pub enum OpportunityStatus {
     Open,
     Won,
     Lost,
+}
+
+impl From<StageKind> for OpportunityStatus {
+    fn from(kind: StageKind) -> Self {
+        match kind {
+            StageKind::Open => OpportunityStatus::Open,
+            StageKind::Won => OpportunityStatus::Won,
+            StageKind::Lost => OpportunityStatus::Lost,
+        }
+    }
+}
+
+/// One stay in a stage, or a change of amount, probability or close date during a stay (which
+/// ends the previous entry and starts a new one for the same stage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageEntry {
+    pub stage: String,
+    pub status: OpportunityStatus,
+    pub entered_at: DateTime<Utc>,
+    pub left_at: Option<DateTime<Utc>>,
+    pub amount: Decimal,
+    /// Effective probability in percent.
+    pub probability: Decimal,
+    pub category: ForecastCategory,
+    pub expected_close: Option<NaiveDate>,
+}
+
+impl StageEntry {
+    /// Whether this entry describes the opportunity at `at`.
+    pub fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.entered_at <= at && self.left_at.is_none_or(|l| at < l)
+    }
+}
+
+fn default_pipeline() -> String {
+    DEFAULT_PIPELINE.to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,11 +65,114 @@ pub struct Opportunity {
     pub lost_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default = "default_pipeline")]
+    pub pipeline_id: String,
+    #[serde(default)]
+    pub stage: String,
+    /// Overrides the stage's default probability (percent) while the stage lasts.
+    #[serde(default)]
+    pub probability_override: Option<Decimal>,
+    #[serde(default)]
+    pub expected_close: Option<NaiveDate>,
+    /// Custom fields stage guards may require.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default)]
+    pub history: Vec<StageEntry>,
+    /// The last follow-up, note or completed task: resets the rotting clock.
+    #[serde(default)]
+    pub last_activity_at: Option<DateTime<Utc>>,
     pub version: u64,
+}
+
+impl Opportunity {
+    /// The history entry in force at `at` (`None` before the opportunity existed).
+    pub fn as_of(&self, at: DateTime<Utc>) -> Option<&StageEntry> {
+        self.history.iter().rev().find(|e| e.covers(at))
+    }
+
+    /// When the current stay in the current stage began (changes within a stay do not count).
+    pub fn stage_since(&self) -> Option<DateTime<Utc>> {
+        let mut since = None;
+        for e in self.history.iter().rev() {
+            if e.stage != self.stage {
+                break;
+            }
+            since = Some(e.entered_at);
+        }
+        since
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewOpportunity {
     pub name: String,
     pub amount: Decimal,
+    /// Default: the organisation's `default` pipeline.
+    #[serde(default)]
+    pub pipeline_id: Option<String>,
+    /// Default: the pipeline's first open stage. Its guards apply.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub expected_close: Option<NaiveDate>,
+    #[serde(default)]
+    pub probability_override: Option<Decimal>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+impl NewOpportunity {
+    pub fn new(name: impl Into<String>, amount: Decimal) -> Self {
+        NewOpportunity {
+            name: name.into(),
+            amount,
+            pipeline_id: None,
+            stage: None,
+            expected_close: None,
+            probability_override: None,
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+/// A change to an open opportunity's figures; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpportunityPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub amount: Option<Decimal>,
+    #[serde(default)]
+    pub expected_close: Option<NaiveDate>,
+    /// `Some(None)` clears the override.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub probability_override: Option<Option<Decimal>>,
+    /// Custom fields to set; an empty value removes one.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            None => s.serialize_none(),
+            Some(inner) => inner.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }

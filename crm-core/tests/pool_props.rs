@@ -319,10 +319,7 @@ fn apply(crm: &Crm, clock: &FixedClock, op: &Op) -> Result<(), TestCaseError> {
             .create_opportunity(
                 REPS[*rep],
                 &cid(*customer),
-                NewOpportunity {
-                    name: "deal".into(),
-                    amount: rust_decimal::Decimal::new(10_000, 2),
-                },
+                NewOpportunity::new("deal", rust_decimal::Decimal::new(10_000, 2)),
             )
             .and_then(|o| crm.close_opportunity(REPS[*rep], &o.id, true, None))
             .map(|_| ()),

@@ -75,6 +75,26 @@ pub const OPERATIONS: &[&str] = &[
     "create_opportunity",
     "close_opportunity",
     "opportunities",
+    "save_pipeline",
+    "pipelines",
+    "opportunity",
+    "all_opportunities",
+    "move_opportunity",
+    "update_opportunity",
+    "record_opportunity_activity",
+    "forecast",
+    "stage_conversion",
+    "time_in_stage",
+    "sales_velocity",
+    "rotting_opportunities",
+    "create_contract",
+    "contract",
+    "contracts",
+    "record_payment",
+    "record_refund",
+    "cancel_contract",
+    "overdue_instalments",
+    "outstanding_balances",
 ];
 
 pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
@@ -195,6 +215,51 @@ pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
             arg(a, "lost_reason")?,
         )),
         "opportunities" => out(crm.opportunities(actor, &s("customer_id")?)),
+        "save_pipeline" => out(crm.save_pipeline(actor, arg(a, "pipeline")?)),
+        "pipelines" => out(crm.pipelines(actor)),
+        "opportunity" => out(crm.opportunity(actor, &s("id")?)),
+        "all_opportunities" => out(crm.all_opportunities(actor)),
+        "move_opportunity" => out(crm.move_opportunity(
+            actor,
+            &s("opportunity_id")?,
+            arg(a, "expected_version")?,
+            &s("stage")?,
+            arg(a, "lost_reason")?,
+        )),
+        "update_opportunity" => out(crm.update_opportunity(
+            actor,
+            &s("opportunity_id")?,
+            arg(a, "expected_version")?,
+            arg(a, "patch")?,
+        )),
+        "record_opportunity_activity" => {
+            out(crm.record_opportunity_activity(actor, &s("opportunity_id")?, &s("note")?))
+        }
+        "forecast" => out(crm.forecast(actor, &s("period_kind")?, arg(a, "as_of")?)),
+        "stage_conversion" => out(crm.stage_conversion(actor, &s("pipeline_id")?)),
+        "time_in_stage" => out(crm.time_in_stage(actor, &s("pipeline_id")?)),
+        "sales_velocity" => out(crm.sales_velocity(actor, arg(a, "from")?, arg(a, "to")?)),
+        "rotting_opportunities" => out(crm.rotting_opportunities(actor)),
+        "create_contract" => {
+            out(crm.create_contract(actor, &s("opportunity_id")?, arg(a, "contract")?))
+        }
+        "contract" => out(crm.contract(actor, &s("id")?)),
+        "contracts" => out(crm.contracts(actor)),
+        "record_payment" => out(crm.record_payment(
+            actor,
+            &s("contract_id")?,
+            arg(a, "expected_version")?,
+            arg(a, "payment")?,
+        )),
+        "record_refund" => out(crm.record_refund(
+            actor,
+            &s("contract_id")?,
+            arg(a, "expected_version")?,
+            arg(a, "refund")?,
+        )),
+        "cancel_contract" => out(crm.cancel_contract(actor, &s("contract_id")?, &s("reason")?)),
+        "overdue_instalments" => out(crm.overdue_instalments(actor)),
+        "outstanding_balances" => out(crm.outstanding_balances(actor, arg(a, "by")?)),
         other => Err(CrmError::invalid(
             "op",
             format!("unknown operation {other:?}"),
@@ -254,6 +319,17 @@ pub fn error_json(error: &CrmError) -> Value {
         CrmError::NoEligibleRep { lead_id, reason } => {
             json!({"lead_id": lead_id, "reason": reason})
         }
+        CrmError::TransitionNotAllowed {
+            opportunity_id,
+            from,
+            to,
+            reason,
+        } => json!({"opportunity_id": opportunity_id, "from": from, "to": to, "reason": reason}),
+        CrmError::RequiredFieldsMissing {
+            opportunity_id,
+            stage,
+            fields,
+        } => json!({"opportunity_id": opportunity_id, "stage": stage, "fields": fields}),
         CrmError::Storage { message } => json!({"message": message}),
     };
     json!({"code": error.code(), "message": error.to_string(), "details": details})

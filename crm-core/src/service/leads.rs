@@ -1,6 +1,5 @@
 //! Leads: capture with a duplicate check, allocation through a stored allocator (one transaction
-//! per batch), conversion into a customer and optionally an opportunity. Opportunities as far as
-//! ownership rules need them.
+//! per batch), conversion into a customer and optionally an opportunity.
 
 use super::customers::{
     cleaned, duplicates_on_entry, enter_customer, validated_emails, validated_phones,
@@ -12,11 +11,10 @@ use crate::allocation::{
     allocate, Allocation, Allocator, NewAllocator, Placement, RepLoad, RepUsage, RuleTarget,
     Strategy,
 };
-use crate::customer::{Customer, CustomerKind, CustomerStatus, DealStatus, NewCustomer};
+use crate::customer::{CustomerKind, NewCustomer};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
 use crate::lead::{Conversion, Lead, LeadCaptured, LeadConversion, LeadStatus, NewLead};
-use crate::opportunity::{NewOpportunity, Opportunity, OpportunityStatus};
 use crate::store::{Doc, DocKind, Tx};
 use std::collections::BTreeSet;
 
@@ -27,16 +25,6 @@ fn save_lead(tx: &mut dyn Tx, lead: &Lead) -> Result<()> {
         lead.owner_id.as_deref(),
         lead.version,
         lead,
-    )?)
-}
-
-fn save_opportunity(tx: &mut dyn Tx, o: &Opportunity) -> Result<()> {
-    tx.put_doc(&Doc::new(
-        DocKind::Opportunity,
-        &o.id,
-        Some(&o.customer_id),
-        o.version,
-        o,
     )?)
 }
 
@@ -356,7 +344,11 @@ impl Crm {
             let created = enter_customer(cx, new, Some(owner))?;
             let mut customer = created.customer;
             let opportunity = match conversion.opportunity {
-                Some(new) => Some(open_opportunity(cx, &mut customer, new)?),
+                Some(new) => Some(super::opportunities::open_opportunity(
+                    cx,
+                    &mut customer,
+                    new,
+                )?),
                 None => None,
             };
             lead.status = LeadStatus::Converted;
@@ -380,85 +372,6 @@ impl Crm {
             })
         })
     }
-
-    pub fn create_opportunity(
-        &self,
-        actor: &str,
-        customer_id: &str,
-        new: NewOpportunity,
-    ) -> Result<Opportunity> {
-        self.act(actor, |cx| {
-            let mut customer = cx.customer(customer_id)?;
-            open_opportunity(cx, &mut customer, new)
-        })
-    }
-
-    /// Closes an open opportunity as won (the customer becomes won) or lost (a reason is required).
-    pub fn close_opportunity(
-        &self,
-        actor: &str,
-        opportunity_id: &str,
-        won: bool,
-        lost_reason: Option<String>,
-    ) -> Result<Opportunity> {
-        self.act(actor, |cx| {
-            let mut o: Opportunity = load(cx.tx, DocKind::Opportunity, opportunity_id)?;
-            let mut customer = cx.customer(&o.customer_id)?;
-            if o.status != OpportunityStatus::Open {
-                return Err(CrmError::InvalidState {
-                    reason: format!("opportunity {opportunity_id} is already closed"),
-                });
-            }
-            let reason = cleaned(lost_reason);
-            if !won && reason.is_none() {
-                return Err(CrmError::invalid(
-                    "lost_reason",
-                    "a lost opportunity needs a reason",
-                ));
-            }
-            o.status = if won {
-                OpportunityStatus::Won
-            } else {
-                OpportunityStatus::Lost
-            };
-            o.lost_reason = if won { None } else { reason.clone() };
-            o.closed_at = Some(cx.now);
-            o.version += 1;
-            save_opportunity(cx.tx, &o)?;
-            customer.open_opportunities = customer.open_opportunities.saturating_sub(1);
-            if won {
-                customer.deal_status = DealStatus::Won;
-                customer.last_won_at = Some(cx.now);
-            }
-            customer.updated_at = cx.now;
-            customer.version += 1;
-            cx.save_customer(&mut customer)?;
-            cx.emit(
-                EventKind::OpportunityClosed {
-                    opportunity_id: o.id.clone(),
-                    customer_id: customer.id.clone(),
-                    won,
-                },
-                if won {
-                    "won".to_string()
-                } else {
-                    format!("lost: {}", reason.unwrap_or_default())
-                },
-            )?;
-            Ok(o)
-        })
-    }
-
-    pub fn opportunities(&self, actor: &str, customer_id: &str) -> Result<Vec<Opportunity>> {
-        self.look(actor, |cx| {
-            cx.customer(customer_id)?;
-            cx.tx
-                .docs(DocKind::Opportunity, Some(customer_id))?
-                .iter()
-                .map(Doc::decode)
-                .collect()
-        })
-    }
 }
 
 fn scoped_lead(cx: &mut Ctx<'_>, id: &str) -> Result<Lead> {
@@ -476,56 +389,4 @@ fn scoped_lead(cx: &mut Ctx<'_>, id: &str) -> Result<Lead> {
             id: id.to_string(),
         })
     }
-}
-
-fn open_opportunity(
-    cx: &mut Ctx<'_>,
-    customer: &mut Customer,
-    new: NewOpportunity,
-) -> Result<Opportunity> {
-    let name = non_empty("name", &new.name)?;
-    if new.amount.is_sign_negative() {
-        return Err(CrmError::invalid("amount", "must not be negative"));
-    }
-    if customer.status == CustomerStatus::Merged {
-        return Err(CrmError::InvalidState {
-            reason: format!("customer {} was merged into another", customer.id),
-        });
-    }
-    let o = Opportunity {
-        id: cx.new_id("o")?,
-        customer_id: customer.id.clone(),
-        name,
-        amount: new.amount,
-        owner_id: customer.owner_id.clone(),
-        status: OpportunityStatus::Open,
-        lost_reason: None,
-        created_at: cx.now,
-        closed_at: None,
-        version: 1,
-    };
-    save_opportunity(cx.tx, &o)?;
-    customer.open_opportunities += 1;
-    customer.updated_at = cx.now;
-    customer.version += 1;
-    cx.save_customer(customer)?;
-    cx.emit(
-        EventKind::OpportunityCreated {
-            opportunity_id: o.id.clone(),
-            customer_id: customer.id.clone(),
-        },
-        format!("opportunity {:?} opened", o.name),
-    )?;
-    Ok(o)
-}
-
-/// Moves a merged customer's opportunities to the survivor.
-pub(super) fn move_opportunities(tx: &mut dyn Tx, from: &str, to: &str) -> Result<()> {
-    for doc in tx.docs(DocKind::Opportunity, Some(from))? {
-        let mut o: Opportunity = doc.decode()?;
-        o.customer_id = to.to_string();
-        o.version += 1;
-        save_opportunity(tx, &o)?;
-    }
-    Ok(())
 }

@@ -2,9 +2,11 @@
 //! user, runs in one transaction, checks the user's data scope, applies the rules and records an
 //! event for every change.
 
+mod contracts;
 mod customers;
 mod duplicates;
 mod leads;
+mod opportunities;
 mod ownership;
 mod pools;
 mod records;

@@ -120,7 +120,8 @@ impl Crm {
                 follow_up.version += 1;
                 cx.tx.put_follow_up(&follow_up)?;
             }
-            super::leads::move_opportunities(cx.tx, merged_id, survivor_id)?;
+            super::opportunities::move_opportunities(cx.tx, merged_id, survivor_id)?;
+            super::contracts::move_contracts(cx.tx, merged_id, survivor_id)?;
             let contacts = cx.tx.contacts_of(survivor_id)?;
             cx.tx
                 .set_dedup_keys(survivor_id, &customer_keys(&survivor_after, &contacts)?)?;

@@ -103,6 +103,9 @@ impl Crm {
                 version: 1,
             };
             cx.tx.put_follow_up(&follow_up)?;
+            if customer.open_opportunities > 0 {
+                super::opportunities::touch_open(cx, &customer.id, at)?;
+            }
             customer.last_follow_up_at = customer.last_follow_up_at.max(Some(at));
             customer.next_follow_up_at = new.next_follow_up_at;
             customer.updated_at = cx.now;

@@ -18,15 +18,20 @@ pub enum DocKind {
     Opportunity,
     /// A named count (daily claims per rep), versioned so racing increments conflict.
     Counter,
+    Pipeline,
+    /// Listed by customer.
+    Contract,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 5] = [
+    pub const ALL: [DocKind; 7] = [
         DocKind::Pool,
         DocKind::Allocator,
         DocKind::Lead,
         DocKind::Opportunity,
         DocKind::Counter,
+        DocKind::Pipeline,
+        DocKind::Contract,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +41,8 @@ impl DocKind {
             DocKind::Lead => "lead",
             DocKind::Opportunity => "opportunity",
             DocKind::Counter => "counter",
+            DocKind::Pipeline => "pipeline",
+            DocKind::Contract => "contract",
         }
     }
 
@@ -50,6 +57,8 @@ impl DocKind {
             DocKind::Lead => EntityKind::Lead,
             DocKind::Opportunity => EntityKind::Opportunity,
             DocKind::Counter => EntityKind::Settings,
+            DocKind::Pipeline => EntityKind::Pipeline,
+            DocKind::Contract => EntityKind::Contract,
         }
     }
 }

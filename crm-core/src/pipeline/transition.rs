@@ -1,0 +1,80 @@
+//! Which moves a pipeline allows and what a stage requires on entry.
+
+use super::{Pipeline, Stage, StageKind};
+use crate::access::Role;
+use crate::error::{CrmError, Result};
+use crate::opportunity::Opportunity;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Move {
+    Forward,
+    Back,
+    Win,
+    Lose,
+    Reopen,
+}
+
+/// Classifies the move `from` -> `to` and refuses it when the pipeline does not allow it or
+/// `role` may not reopen.
+pub fn check_move(
+    p: &Pipeline,
+    opportunity_id: &str,
+    from: &str,
+    to: &str,
+    role: Role,
+) -> Result<Move> {
+    let refuse = |reason: String| CrmError::TransitionNotAllowed {
+        opportunity_id: opportunity_id.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+        reason,
+    };
+    let (a, b) = (p.stage(from)?, p.stage(to)?);
+    if from == to {
+        return Err(refuse("the opportunity is already in that stage".into()));
+    }
+    let (i, j) = (p.position(from), p.position(to));
+    let kind = match (a.kind, b.kind) {
+        (StageKind::Open, StageKind::Open) if j > i => Move::Forward,
+        (StageKind::Open, StageKind::Open) => Move::Back,
+        (StageKind::Open, StageKind::Won) => Move::Win,
+        (StageKind::Open, StageKind::Lost) => Move::Lose,
+        (_, StageKind::Open) => Move::Reopen,
+        _ => {
+            return Err(refuse(format!(
+                "a {} opportunity can only be reopened into an open stage",
+                a.kind.as_str()
+            )))
+        }
+    };
+    if !p.transitions.is_empty() && !p.transitions.iter().any(|t| t.from == from && t.to == to) {
+        return Err(refuse(format!(
+            "pipeline {} lists no such transition",
+            p.id
+        )));
+    }
+    if kind == Move::Reopen && !p.reopen_roles.contains(&role) {
+        return Err(refuse(format!(
+            "reopening needs one of the roles {:?}",
+            p.reopen_roles
+        )));
+    }
+    Ok(kind)
+}
+
+/// The guard fields of `stage` that `o` leaves empty.
+pub fn missing_fields(stage: &Stage, o: &Opportunity) -> Vec<String> {
+    stage
+        .required_fields
+        .iter()
+        .filter(|f| match f.as_str() {
+            "amount" => o.amount.is_zero(),
+            "expected_close" => o.expected_close.is_none(),
+            "name" => o.name.trim().is_empty(),
+            other => o.fields.get(other).is_none_or(|v| v.trim().is_empty()),
+        })
+        .cloned()
+        .collect()
+}
