@@ -442,6 +442,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
             reps: &reps,
         },
     )?;
+    crate::demo_pipeline::chapter(crm, clock, r, &admin, &reps[1], &reps[2])?;
     summary(crm, &admin, r)
 }
 
@@ -610,6 +611,10 @@ mod tests {
             "will be recycled soon",
             "a second sweep at the same moment recycles 0",
             "converts l-2 into customer",
+            "to proposal without a close date: refused, REQUIRED_FIELDS_MISSING",
+            "refused, TRANSITION_NOT_ALLOWED",
+            "lost, reason \"price\"",
+            "matched to #1 44000.00, #2 192000.00",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -1,7 +1,9 @@
 //! `crm`: the command-line surface of the crm engine.
 
 mod demo;
+mod demo_pipeline;
 mod demo_pool;
+mod forecast;
 mod pool;
 mod report;
 mod rfm;
@@ -64,6 +66,24 @@ enum Command {
     /// The public pool (公海): the recycling sweep and its warnings on a database file.
     #[command(subcommand)]
     Pool(PoolCommand),
+    /// The weighted pipeline forecast per period on a database file (also as of a past moment).
+    Forecast {
+        /// The SQLite database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// month, quarter or year (local dates of the organisation).
+        #[arg(long, default_value = "month")]
+        period: String,
+        /// The moment the forecast describes (RFC 3339); defaults to now.
+        #[arg(long)]
+        as_of: Option<DateTime<Utc>>,
+        /// Whose view: a rep sees their own deals, a manager their team's, an admin all.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +204,20 @@ fn main() -> ExitCode {
             at.unwrap_or_else(Utc::now),
             &actor,
             owner.as_deref(),
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+        Command::Forecast {
+            db,
+            period,
+            as_of,
+            actor,
+            csv,
+        } => forecast::run(
+            &db,
+            &period,
+            as_of.unwrap_or_else(Utc::now),
+            &actor,
+            csv,
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
     };

@@ -15,6 +15,14 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Rep => "rep",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
     /// The scope a role gets when none is given.
     pub fn default_scope(self) -> DataScope {
         match self {

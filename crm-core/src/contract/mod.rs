@@ -285,3 +285,122 @@ impl Contract {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    fn contract(amounts: &[i64]) -> Contract {
+        let new = NewContract {
+            signed_on: d(3, 1),
+            amount: None,
+            instalments: amounts
+                .iter()
+                .zip(1..)
+                .map(|(a, m)| NewInstalment {
+                    due_date: d(m + 2, 10),
+                    amount: Decimal::from(*a),
+                })
+                .collect(),
+        };
+        let total = amounts.iter().copied().map(Decimal::from).sum();
+        Contract {
+            id: "k-1".into(),
+            opportunity_id: "o-1".into(),
+            customer_id: "c-1".into(),
+            owner_id: Some("u-2".into()),
+            amount: total,
+            signed_on: new.signed_on,
+            instalments: plan(&new, total).unwrap(),
+            payments: vec![],
+            status: ContractStatus::Active,
+            created_at: Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+            cancelled_at: None,
+            cancel_reason: None,
+            version: 1,
+        }
+    }
+
+    fn pay(amount: i64, instalment: Option<u32>) -> NewPayment {
+        NewPayment {
+            received_on: d(3, 2),
+            amount: Decimal::from(amount),
+            instalment,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_plan_must_sum_to_the_contract_amount() {
+        let mut new = NewContract {
+            signed_on: d(3, 1),
+            amount: None,
+            instalments: vec![NewInstalment {
+                due_date: d(3, 10),
+                amount: Decimal::from(60),
+            }],
+        };
+        assert!(plan(&new, Decimal::from(100)).is_err());
+        new.instalments[0].due_date = d(2, 1);
+        assert!(plan(&new, Decimal::from(60)).is_err(), "due before signing");
+    }
+
+    #[test]
+    fn payments_go_to_the_named_instalment_then_oldest_first_and_refunds_newest_first() {
+        let mut c = contract(&[30, 30, 40]);
+        let a = c.match_payment(&pay(50, Some(3))).unwrap();
+        assert_eq!(
+            a.iter().map(|x| (x.seq, x.amount)).collect::<Vec<_>>(),
+            [(3, Decimal::from(40)), (1, Decimal::from(10))]
+        );
+        assert!(
+            c.match_payment(&pay(51, None)).is_err(),
+            "only 50 outstanding"
+        );
+        assert!(
+            c.match_payment(&pay(1, Some(9))).is_err(),
+            "no instalment 9"
+        );
+        let r = c.match_refund(Decimal::from(45)).unwrap();
+        assert_eq!(
+            r.iter().map(|x| (x.seq, x.amount)).collect::<Vec<_>>(),
+            [(3, Decimal::from(-40)), (1, Decimal::from(-5))]
+        );
+        assert_eq!(c.paid(), Decimal::from(5));
+        c.match_payment(&pay(95, None)).unwrap();
+        assert_eq!(c.status, ContractStatus::Paid);
+        let due = overdue(std::slice::from_ref(&c), d(12, 1));
+        assert!(due.is_empty());
+    }
+
+    #[test]
+    fn overdue_and_outstanding_lists() {
+        let mut c = contract(&[30, 30, 40]);
+        c.match_payment(&pay(40, None)).unwrap();
+        // Instalment 1 (due 03-10) is paid; 2 (due 04-10) has 20 open; 3 (due 05-10) is not due.
+        let due = overdue(std::slice::from_ref(&c), d(4, 12));
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].seq, due[0].open, due[0].days_overdue),
+            (2, Decimal::from(20), 2)
+        );
+        assert!(
+            overdue(std::slice::from_ref(&c), d(4, 10)).is_empty(),
+            "due today is not late"
+        );
+        let rows = outstanding(std::slice::from_ref(&c), d(4, 12), OutstandingBy::Rep);
+        assert_eq!(rows[0].key, "u-2");
+        assert_eq!(
+            (rows[0].outstanding, rows[0].overdue),
+            (Decimal::from(60), Decimal::from(20))
+        );
+        c.cancel(c.created_at, "void".into()).unwrap();
+        assert!(overdue(std::slice::from_ref(&c), d(4, 12)).is_empty());
+        assert!(c.match_payment(&pay(1, None)).is_err());
+    }
+}

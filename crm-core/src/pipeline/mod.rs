@@ -284,3 +284,65 @@ impl Pipeline {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(p: &Pipeline) -> String {
+        match p.validate() {
+            Err(CrmError::InvalidInput { field, .. }) => field,
+            other => panic!("expected INVALID_INPUT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_standard_pipeline_is_valid() {
+        Pipeline::standard().validate().unwrap();
+    }
+
+    #[test]
+    fn bad_pipelines_are_refused_naming_the_problem() {
+        let mut p = Pipeline::standard();
+        p.stages[1].key = "qualify".into();
+        assert_eq!(field_of(&p), "stages[1].key");
+
+        let mut p = Pipeline::standard();
+        p.stages[2].probability = Decimal::from(101);
+        assert_eq!(field_of(&p), "stages[2].probability");
+
+        let mut p = Pipeline::standard();
+        p.stages[4].probability = Decimal::from(90);
+        assert_eq!(field_of(&p), "stages[4].kind");
+
+        let mut p = Pipeline::standard();
+        p.stages.retain(|s| s.kind != StageKind::Lost);
+        assert_eq!(field_of(&p), "stages");
+
+        let mut p = Pipeline::standard();
+        p.transitions = vec![Transition {
+            from: "qualify".into(),
+            to: "closing".into(),
+        }];
+        assert_eq!(field_of(&p), "transitions[0].to");
+
+        let mut p = Pipeline::standard();
+        p.stages[0].category = ForecastCategory::Closed;
+        assert_eq!(field_of(&p), "stages[0].category");
+    }
+
+    #[test]
+    fn probability_override_applies_to_open_stages_only() {
+        let p = Pipeline::standard();
+        let over = Some(Decimal::from(33));
+        assert_eq!(
+            p.probability(p.stage("proposal").unwrap(), over),
+            Decimal::from(33)
+        );
+        assert_eq!(
+            p.probability(p.stage("won").unwrap(), over),
+            Decimal::ONE_HUNDRED
+        );
+        assert_eq!(p.probability(p.stage("lost").unwrap(), over), Decimal::ZERO);
+    }
+}

@@ -56,9 +56,10 @@ pub fn check_move(
         )));
     }
     if kind == Move::Reopen && !p.reopen_roles.contains(&role) {
+        let roles: Vec<&str> = p.reopen_roles.iter().map(|r| r.as_str()).collect();
         return Err(refuse(format!(
-            "reopening needs one of the roles {:?}",
-            p.reopen_roles
+            "reopening needs the role {}",
+            roles.join(" or ")
         )));
     }
     Ok(kind)

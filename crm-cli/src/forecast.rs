@@ -1,0 +1,141 @@
+//! `crm forecast`: the weighted forecast per period on a database file, as a table or CSV.
+
+use chrono::{DateTime, Utc};
+use crm_core::{Crm, FixedClock};
+use crm_sqlite::SqliteStore;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub const HEADER: &str = "period,open,amount,weighted,pipeline,best_case,commit,closed";
+
+/// Writes the forecast by `period_kind` as the opportunities in `actor`'s scope stood at `as_of`.
+pub fn run(
+    db: &Path,
+    period_kind: &str,
+    as_of: DateTime<Utc>,
+    actor: &str,
+    csv_out: bool,
+    out: &mut dyn Write,
+) -> CliResult {
+    if !db.exists() {
+        return Err(format!("no database at {}", db.display()).into());
+    }
+    let crm = Crm::new(SqliteStore::open(db)?, Arc::new(FixedClock::new(as_of)));
+    let rows = crm.forecast(actor, period_kind, Some(as_of))?;
+    let cells = |r: &crm_core::pipeline::ForecastRow| {
+        [
+            r.period.clone(),
+            r.open.to_string(),
+            r.amount.round_dp(2).to_string(),
+            r.weighted.round_dp(2).to_string(),
+            r.pipeline.round_dp(2).to_string(),
+            r.best_case.round_dp(2).to_string(),
+            r.commit.round_dp(2).to_string(),
+            r.closed.round_dp(2).to_string(),
+        ]
+    };
+    if csv_out {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(HEADER.split(','))?;
+        for r in &rows {
+            w.write_record(cells(r))?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "forecast as of {} ({actor}'s view)",
+        as_of.to_rfc3339()
+    )?;
+    let head: Vec<&str> = HEADER.split(',').collect();
+    let body: Vec<[String; 8]> = rows.iter().map(cells).collect();
+    let width = |i: usize| {
+        body.iter()
+            .map(|r| r[i].chars().count())
+            .chain([head[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..8).map(width).collect();
+    let line = |cells: &[&str]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(&head))?;
+    for r in &body {
+        let refs: Vec<&str> = r.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&refs))?;
+    }
+    if rows.is_empty() {
+        writeln!(out, "(no dated open or won opportunities)")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{script, start};
+    use crate::report::Report;
+    use chrono::Duration;
+
+    #[test]
+    fn forecast_of_the_demo_file_now_and_as_of_an_earlier_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.db");
+        let clock = Arc::new(FixedClock::new(start()));
+        let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock.clone());
+        script(
+            &crm,
+            &clock,
+            &mut Report::new(chrono_tz::Asia::Shanghai, false),
+        )
+        .unwrap();
+        drop(crm);
+        // Day 25: both deals open and dated December (480,000 at commit 75% + 60,000 at 50%).
+        let mut out = Vec::new();
+        let day25 = start() + Duration::days(24);
+        run(&path, "month", day25, "u-1", true, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                HEADER,
+                "2026-12,2,540000.00,390000.00,0,60000.00,480000.00,0"
+            ],
+            "{text}"
+        );
+        // Day 40: the big deal is won (closed in November, local day 27), the small one lost.
+        let mut out = Vec::new();
+        run(
+            &path,
+            "month",
+            start() + Duration::days(39),
+            "u-1",
+            false,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("2026-11"), "{text}");
+        assert!(text.contains("480000.00"), "{text}");
+        let mut out = Vec::new();
+        let e = run(&path, "week", day25, "u-1", true, &mut out).unwrap_err();
+        assert!(e.to_string().contains("period kind"), "{e}");
+    }
+}
