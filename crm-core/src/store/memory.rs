@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
 use std::sync::{Arc, Mutex};
 
-/// Keys of the large customer tables: cloning one (as copy-on-write does to whole tree nodes)
-/// bumps a count instead of allocating.
-type Key = Arc<str>;
+/// Keys of the large customer tables: ids are short, so they live inline and cloning one (as
+/// copy-on-write does to whole tree nodes) copies bytes instead of touching a shared count
+/// somewhere else in memory, a cache miss per key.
+type Key = compact_str::CompactString;
 
 /// What a table or index key can be.
 trait KeyLike:
@@ -49,7 +50,7 @@ struct State {
     follow_ups: HashMap<String, FollowUp>,
     follow_ups_by_customer: HashMap<CustomerId, OrdSet<String>>,
     events: Vector<Event>,
-    events_by_customer: HashMap<CustomerId, Vector<u64>>,
+    events_by_customer: HashMap<Key, Vector<u64>>,
 }
 
 #[derive(Default)]
@@ -490,7 +491,7 @@ impl Tx for State {
         };
         for customer in event.kind.customer_ids() {
             self.events_by_customer
-                .entry(customer.clone())
+                .entry(Key::from(customer.as_str()))
                 .or_default()
                 .push_back(event.seq);
         }
@@ -501,7 +502,7 @@ impl Tx for State {
     fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>> {
         let mut seqs: Vec<u64> = customer_ids
             .iter()
-            .filter_map(|id| self.events_by_customer.get(id))
+            .filter_map(|id| self.events_by_customer.get(id.as_str()))
             .flat_map(|v| v.iter().copied())
             .collect();
         seqs.sort_unstable();
