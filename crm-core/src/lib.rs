@@ -50,6 +50,16 @@
 //!   achieved / target rounded half-even to 4 places (none for a zero target); ranks are per kind
 //!   of subject and period, ordered by ratio then amount, and equal results share a rank
 //!   (1, 2, 2, 4).
+//! - Pipelines: probabilities are percentages; an override lasts until the stage changes; without
+//!   explicit transitions deals move forward or back among open stages, to won from any open stage
+//!   and to lost from any open stage with a reason from the pipeline's list; leaving won or lost is
+//!   a reopen that needs a listed role (managers and admins by default). A change of amount,
+//!   probability or close date starts a new history entry, so a forecast as of any past instant
+//!   reads what was known then. A follow-up with the customer counts as activity on its open
+//!   opportunities. The `default` pipeline is the built-in standard one until an admin stores it.
+//! - Contracts: one live contract per won opportunity; instalments must sum to its amount; a
+//!   payment pays the instalment it names first, then the oldest due; refunds take back from the
+//!   latest; an instalment is overdue from the day after its due date (local dates).
 //! - Phones: a leading `+` or `00` marks an international number; China (+86) numbers normalise to
 //!   the national form (landlines regain their trunk `0`), others keep `+CC`.
 
