@@ -7,6 +7,7 @@ use crate::report::Report;
 use chrono::{Duration, NaiveDate};
 use crm_core::contract::{NewContract, NewInstalment, NewPayment, OutstandingBy};
 use crm_core::opportunity::{NewOpportunity, OpportunityPatch};
+use crm_core::pipeline::Pipeline;
 use crm_core::{Crm, CrmError, FixedClock, NewCustomer};
 use rust_decimal::Decimal;
 
@@ -38,6 +39,15 @@ pub fn chapter(
 ) -> DemoResult<Deals> {
     r.section("Day 24: deals move through the pipeline");
     clock.set(start() + Duration::days(23) + Duration::hours(1));
+    let mut pipeline = Pipeline::standard();
+    pipeline.lost_reasons = ["price", "competitor", "no_budget", "no_decision"]
+        .map(String::from)
+        .to_vec();
+    let pipeline = crm.save_pipeline(admin, pipeline)?;
+    r.item(&format!(
+        "{admin} stores the standard pipeline with its loss reasons: {}",
+        pipeline.lost_reasons.join(", ")
+    ));
     let big = crm
         .create_customer(
             rep,

@@ -74,8 +74,12 @@ fn setup() -> (Crm, Arc<FixedClock>) {
         )
         .unwrap();
     }
-    let mut explicit = Pipeline::standard();
+    let mut standard = Pipeline::standard();
+    standard.lost_reasons = vec!["price".into()];
+    crm.save_pipeline("u-1", standard.clone()).unwrap();
+    let mut explicit = standard;
     explicit.id = "explicit".into();
+    explicit.version = 0;
     explicit.stages.retain(|s| s.kind != StageKind::Open);
     for (i, key) in ["a", "b"].iter().enumerate() {
         let mut s = Pipeline::standard().stages[i].clone();

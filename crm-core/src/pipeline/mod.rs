@@ -12,7 +12,7 @@
 //!   open one is a reopen: it must be allowed (explicitly, or by default) and the actor's role
 //!   must be in `reopen_roles` (default managers and admins). Won to lost and back is refused.
 //! - The organisation's `default` pipeline is [`Pipeline::standard`] until one is stored with
-//!   that id.
+//!   that id; it takes any non-empty loss reason, a stored pipeline may list the allowed ones.
 
 mod reports;
 mod transition;
@@ -154,9 +154,7 @@ impl Pipeline {
                 stage("lost", "Lost", K::Lost, 0, C::Omitted, None),
             ],
             transitions: vec![],
-            lost_reasons: ["price", "competitor", "no_budget", "no_decision", "other"]
-                .map(String::from)
-                .to_vec(),
+            lost_reasons: vec![],
             reopen_roles: reopeners(),
             version: 0,
         }
