@@ -67,6 +67,7 @@ pub mod access;
 pub mod allocation;
 pub mod api;
 pub mod clock;
+pub mod commission;
 pub mod contract;
 pub mod customer;
 pub mod error;
