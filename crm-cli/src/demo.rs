@@ -615,6 +615,9 @@ mod tests {
             "refused, TRANSITION_NOT_ALLOWED",
             "lost, reason \"price\"",
             "matched to #1 44000.00, #2 192000.00",
+            "commission statement: u-5 for 2026-11 (Field sales (booked))",
+            "slice 300000-480000.00 of the period total, tier 2 at 3.5% = 6300.00",
+            "total 12300.00",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -5,6 +5,7 @@
 use crate::demo::{start, DemoResult};
 use crate::report::Report;
 use chrono::{Duration, NaiveDate};
+use crm_core::commission::parse_plan;
 use crm_core::contract::{NewContract, NewInstalment, NewPayment, OutstandingBy};
 use crm_core::opportunity::{NewOpportunity, OpportunityPatch};
 use crm_core::pipeline::Pipeline;
@@ -23,12 +24,6 @@ fn yuan(units: i64) -> Decimal {
     Decimal::new(units * 100, 2)
 }
 
-/// What the chapter leaves for the commission statements: the won deal and its contract.
-pub struct Deals {
-    pub won_opportunity: String,
-    pub contract: String,
-}
-
 pub fn chapter(
     crm: &Crm,
     clock: &FixedClock,
@@ -36,7 +31,7 @@ pub fn chapter(
     admin: &str,
     rep: &str,
     other: &str,
-) -> DemoResult<Deals> {
+) -> DemoResult<()> {
     r.section("Day 24: deals move through the pipeline");
     clock.set(start() + Duration::days(23) + Duration::hours(1));
     let mut pipeline = Pipeline::standard();
@@ -244,8 +239,62 @@ pub fn chapter(
             row.key, row.outstanding, row.contracts, row.overdue
         ));
     }
-    Ok(Deals {
-        won_opportunity: o.id,
-        contract: k.id,
-    })
+    commission(crm, clock, r, admin, rep)
+}
+
+const BOOKED: &str = r#"
+name = "Field sales (booked)"
+base = "booked"
+period = "month"
+[rates]
+type = "graduated"
+[[rates.tiers]]
+from = "0"
+to = "300000"
+rate = "2"
+[[rates.tiers]]
+from = "300000"
+rate = "3.5"
+[draw]
+amount = "3000"
+recoverable = true
+"#;
+
+const COLLECTED: &str = r#"
+name = "Field sales (回款)"
+base = "collected"
+period = "month"
+[rates]
+type = "flat"
+rate = "2.5"
+"#;
+
+/// Day 40: the won deal's commission, booked in November and as cash arrives.
+fn commission(
+    crm: &Crm,
+    clock: &FixedClock,
+    r: &mut Report,
+    admin: &str,
+    rep: &str,
+) -> DemoResult<()> {
+    r.section("Day 40: commission statements");
+    clock.set(start() + Duration::days(39) + Duration::hours(2));
+    for (text, period) in [
+        (BOOKED, "2026-11"),
+        (COLLECTED, "2026-11"),
+        (COLLECTED, "2026-12"),
+    ] {
+        let plan = parse_plan(text)?;
+        for s in crm.commission_statements(admin, &plan, period)? {
+            if s.rep_id != rep {
+                continue;
+            }
+            let mut out = Vec::new();
+            crate::commission::table(&mut out, &plan.name, &s)?;
+            for line in String::from_utf8_lossy(&out).lines() {
+                r.item(line);
+            }
+        }
+    }
+    Ok(())
 }

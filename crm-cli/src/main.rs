@@ -1,5 +1,6 @@
 //! `crm`: the command-line surface of the crm engine.
 
+mod commission;
 mod demo;
 mod demo_pipeline;
 mod demo_pool;
@@ -66,6 +67,24 @@ enum Command {
     /// The public pool (公海): the recycling sweep and its warnings on a database file.
     #[command(subcommand)]
     Pool(PoolCommand),
+    /// Commission statements of a plan (TOML) over credits (CSV: kind,deal_id,rep_id,split,date,amount,contract_total).
+    Commission {
+        /// The plan (TOML; see crm_core::commission).
+        #[arg(long)]
+        plan: PathBuf,
+        /// The credits CSV.
+        #[arg(long)]
+        credits: PathBuf,
+        /// The period: YYYY-MM (monthly plans) or YYYY-Qn (quarterly).
+        #[arg(long)]
+        period: String,
+        /// Only this rep's statement.
+        #[arg(long)]
+        rep: Option<String>,
+        /// CSV lines instead of a readable table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// The weighted pipeline forecast per period on a database file (also as of a past moment).
     Forecast {
         /// The SQLite database file.
@@ -204,6 +223,20 @@ fn main() -> ExitCode {
             at.unwrap_or_else(Utc::now),
             &actor,
             owner.as_deref(),
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+        Command::Commission {
+            plan,
+            credits,
+            period,
+            rep,
+            csv,
+        } => commission::run(
+            &plan,
+            &credits,
+            &period,
+            rep.as_deref(),
+            csv,
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
         Command::Forecast {

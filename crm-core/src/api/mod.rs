@@ -95,6 +95,7 @@ pub const OPERATIONS: &[&str] = &[
     "cancel_contract",
     "overdue_instalments",
     "outstanding_balances",
+    "commission_statements",
 ];
 
 pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
@@ -260,6 +261,13 @@ pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
         "cancel_contract" => out(crm.cancel_contract(actor, &s("contract_id")?, &s("reason")?)),
         "overdue_instalments" => out(crm.overdue_instalments(actor)),
         "outstanding_balances" => out(crm.outstanding_balances(actor, arg(a, "by")?)),
+        "commission_statements" => (|| {
+            let plan = match arg::<Option<String>>(a, "plan_toml")? {
+                Some(text) => crate::commission::parse_plan(&text)?,
+                None => arg(a, "plan")?,
+            };
+            out(crm.commission_statements(actor, &plan, &s("period")?))
+        })(),
         other => Err(CrmError::invalid(
             "op",
             format!("unknown operation {other:?}"),

@@ -135,7 +135,9 @@ impl Rounding {
             RoundingMode::Down => RoundingStrategy::ToZero,
             RoundingMode::Up => RoundingStrategy::AwayFromZero,
         };
-        d.round_dp_with_strategy(self.scale, strategy)
+        let mut rounded = d.round_dp_with_strategy(self.scale, strategy);
+        rounded.rescale(self.scale);
+        rounded
     }
 }
 

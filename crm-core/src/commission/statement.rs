@@ -648,6 +648,8 @@ pub fn statement(plan: &Plan, credits: &[Credit], rep_id: &str, period: &str) ->
 
 /// The statements of every rep the credits name, for `period`, by rep id.
 pub fn statements(plan: &Plan, credits: &[Credit], period: &str) -> Result<Vec<Statement>> {
+    plan.validate()?;
+    period_range(period)?;
     let deals = deals(credits)?;
     let reps: BTreeSet<&str> = deals
         .values()

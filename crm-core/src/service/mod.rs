@@ -2,6 +2,7 @@
 //! user, runs in one transaction, checks the user's data scope, applies the rules and records an
 //! event for every change.
 
+mod commission;
 mod contracts;
 mod customers;
 mod duplicates;
