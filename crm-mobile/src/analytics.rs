@@ -599,7 +599,8 @@ name = "VIP2"
                 "rfm_flows",
                 "rfm_churn_warnings",
                 "performance",
-                "leaderboard"
+                "leaderboard",
+                "commission_statement"
             ]
         );
     }

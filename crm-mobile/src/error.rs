@@ -143,6 +143,25 @@ pub enum CrmError {
         lead_id: String,
         reason: String,
     },
+    /// The pipeline does not allow the move, or the actor may not reopen.
+    #[error("{code}: {description}")]
+    TransitionNotAllowed {
+        code: String,
+        description: String,
+        opportunity_id: String,
+        from_stage: String,
+        to_stage: String,
+        reason: String,
+    },
+    /// The stage's guard fields the opportunity leaves empty.
+    #[error("{code}: {description}")]
+    RequiredFieldsMissing {
+        code: String,
+        description: String,
+        opportunity_id: String,
+        stage: String,
+        fields: Vec<String>,
+    },
     #[error("{code}: {description}")]
     Storage { code: String, description: String },
 }
@@ -277,6 +296,30 @@ impl From<Core> for CrmError {
                 lead_id,
                 reason,
             },
+            Core::TransitionNotAllowed {
+                opportunity_id,
+                from,
+                to,
+                reason,
+            } => CrmError::TransitionNotAllowed {
+                code,
+                description,
+                opportunity_id,
+                from_stage: from,
+                to_stage: to,
+                reason,
+            },
+            Core::RequiredFieldsMissing {
+                opportunity_id,
+                stage,
+                fields,
+            } => CrmError::RequiredFieldsMissing {
+                code,
+                description,
+                opportunity_id,
+                stage,
+                fields,
+            },
             Core::Storage { .. } => CrmError::Storage { code, description },
         }
     }
@@ -304,6 +347,8 @@ impl CrmError {
             | CrmError::CoolDown { code, .. }
             | CrmError::WaitingPeriod { code, .. }
             | CrmError::NoEligibleRep { code, .. }
+            | CrmError::TransitionNotAllowed { code, .. }
+            | CrmError::RequiredFieldsMissing { code, .. }
             | CrmError::Storage { code, .. } => code,
         }
     }

@@ -45,7 +45,9 @@ simple_enum!(
         Pool,
         Lead,
         Opportunity,
-        Allocator
+        Allocator,
+        Pipeline,
+        Contract
     }
 );
 simple_enum!(OwnershipReason {
@@ -289,6 +291,8 @@ impl From<crm_core::EntityKind> for EntityKind {
             K::Lead => EntityKind::Lead,
             K::Opportunity => EntityKind::Opportunity,
             K::Allocator => EntityKind::Allocator,
+            K::Pipeline => EntityKind::Pipeline,
+            K::Contract => EntityKind::Contract,
         }
     }
 }
@@ -514,10 +518,45 @@ pub enum EventKind {
         opportunity_id: String,
         customer_id: String,
     },
-    OpportunityClosed {
+    /// A stage transition (won and lost included); the event's reason holds a loss's reason.
+    OpportunityMoved {
         opportunity_id: String,
         customer_id: String,
-        won: bool,
+        #[serde(rename = "from")]
+        from_stage: String,
+        #[serde(rename = "to")]
+        to_stage: String,
+        transition: crate::pipelines::Move,
+    },
+    OpportunityUpdated {
+        opportunity_id: String,
+        customer_id: String,
+        fields: Vec<String>,
+    },
+    /// A note or completed task on the opportunity.
+    OpportunityActivity {
+        opportunity_id: String,
+        customer_id: String,
+    },
+    PipelineSaved {
+        pipeline_id: String,
+    },
+    ContractCreated {
+        contract_id: String,
+        customer_id: String,
+        opportunity_id: String,
+    },
+    /// Money received or refunded on a contract.
+    PaymentRecorded {
+        contract_id: String,
+        customer_id: String,
+        payment_id: String,
+        kind: crate::pipelines::PaymentKind,
+        amount: String,
+    },
+    ContractCancelled {
+        contract_id: String,
+        customer_id: String,
     },
 }
 
@@ -735,6 +774,17 @@ pub struct Opportunity {
     pub created_at: SystemTime,
     #[serde(with = "crate::time::option")]
     pub closed_at: Option<SystemTime>,
+    pub pipeline_id: String,
+    pub stage: String,
+    /// Percent; cleared when the stage changes.
+    pub probability_override: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub expected_close: Option<String>,
+    /// Custom fields stage guards may require.
+    pub fields: HashMap<String, String>,
+    pub history: Vec<crate::pipelines::StageEntry>,
+    #[serde(with = "crate::time::option")]
+    pub last_activity_at: Option<SystemTime>,
     pub version: u64,
 }
 
@@ -743,6 +793,19 @@ pub struct NewOpportunity {
     pub name: String,
     /// An exact decimal string, validated by the core (`"lots"` is `InvalidInput`); not negative.
     pub amount: String,
+    /// Default: the organisation's `default` pipeline.
+    #[uniffi(default = None)]
+    pub pipeline_id: Option<String>,
+    /// Default: the pipeline's first open stage (its guards apply).
+    #[uniffi(default = None)]
+    pub stage: Option<String>,
+    #[uniffi(default = None)]
+    pub expected_close: Option<String>,
+    #[uniffi(default = None)]
+    pub probability_override: Option<String>,
+    #[uniffi(default)]
+    #[serde(default)]
+    pub fields: HashMap<String, String>,
 }
 
 // ---- leads (线索) ----

@@ -114,6 +114,55 @@ def target(t: Dict[str, Any]) -> crm.RuleTarget:
     return crm.ToReps(t["rep_ids"], strategy(t["strategy"]))
 
 
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def opt_decimal(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(v)
+
+
+def new_opportunity(o: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "name": o["name"], "amount": Decimal(o["amount"]), "pipeline_id": o.get("pipeline_id"), "stage": o.get("stage"),
+        "expected_close": None if o.get("expected_close") is None else day(o["expected_close"]),
+        "probability_override": opt_decimal(o.get("probability_override")), "fields": o.get("fields"),
+    }
+
+
+def patch(p: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {"name": p.get("name"), "fields": p.get("fields")}
+    if "amount" in p:
+        out["amount"] = Decimal(p["amount"])
+    if "expected_close" in p:
+        out["expected_close"] = day(p["expected_close"])
+    if "probability_override" in p:
+        out["probability_override"] = opt_decimal(p["probability_override"])
+    return out
+
+
+def pipeline(p: Dict[str, Any]) -> crm.Pipeline:
+    stages = [
+        crm.Stage(
+            key=x["key"], name=x["name"], probability=Decimal(x["probability"]), category=crm.ForecastCategory(x["category"]),
+            kind=crm.StageKind(x.get("kind", "open")), required_fields=x.get("required_fields", []), rot_days=x.get("rot_days"),
+        )
+        for x in p["stages"]
+    ]
+    return crm.Pipeline(
+        id=p["id"], name=p["name"], stages=stages, transitions=[crm.Transition(t["from"], t["to"]) for t in p.get("transitions", [])],
+        lost_reasons=p.get("lost_reasons", []), reopen_roles=[crm.Role(r) for r in p.get("reopen_roles", ["manager", "admin"])],
+        version=p.get("version", 0),
+    )
+
+
+def credit(c: Dict[str, Any]) -> crm.Credit:
+    return crm.Credit(
+        kind=crm.CreditKind(c["kind"]), deal_id=c["deal_id"], date=day(c["date"]), amount=Decimal(c.get("amount", "0")),
+        rep_id=c.get("rep_id"), split=opt_decimal(c.get("split")), contract_total=opt_decimal(c.get("contract_total")),
+    )
+
+
 def opportunity(o: Dict[str, Any] | None) -> crm.NewOpportunity | None:
     return None if o is None else crm.NewOpportunity(o["name"], Decimal(o["amount"]))
 
@@ -169,11 +218,42 @@ OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
     "leads": lambda c, u, a: c.leads(u),
     "allocate_leads": lambda c, u, a: c.allocate_leads(u, a["allocator_id"], a["lead_ids"], reassign_owned=a.get("reassign_owned", False)),
     "convert_lead": lambda c, u, a: c.convert_lead(u, a["lead_id"], opportunity=opportunity(a.get("opportunity"))),
-    "create_opportunity": lambda c, u, a: c.create_opportunity(
-        u, a["customer_id"], name=a["opportunity"]["name"], amount=Decimal(a["opportunity"]["amount"])
-    ),
+    "create_opportunity": lambda c, u, a: c.create_opportunity(u, a["customer_id"], **new_opportunity(a["opportunity"])),
     "close_opportunity": lambda c, u, a: c.close_opportunity(u, a["opportunity_id"], won=a["won"], lost_reason=a.get("lost_reason")),
     "opportunities": lambda c, u, a: c.opportunities(u, a["customer_id"]),
+    "opportunity": lambda c, u, a: c.opportunity(u, a["id"]),
+    "all_opportunities": lambda c, u, a: c.all_opportunities(u),
+    "save_pipeline": lambda c, u, a: c.save_pipeline(u, pipeline(a["pipeline"])),
+    "pipelines": lambda c, u, a: c.pipelines(u),
+    "move_opportunity": lambda c, u, a: c.move_opportunity(
+        u, a["opportunity_id"], a["stage"], lost_reason=a.get("lost_reason"), expected_version=a.get("expected_version")
+    ),
+    "update_opportunity": lambda c, u, a: c.update_opportunity(u, a["opportunity_id"], a["expected_version"], **patch(a["patch"])),
+    "record_opportunity_activity": lambda c, u, a: c.record_opportunity_activity(u, a["opportunity_id"], a["note"]),
+    "forecast": lambda c, u, a: c.forecast(u, a["period_kind"], as_of=None if a.get("as_of") is None else instant(a["as_of"])),
+    "stage_conversion": lambda c, u, a: c.stage_conversion(u, a["pipeline_id"]),
+    "time_in_stage": lambda c, u, a: c.time_in_stage(u, a["pipeline_id"]),
+    "sales_velocity": lambda c, u, a: c.sales_velocity(u, instant(a["from"]), instant(a["to"])),
+    "rotting_opportunities": lambda c, u, a: c.rotting_opportunities(u),
+    "create_contract": lambda c, u, a: c.create_contract(
+        u, a["opportunity_id"], signed_on=day(a["contract"]["signed_on"]),
+        instalments=[crm.NewInstalment(day(i["due_date"]), Decimal(i["amount"])) for i in a["contract"]["instalments"]],
+        amount=None if a["contract"].get("amount") is None else Decimal(a["contract"]["amount"]),
+    ),
+    "contract": lambda c, u, a: c.contract(u, a["id"]),
+    "contracts": lambda c, u, a: c.contracts(u),
+    "record_payment": lambda c, u, a: c.record_payment(
+        u, a["contract_id"], received_on=day(a["payment"]["received_on"]), amount=Decimal(a["payment"]["amount"]),
+        instalment=a["payment"].get("instalment"), note=a["payment"].get("note"), expected_version=a.get("expected_version"),
+    ),
+    "record_refund": lambda c, u, a: c.record_refund(
+        u, a["contract_id"], received_on=day(a["refund"]["received_on"]), amount=Decimal(a["refund"]["amount"]),
+        note=a["refund"].get("note"), expected_version=a.get("expected_version"),
+    ),
+    "cancel_contract": lambda c, u, a: c.cancel_contract(u, a["contract_id"], a["reason"]),
+    "overdue_instalments": lambda c, u, a: c.overdue_instalments(u),
+    "outstanding_balances": lambda c, u, a: c.outstanding_balances(u, a["by"]),
+    "commission_statements": lambda c, u, a: c.commission_statements(u, a.get("plan_toml", a.get("plan")), a["period"]),
     "sla_due": lambda c, u, a: {"due_at": crm.sla.due(a["calendar"], instant(a["start"]), a["minutes"])},
     "sla_due_batch": lambda c, u, a: crm.sla.due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
     "sla_elapsed": lambda c, u, a: {"elapsed_ms": ms(crm.sla.elapsed(a["calendar"], instant(a["from"]), instant(a["to"])))},
@@ -193,6 +273,9 @@ OPS: Dict[str, Callable[[crm.Crm, str, Dict[str, Any]], Any]] = {
     ),
     "performance": lambda c, u, a: crm.performance(
         [perf_target(t) for t in a["targets"]], [achievement(x) for x in a["achievements"]], crm.Basis(a["basis"])
+    ),
+    "commission_statement": lambda c, u, a: crm.commission_statement(
+        a.get("plan_toml", a.get("plan")), [credit(x) for x in a["credits"]], a["period"], rep_id=a.get("rep_id")
     ),
     "leaderboard": lambda c, u, a: crm.leaderboard(
         [perf_target(t) for t in a["targets"]], [achievement(x) for x in a["achievements"]], crm.Basis(a["basis"]),

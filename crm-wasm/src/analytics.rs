@@ -360,6 +360,27 @@ pub fn leaderboard(
     output(&perf::leaderboard(&rows, teams, &period).map_err(|e| throw(&e))?)
 }
 
+/// Commission statements of `plan` (data, or `planToml` text) over `credits` for `period`
+/// (`repId`: one rep's), computed in one call.
+#[wasm_bindgen(js_name = commissionStatement, unchecked_return_type = "CommissionStatement[]")]
+pub fn commission_statement(
+    #[wasm_bindgen(unchecked_param_type = "CommissionInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = dates_json_of(&input).map_err(|_| invalid("input", "not serialisable as JSON"))?;
+    let value: serde_json::Value = serde_json::from_str(&case::snake_keys(&text))
+        .map_err(|e| invalid("input", e.to_string()))?;
+    let result = match crm_core::api::call_analytics("commission_statement", &value) {
+        Some(r) => r.map_err(|e| throw(&e))?,
+        None => {
+            return Err(invalid(
+                "op",
+                "commission_statement is missing from the core",
+            ))
+        }
+    };
+    js_sys::JSON::parse(&case::camel_keys(&result.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! JS spells keys in camelCase, the core in snake_case. Keys of data maps are the user's own
 //! names or ids and keep their spelling: custom field names, customer levels (a recycling rule's
-//! days per level), rep ids (an allocator's usage and round-robin state).
+//! days per level), rep ids (an allocator's usage and round-robin state, a commission quota's
+//! reps), an opportunity's custom `fields`.
 
 use serde_json::Value;
 
@@ -11,10 +12,11 @@ const DATA_MAPS: &[&str] = &[
     "days_by_level",
     "daysByLevel",
     "usage",
+    "fields",
 ];
 /// Maps whose keys are data, by their key and the key of the object that holds them (names too
 /// common to trust alone): an allocator's `state.current` (rep ids).
-const NESTED_DATA_MAPS: &[(&str, &str)] = &[("state", "current")];
+const NESTED_DATA_MAPS: &[(&str, &str)] = &[("state", "current"), ("quota", "reps")];
 /// Maps whose keys are all data, all the way down (SLA targets: priority, then metric names as
 /// values spell them). Only maps: a list under the same key (performance targets) is records.
 const VERBATIM: &[&str] = &["targets"];

@@ -11,7 +11,8 @@ mod sla;
 mod types;
 
 pub use analytics::{
-    leaderboard, performance, rfm_churn_warnings, rfm_flows, rfm_movements, rfm_score,
+    commission_statement, leaderboard, performance, rfm_churn_warnings, rfm_flows, rfm_movements,
+    rfm_score,
 };
 
 use chrono::{DateTime, Utc};
@@ -30,8 +31,8 @@ export class CrmError extends Error {
   }
 }
 // Keys whose string values are instants: `at`, `createdAt`, `dueAt`, `ownedSince`, `clockStart`,
-// `until` (locks, cool-downs) and `lockedUntil`.
-const INSTANT = /(^at$|At$|^ownedSince$|^clockStart$|^until$|Until$)/;
+// `until` (locks, cool-downs), `lockedUntil` and `since` (rotting deals).
+const INSTANT = /(^at$|At$|^ownedSince$|^clockStart$|^until$|Until$|^since$)/;
 export function makeError(code, message, details) {
   return new CrmError(code, message, revive(details));
 }
@@ -379,4 +380,43 @@ operations! {
     #[doc = "Won: the customer becomes won. Lost: a `lostReason` is required."]
     "closeOpportunity" close_opportunity(actor: "string", opportunityId: "string", ..outcome: "OpportunityOutcome") -> "Opportunity" = "close_opportunity";
     "opportunities" opportunities(actor: "string", customerId: "string") -> "Opportunity[]" = "opportunities";
+
+    #[doc = "Admins only: stores a pipeline (`version` 0 creates, else the version read). A stage"]
+    #[doc = "opportunities are in cannot be removed."]
+    "savePipeline" save_pipeline(actor: "string", pipeline: "PipelineInput") -> "Pipeline" = "save_pipeline";
+    #[doc = "The organisation's pipelines; `default` is the built-in standard one until stored."]
+    "pipelines" pipelines(actor: "string") -> "Pipeline[]" = "pipelines";
+    "opportunity" opportunity(actor: "string", id: "string") -> "Opportunity" = "opportunity";
+    #[doc = "Every opportunity of the customers in the actor's scope, in id order."]
+    "allOpportunities" all_opportunities(actor: "string") -> "Opportunity[]" = "all_opportunities";
+    #[doc = "Moves to `stage` when the pipeline allows it (TRANSITION_NOT_ALLOWED) and the stage's"]
+    #[doc = "guards hold (REQUIRED_FIELDS_MISSING); a lost stage needs a `lostReason`."]
+    "moveOpportunity" move_opportunity(actor: "string", opportunityId: "string", stage: "string"; ..options: "MoveOptions") -> "Opportunity" = "move_opportunity";
+    #[doc = "Changes an open opportunity's figures; a change of amount, probability or close date"]
+    #[doc = "starts a new history entry."]
+    "updateOpportunity" update_opportunity(actor: "string", opportunityId: "string", expectedVersion: "number", patch: "OpportunityPatch") -> "Opportunity" = "update_opportunity";
+    #[doc = "A note or completed task: resets the opportunity's rotting clock."]
+    "recordOpportunityActivity" record_opportunity_activity(actor: "string", opportunityId: "string", note: "string") -> "Opportunity" = "record_opportunity_activity";
+    #[doc = "The weighted forecast per `month`, `quarter` or `year`, as things stood at `asOf`"]
+    #[doc = "(default now)."]
+    "forecast" forecast(actor: "string", periodKind: "PeriodKind"; asOf: "Date | string") -> "ForecastRow[]" = "forecast";
+    "stageConversion" stage_conversion(actor: "string", pipelineId: "string") -> "StageConversion[]" = "stage_conversion";
+    "timeInStage" time_in_stage(actor: "string", pipelineId: "string") -> "StageTime[]" = "time_in_stage";
+    #[doc = "Open deals x win rate x average won amount / cycle days, over deals closed in [from, to)."]
+    "salesVelocity" sales_velocity(actor: "string", from: "Date | string", to: "Date | string") -> "Velocity" = "sales_velocity";
+    "rottingOpportunities" rotting_opportunities(actor: "string") -> "Rotting[]" = "rotting_opportunities";
+    #[doc = "Turns a won opportunity into a contract; the instalments must sum to its amount."]
+    "createContract" create_contract(actor: "string", opportunityId: "string", contract: "NewContract") -> "Contract" = "create_contract";
+    "contract" contract(actor: "string", id: "string") -> "Contract" = "contract";
+    "contracts" contracts(actor: "string") -> "Contract[]" = "contracts";
+    #[doc = "Money received (回款): the named instalment first, then the oldest due."]
+    "recordPayment" record_payment(actor: "string", contractId: "string", payment: "NewPayment"; expectedVersion: "number") -> "Contract" = "record_payment";
+    #[doc = "Money returned: taken from the latest paid instalments."]
+    "recordRefund" record_refund(actor: "string", contractId: "string", refund: "NewPayment"; expectedVersion: "number") -> "Contract" = "record_refund";
+    "cancelContract" cancel_contract(actor: "string", contractId: "string", reason: "string") -> "Contract" = "cancel_contract";
+    "overdueInstalments" overdue_instalments(actor: "string") -> "OverdueInstalment[]" = "overdue_instalments";
+    "outstandingBalances" outstanding_balances(actor: "string", by: "OutstandingBy") -> "OutstandingRow[]" = "outstanding_balances";
+    #[doc = "Statements of a plan (`plan` as data or `planToml`) for `period` over the actor's"]
+    #[doc = "won deals and contract payments."]
+    "commissionStatements" commission_statements(actor: "string", period: "string", ..plan: "CommissionPlanInput") -> "CommissionStatement[]" = "commission_statements";
 }

@@ -17,10 +17,11 @@ export type CrmErrorCode =
   | "NOT_FOUND" | "ALREADY_EXISTS" | "VERSION_CONFLICT" | "OUT_OF_SCOPE" | "PERMISSION_DENIED" | "INACTIVE_USER"
   | "INVALID_PHONE" | "INVALID_EMAIL" | "INVALID_INPUT" | "DUPLICATE_FOUND" | "INVALID_STATE"
   | "ALREADY_OWNED" | "DAILY_LIMIT_REACHED" | "OWNERSHIP_CAP_REACHED" | "LOCK_LIMIT_REACHED" | "COOL_DOWN"
-  | "WAITING_PERIOD" | "NO_ELIGIBLE_REP" | "STORAGE";
+  | "WAITING_PERIOD" | "NO_ELIGIBLE_REP" | "TRANSITION_NOT_ALLOWED" | "REQUIRED_FIELDS_MISSING" | "STORAGE";
 /** Which kind of record an error is about. */
 export type EntityKind =
-  | "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator";
+  | "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator"
+  | "pipeline" | "contract";
 
 /** The `details` of a CrmError, by code. */
 export interface CrmErrorDetails extends Record<CrmErrorCode, Record<string, unknown>> {
@@ -46,6 +47,10 @@ export interface CrmErrorDetails extends Record<CrmErrorCode, Record<string, unk
   /** The customer may be claimed from `until`. */
   WAITING_PERIOD: { customerId: string; until: Date };
   NO_ELIGIBLE_REP: { leadId: string; reason: string };
+  /** The pipeline does not allow `from` -> `to` (or the actor may not reopen). */
+  TRANSITION_NOT_ALLOWED: { opportunityId: string; from: string; to: string; reason: string };
+  /** The guard fields of `stage` the opportunity leaves empty. */
+  REQUIRED_FIELDS_MISSING: { opportunityId: string; stage: string; fields: string[] };
   STORAGE: { message: string };
 }
 
@@ -181,7 +186,13 @@ export type EventKind =
   | { type: "lead_allocated"; leadId: string; from: string | null; to: string | null; poolId: string | null }
   | { type: "lead_converted"; leadId: string; customerId: string; opportunityId: string | null }
   | { type: "opportunity_created"; opportunityId: string; customerId: string }
-  | { type: "opportunity_closed"; opportunityId: string; customerId: string; won: boolean };
+  | { type: "opportunity_moved"; opportunityId: string; customerId: string; from: string; to: string; transition: Move }
+  | { type: "opportunity_updated"; opportunityId: string; customerId: string; fields: string[] }
+  | { type: "opportunity_activity"; opportunityId: string; customerId: string }
+  | { type: "pipeline_saved"; pipelineId: string }
+  | { type: "contract_created"; contractId: string; customerId: string; opportunityId: string }
+  | { type: "payment_recorded"; contractId: string; customerId: string; paymentId: string; kind: PaymentKind; amount: string }
+  | { type: "contract_cancelled"; contractId: string; customerId: string };
 export interface CrmEvent { seq: number; at: Date; actorId: string | null; kind: EventKind; reason: string }
 
 /** What a recycling rule waits for: no follow-up (clock: the later of the last follow-up and the
@@ -264,15 +275,154 @@ export interface NewLead {
 export interface LeadCaptured { lead: Lead; duplicates: DuplicateMatch[] }
 
 export type OpportunityStatus = "open" | "won" | "lost";
+/** One stay in a stage (or a change of figures during it), as it looked then. */
+export interface StageEntry {
+  stage: string; status: OpportunityStatus; enteredAt: Date; leftAt: Date | null;
+  /** Decimal strings; `probability` in percent. */
+  amount: string; probability: string; category: ForecastCategory;
+  /** "YYYY-MM-DD". */
+  expectedClose: string | null;
+}
 export interface Opportunity {
   id: string; customerId: string; name: string;
   /** A decimal string. */
   amount: string;
   ownerId: string | null; status: OpportunityStatus; lostReason: string | null; createdAt: Date;
-  closedAt: Date | null; version: number;
+  closedAt: Date | null; pipelineId: string; stage: string;
+  /** Percent, a decimal string; cleared when the stage changes. */
+  probabilityOverride: string | null;
+  /** "YYYY-MM-DD". */
+  expectedClose: string | null;
+  /** Custom fields stage guards may require; keys are the user's own. */
+  fields: Record<string, string>;
+  history: StageEntry[]; lastActivityAt: Date | null; version: number;
 }
-/** `amount` is a decimal string ("5000.00"), not negative. */
-export interface NewOpportunity { name: string; amount: string }
+/** `amount` is a decimal string ("5000.00"), not negative; it starts in `stage` (default: the
+ * pipeline's first open stage) of `pipelineId` (default: "default"). */
+export interface NewOpportunity {
+  name: string; amount: string; pipelineId?: string; stage?: string; expectedClose?: string;
+  probabilityOverride?: string; fields?: Record<string, string>;
+}
+/** Only what is given changes; `probabilityOverride: null` clears it; an empty field value
+ * removes the field. */
+export interface OpportunityPatch {
+  name?: string; amount?: string; expectedClose?: string; probabilityOverride?: string | null;
+  fields?: Record<string, string>;
+}
+export interface MoveOptions { lostReason?: string; expectedVersion?: number }
+
+export type ForecastCategory = "pipeline" | "best_case" | "commit" | "closed" | "omitted";
+export type StageKind = "open" | "won" | "lost";
+export type Move = "forward" | "back" | "win" | "lose" | "reopen";
+export interface Stage {
+  key: string; name: string; kind: StageKind;
+  /** Default win probability in percent, a decimal string. */
+  probability: string; category: ForecastCategory;
+  /** `amount`, `expectedClose`-as-`expected_close`, `name` or a custom field name. */
+  requiredFields: string[];
+  rotDays: number | null;
+}
+export interface Transition { from: string; to: string }
+export interface Pipeline {
+  id: string; name: string; stages: Stage[];
+  /** Empty: forward, back among open stages, to won or lost from an open stage. */
+  transitions: Transition[];
+  /** Empty: any non-empty reason. */
+  lostReasons: string[];
+  reopenRoles: Role[]; version: number;
+}
+export interface PipelineInput {
+  id: string; name: string; stages: (Omit<Stage, "kind" | "requiredFields" | "rotDays"> & Partial<Pick<Stage, "kind" | "requiredFields" | "rotDays">>)[];
+  transitions?: Transition[]; lostReasons?: string[]; reopenRoles?: Role[];
+  /** 0 creates; otherwise the version read. */
+  version?: number;
+}
+export type PeriodKind = "month" | "quarter" | "year";
+export interface ForecastRow {
+  period: string; open: number;
+  /** Decimal strings. */
+  amount: string; weighted: string; pipeline: string; bestCase: string; commit: string; closed: string;
+}
+export interface StageConversion { from: string; to: string; entered: number; advanced: number; rate: string | null }
+export interface StageTime { stage: string; stays: number; averageDays: string | null }
+export interface Velocity {
+  open: number; won: number; lost: number; winRate: string | null; averageWon: string | null;
+  cycleDays: string | null; perDay: string | null;
+}
+export interface Rotting {
+  opportunityId: string; customerId: string; ownerId: string | null; stage: string; since: Date;
+  idleDays: number; rotDays: number;
+}
+
+export type ContractStatus = "active" | "paid" | "cancelled";
+export type PaymentKind = "payment" | "refund";
+export interface Instalment { seq: number; dueDate: string; amount: string; paid: string }
+export interface PaymentAllocation { seq: number; amount: string }
+export interface Payment {
+  id: string; kind: PaymentKind; receivedOn: string; amount: string; allocations: PaymentAllocation[];
+  recordedAt: Date; recordedBy: string; note: string | null;
+}
+export interface Contract {
+  id: string; opportunityId: string; customerId: string; ownerId: string | null; amount: string;
+  signedOn: string; instalments: Instalment[]; payments: Payment[]; status: ContractStatus;
+  createdAt: Date; cancelledAt: Date | null; cancelReason: string | null; version: number;
+}
+export interface NewContract {
+  /** "YYYY-MM-DD". */
+  signedOn: string;
+  /** Default: the won opportunity's amount. */
+  amount?: string;
+  instalments: { dueDate: string; amount: string }[];
+}
+export interface NewPayment { receivedOn: string; amount: string; instalment?: number; note?: string }
+export interface OverdueInstalment {
+  contractId: string; customerId: string; ownerId: string | null; seq: number; dueDate: string;
+  amount: string; paid: string; open: string; daysOverdue: number;
+}
+export type OutstandingBy = "rep" | "customer";
+export interface OutstandingRow { key: string; contracts: number; outstanding: string; overdue: string }
+
+export type CommissionRates =
+  | { type: "flat"; rate: string }
+  | { type: "per_deal"; amount: string }
+  | { type: "graduated"; tiers: CommissionTier[] }
+  | { type: "retroactive"; tiers: CommissionTier[] };
+/** Decimal strings; `rate` in percent; `to` absent on the last, open-ended tier. */
+export interface CommissionTier { from: string; to?: string | null; rate: string }
+export interface CommissionPlan {
+  name: string; base: "booked" | "collected"; period: "month" | "quarter"; rates: CommissionRates;
+  boundary?: "lower" | "upper";
+  quota?: { default?: string; reps?: Record<string, string> };
+  bands?: { minAttainment: string; multiplier: string }[];
+  gate?: { minAttainment: string; factor?: string };
+  dealCap?: string; dealFloor?: string; periodCap?: string; periodFloor?: string;
+  /** Default 90; 0 disables clawbacks. */
+  clawbackDays?: number;
+  draw?: { amount: string; recoverable: boolean };
+  rounding?: { scale?: number; mode?: "half_even" | "half_up" | "half_down" | "down" | "up" };
+  bookedStage?: string;
+}
+/** A plan as data, or as TOML text. */
+export type CommissionPlanInput = { plan: CommissionPlan } | { planToml: string };
+export type CreditKind = "won" | "payment" | "refund" | "cancel";
+export interface Credit {
+  kind: CreditKind; dealId: string;
+  /** `won` rows: the rep and their percent (default 100). */
+  repId?: string; split?: string;
+  date: string | Date; amount?: string; contractTotal?: string;
+}
+export type CommissionInput = CommissionPlanInput & { credits: Credit[]; period: string; repId?: string };
+export type LineKind =
+  | "commission" | "deal_cap" | "deal_floor" | "band" | "gate" | "clawback" | "period_cap"
+  | "period_floor" | "draw_top_up" | "draw_recovery";
+export interface StatementLine {
+  kind: LineKind; dealId: string | null; base: string; tier: number | null; rate: string | null;
+  exact: string; amount: string; explanation: string;
+}
+export interface CommissionStatement {
+  repId: string; period: string; baseTotal: string; quota: string | null; attainment: string | null;
+  lines: StatementLine[]; exactTotal: string; total: string; drawBalance: string;
+}
 export type OpportunityOutcome = { won: true } | { won: false; lostReason: string };
 export interface Conversion { opportunity?: NewOpportunity }
 export interface LeadConversion { lead: Lead; customer: Customer; duplicates: DuplicateMatch[]; opportunity: Opportunity | null }

@@ -33,8 +33,9 @@ fn camel(key: &str) -> String {
 
 /// Keys whose values are maps keyed by data (custom field names, customer levels, rep ids).
 fn is_data_map(parent: Option<&str>, key: &str) -> bool {
-    matches!(key, "custom_fields" | "days_by_level" | "usage")
+    matches!(key, "custom_fields" | "days_by_level" | "usage" | "fields")
         || (parent == Some("state") && key == "current")
+        || (parent == Some("quota") && key == "reps")
 }
 
 /// Scenario spelling to JS spelling (the keys of data maps stay as they are).
@@ -95,6 +96,7 @@ fn analytics(op: &str, args: &Value) -> Option<Result<JsValue, JsValue>> {
             a("period"),
             a("teams"),
         ),
+        "commission_statement" => crm_wasm::commission_statement(js(args)),
         _ => return None,
     })
 }

@@ -352,7 +352,8 @@ impl Crm {
         })
     }
 
-    /// Closes an open opportunity in its pipeline's first won or lost stage.
+    /// Closes an open opportunity in its pipeline's first won or lost stage (a closed one is
+    /// `INVALID_STATE`; reopening is a move).
     pub fn close_opportunity(
         &self,
         actor: &str,
@@ -360,7 +361,13 @@ impl Crm {
         won: bool,
         lost_reason: Option<String>,
     ) -> Result<Opportunity> {
-        let pipeline_id = self.opportunity(actor, id)?.pipeline_id;
+        let o = self.opportunity(actor, id)?;
+        if o.status != OpportunityStatus::Open {
+            return Err(CrmError::InvalidState {
+                reason: format!("opportunity {id} is already closed"),
+            });
+        }
+        let pipeline_id = o.pipeline_id;
         let stage = self.look(actor, |cx| {
             let p = load_pipeline(cx.tx, &pipeline_id)?;
             let kind = if won { StageKind::Won } else { StageKind::Lost };

@@ -446,6 +446,56 @@ fun main() {
         expect(converted.customerId == customer.id && converted.opportunityId == opportunity.id) { "$converted" }
     }
 
+    check("pipelines: guards, loss reasons, reopening, forecast") {
+        val crm = Crm.inMemory(start)
+        val (admin, rep, _) = organisation(crm)
+        val acme = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
+        val deal = crm.createOpportunity(rep.id, acme.id, NewOpportunity("ERP", "1000.00"))
+        expect(deal.stage == "qualify" && deal.history.single().enteredAt == start) { "$deal" }
+        val missing = expectThrows<CrmException.RequiredFieldsMissing> { crm.moveOpportunity(rep.id, deal.id, "proposal") }
+        expect(missing.fields == listOf("expected_close") && missing.code == "REQUIRED_FIELDS_MISSING") { "$missing" }
+        expect(crm.opportunity(rep.id, deal.id) == deal) { "a refused move changes nothing" }
+        val dated = crm.updateOpportunity(rep.id, deal.id, deal.version, OpportunityPatch(expectedClose = "2026-04-30", fields = mapOf("po_number" to "PO-1")))
+        expect(dated.fields == mapOf("po_number" to "PO-1")) { "$dated" }
+        val proposal = crm.moveOpportunity(rep.id, deal.id, "proposal", expectedVersion = dated.version)
+        expect(proposal.history.last().category == ForecastCategory.BEST_CASE) { "$proposal" }
+        expectThrows<CrmException.InvalidInput> { crm.moveOpportunity(rep.id, deal.id, "lost") }
+        val lost = crm.moveOpportunity(rep.id, deal.id, "lost", lostReason = "price")
+        expect(lost.status == OpportunityStatus.LOST && lost.lostReason == "price") { "$lost" }
+        val refused = expectThrows<CrmException.TransitionNotAllowed> { crm.moveOpportunity(rep.id, deal.id, "qualify") }
+        expect(refused.fromStage == "lost" && refused.toStage == "qualify") { "$refused" }
+        expect(crm.moveOpportunity(admin.id, deal.id, "qualify").status == OpportunityStatus.OPEN) { "reopened" }
+        val rows = crm.forecast(admin.id, "month")
+        expect(rows.map { Triple(it.period, it.open, it.weighted) } == listOf(Triple("2026-04", 1u, "100.00"))) { "$rows" }
+        val moved = crm.events(admin.id, 0u, null).map { it.kind }.filterIsInstance<EventKind.OpportunityMoved>()
+        expect(moved.map { it.transition } == listOf(Move.FORWARD, Move.LOSE, Move.REOPEN)) { "$moved" }
+    }
+
+    check("contracts: payments matched to instalments, overdue lists, commission") {
+        val crm = Crm.inMemory(start)
+        val (admin, rep, _) = organisation(crm)
+        val acme = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
+        val deal = crm.createOpportunity(rep.id, acme.id, NewOpportunity("ERP", "900"))
+        crm.closeOpportunity(rep.id, deal.id, true)
+        val k = crm.createContract(rep.id, deal.id, NewContract("2026-03-02", listOf(NewInstalment("2026-03-10", "300"), NewInstalment("2026-04-10", "600"))))
+        expect(k.status == ContractStatus.ACTIVE && k.instalments.size == 2) { "$k" }
+        val paid = crm.recordPayment(rep.id, k.id, NewPayment("2026-03-02", "400"), k.version)
+        expect(paid.payments.single().allocations == listOf(PaymentAllocation(1u, "300"), PaymentAllocation(2u, "100"))) { "$paid" }
+        expectThrows<CrmException.InvalidInput> { crm.recordPayment(rep.id, k.id, NewPayment("2026-03-02", "501")) }
+        crm.setNow(Instant.parse("2026-04-20T01:00:00Z"))
+        val overdue = crm.overdueInstalments(admin.id)
+        expect(overdue.map { Triple(it.seq, it.open, it.daysOverdue) } == listOf(Triple(2u, "500", 10L))) { "$overdue" }
+        val statements = crm.commissionStatements(admin.id, "name = \"p\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"10\"", "2026-03")
+        expect(statements.map { it.repId to it.total } == listOf(rep.id to "90.00")) { "$statements" }
+        val split = commissionStatement(
+            "name = \"s\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"5\"",
+            listOf(Credit(CreditKind.WON, "d1", "2026-03-02", "10000", repId = "a", split = "60"), Credit(CreditKind.WON, "d1", "2026-03-02", "10000", repId = "b", split = "40")),
+            "2026-03",
+        )
+        expect(split.map { it.total } == listOf("300.00", "200.00")) { "$split" }
+        expectThrows<CrmException.InvalidInput> { commissionStatement("name = \"x\"", emptyList(), "2026-03") }
+    }
+
     println("kotlin: $passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
 }

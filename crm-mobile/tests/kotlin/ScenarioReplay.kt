@@ -255,7 +255,64 @@ fun newLead(a: Args) = NewLead(
     ownerId = a.optStr("owner_id"),
 )
 
-fun newOpportunity(o: Args) = NewOpportunity(o.str("name"), o.str("amount"))
+@Suppress("UNCHECKED_CAST")
+fun newOpportunity(o: Args) = NewOpportunity(
+    name = o.str("name"),
+    amount = o.str("amount"),
+    pipelineId = o.optStr("pipeline_id"),
+    stage = o.optStr("stage"),
+    expectedClose = o.optStr("expected_close"),
+    probabilityOverride = o.optStr("probability_override"),
+    fields = (o["fields"] as Map<String, String>?) ?: emptyMap(),
+)
+
+@Suppress("UNCHECKED_CAST")
+fun opportunityPatch(p: Args) = OpportunityPatch(
+    name = p.optStr("name"),
+    amount = p.optStr("amount"),
+    expectedClose = p.optStr("expected_close"),
+    probabilityOverride = p.optStr("probability_override"),
+    clearProbabilityOverride = p.containsKey("probability_override") && p["probability_override"] == null,
+    fields = (p["fields"] as Map<String, String>?) ?: emptyMap(),
+)
+
+fun stage(s: Args) = Stage(
+    key = s.str("key"),
+    name = s.str("name"),
+    kind = enumOf<StageKind>(s["kind"]) ?: StageKind.OPEN,
+    probability = s.str("probability"),
+    category = enumOf<ForecastCategory>(s["category"])!!,
+    requiredFields = s.strings("required_fields"),
+    rotDays = s.optUInt("rot_days"),
+)
+
+fun pipeline(p: Args) = Pipeline(
+    id = p.str("id"),
+    name = p.str("name"),
+    stages = p.objs("stages").map(::stage),
+    transitions = p.objs("transitions").map { Transition(it.str("from"), it.str("to")) },
+    lostReasons = p.strings("lost_reasons"),
+    reopenRoles = p.optStrings("reopen_roles")?.map { enumOf<Role>(it)!! } ?: listOf(Role.MANAGER, Role.ADMIN),
+    version = p.optULong("version") ?: 0uL,
+)
+
+fun newContract(c: Args) = NewContract(
+    signedOn = c.str("signed_on"),
+    instalments = c.objs("instalments").map { NewInstalment(it.str("due_date"), it.str("amount")) },
+    amount = c.optStr("amount"),
+)
+
+fun newPayment(p: Args) = NewPayment(p.str("received_on"), p.str("amount"), p.optUInt("instalment"), p.optStr("note"))
+
+fun credit(c: Args) = Credit(
+    kind = enumOf<CreditKind>(c["kind"])!!,
+    dealId = c.str("deal_id"),
+    date = c.str("date"),
+    amount = c.optStr("amount") ?: "0",
+    repId = c.optStr("rep_id"),
+    split = c.optStr("split"),
+    contractTotal = c.optStr("contract_total"),
+)
 
 fun newCustomer(a: Args) = NewCustomer(
     name = a.str("name"),
@@ -445,6 +502,32 @@ val OPS: Map<String, (Crm, String, Args) -> Any?> = mapOf(
     "create_opportunity" to { c, u, a -> c.createOpportunity(u, a.str("customer_id"), newOpportunity(a.obj("opportunity"))) },
     "close_opportunity" to { c, u, a -> c.closeOpportunity(u, a.str("opportunity_id"), a["won"] as Boolean, a.optStr("lost_reason")) },
     "opportunities" to { c, u, a -> c.opportunities(u, a.str("customer_id")) },
+    "opportunity" to { c, u, a -> c.opportunity(u, a.str("id")) },
+    "all_opportunities" to { c, u, _ -> c.allOpportunities(u) },
+    "save_pipeline" to { c, u, a -> c.savePipeline(u, pipeline(a.obj("pipeline"))) },
+    "pipelines" to { c, u, _ -> c.pipelines(u) },
+    "move_opportunity" to { c, u, a ->
+        c.moveOpportunity(u, a.str("opportunity_id"), a.str("stage"), a.optStr("lost_reason"), a.optULong("expected_version"))
+    },
+    "update_opportunity" to { c, u, a ->
+        c.updateOpportunity(u, a.str("opportunity_id"), a.optULong("expected_version")!!, opportunityPatch(a.obj("patch")))
+    },
+    "record_opportunity_activity" to { c, u, a -> c.recordOpportunityActivity(u, a.str("opportunity_id"), a.str("note")) },
+    "forecast" to { c, u, a -> c.forecast(u, a.str("period_kind"), a.optInstant("as_of")) },
+    "stage_conversion" to { c, u, a -> c.stageConversion(u, a.str("pipeline_id")) },
+    "time_in_stage" to { c, u, a -> c.timeInStage(u, a.str("pipeline_id")) },
+    "sales_velocity" to { c, u, a -> c.salesVelocity(u, a.instant("from"), a.instant("to")) },
+    "rotting_opportunities" to { c, u, _ -> c.rottingOpportunities(u) },
+    "create_contract" to { c, u, a -> c.createContract(u, a.str("opportunity_id"), newContract(a.obj("contract"))) },
+    "contract" to { c, u, a -> c.contract(u, a.str("id")) },
+    "contracts" to { c, u, _ -> c.contracts(u) },
+    "record_payment" to { c, u, a -> c.recordPayment(u, a.str("contract_id"), newPayment(a.obj("payment")), a.optULong("expected_version")) },
+    "record_refund" to { c, u, a -> c.recordRefund(u, a.str("contract_id"), newPayment(a.obj("refund")), a.optULong("expected_version")) },
+    "cancel_contract" to { c, u, a -> c.cancelContract(u, a.str("contract_id"), a.str("reason")) },
+    "overdue_instalments" to { c, u, _ -> c.overdueInstalments(u) },
+    "outstanding_balances" to { c, u, a -> c.outstandingBalances(u, enumOf<OutstandingBy>(a["by"])!!) },
+    "commission_statements" to { c, u, a -> c.commissionStatements(u, a.str("plan_toml"), a.str("period")) },
+    "commission_statement" to { _, _, a -> commissionStatement(a.str("plan_toml"), a.objs("credits").map(::credit), a.str("period"), a.optStr("rep_id")) },
     "sla_due" to { _, _, a -> mapOf("due_at" to slaDue(a.str("calendar"), a.instant("start"), a.long("minutes"))) },
     "sla_due_batch" to { _, _, a ->
         slaDueBatch(a.str("calendar"), a.strings("starts").map(Instant::parse), (a["minutes"] as List<BigDecimal>).map { it.longValueExact() })
@@ -466,7 +549,7 @@ val OPS: Map<String, (Crm, String, Args) -> Any?> = mapOf(
 
 val RENAMES = mapOf(
     "from_owner" to "from", "to_owner" to "to", "from_pool" to "from", "to_pool" to "to", "default_target" to "default",
-    "from_segment" to "from", "to_segment" to "to",
+    "from_segment" to "from", "to_segment" to "to", "from_stage" to "from", "to_stage" to "to",
 )
 
 fun snake(name: String): String = name.replace(Regex("(?<=[a-z0-9])(?=[A-Z])"), "_").lowercase()
@@ -587,6 +670,8 @@ fun crmCode(e: CrmException): String = when (e) {
     is CrmException.CoolDown -> e.code
     is CrmException.WaitingPeriod -> e.code
     is CrmException.NoEligibleRep -> e.code
+    is CrmException.TransitionNotAllowed -> e.code
+    is CrmException.RequiredFieldsMissing -> e.code
     is CrmException.Storage -> e.code
 }
 

@@ -19,7 +19,7 @@ import crm_mobile as m  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 RENAMES = {
     "from_owner": "from", "to_owner": "to", "from_pool": "from", "to_pool": "to", "default_target": "default",
-    "from_segment": "from", "to_segment": "to",
+    "from_segment": "from", "to_segment": "to", "from_stage": "from", "to_stage": "to",
 }
 
 
@@ -233,12 +233,63 @@ OPS: Dict[str, Callable[[Any, str, Dict[str, Any]], Any]] = {
     "create_opportunity": lambda c, u, a: c.create_opportunity(u, a["customer_id"], new_opportunity(a["opportunity"])),
     "close_opportunity": lambda c, u, a: c.close_opportunity(u, a["opportunity_id"], a["won"], a.get("lost_reason")),
     "opportunities": lambda c, u, a: c.opportunities(u, a["customer_id"]),
+    "opportunity": lambda c, u, a: c.opportunity(u, a["id"]),
+    "all_opportunities": lambda c, u, a: c.all_opportunities(u),
+    "save_pipeline": lambda c, u, a: c.save_pipeline(u, pipeline(a["pipeline"])),
+    "pipelines": lambda c, u, a: c.pipelines(u),
+    "move_opportunity": lambda c, u, a: c.move_opportunity(u, a["opportunity_id"], a["stage"], a.get("lost_reason"), a.get("expected_version")),
+    "update_opportunity": lambda c, u, a: c.update_opportunity(u, a["opportunity_id"], a["expected_version"], opportunity_patch(a["patch"])),
+    "record_opportunity_activity": lambda c, u, a: c.record_opportunity_activity(u, a["opportunity_id"], a["note"]),
+    "forecast": lambda c, u, a: c.forecast(u, a["period_kind"], None if a.get("as_of") is None else instant(a["as_of"])),
+    "stage_conversion": lambda c, u, a: c.stage_conversion(u, a["pipeline_id"]),
+    "time_in_stage": lambda c, u, a: c.time_in_stage(u, a["pipeline_id"]),
+    "sales_velocity": lambda c, u, a: c.sales_velocity(u, instant(a["from"]), instant(a["to"])),
+    "rotting_opportunities": lambda c, u, a: c.rotting_opportunities(u),
+    "create_contract": lambda c, u, a: c.create_contract(u, a["opportunity_id"], new_contract(a["contract"])),
+    "contract": lambda c, u, a: c.contract(u, a["id"]),
+    "contracts": lambda c, u, a: c.contracts(u),
+    "record_payment": lambda c, u, a: c.record_payment(u, a["contract_id"], m.NewPayment(**a["payment"]), a.get("expected_version")),
+    "record_refund": lambda c, u, a: c.record_refund(u, a["contract_id"], m.NewPayment(**a["refund"]), a.get("expected_version")),
+    "cancel_contract": lambda c, u, a: c.cancel_contract(u, a["contract_id"], a["reason"]),
+    "overdue_instalments": lambda c, u, a: c.overdue_instalments(u),
+    "outstanding_balances": lambda c, u, a: c.outstanding_balances(u, enum_of(m.OutstandingBy, a["by"])),
+    "commission_statements": lambda c, u, a: c.commission_statements(u, a["plan_toml"], a["period"]),
     "sla_due": lambda c, u, a: {"due_at": m.sla_due(a["calendar"], instant(a["start"]), a["minutes"])},
     "sla_due_batch": lambda c, u, a: m.sla_due_batch(a["calendar"], [instant(s) for s in a["starts"]], a["minutes"]),
     "sla_elapsed": lambda c, u, a: {"elapsed_ms": m.sla_elapsed_ms(a["calendar"], instant(a["from"]), instant(a["to"]))},
     "sla_working_at": lambda c, u, a: m.sla_working_at(a["calendar"], instant(a["at"])),
     "sla_ticket_status": lambda c, u, a: m.sla_ticket_status(a["calendar"], policy(a["policy"]), history(a["history"]), instant(a["now"])),
 }
+
+
+def pipeline(p: Dict[str, Any]) -> Any:
+    stages = [
+        m.Stage(
+            key=x["key"], name=x["name"], kind=enum_of(m.StageKind, x.get("kind", "open")), probability=x["probability"],
+            category=enum_of(m.ForecastCategory, x["category"]), required_fields=x.get("required_fields", []), rot_days=x.get("rot_days"),
+        )
+        for x in p["stages"]
+    ]
+    return m.Pipeline(
+        id=p["id"], name=p["name"], stages=stages,
+        transitions=[m.Transition(from_stage=t["from"], to_stage=t["to"]) for t in p.get("transitions", [])],
+        lost_reasons=p.get("lost_reasons", []),
+        reopen_roles=[enum_of(m.Role, r) for r in p.get("reopen_roles", ["manager", "admin"])], version=p.get("version", 0),
+    )
+
+
+def opportunity_patch(p: Dict[str, Any]) -> Any:
+    return m.OpportunityPatch(
+        name=p.get("name"), amount=p.get("amount"), expected_close=p.get("expected_close"),
+        probability_override=p.get("probability_override"),
+        clear_probability_override="probability_override" in p and p["probability_override"] is None, fields=p.get("fields", {}),
+    )
+
+
+def new_contract(c: Dict[str, Any]) -> Any:
+    return m.NewContract(
+        signed_on=c["signed_on"], instalments=[m.NewInstalment(**i) for i in c["instalments"]], amount=c.get("amount"),
+    )
 
 
 def policy(p: Dict[str, Any]) -> Any:
@@ -294,6 +345,9 @@ ANALYTICS: Dict[str, Callable[[Dict[str, Any]], Any]] = {
     "rfm_flows": lambda a: m.rfm_flows(rfm_rows(a["before"]), rfm_rows(a["after"])),
     "rfm_churn_warnings": lambda a: m.rfm_churn_warnings(rfm_rows(a["before"]), rfm_rows(a["after"]), churn_rule(a.get("rule"))),
     "performance": lambda a: m.performance(performance_targets(a), achievements(a), enum_of(m.Basis, a["basis"])),
+    "commission_statement": lambda a: m.commission_statement(
+        a["plan_toml"], [m.Credit(**{"amount": "0", **c, "kind": enum_of(m.CreditKind, c["kind"])}) for c in a["credits"]], a["period"], a.get("rep_id"),
+    ),
     "leaderboard": lambda a: m.leaderboard(
         performance_targets(a), achievements(a), enum_of(m.Basis, a["basis"]), a["period"], a.get("teams", False)
     ),

@@ -25,6 +25,33 @@ from . import _convert as _c
 from ._crm import NativeCrm as _NativeCrm
 from ._crm import NativeError as _NativeError
 from ._records import (
+    CommissionStatement,
+    Contract,
+    ContractStatus,
+    Credit,
+    CreditKind,
+    ForecastCategory,
+    ForecastRow,
+    Instalment,
+    LineKind,
+    Move,
+    NewInstalment,
+    OutstandingBy,
+    OutstandingRow,
+    OverdueInstalment,
+    Payment,
+    PaymentAllocation,
+    PaymentKind,
+    Pipeline,
+    Rotting,
+    Stage,
+    StageConversion,
+    StageEntry,
+    StageKind,
+    StageTime,
+    StatementLine,
+    Transition,
+    Velocity,
     Allocation,
     Allocator,
     AllocatorRep,
@@ -106,6 +133,8 @@ from .errors import (
     LockLimitReachedError,
     NoEligibleRepError,
     NotFoundError,
+    RequiredFieldsMissingError,
+    TransitionNotAllowedError,
     OutOfScopeError,
     OwnershipCapReachedError,
     PermissionDeniedError,
@@ -131,6 +160,7 @@ from .analytics import (
     Subject,
     Target,
     TeamSubject,
+    commission_statement,
     leaderboard,
     performance,
     rfm_churn_warnings,
@@ -161,6 +191,12 @@ __all__ = [
     "analytics", "Order", "RfmRow", "Segment", "Movement", "Flow", "ChurnRule", "ChurnWarning", "Basis", "Subject",
     "RepSubject", "TeamSubject", "Target", "Achievement", "Attainment", "rfm_score", "rfm_score_columns",
     "rfm_movements", "rfm_flows", "rfm_churn_warnings", "performance", "leaderboard",
+    # Pipelines, contracts and payment collection, commission
+    "Pipeline", "Stage", "StageKind", "Transition", "ForecastCategory", "StageEntry", "Move", "ForecastRow",
+    "StageConversion", "StageTime", "Velocity", "Rotting", "Contract", "ContractStatus", "Instalment",
+    "NewInstalment", "Payment", "PaymentKind", "PaymentAllocation", "OverdueInstalment", "OutstandingBy",
+    "OutstandingRow", "Credit", "CreditKind", "CommissionStatement", "StatementLine", "LineKind",
+    "commission_statement", "TransitionNotAllowedError", "RequiredFieldsMissingError",
 ]
 
 T = TypeVar("T")
@@ -186,6 +222,15 @@ def _strings(name: str, values: Iterable[str]) -> List[str]:
     if isinstance(values, str):
         raise TypeError(f"{name} must be a list of strings, not a string")
     return [str(v) for v in values]
+
+
+def _date(name: str, value: Optional[_dt.date]) -> Optional[_dt.date]:
+    """A calendar date; a datetime is refused (which day it means depends on a time zone)."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
+        raise TypeError(f"{name} must be a datetime.date, not {type(value).__name__}")
+    return value
 
 
 def _typed(name: str, value: T, *types: type) -> T:
@@ -495,9 +540,20 @@ class Crm:
             opportunity = NewOpportunity(opportunity.name, _c.decimal(opportunity.amount, "opportunity.amount"))
         return self._call("convert_lead", actor, {"lead_id": lead_id, "opportunity": opportunity}, LeadConversion)
 
-    def create_opportunity(self, actor: str, customer_id: str, *, name: str, amount: Decimal) -> Opportunity:
-        """Opens an opportunity (商机) on the customer; `amount` is a `Decimal` (not negative)."""
-        opportunity = {"name": name, "amount": _c.decimal(amount, "amount")}
+    def create_opportunity(
+        self, actor: str, customer_id: str, *, name: str, amount: Decimal, pipeline_id: Optional[str] = None,
+        stage: Optional[str] = None, expected_close: Optional[_dt.date] = None,
+        probability_override: Optional[Decimal] = None, fields: Optional[Mapping[str, str]] = None,
+    ) -> Opportunity:
+        """Opens an opportunity (商机) on the customer; `amount` is a `Decimal` (not negative). It
+        starts in `stage` (default: the first open stage) of `pipeline_id` (default: "default"),
+        whose guards apply."""
+        opportunity = {
+            "name": name, "amount": _c.decimal(amount, "amount"), "pipeline_id": pipeline_id, "stage": stage,
+            "expected_close": _date("expected_close", expected_close),
+            "probability_override": None if probability_override is None else _c.decimal(probability_override, "probability_override"),
+            "fields": dict(fields or {}),
+        }
         return self._call("create_opportunity", actor, {"customer_id": customer_id, "opportunity": opportunity}, Opportunity)
 
     def close_opportunity(self, actor: str, opportunity_id: str, *, won: bool, lost_reason: Optional[str] = None) -> Opportunity:
@@ -507,3 +563,134 @@ class Crm:
 
     def opportunities(self, actor: str, customer_id: str) -> List[Opportunity]:
         return self._call("opportunities", actor, {"customer_id": customer_id}, List[Opportunity])
+
+    def opportunity(self, actor: str, id: str) -> Opportunity:
+        return self._call("opportunity", actor, {"id": id}, Opportunity)
+
+    def all_opportunities(self, actor: str) -> List[Opportunity]:
+        """Every opportunity of the customers in the actor's scope, in id order."""
+        return self._call("all_opportunities", actor, {}, List[Opportunity])
+
+    # Pipelines (section 4) ----------------------------------------------------------------------
+
+    def save_pipeline(self, actor: str, pipeline: Pipeline) -> Pipeline:
+        """Administrators only: stores a pipeline (`version` 0 creates, else the version read). A
+        stage opportunities are in cannot be removed."""
+        return self._call("save_pipeline", actor, {"pipeline": _typed("pipeline", pipeline, Pipeline)}, Pipeline)
+
+    def pipelines(self, actor: str) -> List[Pipeline]:
+        """The organisation's pipelines; `default` is the built-in standard one until stored."""
+        return self._call("pipelines", actor, {}, List[Pipeline])
+
+    def move_opportunity(
+        self, actor: str, opportunity_id: str, stage: str, *, lost_reason: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Opportunity:
+        """Moves to `stage` when the pipeline allows it (`TransitionNotAllowedError`) and the
+        stage's guards hold (`RequiredFieldsMissingError`); a lost stage needs a `lost_reason`."""
+        args = {"opportunity_id": opportunity_id, "stage": stage, "lost_reason": lost_reason, "expected_version": expected_version}
+        return self._call("move_opportunity", actor, args, Opportunity)
+
+    def update_opportunity(
+        self, actor: str, opportunity_id: str, expected_version: int, *, name: Optional[str] = None,
+        amount: Optional[Decimal] = None, expected_close: Optional[_dt.date] = None,
+        probability_override: Any = UNSET, fields: Optional[Mapping[str, str]] = None,
+    ) -> Opportunity:
+        """Changes an open opportunity's figures (None leaves one as it is; `probability_override=None`
+        clears the override; an empty field value removes the field). A change of amount,
+        probability or close date starts a new history entry."""
+        patch: Dict[str, Any] = {"name": name, "fields": dict(fields or {})}
+        if amount is not None:
+            patch["amount"] = _c.decimal(amount, "amount")
+        if expected_close is not None:
+            patch["expected_close"] = _date("expected_close", expected_close)
+        if probability_override is not UNSET:
+            patch["probability_override"] = (
+                None if probability_override is None else _c.decimal(probability_override, "probability_override")
+            )
+        args = {"opportunity_id": opportunity_id, "expected_version": _typed("expected_version", expected_version, int), "patch": patch}
+        return self._call("update_opportunity", actor, args, Opportunity)
+
+    def record_opportunity_activity(self, actor: str, opportunity_id: str, note: str) -> Opportunity:
+        """A note or completed task: resets the opportunity's rotting clock."""
+        return self._call("record_opportunity_activity", actor, {"opportunity_id": opportunity_id, "note": note}, Opportunity)
+
+    def forecast(self, actor: str, period_kind: str = "month", *, as_of: Optional[_dt.datetime] = None) -> List[ForecastRow]:
+        """The weighted forecast per `month`, `quarter` or `year` as things stood at `as_of`
+        (default: now)."""
+        args = {"period_kind": period_kind, "as_of": None if as_of is None else _c.instant(as_of, "as_of")}
+        return self._call("forecast", actor, args, List[ForecastRow])
+
+    def stage_conversion(self, actor: str, pipeline_id: str = "default") -> List[StageConversion]:
+        return self._call("stage_conversion", actor, {"pipeline_id": pipeline_id}, List[StageConversion])
+
+    def time_in_stage(self, actor: str, pipeline_id: str = "default") -> List[StageTime]:
+        return self._call("time_in_stage", actor, {"pipeline_id": pipeline_id}, List[StageTime])
+
+    def sales_velocity(self, actor: str, start: _dt.datetime, end: _dt.datetime) -> Velocity:
+        """Open deals x win rate x average won amount / cycle days, over deals closed in [start, end)."""
+        args = {"from": _c.instant(start, "start"), "to": _c.instant(end, "end")}
+        return self._call("sales_velocity", actor, args, Velocity)
+
+    def rotting_opportunities(self, actor: str) -> List[Rotting]:
+        """Open opportunities idle longer than their stage's `rot_days`, longest idle first."""
+        return self._call("rotting_opportunities", actor, {}, List[Rotting])
+
+    # Contracts and payment collection (回款) -------------------------------------------------------
+
+    def create_contract(
+        self, actor: str, opportunity_id: str, *, signed_on: _dt.date, instalments: Iterable[NewInstalment],
+        amount: Optional[Decimal] = None,
+    ) -> Contract:
+        """Turns a won opportunity into a contract; the instalments must sum to its amount
+        (default: the opportunity's)."""
+        plan = [_typed("instalments[]", i, NewInstalment) for i in instalments]
+        for i in plan:
+            _date("instalments[].due_date", i.due_date)
+            _c.decimal(i.amount, "instalments[].amount")
+        contract = {
+            "signed_on": _date("signed_on", signed_on), "instalments": plan,
+            "amount": None if amount is None else _c.decimal(amount, "amount"),
+        }
+        return self._call("create_contract", actor, {"opportunity_id": opportunity_id, "contract": contract}, Contract)
+
+    def contract(self, actor: str, id: str) -> Contract:
+        return self._call("contract", actor, {"id": id}, Contract)
+
+    def contracts(self, actor: str) -> List[Contract]:
+        return self._call("contracts", actor, {}, List[Contract])
+
+    def record_payment(
+        self, actor: str, contract_id: str, *, received_on: _dt.date, amount: Decimal, instalment: Optional[int] = None,
+        note: Optional[str] = None, expected_version: Optional[int] = None,
+    ) -> Contract:
+        """Money received: the named instalment first, then the oldest due."""
+        payment = {"received_on": _date("received_on", received_on), "amount": _c.decimal(amount, "amount"), "instalment": instalment, "note": note}
+        args = {"contract_id": contract_id, "payment": payment, "expected_version": expected_version}
+        return self._call("record_payment", actor, args, Contract)
+
+    def record_refund(
+        self, actor: str, contract_id: str, *, received_on: _dt.date, amount: Decimal, note: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Contract:
+        """Money returned: taken from the latest paid instalments."""
+        refund = {"received_on": _date("received_on", received_on), "amount": _c.decimal(amount, "amount"), "note": note}
+        args = {"contract_id": contract_id, "refund": refund, "expected_version": expected_version}
+        return self._call("record_refund", actor, args, Contract)
+
+    def cancel_contract(self, actor: str, contract_id: str, reason: str) -> Contract:
+        return self._call("cancel_contract", actor, {"contract_id": contract_id, "reason": reason}, Contract)
+
+    def overdue_instalments(self, actor: str) -> List[OverdueInstalment]:
+        """Unpaid instalments past their due date (local dates), most overdue first."""
+        return self._call("overdue_instalments", actor, {}, List[OverdueInstalment])
+
+    def outstanding_balances(self, actor: str, by: Union[OutstandingBy, str] = OutstandingBy.REP) -> List[OutstandingRow]:
+        return self._call("outstanding_balances", actor, {"by": OutstandingBy(by)}, List[OutstandingRow])
+
+    def commission_statements(self, actor: str, plan: Union[str, Mapping[str, Any]], period: str) -> List[CommissionStatement]:
+        """Statements of `plan` (TOML text, or the plan as a mapping) for `period` over the won deals
+        and contract payments in the actor's scope."""
+        args: Dict[str, Any] = {"period": period}
+        args["plan_toml" if isinstance(plan, str) else "plan"] = plan if isinstance(plan, str) else dict(plan)
+        return self._call("commission_statements", actor, args, List[CommissionStatement])

@@ -98,6 +98,64 @@ class OpportunityStatus(_StrEnum):
     LOST = "lost"
 
 
+class StageKind(_StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class ForecastCategory(_StrEnum):
+    PIPELINE = "pipeline"
+    BEST_CASE = "best_case"
+    COMMIT = "commit"
+    CLOSED = "closed"
+    OMITTED = "omitted"
+
+
+class Move(_StrEnum):
+    FORWARD = "forward"
+    BACK = "back"
+    WIN = "win"
+    LOSE = "lose"
+    REOPEN = "reopen"
+
+
+class ContractStatus(_StrEnum):
+    ACTIVE = "active"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class PaymentKind(_StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+class OutstandingBy(_StrEnum):
+    REP = "rep"
+    CUSTOMER = "customer"
+
+
+class CreditKind(_StrEnum):
+    WON = "won"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    CANCEL = "cancel"
+
+
+class LineKind(_StrEnum):
+    COMMISSION = "commission"
+    DEAL_CAP = "deal_cap"
+    DEAL_FLOOR = "deal_floor"
+    BAND = "band"
+    GATE = "gate"
+    CLAWBACK = "clawback"
+    PERIOD_CAP = "period_cap"
+    PERIOD_FLOOR = "period_floor"
+    DRAW_TOP_UP = "draw_top_up"
+    DRAW_RECOVERY = "draw_recovery"
+
+
 class _Variant:
     """A variant of one of the core's tagged unions; `type` is its tag in the JSON form."""
 
@@ -417,6 +475,30 @@ class SweepReport:
 class NewOpportunity:
     name: str
     amount: Decimal
+    #: Default: the organisation's ``default`` pipeline.
+    pipeline_id: Optional[str] = None
+    #: Default: the pipeline's first open stage (its guards apply).
+    stage: Optional[str] = None
+    expected_close: Optional[_dt.date] = None
+    #: Percent; cleared when the stage changes.
+    probability_override: Optional[Decimal] = None
+    #: Custom fields stage guards may require.
+    fields: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StageEntry:
+    """One stay in a stage (or a change of figures during it), as it looked then."""
+
+    stage: str
+    status: OpportunityStatus
+    entered_at: _dt.datetime
+    left_at: Optional[_dt.datetime]
+    amount: Decimal
+    #: Percent.
+    probability: Decimal
+    category: ForecastCategory
+    expected_close: Optional[_dt.date]
 
 
 @dataclass(frozen=True)
@@ -430,7 +512,227 @@ class Opportunity:
     lost_reason: Optional[str]
     created_at: _dt.datetime
     closed_at: Optional[_dt.datetime]
+    pipeline_id: str
+    stage: str
+    probability_override: Optional[Decimal]
+    expected_close: Optional[_dt.date]
+    fields: Dict[str, str]
+    history: List[StageEntry]
+    #: The last follow-up, note or completed task: resets the rotting clock.
+    last_activity_at: Optional[_dt.datetime]
     version: int
+
+
+# Pipelines (section 4) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    name: str
+    #: Default win probability in percent.
+    probability: Decimal
+    category: ForecastCategory
+    kind: StageKind = StageKind.OPEN
+    #: ``amount``, ``expected_close``, ``name`` or a custom field name.
+    required_fields: List[str] = field(default_factory=list)
+    #: Days without activity after which an open opportunity here is rotting.
+    rot_days: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_: str
+    to: str
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    id: str
+    name: str
+    stages: List[Stage]
+    #: Empty: forward, back among open stages, to won or lost from an open stage.
+    transitions: List[Transition] = field(default_factory=list)
+    #: Empty: any non-empty reason.
+    lost_reasons: List[str] = field(default_factory=list)
+    reopen_roles: List[Role] = field(default_factory=lambda: [Role.MANAGER, Role.ADMIN])
+    #: 0 creates; otherwise the version read.
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    period: str
+    open: int
+    amount: Decimal
+    #: sum(amount x probability / 100) of the open opportunities closing in the period.
+    weighted: Decimal
+    pipeline: Decimal
+    best_case: Decimal
+    commit: Decimal
+    #: Won in the period.
+    closed: Decimal
+
+
+@dataclass(frozen=True)
+class StageConversion:
+    from_: str
+    to: str
+    entered: int
+    advanced: int
+    rate: Optional[Decimal]
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    stays: int
+    average_days: Optional[Decimal]
+
+
+@dataclass(frozen=True)
+class Velocity:
+    open: int
+    won: int
+    lost: int
+    win_rate: Optional[Decimal]
+    average_won: Optional[Decimal]
+    cycle_days: Optional[Decimal]
+    #: open x win rate x average won / cycle days.
+    per_day: Optional[Decimal]
+
+
+@dataclass(frozen=True)
+class Rotting:
+    opportunity_id: str
+    customer_id: str
+    owner_id: Optional[str]
+    stage: str
+    since: _dt.datetime
+    idle_days: int
+    rot_days: int
+
+
+# Contracts and payment collection (回款) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instalment:
+    seq: int
+    due_date: _dt.date
+    amount: Decimal
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentAllocation:
+    seq: int
+    #: Negative for a refund.
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    kind: PaymentKind
+    received_on: _dt.date
+    amount: Decimal
+    allocations: List[PaymentAllocation]
+    recorded_at: _dt.datetime
+    recorded_by: str
+    note: Optional[str]
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    opportunity_id: str
+    customer_id: str
+    owner_id: Optional[str]
+    amount: Decimal
+    signed_on: _dt.date
+    instalments: List[Instalment]
+    payments: List[Payment]
+    status: ContractStatus
+    created_at: _dt.datetime
+    cancelled_at: Optional[_dt.datetime]
+    cancel_reason: Optional[str]
+    version: int
+
+
+@dataclass(frozen=True)
+class NewInstalment:
+    due_date: _dt.date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OverdueInstalment:
+    contract_id: str
+    customer_id: str
+    owner_id: Optional[str]
+    seq: int
+    due_date: _dt.date
+    amount: Decimal
+    paid: Decimal
+    open: Decimal
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class OutstandingRow:
+    #: The rep's or the customer's id.
+    key: str
+    contracts: int
+    outstanding: Decimal
+    overdue: Decimal
+
+
+# Commission (section 6) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A fact commission is paid on: a won deal (one row per rep with their split), a payment,
+    a refund or a cancellation (these name only the deal)."""
+
+    kind: CreditKind
+    deal_id: str
+    date: _dt.date
+    amount: Decimal = Decimal(0)
+    rep_id: Optional[str] = None
+    #: Percent of the deal for ``rep_id`` (won rows; default 100).
+    split: Optional[Decimal] = None
+    contract_total: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    kind: LineKind
+    deal_id: Optional[str]
+    base: Decimal
+    tier: Optional[int]
+    #: Percent, or a band's or gate's multiplier.
+    rate: Optional[Decimal]
+    exact: Decimal
+    #: Rounded once, the difference carried to the next line.
+    amount: Decimal
+    explanation: str
+
+
+@dataclass(frozen=True)
+class CommissionStatement:
+    rep_id: str
+    period: str
+    base_total: Decimal
+    quota: Optional[Decimal]
+    #: Percent of quota.
+    attainment: Optional[Decimal]
+    lines: List[StatementLine]
+    exact_total: Decimal
+    total: Decimal
+    #: Recoverable draw still carried after the period.
+    draw_balance: Decimal
 
 
 @dataclass(frozen=True)

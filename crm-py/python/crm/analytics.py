@@ -58,6 +58,7 @@ from .errors import InvalidInputError
 from .errors import translate as _translate
 
 __all__ = [
+    "commission_statement",
     "Basis", "Segment", "Order", "RfmRow", "Movement", "Flow", "ChurnRule", "ChurnWarning", "RepSubject",
     "TeamSubject", "Subject", "Target", "Achievement", "Attainment", "rfm_score", "rfm_score_columns",
     "rfm_movements", "rfm_flows", "rfm_churn_warnings", "performance", "leaderboard", "RFM_COLUMNS",
@@ -664,3 +665,28 @@ def leaderboard(
         raise TypeError("teams must be a bool")
     args.update(period=period, teams=teams)
     return _call("leaderboard", args, List[Attainment])
+
+
+def commission_statement(
+    plan: Union[str, Mapping[str, Any]], credits: Iterable[Any], period: str, *, rep_id: Optional[str] = None,
+) -> List[Any]:
+    """Commission statements of `plan` (TOML text, or the plan as a mapping) over `credits`
+    (`crm.Credit` records) for `period` (`YYYY-MM` or `YYYY-Qn`), every rep's or `rep_id`'s; one
+    call into the core for the whole batch."""
+    from ._convert import decimal, from_json, to_json
+    from ._records import CommissionStatement, Credit
+
+    rows = []
+    for c in credits:
+        if not isinstance(c, Credit):
+            raise TypeError(f"credits must be crm.Credit records, not {type(c).__name__}")
+        if isinstance(c.date, _dt.datetime) or not isinstance(c.date, _dt.date):
+            raise TypeError("Credit.date must be a datetime.date")
+        for name in ("amount", "split", "contract_total"):
+            value = getattr(c, name)
+            if value is not None:
+                decimal(value, f"Credit.{name}")
+        rows.append(to_json(c))
+    args: Dict[str, Any] = {"credits": rows, "period": period, "rep_id": rep_id}
+    args["plan_toml" if isinstance(plan, str) else "plan"] = plan if isinstance(plan, str) else to_json(dict(plan))
+    return from_json(List[CommissionStatement], _native("commission_statement", args))

@@ -12,7 +12,9 @@ The refusals of the public pool and of allocation have typed accessors for their
     ├── TooEarlyError                  (claimable again at `until`)
     │   ├── CoolDownError              COOL_DOWN
     │   └── WaitingPeriodError         WAITING_PERIOD
-    └── NoEligibleRepError             NO_ELIGIBLE_REP
+    ├── NoEligibleRepError             NO_ELIGIBLE_REP
+    ├── TransitionNotAllowedError      TRANSITION_NOT_ALLOWED: the pipeline (or the actor's role) forbids the move
+    └── RequiredFieldsMissingError     REQUIRED_FIELDS_MISSING: a stage's guard fields are empty
 """
 
 from __future__ import annotations
@@ -197,6 +199,47 @@ class NoEligibleRepError(CrmError):
         return str(self.details["reason"])
 
 
+class TransitionNotAllowedError(CrmError):
+    """The pipeline does not allow moving `opportunity_id` from `from_stage` to `to_stage`, or the
+    actor may not reopen it (`reason` says which). Nothing changed."""
+
+    code = "TRANSITION_NOT_ALLOWED"
+
+    @property
+    def opportunity_id(self) -> str:
+        return str(self.details["opportunity_id"])
+
+    @property
+    def from_stage(self) -> str:
+        return str(self.details["from"])
+
+    @property
+    def to_stage(self) -> str:
+        return str(self.details["to"])
+
+    @property
+    def reason(self) -> str:
+        return str(self.details["reason"])
+
+
+class RequiredFieldsMissingError(CrmError):
+    """`stage` requires `fields` that the opportunity leaves empty. Nothing changed."""
+
+    code = "REQUIRED_FIELDS_MISSING"
+
+    @property
+    def opportunity_id(self) -> str:
+        return str(self.details["opportunity_id"])
+
+    @property
+    def stage(self) -> str:
+        return str(self.details["stage"])
+
+    @property
+    def fields(self) -> List[str]:
+        return [str(f) for f in self.details["fields"]]
+
+
 _BY_CODE: Dict[str, Type[CrmError]] = {
     cls.code: cls
     for cls in (
@@ -219,6 +262,8 @@ _BY_CODE: Dict[str, Type[CrmError]] = {
         CoolDownError,
         WaitingPeriodError,
         NoEligibleRepError,
+        TransitionNotAllowedError,
+        RequiredFieldsMissingError,
     )
 }
 

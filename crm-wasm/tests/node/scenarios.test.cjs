@@ -6,7 +6,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const {
   Crm, CrmError, slaDue, slaDueBatch, slaElapsed, slaTicketStatus, slaWorkingAt,
-  rfmScore, rfmMovements, rfmFlows, rfmChurnWarnings, performance, leaderboard,
+  rfmScore, rfmMovements, rfmFlows, rfmChurnWarnings, performance, leaderboard, commissionStatement,
 } = require("../../pkg/node/crm_wasm.js");
 
 const dir = path.join(__dirname, "..", "..", "..", "tests", "scenarios");
@@ -14,7 +14,7 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 // Maps keyed by data: custom field names, customer levels, rep ids (`current` only under `state`).
-const isDataMap = (parent, k) => ["custom_fields", "days_by_level", "usage"].includes(k) || (parent === "state" && k === "current");
+const isDataMap = (parent, k) => ["custom_fields", "days_by_level", "usage", "fields"].includes(k) || (parent === "state" && k === "current") || (parent === "quota" && k === "reps");
 // Keys to camelCase, except the keys of data maps and SLA target tables (performance targets are a
 // list of records, converted like any other).
 function toJs(value, data = false, parent = null) {
@@ -105,6 +105,27 @@ const ops = {
   create_opportunity: (c, u, a) => c.createOpportunity(u, a.customerId, a.opportunity),
   close_opportunity: (c, u, a) => c.closeOpportunity(u, a.opportunityId, { won: a.won, lostReason: a.lostReason }),
   opportunities: (c, u, a) => c.opportunities(u, a.customerId),
+  save_pipeline: (c, u, a) => c.savePipeline(u, a.pipeline),
+  pipelines: (c, u) => c.pipelines(u),
+  opportunity: (c, u, a) => c.opportunity(u, a.id),
+  all_opportunities: (c, u) => c.allOpportunities(u),
+  move_opportunity: (c, u, a) => c.moveOpportunity(u, a.opportunityId, a.stage, { lostReason: a.lostReason, expectedVersion: a.expectedVersion }),
+  update_opportunity: (c, u, a) => c.updateOpportunity(u, a.opportunityId, a.expectedVersion, a.patch),
+  record_opportunity_activity: (c, u, a) => c.recordOpportunityActivity(u, a.opportunityId, a.note),
+  forecast: (c, u, a) => c.forecast(u, a.periodKind, a.asOf === undefined ? undefined : new Date(a.asOf)),
+  stage_conversion: (c, u, a) => c.stageConversion(u, a.pipelineId),
+  time_in_stage: (c, u, a) => c.timeInStage(u, a.pipelineId),
+  sales_velocity: (c, u, a) => c.salesVelocity(u, new Date(a.from), new Date(a.to)),
+  rotting_opportunities: (c, u) => c.rottingOpportunities(u),
+  create_contract: (c, u, a) => c.createContract(u, a.opportunityId, a.contract),
+  contract: (c, u, a) => c.contract(u, a.id),
+  contracts: (c, u) => c.contracts(u),
+  record_payment: (c, u, a) => c.recordPayment(u, a.contractId, a.payment, a.expectedVersion),
+  record_refund: (c, u, a) => c.recordRefund(u, a.contractId, a.refund, a.expectedVersion),
+  cancel_contract: (c, u, a) => c.cancelContract(u, a.contractId, a.reason),
+  overdue_instalments: (c, u) => c.overdueInstalments(u),
+  outstanding_balances: (c, u, a) => c.outstandingBalances(u, a.by),
+  commission_statements: (c, u, a) => c.commissionStatements(u, a.period, a.planToml === undefined ? { plan: a.plan } : { planToml: a.planToml }),
   sla_due: (_, __, a) => ({ dueAt: slaDue(a.calendar, a.start, a.minutes) }),
   sla_due_batch: (_, __, a) => Array.from(
     slaDueBatch(a.calendar, Float64Array.from(a.starts, (s) => Date.parse(s)), Float64Array.from(a.minutes)),
@@ -119,6 +140,7 @@ const ops = {
   rfm_churn_warnings: (_, __, a) => rfmChurnWarnings(a.before, a.after, a.rule),
   performance: (_, __, a) => performance(a.targets, a.achievements, a.basis),
   leaderboard: (_, __, a) => leaderboard(a.targets, a.achievements, a.basis, a.period, a.teams),
+  commission_statement: (_, __, a) => commissionStatement(a),
 };
 
 test("every core operation has a typed method", () => {

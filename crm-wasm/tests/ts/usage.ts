@@ -276,3 +276,44 @@ const noUser: PerformanceSubject = { type: "rep", teamId: "t-1" };
 // @ts-expect-error not a basis
 performance(salesTargets, booked, "booked");
 void noUser;
+
+// Pipelines, contracts and commission.
+import {
+  commissionStatement, type CommissionStatement, type Contract, type ForecastRow, type Pipeline,
+  type StageEntry,
+} from "../../pkg/node/crm_wasm.js";
+const sales = new Crm({ now: "2026-03-02T01:00:00Z" });
+const salesBoss = sales.bootstrap("Boss");
+const seller = sales.createUser(salesBoss.id, { name: "Seller", role: "rep" });
+const acme = sales.createCustomer(seller.id, { name: "Acme" }).customer;
+const deal = sales.createOpportunity(seller.id, acme.id, { name: "ERP", amount: "1000", expectedClose: "2026-04-30" });
+const entry: StageEntry = deal.history[0];
+const entered: Date = entry.enteredAt;
+try {
+  sales.moveOpportunity(seller.id, deal.id, "won");
+} catch (e) {
+  if (e instanceof CrmError && e.code === "TRANSITION_NOT_ALLOWED") {
+    const to: string = e.details.to;
+    void to;
+  }
+  if (e instanceof CrmError && e.code === "REQUIRED_FIELDS_MISSING") {
+    const missing: string[] = e.details.fields;
+    void missing;
+  }
+}
+const pipes: Pipeline[] = sales.pipelines(seller.id);
+const rows: ForecastRow[] = sales.forecast(salesBoss.id, "quarter", new Date());
+const wonDeal = sales.moveOpportunity(seller.id, deal.id, "won");
+const contract: Contract = sales.createContract(seller.id, wonDeal.id, { signedOn: "2026-03-02", instalments: [{ dueDate: "2026-04-01", amount: "1000" }] });
+sales.recordPayment(seller.id, contract.id, { receivedOn: "2026-03-02", amount: "250" });
+const earned: CommissionStatement[] = commissionStatement({
+  plan: { name: "flat", base: "booked", period: "month", rates: { type: "flat", rate: "5" } },
+  credits: [{ kind: "won", dealId: "d1", repId: "a", date: "2026-03-02", amount: "100" }],
+  period: "2026-03",
+});
+const fromStore: CommissionStatement[] = sales.commissionStatements(salesBoss.id, "2026-03", { planToml: "name = \"x\"" });
+void [entered, pipes, rows, earned, fromStore];
+// @ts-expect-error a forecast period kind is month, quarter or year
+sales.forecast(salesBoss.id, "week");
+// @ts-expect-error payments are decimal strings
+sales.recordPayment(seller.id, contract.id, { receivedOn: "2026-03-02", amount: 250 });
