@@ -1,11 +1,8 @@
 //! `crm forecast`: the weighted forecast per period on a database file, as a table or CSV.
 
 use chrono::{DateTime, Utc};
-use crm_core::{Crm, FixedClock};
-use crm_sqlite::SqliteStore;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -20,10 +17,7 @@ pub fn run(
     csv_out: bool,
     out: &mut dyn Write,
 ) -> CliResult {
-    if !db.exists() {
-        return Err(format!("no database at {}", db.display()).into());
-    }
-    let crm = Crm::new(SqliteStore::open(db)?, Arc::new(FixedClock::new(as_of)));
+    let crm = crate::pool::open(db, as_of)?;
     let rows = crm.forecast(actor, period_kind, Some(as_of))?;
     let cells = |r: &crm_core::pipeline::ForecastRow| {
         [
@@ -93,6 +87,9 @@ mod tests {
     use crate::demo::{script, start};
     use crate::report::Report;
     use chrono::Duration;
+    use crm_core::{Crm, FixedClock};
+    use crm_sqlite::SqliteStore;
+    use std::sync::Arc;
 
     #[test]
     fn forecast_of_the_demo_file_now_and_as_of_an_earlier_day() {

@@ -13,7 +13,8 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 const HEADER: &str =
     "customer_id,customer_name,owner_id,pool_id,rule,days,level,clock_start,due_at,recycle_at";
 
-fn open(db: &Path, at: DateTime<Utc>) -> Result<Crm, Box<dyn std::error::Error>> {
+/// A CRM on an existing database file whose clock stands at `at`.
+pub fn open(db: &Path, at: DateTime<Utc>) -> Result<Crm, Box<dyn std::error::Error>> {
     if !db.exists() {
         return Err(format!("no database at {}", db.display()).into());
     }

@@ -2,21 +2,12 @@
 //! collection (回款), and commission statements. Decimals are exact decimal strings, dates
 //! `YYYY-MM-DD` local days, instants `SystemTime`; records convert through the core's serde form.
 
-use crate::records::{OpportunityStatus, Role};
+use crate::records::{simple_enum, OpportunityStatus, Role};
 use crate::{to_json, Crm, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::SystemTime;
-
-macro_rules! simple_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $variant),* }
-    };
-}
 
 simple_enum!(ForecastCategory {
     Pipeline,

@@ -13,6 +13,7 @@ macro_rules! simple_enum {
         pub enum $name { $($(#[$vm])* $variant),* }
     };
 }
+pub(crate) use simple_enum;
 
 simple_enum!(Role {
     Rep,

@@ -1,9 +1,8 @@
 //! Contracts from won opportunities, payments and refunds matched to their instalments, and the
 //! collection lists (回款) over the contracts in the actor's scope.
 
-use super::customers::scoped_customers;
 use super::opportunities::load_scoped_opportunity;
-use super::{check_expected, load, non_empty, Crm, Ctx};
+use super::{check_expected, non_empty, scoped_doc, scoped_docs, Crm, Ctx};
 use crate::contract::{
     self, Contract, ContractStatus, NewContract, NewPayment, OutstandingBy, OutstandingRow,
     OverdueInstalment, Payment, PaymentKind,
@@ -12,9 +11,8 @@ use crate::customer::Customer;
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
 use crate::opportunity::OpportunityStatus;
-use crate::store::{CustomerQuery, Doc, DocKind, Tx};
+use crate::store::{Doc, DocKind, Tx};
 use chrono::NaiveDate;
-use std::collections::HashSet;
 
 fn save_contract(tx: &mut dyn Tx, c: &Contract) -> Result<()> {
     tx.put_doc(&Doc::new(
@@ -38,31 +36,11 @@ pub(super) fn move_contracts(tx: &mut dyn Tx, from: &str, to: &str) -> Result<()
 }
 
 fn scoped(cx: &mut Ctx<'_>, id: &str) -> Result<(Contract, Customer)> {
-    let c: Contract = load(cx.tx, DocKind::Contract, id)?;
-    let customer = cx.customer(&c.customer_id).map_err(|e| match e {
-        CrmError::OutOfScope { actor, .. } => CrmError::OutOfScope {
-            actor,
-            kind: EntityKind::Contract,
-            id: id.to_string(),
-        },
-        other => other,
-    })?;
-    Ok((c, customer))
+    scoped_doc(cx, DocKind::Contract, id)
 }
 
 fn in_scope(cx: &mut Ctx<'_>) -> Result<Vec<Contract>> {
-    let customers: HashSet<String> = scoped_customers(cx, CustomerQuery::default())?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let mut list = vec![];
-    for doc in cx.tx.docs(DocKind::Contract, None)? {
-        if doc.parent.as_ref().is_some_and(|c| customers.contains(c)) {
-            list.push(doc.decode::<Contract>()?);
-        }
-    }
-    list.sort_by(|a, b| super::id_order(&a.id, &b.id));
-    Ok(list)
+    scoped_docs(cx, DocKind::Contract)
 }
 
 fn today(cx: &Ctx<'_>, tz: chrono_tz::Tz) -> NaiveDate {

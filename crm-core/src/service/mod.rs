@@ -192,6 +192,49 @@ fn load<T: serde::de::DeserializeOwned>(
         .decode()
 }
 
+/// A customer's document (opportunity, contract) the actor may see, with that customer; out of
+/// scope is reported as the document's kind.
+fn scoped_doc<T: serde::de::DeserializeOwned>(
+    cx: &mut Ctx<'_>,
+    kind: crate::store::DocKind,
+    id: &str,
+) -> Result<(T, Customer)> {
+    let doc = cx
+        .tx
+        .doc(kind, id)?
+        .ok_or_else(|| CrmError::not_found(kind.entity(), id))?;
+    let customer_id = doc.parent.clone().unwrap_or_default();
+    let customer = cx.customer(&customer_id).map_err(|e| match e {
+        CrmError::OutOfScope { actor, .. } => CrmError::OutOfScope {
+            actor,
+            kind: kind.entity(),
+            id: id.to_string(),
+        },
+        other => other,
+    })?;
+    Ok((doc.decode()?, customer))
+}
+
+/// The documents of `kind` whose customer is in the actor's scope, in id order.
+fn scoped_docs<T: serde::de::DeserializeOwned>(
+    cx: &mut Ctx<'_>,
+    kind: crate::store::DocKind,
+) -> Result<Vec<T>> {
+    let customers: std::collections::HashSet<String> =
+        customers::scoped_customers(cx, crate::store::CustomerQuery::default())?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+    let mut docs: Vec<crate::store::Doc> = cx
+        .tx
+        .docs(kind, None)?
+        .into_iter()
+        .filter(|d| d.parent.as_ref().is_some_and(|c| customers.contains(c)))
+        .collect();
+    docs.sort_by(|a, b| id_order(&a.id, &b.id));
+    docs.iter().map(crate::store::Doc::decode).collect()
+}
+
 /// Orders generated ids (`c-2` before `c-10`) and any other strings stably.
 pub(crate) fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     (a.len(), a).cmp(&(b.len(), b))

@@ -2,8 +2,8 @@
 //! (every one an event with the stage history kept), figure changes, activity that resets the
 //! rotting clock, and the pipeline reports over the opportunities in the actor's scope.
 
-use super::customers::{cleaned, scoped_customers};
-use super::{check_expected, load, non_empty, Crm, Ctx};
+use super::customers::cleaned;
+use super::{check_expected, non_empty, scoped_doc, scoped_docs, Crm, Ctx};
 use crate::customer::{Customer, CustomerStatus, DealStatus};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
@@ -14,10 +14,9 @@ use crate::pipeline::{
     self, check_move, missing_fields, ForecastRow, Move, Pipeline, Rotting, StageConversion,
     StageKind, StageTime, Velocity, DEFAULT_PIPELINE,
 };
-use crate::store::{CustomerQuery, Doc, DocKind, Tx};
+use crate::store::{Doc, DocKind, Tx};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 
 pub(super) fn save_opportunity(tx: &mut dyn Tx, o: &Opportunity) -> Result<()> {
     tx.put_doc(&Doc::new(
@@ -191,31 +190,11 @@ pub(super) fn load_scoped_opportunity(
     cx: &mut Ctx<'_>,
     id: &str,
 ) -> Result<(Opportunity, Customer)> {
-    let o: Opportunity = load(cx.tx, DocKind::Opportunity, id)?;
-    let customer = cx.customer(&o.customer_id).map_err(|e| match e {
-        CrmError::OutOfScope { actor, .. } => CrmError::OutOfScope {
-            actor,
-            kind: EntityKind::Opportunity,
-            id: id.to_string(),
-        },
-        other => other,
-    })?;
-    Ok((o, customer))
+    scoped_doc(cx, DocKind::Opportunity, id)
 }
 
 fn in_scope(cx: &mut Ctx<'_>) -> Result<Vec<Opportunity>> {
-    let customers: HashSet<String> = scoped_customers(cx, CustomerQuery::default())?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let mut list = vec![];
-    for doc in cx.tx.docs(DocKind::Opportunity, None)? {
-        if doc.parent.as_ref().is_some_and(|c| customers.contains(c)) {
-            list.push(doc.decode::<Opportunity>()?);
-        }
-    }
-    list.sort_by(|a, b| super::id_order(&a.id, &b.id));
-    Ok(list)
+    scoped_docs(cx, DocKind::Opportunity)
 }
 
 impl Crm {
