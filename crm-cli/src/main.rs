@@ -81,7 +81,11 @@ enum Command {
         /// Only this rep's statement.
         #[arg(long)]
         rep: Option<String>,
-        /// CSV lines instead of a readable table.
+        /// A readable table (default) or CSV lines
+        /// (rep_id,period,deal_id,kind,base,tier,rate,amount,explanation).
+        #[arg(long, value_parser = ["table", "csv"], default_value = "table")]
+        format: String,
+        /// Same as --format csv.
         #[arg(long)]
         csv: bool,
     },
@@ -230,13 +234,14 @@ fn main() -> ExitCode {
             credits,
             period,
             rep,
+            format,
             csv,
         } => commission::run(
             &plan,
             &credits,
             &period,
             rep.as_deref(),
-            csv,
+            csv || format == "csv",
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
         Command::Forecast {

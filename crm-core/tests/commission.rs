@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use crm_core::commission::{
-    parse_plan, split_credits, statement, statements, Credit, CreditKind, LineKind, Plan, Rates,
-    Tier,
+    parse_plan, split_credits, statement, statements, Band, Base, Credit, CreditKind, Draw,
+    LineKind, Plan, Quota, Rates, Tier,
 };
 use crm_core::CrmError;
 use proptest::prelude::*;
@@ -515,6 +515,23 @@ fn a_payment_for_an_unknown_deal_is_refused() {
     ));
 }
 
+#[test]
+fn overflow_is_a_typed_error_not_a_panic() {
+    // February: the refund claws back 100, so the period floor at Decimal::MAX needs MAX + 100:
+    // refused as INVALID_INPUT on `amount`.
+    let mut p =
+        plan("base = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"10\"");
+    p.period_floor = Some(Decimal::MAX);
+    let credits = [
+        won("d1", "a", "100", "2026-01-10", "1000"),
+        other(CreditKind::Refund, "d1", "2026-02-10", "1000", None),
+    ];
+    match statement(&p, &credits, "a", "2026-02") {
+        Err(CrmError::InvalidInput { field, .. }) => assert_eq!(field, "amount"),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn percents() -> impl Strategy<Value = Vec<Decimal>> {
     // Cut 100.00 into 1-5 positive parts at random points (hundredths of a percent).
     proptest::collection::btree_set(1u32..10_000, 0..4).prop_map(|cuts| {
@@ -584,6 +601,55 @@ fn deals_strategy() -> impl Strategy<Value = Vec<Credit>> {
     })
 }
 
+/// A decimal anywhere from cents to the edge of Decimal's range, to reach the overflow paths.
+fn wild() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (0i64..10_000_000).prop_map(|c| Decimal::new(c, 2)),
+        Just(Decimal::MAX),
+        Just(Decimal::MAX / Decimal::from(3)),
+    ]
+}
+
+/// Every event kind, on a few deals, some dated before the stated period, some beyond the
+/// clawback window.
+fn events() -> impl Strategy<Value = Vec<Credit>> {
+    let kinds = prop_oneof![
+        Just(CreditKind::Payment),
+        Just(CreditKind::Refund),
+        Just(CreditKind::Cancel)
+    ];
+    (
+        deals_strategy(),
+        proptest::collection::vec(
+            (
+                kinds,
+                0usize..8,
+                1u32..300,
+                wild(),
+                proptest::option::of(wild()),
+            ),
+            0..8,
+        ),
+    )
+        .prop_map(|(mut credits, extra)| {
+            let ids: Vec<String> = credits.iter().map(|c| c.deal_id.clone()).collect();
+            for (kind, k, offset, amount, total) in extra {
+                let date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                    + chrono::Days::new(u64::from(offset));
+                credits.push(Credit {
+                    kind,
+                    deal_id: ids[k % ids.len()].clone(),
+                    rep_id: None,
+                    split: None,
+                    date,
+                    amount,
+                    contract_total: total,
+                });
+            }
+            credits
+        })
+}
+
 proptest! {
     #[test]
     fn split_credits_sum_to_the_deal_amount(cents in 0i64..1_000_000_000_000, parts in percents()) {
@@ -635,5 +701,42 @@ proptest! {
         };
         let credits = [Credit { kind: CreditKind::Won, deal_id: "d".into(), rep_id: Some("a".into()), split: Some(Decimal::from(100)), date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), amount, contract_total: None }];
         let _ = statements(&p, &credits, "2026-03");
+    }
+
+    #[test]
+    fn any_plan_on_any_events_is_computed_or_refused_never_panics(
+        credits in events(),
+        tiers in rising_tiers(),
+        rate_kind in 0u8..4,
+        collected in any::<bool>(),
+        caps in proptest::collection::vec(proptest::option::of(wild()), 4),
+        draw in proptest::option::of((wild(), any::<bool>())),
+        multiplier in wild(),
+        clawback_days in 0u32..200,
+        month in 1u32..13,
+    ) {
+        let mut p = tiered(tiers.clone(), true);
+        p.rates = match rate_kind {
+            0 => Rates::Flat { rate: Decimal::new(5, 0) },
+            1 => Rates::PerDeal { amount: multiplier },
+            2 => Rates::Graduated { tiers },
+            _ => Rates::Retroactive { tiers },
+        };
+        p.base = if collected { Base::Collected } else { Base::Booked };
+        p.deal_cap = caps[0];
+        p.deal_floor = caps[1].filter(|f| caps[0].is_none_or(|c| *f <= c));
+        p.period_cap = caps[2];
+        p.period_floor = caps[3].filter(|f| caps[2].is_none_or(|c| *f <= c));
+        p.draw = draw.map(|(amount, recoverable)| Draw { amount, recoverable });
+        p.quota = Some(Quota { default: Some(Decimal::from(10_000)), reps: Default::default() });
+        p.bands = vec![Band { min_attainment: Decimal::from(50), multiplier }];
+        p.clawback_days = clawback_days;
+        let period = format!("2026-{month:02}");
+        if let Ok(all) = statements(&p, &credits, &period) {
+            for s in all {
+                let sum: Decimal = s.lines.iter().map(|l| l.amount).sum();
+                prop_assert_eq!(sum, s.total);
+            }
+        }
     }
 }

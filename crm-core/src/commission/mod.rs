@@ -25,12 +25,16 @@
 //!   ones get a zero line that says so.
 //! - Draws: recoverable draws carry the shortfall and recover it from later earnings above the
 //!   draw; non-recoverable ones pay max(earnings, draw). Statements are computed period by period
-//!   from the first credit, so carried balances and clawbacks of earlier periods are exact.
+//!   from the first credit, so carried balances and clawbacks of earlier periods are exact; at
+//!   most [`MAX_PERIODS`] periods are replayed (older credits are refused), bounding the work.
+//! - Arithmetic is checked: a Decimal overflow anywhere is `InvalidInput` on `amount`, never a
+//!   panic.
 //! - Rounding: every line is exact; the rounded amount of line i is round(running exact total
 //!   through i) - round(running exact total before i), so the lines sum to the rounded exact total.
 
 mod credits;
 mod plan;
+mod rates;
 mod statement;
 
 pub use credits::{split_credits, Credit, CreditKind};
@@ -38,4 +42,4 @@ pub use plan::{
     parse_plan, Band, Base, Boundary, Draw, Gate, Plan, PlanPeriod, Quota, Rates, Rounding,
     RoundingMode, Tier,
 };
-pub use statement::{statement, statements, LineKind, Statement, StatementLine};
+pub use statement::{statement, statements, LineKind, Statement, StatementLine, MAX_PERIODS};

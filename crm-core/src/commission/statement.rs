@@ -2,7 +2,8 @@
 //! period by period from the first credit so draws and clawbacks carry exactly.
 
 use super::credits::{deals, Credit, CreditKind, Deal};
-use super::plan::{Base, Boundary, Plan, Rates, Tier};
+use super::plan::{Base, Plan, Rates};
+use super::rates::{slices, tier_of};
 use crate::error::{CrmError, Result};
 use crate::performance::{period_of, period_range};
 use chrono::{Days, NaiveDate};
@@ -72,6 +73,10 @@ fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_add(b).ok_or_else(overflow)
 }
 
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_sub(b).ok_or_else(overflow)
+}
+
 fn div(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_div(b).ok_or_else(overflow)
 }
@@ -101,18 +106,6 @@ struct Item<'a> {
     base: Decimal,
     /// Share of a per-deal amount this item earns (payment / contract total; 1 when booked).
     fraction: Decimal,
-}
-
-fn tier_of(tiers: &[Tier], total: Decimal, boundary: Boundary) -> usize {
-    let last = tiers.len() - 1;
-    tiers
-        .iter()
-        .position(|t| match (t.to, boundary) {
-            (None, _) => true,
-            (Some(to), Boundary::Lower) => total <= to,
-            (Some(to), Boundary::Upper) => total < to,
-        })
-        .unwrap_or(last)
 }
 
 fn line(
@@ -249,25 +242,21 @@ impl<'a> Engine<'a> {
                 let mut running = Decimal::ZERO;
                 for i in items {
                     let end = add(running, i.base)?;
-                    for (k, t) in tiers.iter().enumerate() {
-                        let lo = running.max(t.from);
-                        let hi = t.to.map_or(end, |to| end.min(to));
-                        if hi <= lo {
-                            continue;
-                        }
-                        let slice = hi - lo;
-                        let exact = pct(slice, t.rate)?;
+                    for sl in slices(tiers, running, end) {
+                        let (k, lo, hi, slice) = (sl.tier, sl.lo, sl.hi, sl.width());
+                        let rate = tiers[k].rate;
+                        let exact = pct(slice, rate)?;
                         let mut l = line(
                             LineKind::Commission,
                             Some(&i.deal.id),
                             slice,
-                            Some(t.rate),
+                            Some(rate),
                             exact,
                             format!(
                                 "{}: slice {lo}-{hi} of the period total, tier {} at {}% = {}",
                                 what(i),
                                 k + 1,
-                                t.rate,
+                                rate,
                                 self.show(exact)
                             ),
                         );
@@ -334,7 +323,7 @@ impl<'a> Engine<'a> {
                     Some(&id),
                     earned,
                     None,
-                    cap - earned,
+                    sub(cap, earned)?,
                     format!("deal {id}: {} capped at {cap} per deal", self.show(earned)),
                 ));
                 paid = cap;
@@ -349,7 +338,7 @@ impl<'a> Engine<'a> {
                     Some(&id),
                     earned,
                     None,
-                    floor - earned,
+                    sub(floor, earned)?,
                     format!(
                         "deal {id}: {} raised to the floor of {floor} per deal",
                         self.show(earned)
@@ -383,7 +372,7 @@ impl<'a> Engine<'a> {
                 continue;
             };
             let s = self.state.entry(deal.id.clone()).or_default();
-            let left = s.earned - s.clawed;
+            let left = sub(s.earned, s.clawed)?;
             let Some(first) = s.first_earned.filter(|_| left > Decimal::ZERO) else {
                 continue;
             };
@@ -468,7 +457,7 @@ impl<'a> Engine<'a> {
                     None,
                     so_far,
                     Some(b.multiplier),
-                    mul(so_far, b.multiplier - Decimal::ONE)?,
+                    mul(so_far, sub(b.multiplier, Decimal::ONE)?)?,
                     format!(
                         "attainment {shown}% reaches the {}% band: {} x {}",
                         b.min_attainment,
@@ -484,7 +473,7 @@ impl<'a> Engine<'a> {
                     None,
                     so_far,
                     Some(g.factor),
-                    -mul(so_far, Decimal::ONE - g.factor)?,
+                    -mul(so_far, sub(Decimal::ONE, g.factor)?)?,
                     format!(
                         "attainment {shown}% is below the {}% gate: {} x {}",
                         g.min_attainment,
@@ -502,7 +491,7 @@ impl<'a> Engine<'a> {
                 None,
                 e,
                 None,
-                cap - e,
+                sub(cap, e)?,
                 format!("{} capped at {cap} per period", self.show(e)),
             ));
         }
@@ -512,14 +501,14 @@ impl<'a> Engine<'a> {
                 None,
                 e,
                 None,
-                floor - e,
+                sub(floor, e)?,
                 format!("{} raised to the floor of {floor} per period", self.show(e)),
             ));
         }
         if let Some(d) = &self.plan.draw {
             let e = sum(&lines)?;
             if e < d.amount {
-                let top = d.amount - e;
+                let top = sub(d.amount, e)?;
                 if d.recoverable {
                     self.balance = add(self.balance, top)?;
                 }
@@ -542,9 +531,9 @@ impl<'a> Engine<'a> {
                     ),
                 ));
             } else if d.recoverable && self.balance > Decimal::ZERO {
-                let back = (e - d.amount).min(self.balance);
+                let back = sub(e, d.amount)?.min(self.balance);
                 if back > Decimal::ZERO {
-                    self.balance -= back;
+                    self.balance = sub(self.balance, back)?;
                     lines.push(line(
                         LineKind::DrawRecovery,
                         None,
@@ -566,7 +555,7 @@ impl<'a> Engine<'a> {
         for l in &mut lines {
             exact_run = add(exact_run, l.exact)?;
             let rounded = rounding.round(exact_run);
-            l.amount = rounded - shown_run;
+            l.amount = sub(rounded, shown_run)?;
             shown_run = rounded;
         }
         Ok(Statement {
@@ -582,6 +571,10 @@ impl<'a> Engine<'a> {
         })
     }
 }
+
+/// How far back statements are replayed (a century of months): a bound on the work one call
+/// does, whatever dates the credits carry.
+pub const MAX_PERIODS: usize = 1200;
 
 /// The periods from the one holding `first` through `last`.
 fn periods(plan: &Plan, first: NaiveDate, last: &str) -> Result<Vec<String>> {
@@ -599,6 +592,12 @@ fn periods(plan: &Plan, first: NaiveDate, last: &str) -> Result<Vec<String>> {
         let p = period_of(day, kind)?;
         let (_, p_end) = period_range(&p)?;
         out.push(p);
+        if out.len() > MAX_PERIODS {
+            return Err(CrmError::invalid(
+                "credits",
+                format!("reach back more than {MAX_PERIODS} periods before {last}"),
+            ));
+        }
         day = p_end
             .checked_add_days(Days::new(1))
             .ok_or_else(|| CrmError::invalid("period", "out of range"))?;
