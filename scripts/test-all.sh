@@ -29,6 +29,7 @@ suite "clippy (crm-wasm, host build)" cargo clippy --manifest-path crm-wasm/Carg
 suite "rust tests (core, sqlite, cli, bindings' Rust side)" cargo test --workspace --locked
 suite "demo on SQLite" cargo run --quiet --locked -p crm-cli -- demo --db target/ci-demo.db --reset
 suite "rust example" cargo run --quiet --locked -p crm-examples --example quickstart
+suite "postgres: throwaway cluster, conformance, tenancy, stress, killed clients, demo" bash crm-postgres/test.sh
 suite "wasm: Node and headless Chromium" bash crm-wasm/test.sh
 suite "python" bash crm-py/test.sh
 suite "mobile: Kotlin on the JVM, Swift bindings" bash crm-mobile/test.sh

@@ -1,6 +1,7 @@
 //! The main job: a realistic sales organisation going through a fortnight of customer work on the
 //! embedded store, every step reported with the rule that decided it.
 
+use crate::db::Target;
 use crate::report::Report;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -8,30 +9,28 @@ use crm_core::{
     Channel, Crm, CrmError, CustomerPatch, DuplicateMode, DuplicatePolicy, DuplicateProbe,
     FieldValue, FixedClock, NewContact, NewCustomer, NewFollowUp, NewUser, OrgSettings, Role,
 };
-use crm_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
 pub type DemoResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Opens (or creates) the store and runs the demo, printing the report.
-pub fn run(db: Option<PathBuf>, reset: bool) -> DemoResult<()> {
+pub fn run(db: Option<Target>, reset: bool) -> DemoResult<()> {
     let clock = Arc::new(FixedClock::new(start()));
     let crm = match &db {
-        Some(path) => {
-            if reset && path.exists() {
-                std::fs::remove_file(path)?;
+        Some(target) => {
+            if reset {
+                target.reset()?;
             }
-            Crm::new(SqliteStore::open(path)?, clock.clone())
+            target.open(clock.clone(), true)?
         }
         None => Crm::in_memory(clock.clone()),
     };
     let mut report = Report::new(Shanghai, true);
     match &db {
-        Some(path) => report.line(&format!("crm demo on SQLite file {}", path.display())),
+        Some(target) => report.line(&format!("crm demo on {}", target.describe())),
         None => report.line("crm demo on the in-memory store"),
     }
     if crm.user("u-1", "u-1").is_ok() {

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use std::io::Write;
-use std::path::Path;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -10,14 +9,14 @@ pub const HEADER: &str = "period,open,amount,weighted,pipeline,best_case,commit,
 
 /// Writes the forecast by `period_kind` as the opportunities in `actor`'s scope stood at `as_of`.
 pub fn run(
-    db: &Path,
+    db: &crate::db::Target,
     period_kind: &str,
     as_of: DateTime<Utc>,
     actor: &str,
     csv_out: bool,
     out: &mut dyn Write,
 ) -> CliResult {
-    let crm = crate::pool::open(db, as_of)?;
+    let crm = db.open_at(as_of)?;
     let rows = crm.forecast(actor, period_kind, Some(as_of))?;
     let cells = |r: &crm_core::pipeline::ForecastRow| {
         [
@@ -104,6 +103,7 @@ mod tests {
         )
         .unwrap();
         drop(crm);
+        let path = crate::db::Target::file(path);
         // Day 25: both deals open and dated December (480,000 at commit 75% + 60,000 at 50%).
         let mut out = Vec::new();
         let day25 = start() + Duration::days(24);

@@ -1,6 +1,7 @@
 //! `crm`: the command-line surface of the crm engine.
 
 mod commission;
+mod db;
 mod demo;
 mod demo_pipeline;
 mod demo_pool;
@@ -24,16 +25,19 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The organisation to work on when --db is a PostgreSQL URL (one database holds many).
+    #[arg(long, global = true, default_value = db::DEFAULT_ORG)]
+    org: String,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Runs a realistic demo organisation on an embedded SQLite file and reports what happened.
     Demo {
-        /// The SQLite database file (created if missing).
+        /// The SQLite database file (created if missing), or a postgres:// URL (with --org).
         #[arg(long, default_value = "crm-demo.db")]
         db: PathBuf,
-        /// Delete the database file first, so the demo starts from an empty organisation.
+        /// Delete the database file (or the organisation's rows) first, to start from nothing.
         #[arg(long)]
         reset: bool,
         /// Run on the in-memory store instead of a file.
@@ -91,7 +95,7 @@ enum Command {
     },
     /// The weighted pipeline forecast per period on a database file (also as of a past moment).
     Forecast {
-        /// The SQLite database file.
+        /// The SQLite database file, or a postgres:// URL (with --org).
         #[arg(long)]
         db: PathBuf,
         /// month, quarter or year (local dates of the organisation).
@@ -113,7 +117,7 @@ enum Command {
 enum PoolCommand {
     /// Returns every customer a recycling rule makes due to its pool; CSV of those recycled.
     Sweep {
-        /// The SQLite database file.
+        /// The SQLite database file, or a postgres:// URL (with --org).
         #[arg(long)]
         db: PathBuf,
         /// The sweep's `now` (RFC 3339); defaults to the current time.
@@ -125,6 +129,7 @@ enum PoolCommand {
     },
     /// Customers a rule will recycle within their pool's warning days; CSV, soonest first.
     Warnings {
+        /// The SQLite database file, or a postgres:// URL (with --org).
         #[arg(long)]
         db: PathBuf,
         /// The moment to look ahead from (RFC 3339); defaults to the current time.
@@ -169,9 +174,13 @@ enum SlaCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let target = |db: PathBuf| db::Target {
+        db,
+        org: cli.org.clone(),
+    };
     let result = match cli.command {
         Command::Demo { db, reset, memory } => {
-            demo::run(if memory { None } else { Some(db) }, reset)
+            demo::run(if memory { None } else { Some(target(db)) }, reset)
         }
         Command::Rfm {
             orders,
@@ -211,7 +220,7 @@ fn main() -> ExitCode {
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
         Command::Pool(PoolCommand::Sweep { db, at, actor }) => pool::sweep(
-            &db,
+            &target(db),
             at.unwrap_or_else(Utc::now),
             &actor,
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
@@ -223,7 +232,7 @@ fn main() -> ExitCode {
             actor,
             owner,
         }) => pool::warnings(
-            &db,
+            &target(db),
             at.unwrap_or_else(Utc::now),
             &actor,
             owner.as_deref(),
@@ -251,7 +260,7 @@ fn main() -> ExitCode {
             actor,
             csv,
         } => forecast::run(
-            &db,
+            &target(db),
             &period,
             as_of.unwrap_or_else(Utc::now),
             &actor,

@@ -1,28 +1,14 @@
 //! `crm pool sweep|warnings`: the recycling sweep and its warning list on a database file, as CSV.
 
+use crate::db::Target;
 use chrono::{DateTime, Utc};
 use crm_core::pool::{Due, SweepReport};
-use crm_core::{Crm, FixedClock};
-use crm_sqlite::SqliteStore;
 use std::io::Write;
-use std::path::Path;
-use std::sync::Arc;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 const HEADER: &str =
     "customer_id,customer_name,owner_id,pool_id,rule,days,level,clock_start,due_at,recycle_at";
-
-/// A CRM on an existing database file whose clock stands at `at`.
-pub fn open(db: &Path, at: DateTime<Utc>) -> Result<Crm, Box<dyn std::error::Error>> {
-    if !db.exists() {
-        return Err(format!("no database at {}", db.display()).into());
-    }
-    Ok(Crm::new(
-        SqliteStore::open(db)?,
-        Arc::new(FixedClock::new(at)),
-    ))
-}
 
 /// Writes the header and one row per customer (customer id, name, owner, pool, due figures).
 fn write_rows<'a>(
@@ -51,13 +37,13 @@ fn write_rows<'a>(
 
 /// Runs the sweep as `actor` at `at`; writes the recycled customers, and a summary to `err`.
 pub fn sweep(
-    db: &Path,
+    db: &Target,
     at: DateTime<Utc>,
     actor: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> CliResult {
-    let crm = open(db, at)?;
+    let crm = db.open_at(at)?;
     let SweepReport {
         examined, recycled, ..
     } = crm.sweep_pools(actor)?;
@@ -84,13 +70,13 @@ pub fn sweep(
 
 /// Lists who will be recycled within their pool's warning days, as `actor` sees it.
 pub fn warnings(
-    db: &Path,
+    db: &Target,
     at: DateTime<Utc>,
     actor: &str,
     owner: Option<&str>,
     out: &mut dyn Write,
 ) -> CliResult {
-    let crm = open(db, at)?;
+    let crm = db.open_at(at)?;
     let warned = crm.recycle_warnings(actor, owner)?;
     write_rows(
         out,
@@ -112,9 +98,13 @@ mod tests {
     use crate::demo::{script, start};
     use crate::report::Report;
     use chrono::Duration;
+    use crm_core::{Crm, FixedClock};
+    use crm_sqlite::SqliteStore;
+    use std::path::Path;
+    use std::sync::Arc;
 
     /// The demo organisation on a file; its pool chapter swept on day 23.
-    fn demo_db(dir: &Path) -> std::path::PathBuf {
+    fn demo_db(dir: &Path) -> Target {
         let path = dir.join("demo.db");
         let clock = Arc::new(FixedClock::new(start()));
         let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock.clone());
@@ -124,7 +114,7 @@ mod tests {
             &mut Report::new(chrono_tz::Asia::Shanghai, false),
         )
         .unwrap();
-        path
+        Target::file(path)
     }
 
     fn lines(buf: Vec<u8>) -> Vec<String> {
@@ -177,7 +167,7 @@ mod tests {
             "{e}"
         );
         let e = sweep(
-            &dir.path().join("nope.db"),
+            &Target::file(dir.path().join("nope.db")),
             start(),
             "u-1",
             &mut out,

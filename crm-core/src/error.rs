@@ -162,7 +162,8 @@ impl CrmError {
         }
     }
 
-    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// Bad input naming the offending field; also for backends refusing what they cannot store.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         CrmError::InvalidInput {
             field: field.into(),
             reason: reason.into(),

@@ -54,6 +54,17 @@ pub trait Store: Send + Sync {
     fn read(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
 }
 
+/// A boxed store is a store, so callers can pick a backend at run time.
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn write(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        (**self).write(work)
+    }
+
+    fn read(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        (**self).read(work)
+    }
+}
+
 /// Runs a closure returning a value in a write transaction.
 pub fn write<T>(store: &dyn Store, f: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
     let mut f = Some(f);

@@ -14,9 +14,10 @@ use chrono::{DateTime, TimeZone, Utc};
 pub type Factory<'a> = &'a dyn Fn() -> Box<dyn Store>;
 
 /// Runs one conformance case per `#[test]` for a backend: `store_conformance!(|| Box::new(MyStore::new()))`.
+/// Attributes after the factory go on every case, e.g. `#[ignore = "needs a server"]`.
 #[macro_export]
 macro_rules! store_conformance {
-    ($factory:expr) => {
+    ($factory:expr $(, #[$attr:meta])* $(,)?) => {
         mod store_conformance {
             use super::*;
             use $crate::testing::conformance as c;
@@ -24,46 +25,57 @@ macro_rules! store_conformance {
                 ($factory)()
             }
             #[test]
+            $(#[$attr])*
             fn versioned_puts() {
                 c::versioned_puts(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn failed_writes_roll_back() {
                 c::failed_writes_roll_back(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn reads_do_not_persist() {
                 c::reads_do_not_persist(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn sequences() {
                 c::sequences(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn customer_queries() {
                 c::customer_queries(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn dedup_keys() {
                 c::dedup_keys(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn contacts_and_follow_ups_move() {
                 c::contacts_and_follow_ups_move(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn event_log() {
                 c::event_log(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn documents() {
                 c::documents(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn pool_and_recycling_indexes() {
                 c::pool_and_recycling_indexes(&factory)
             }
             #[test]
+            $(#[$attr])*
             fn scenarios() {
                 c::scenarios(&factory)
             }

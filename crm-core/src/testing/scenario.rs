@@ -45,7 +45,7 @@ pub fn run_file(path: &Path, store: Box<dyn Store>) -> Result<(), String> {
     let start: DateTime<Utc> =
         from(&scenario["start"]).map_err(|e| format!("{}: start: {e}", path.display()))?;
     let clock = Arc::new(FixedClock::new(start));
-    let crm = Crm::new(BoxedStore(store), clock.clone());
+    let crm = Crm::new(store, clock.clone());
     let steps = scenario["steps"].as_array().cloned().unwrap_or_default();
     for (i, step) in steps.iter().enumerate() {
         let op = step["op"].as_str().unwrap_or_default();
@@ -74,24 +74,6 @@ pub fn run_file(path: &Path, store: Box<dyn Store>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A store handed over as a box, so the runner can take any backend.
-struct BoxedStore(Box<dyn Store>);
-
-impl Store for BoxedStore {
-    fn write(
-        &self,
-        work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>,
-    ) -> crate::Result<()> {
-        self.0.write(work)
-    }
-    fn read(
-        &self,
-        work: &mut dyn FnMut(&mut dyn crate::store::Tx) -> crate::Result<()>,
-    ) -> crate::Result<()> {
-        self.0.read(work)
-    }
 }
 
 fn from<T: DeserializeOwned>(v: &Value) -> Result<T, String> {

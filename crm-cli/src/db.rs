@@ -1,0 +1,86 @@
+//! Where the CLI's data lives: an SQLite file (the embedded default) or, for a `postgres://` or
+//! `postgresql://` URL, one organisation of a PostgreSQL database.
+
+use chrono::{DateTime, Utc};
+use crm_core::store::Store;
+use crm_core::{Clock, Crm, FixedClock};
+use crm_postgres::{PgPool, PgStore};
+use crm_sqlite::SqliteStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+type CliError = Box<dyn std::error::Error>;
+
+/// A database (file path or PostgreSQL URL) and the organisation to work on in it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub db: PathBuf,
+    /// Only PostgreSQL holds many organisations; an SQLite file is one.
+    pub org: String,
+}
+
+impl Target {
+    #[cfg(test)]
+    pub fn file(db: impl AsRef<std::path::Path>) -> Target {
+        Target {
+            db: db.as_ref().to_path_buf(),
+            org: DEFAULT_ORG.to_string(),
+        }
+    }
+
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.db
+            .to_str()
+            .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+    }
+
+    /// Where, for reports: the file, or the organisation and the server without credentials.
+    pub fn describe(&self) -> String {
+        match self.postgres_url() {
+            Some(url) => {
+                let host = url.rsplit('@').next().unwrap_or(url);
+                let host = host
+                    .trim_start_matches("postgresql://")
+                    .trim_start_matches("postgres://");
+                format!("organisation {} on PostgreSQL {host}", self.org)
+            }
+            None => format!("SQLite file {}", self.db.display()),
+        }
+    }
+
+    /// Opens the store; a file that does not exist yet is created only when `create` says so.
+    pub fn store(&self, create: bool) -> Result<Box<dyn Store>, CliError> {
+        if let Some(url) = self.postgres_url() {
+            let pool = PgPool::connect(url, 4)?;
+            return Ok(Box::new(if create {
+                PgStore::open(&pool, &self.org)?
+            } else {
+                PgStore::open_existing(&pool, &self.org)?
+            }));
+        }
+        if !create && !self.db.exists() {
+            return Err(format!("no database at {}", self.db.display()).into());
+        }
+        Ok(Box::new(SqliteStore::open(&self.db)?))
+    }
+
+    /// Deletes everything: the file, or the organisation's rows.
+    pub fn reset(&self) -> Result<(), CliError> {
+        match self.postgres_url() {
+            Some(url) => Ok(PgStore::connect(url, &self.org)?.delete_org()?),
+            None if self.db.exists() => Ok(std::fs::remove_file(&self.db)?),
+            None => Ok(()),
+        }
+    }
+
+    /// A CRM on the existing database whose clock stands at `at`.
+    pub fn open_at(&self, at: DateTime<Utc>) -> Result<Crm, CliError> {
+        self.open(Arc::new(FixedClock::new(at)), false)
+    }
+
+    pub fn open(&self, clock: Arc<dyn Clock>, create: bool) -> Result<Crm, CliError> {
+        Ok(Crm::new(self.store(create)?, clock))
+    }
+}
+
+pub const DEFAULT_ORG: &str = "default";

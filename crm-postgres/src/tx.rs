@@ -1,0 +1,519 @@
+//! The `Tx` operations in SQL. Every statement names the organisation (`org_id = $1`) besides the
+//! row-level security policy, and versioned writes are conditional (`WHERE version = v - 1`), so a
+//! stale version can never overwrite a newer row.
+
+use crate::db;
+use chrono::{DateTime, Utc};
+use crm_core::access::{Team, User};
+use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
+use crm_core::event::{Event, NewEvent};
+use crm_core::store::{check_version, CustomerQuery, Doc, DocKind, Tx};
+use crm_core::{CrmError, EntityKind, OrgSettings, Result};
+use postgres::types::{Json, ToSql};
+use postgres::{Row, Statement, Transaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+type Param<'a> = &'a (dyn ToSql + Sync);
+
+pub(crate) struct PgTx<'t, 'c> {
+    txn: &'t mut Transaction<'c>,
+    statements: &'t mut HashMap<String, Statement>,
+    org: &'t str,
+    /// The last event sequence number handed out; written back to `orgs` on commit.
+    seq: i64,
+}
+
+fn body<T: DeserializeOwned>(row: &Row) -> Result<T> {
+    row.try_get::<_, Json<T>>(0)
+        .map(|j| j.0)
+        .map_err(|e| CrmError::storage(format!("corrupt record: {e}")))
+}
+
+fn version(v: u64) -> Result<i64> {
+    i64::try_from(v).map_err(|_| CrmError::invalid("version", "too large"))
+}
+
+impl<'t, 'c> PgTx<'t, 'c> {
+    pub(crate) fn new(
+        txn: &'t mut Transaction<'c>,
+        statements: &'t mut HashMap<String, Statement>,
+        org: &'t str,
+        seq: i64,
+    ) -> Self {
+        PgTx {
+            txn,
+            statements,
+            org,
+            seq,
+        }
+    }
+
+    pub(crate) fn last_seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.txn.prepare(sql).map_err(db)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    fn query(&mut self, sql: &str, args: &[Param]) -> Result<Vec<Row>> {
+        let s = self.statement(sql)?;
+        self.txn.query(&s, args).map_err(db)
+    }
+
+    fn execute(&mut self, sql: &str, args: &[Param]) -> Result<u64> {
+        let s = self.statement(sql)?;
+        self.txn.execute(&s, args).map_err(db)
+    }
+
+    fn list<T: DeserializeOwned>(&mut self, sql: &str, args: &[Param]) -> Result<Vec<T>> {
+        self.query(sql, args)?.iter().map(body).collect()
+    }
+
+    fn get<T: DeserializeOwned>(&mut self, table: &str, id: &str) -> Result<Option<T>> {
+        let sql = format!("SELECT body FROM {table} WHERE org_id = $1 AND id = $2");
+        let org = self.org;
+        self.query(&sql, &[&org, &id])?
+            .first()
+            .map(body)
+            .transpose()
+    }
+
+    fn version_of(&mut self, table: &str, id: &str) -> Result<Option<u64>> {
+        let sql = format!("SELECT version FROM {table} WHERE org_id = $1 AND id = $2");
+        let org = self.org;
+        Ok(self
+            .query(&sql, &[&org, &id])?
+            .first()
+            .map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    /// Versioned insert (version 1) or conditional update (stored version = version - 1).
+    /// `columns` are the indexed columns after `org_id, id, version, body`.
+    fn put<T: Serialize + Sync + std::fmt::Debug>(
+        &mut self,
+        table: &str,
+        kind: EntityKind,
+        id: &str,
+        new_version: u64,
+        record: &T,
+        columns: &[(&str, Param)],
+    ) -> Result<()> {
+        if new_version == 0 {
+            return check_version(kind, id, 0, None).map(|_| ());
+        }
+        let v = version(new_version)?;
+        let org = self.org;
+        let json = Json(record);
+        let mut args: Vec<Param> = vec![&org, &id, &v, &json];
+        args.extend(columns.iter().map(|(_, value)| *value));
+        let names: String = columns.iter().map(|(n, _)| format!(", {n}")).collect();
+        let sql = if new_version == 1 {
+            let marks: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+            format!(
+                "INSERT INTO {table} (org_id, id, version, body{names}) VALUES ({})
+                 ON CONFLICT (org_id, id) DO NOTHING",
+                marks.join(", ")
+            )
+        } else {
+            let sets: String = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| format!(", {n} = ${}", i + 5))
+                .collect();
+            format!(
+                "UPDATE {table} SET version = $3::bigint, body = $4{sets}
+                 WHERE org_id = $1 AND id = $2 AND version = $3::bigint - 1"
+            )
+        };
+        if self.execute(&sql, &args)? == 1 {
+            return Ok(());
+        }
+        let stored = self.version_of(table, id)?;
+        check_version(kind, id, new_version, stored).and(Err(CrmError::storage(format!(
+            "{kind} {id}: conditional write changed no row"
+        ))))
+    }
+
+    fn doc_version(&mut self, kind: DocKind, id: &str) -> Result<Option<u64>> {
+        let org = self.org;
+        Ok(self
+            .query(
+                "SELECT version FROM docs WHERE org_id = $1 AND kind = $2 AND id = $3",
+                &[&org, &kind.as_str(), &id],
+            )?
+            .first()
+            .map(|r| r.get::<_, i64>(0) as u64))
+    }
+}
+
+fn doc_of(kind: DocKind, row: &Row) -> Result<Doc> {
+    Ok(Doc {
+        kind,
+        id: row.get(1),
+        parent: row.get(2),
+        version: row.get::<_, i64>(3) as u64,
+        body: body(row)?,
+    })
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn settings(&mut self) -> Result<Option<OrgSettings>> {
+        let org = self.org;
+        self.query("SELECT body FROM settings WHERE org_id = $1", &[&org])?
+            .first()
+            .map(body)
+            .transpose()
+    }
+
+    fn put_settings(&mut self, settings: &OrgSettings) -> Result<()> {
+        let org = self.org;
+        let stored = self
+            .query("SELECT version FROM settings WHERE org_id = $1", &[&org])?
+            .first()
+            .map(|r| r.get::<_, i64>(0) as u64);
+        check_version(EntityKind::Settings, "settings", settings.version, stored)?;
+        let v = version(settings.version)?;
+        self.execute(
+            "INSERT INTO settings (org_id, version, body) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id) DO UPDATE SET version = excluded.version, body = excluded.body",
+            &[&org, &v, &Json(settings)],
+        )?;
+        Ok(())
+    }
+
+    fn next_id(&mut self, sequence: &str) -> Result<u64> {
+        let org = self.org;
+        let rows = self.query(
+            "INSERT INTO sequences (org_id, name, value) VALUES ($1, $2, 1)
+             ON CONFLICT (org_id, name) DO UPDATE SET value = sequences.value + 1
+             RETURNING value",
+            &[&org, &sequence],
+        )?;
+        Ok(rows[0].get::<_, i64>(0) as u64)
+    }
+
+    fn user(&mut self, id: &str) -> Result<Option<User>> {
+        self.get("users", id)
+    }
+
+    fn users(&mut self) -> Result<Vec<User>> {
+        let org = self.org;
+        self.list("SELECT body FROM users WHERE org_id = $1", &[&org])
+    }
+
+    fn put_user(&mut self, user: &User) -> Result<()> {
+        self.put("users", EntityKind::User, &user.id, user.version, user, &[])
+    }
+
+    fn team(&mut self, id: &str) -> Result<Option<Team>> {
+        self.get("teams", id)
+    }
+
+    fn teams(&mut self) -> Result<Vec<Team>> {
+        let org = self.org;
+        self.list("SELECT body FROM teams WHERE org_id = $1", &[&org])
+    }
+
+    fn put_team(&mut self, team: &Team) -> Result<()> {
+        self.put("teams", EntityKind::Team, &team.id, team.version, team, &[])
+    }
+
+    fn customer(&mut self, id: &str) -> Result<Option<Customer>> {
+        self.get("customers", id)
+    }
+
+    fn put_customer(&mut self, c: &Customer) -> Result<()> {
+        let status = match c.status {
+            CustomerStatus::Active => "active",
+            CustomerStatus::Merged => "merged",
+        };
+        let owned = c.owner_id.is_some() && c.status == CustomerStatus::Active;
+        let due = c.recycle_due_at.filter(|_| owned);
+        self.put(
+            "customers",
+            EntityKind::Customer,
+            &c.id,
+            c.version,
+            c,
+            &[
+                ("owner_id", &c.owner_id),
+                ("status", &status),
+                ("next_follow_up_at", &c.next_follow_up_at),
+                ("pool_id", &c.pool_id),
+                ("recycle_due_at", &due),
+            ],
+        )
+    }
+
+    fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
+        let org = self.org;
+        let mut sql = String::from("SELECT body FROM customers WHERE org_id = $1");
+        let mut args: Vec<Param> = vec![&org];
+        if let Some(owners) = &query.owners {
+            if owners.is_empty() {
+                return Ok(Vec::new());
+            }
+            args.push(owners);
+            sql += &format!(" AND owner_id = ANY(${})", args.len());
+        }
+        if let Some(due) = &query.follow_up_due_before {
+            args.push(due);
+            sql += &format!(" AND next_follow_up_at < ${}", args.len());
+        }
+        if let Some(pool) = &query.in_pool {
+            args.push(pool);
+            sql += &format!(" AND pool_id = ${} AND owner_id IS NULL", args.len());
+        }
+        if !query.include_merged {
+            sql += " AND status <> 'merged'";
+        }
+        self.list(&sql, &args)
+    }
+
+    fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>> {
+        let org = self.org;
+        self.list(
+            "SELECT body FROM customers WHERE org_id = $1 AND recycle_due_at <= $2
+             ORDER BY recycle_due_at",
+            &[&org, &until],
+        )
+    }
+
+    fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {
+        let org = self.org;
+        self.execute(
+            "DELETE FROM dedup_keys WHERE org_id = $1 AND customer_id = $2",
+            &[&org, &customer_id],
+        )?;
+        if !keys.is_empty() {
+            let keys = keys.to_vec();
+            self.execute(
+                "INSERT INTO dedup_keys (org_id, key, customer_id)
+                 SELECT $1, k, $2 FROM unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
+                &[&org, &customer_id, &keys],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn customers_by_dedup_key(&mut self, key: &str) -> Result<Vec<CustomerId>> {
+        let org = self.org;
+        Ok(self
+            .query(
+                "SELECT customer_id FROM dedup_keys WHERE org_id = $1 AND key = $2",
+                &[&org, &key],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn dedup_keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, CustomerId)>> {
+        // Under the C collation every key with the prefix sorts between the prefix and the
+        // prefix followed by U+10FFFF.
+        let org = self.org;
+        let upper = format!("{prefix}\u{10FFFF}");
+        Ok(self
+            .query(
+                "SELECT key, customer_id FROM dedup_keys
+                 WHERE org_id = $1 AND key >= $2 AND key < $3",
+                &[&org, &prefix, &upper],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn contact(&mut self, id: &str) -> Result<Option<Contact>> {
+        self.get("contacts", id)
+    }
+
+    fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>> {
+        let org = self.org;
+        self.list(
+            "SELECT body FROM contacts WHERE org_id = $1 AND customer_id = $2",
+            &[&org, &customer_id],
+        )
+    }
+
+    fn put_contact(&mut self, c: &Contact) -> Result<()> {
+        self.put(
+            "contacts",
+            EntityKind::Contact,
+            &c.id,
+            c.version,
+            c,
+            &[("customer_id", &c.customer_id)],
+        )
+    }
+
+    fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>> {
+        self.get("follow_ups", id)
+    }
+
+    fn follow_ups_of(&mut self, customer_id: &str) -> Result<Vec<FollowUp>> {
+        let org = self.org;
+        self.list(
+            "SELECT body FROM follow_ups WHERE org_id = $1 AND customer_id = $2",
+            &[&org, &customer_id],
+        )
+    }
+
+    fn put_follow_up(&mut self, f: &FollowUp) -> Result<()> {
+        self.put(
+            "follow_ups",
+            EntityKind::FollowUp,
+            &f.id,
+            f.version,
+            f,
+            &[("customer_id", &f.customer_id)],
+        )
+    }
+
+    fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
+        let org = self.org;
+        self.query(
+            "SELECT body, id, parent, version FROM docs
+             WHERE org_id = $1 AND kind = $2 AND id = $3",
+            &[&org, &kind.as_str(), &id],
+        )?
+        .first()
+        .map(|r| doc_of(kind, r))
+        .transpose()
+    }
+
+    fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>> {
+        let org = self.org;
+        let rows = match parent {
+            Some(p) => self.query(
+                "SELECT body, id, parent, version FROM docs
+                 WHERE org_id = $1 AND kind = $2 AND parent = $3 ORDER BY length(id), id",
+                &[&org, &kind.as_str(), &p],
+            )?,
+            None => self.query(
+                "SELECT body, id, parent, version FROM docs
+                 WHERE org_id = $1 AND kind = $2 ORDER BY length(id), id",
+                &[&org, &kind.as_str()],
+            )?,
+        };
+        rows.iter().map(|r| doc_of(kind, r)).collect()
+    }
+
+    fn put_doc(&mut self, doc: &Doc) -> Result<()> {
+        let org = self.org;
+        let v = version(doc.version)?;
+        let args: [Param; 6] = [
+            &org,
+            &doc.kind.as_str(),
+            &doc.id,
+            &doc.parent,
+            &v,
+            &doc.body,
+        ];
+        let changed = if doc.version == 1 {
+            self.execute(
+                "INSERT INTO docs (org_id, kind, id, parent, version, body)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, kind, id) DO NOTHING",
+                &args,
+            )?
+        } else if doc.version > 1 {
+            self.execute(
+                "UPDATE docs SET parent = $4, version = $5::bigint, body = $6
+                 WHERE org_id = $1 AND kind = $2 AND id = $3 AND version = $5::bigint - 1",
+                &args,
+            )?
+        } else {
+            0
+        };
+        if changed == 1 {
+            return Ok(());
+        }
+        let stored = self.doc_version(doc.kind, &doc.id)?;
+        check_version(doc.kind.entity(), &doc.id, doc.version, stored).and(Err(CrmError::storage(
+            format!(
+                "{} {}: conditional write changed no row",
+                doc.kind.as_str(),
+                doc.id
+            ),
+        )))
+    }
+
+    fn delete_doc(&mut self, kind: DocKind, id: &str, version_: u64) -> Result<()> {
+        let org = self.org;
+        let v = version(version_)?;
+        let deleted = self.execute(
+            "DELETE FROM docs WHERE org_id = $1 AND kind = $2 AND id = $3 AND version = $4",
+            &[&org, &kind.as_str(), &id, &v],
+        )?;
+        if deleted == 1 {
+            return Ok(());
+        }
+        match self.doc_version(kind, id)? {
+            None => Err(CrmError::NotFound {
+                kind: kind.entity(),
+                id: id.to_string(),
+            }),
+            Some(actual) => Err(CrmError::VersionConflict {
+                kind: kind.entity(),
+                id: id.to_string(),
+                expected: version_,
+                actual,
+            }),
+        }
+    }
+
+    fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+        let seq = self.seq + 1;
+        let event = Event {
+            seq: seq as u64,
+            at: event.at,
+            actor_id: event.actor_id,
+            kind: event.kind,
+            reason: event.reason,
+        };
+        let mut customers: Vec<String> = event.kind.customer_ids().into_iter().cloned().collect();
+        customers.sort();
+        customers.dedup();
+        let org = self.org;
+        self.execute(
+            "WITH e AS (INSERT INTO events (org_id, seq, body) VALUES ($1, $2, $3))
+             INSERT INTO event_customers (org_id, customer_id, seq)
+             SELECT $1, c, $2 FROM unnest($4::text[]) AS c",
+            &[&org, &seq, &Json(&event), &customers],
+        )?;
+        self.seq = seq;
+        Ok(event)
+    }
+
+    fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>> {
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let org = self.org;
+        let ids = customer_ids.to_vec();
+        self.list(
+            "SELECT body FROM events WHERE org_id = $1 AND seq IN
+               (SELECT seq FROM event_customers WHERE org_id = $1 AND customer_id = ANY($2))
+             ORDER BY seq",
+            &[&org, &ids],
+        )
+    }
+
+    fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let org = self.org;
+        let after = after.min(i64::MAX as u64) as i64;
+        let limit = limit.min(i64::MAX as usize) as i64;
+        self.list(
+            "SELECT body FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[&org, &after, &limit],
+        )
+    }
+}
