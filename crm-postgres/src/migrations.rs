@@ -6,7 +6,10 @@ use crm_core::{CrmError, Result};
 use postgres::Client;
 
 /// Migration N (from 1) is `MIGRATIONS[N - 1]`; never edit one that has shipped, add the next.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_docs_due.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

@@ -3,7 +3,7 @@
 //! stale version can never overwrite a newer row.
 
 use crate::db;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crm_core::event::{Event, NewEvent};
@@ -161,6 +161,7 @@ fn doc_of(kind: DocKind, row: &Row) -> Result<Doc> {
         parent: row.get(2),
         version: row.get::<_, i64>(3) as u64,
         body: body(row)?,
+        due: row.get(4),
     })
 }
 
@@ -381,7 +382,7 @@ impl Tx for PgTx<'_, '_> {
     fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
         let org = self.org;
         self.query(
-            "SELECT body, id, parent, version FROM docs
+            "SELECT body, id, parent, version, due FROM docs
              WHERE org_id = $1 AND kind = $2 AND id = $3",
             &[&org, &kind.as_str(), &id],
         )?
@@ -394,12 +395,12 @@ impl Tx for PgTx<'_, '_> {
         let org = self.org;
         let rows = match parent {
             Some(p) => self.query(
-                "SELECT body, id, parent, version FROM docs
+                "SELECT body, id, parent, version, due FROM docs
                  WHERE org_id = $1 AND kind = $2 AND parent = $3 ORDER BY length(id), id",
                 &[&org, &kind.as_str(), &p],
             )?,
             None => self.query(
-                "SELECT body, id, parent, version FROM docs
+                "SELECT body, id, parent, version, due FROM docs
                  WHERE org_id = $1 AND kind = $2 ORDER BY length(id), id",
                 &[&org, &kind.as_str()],
             )?,
@@ -407,26 +408,39 @@ impl Tx for PgTx<'_, '_> {
         rows.iter().map(|r| doc_of(kind, r)).collect()
     }
 
+    fn docs_due(&mut self, kind: DocKind, before: NaiveDate) -> Result<Vec<Doc>> {
+        let org = self.org;
+        self.query(
+            "SELECT body, id, parent, version, due FROM docs
+             WHERE org_id = $1 AND kind = $2 AND due < $3 ORDER BY length(id), id",
+            &[&org, &kind.as_str(), &before],
+        )?
+        .iter()
+        .map(|r| doc_of(kind, r))
+        .collect()
+    }
+
     fn put_doc(&mut self, doc: &Doc) -> Result<()> {
         let org = self.org;
         let v = version(doc.version)?;
-        let args: [Param; 6] = [
+        let args: [Param; 7] = [
             &org,
             &doc.kind.as_str(),
             &doc.id,
             &doc.parent,
             &v,
             &doc.body,
+            &doc.due,
         ];
         let changed = if doc.version == 1 {
             self.execute(
-                "INSERT INTO docs (org_id, kind, id, parent, version, body)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, kind, id) DO NOTHING",
+                "INSERT INTO docs (org_id, kind, id, parent, version, body, due)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, kind, id) DO NOTHING",
                 &args,
             )?
         } else if doc.version > 1 {
             self.execute(
-                "UPDATE docs SET parent = $4, version = $5::bigint, body = $6
+                "UPDATE docs SET parent = $4, version = $5::bigint, body = $6, due = $7
                  WHERE org_id = $1 AND kind = $2 AND id = $3 AND version = $5::bigint - 1",
                 &args,
             )?

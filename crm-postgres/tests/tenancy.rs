@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 type Case = fn(c::Factory);
 
-const CASES: [(&str, Case); 11] = [
+const CASES: [(&str, Case); 12] = [
     ("versioned_puts", c::versioned_puts),
     ("failed_writes_roll_back", c::failed_writes_roll_back),
     ("reads_do_not_persist", c::reads_do_not_persist),
@@ -23,6 +23,7 @@ const CASES: [(&str, Case); 11] = [
     ),
     ("event_log", c::event_log),
     ("documents", c::documents),
+    ("documents_due", c::documents_due),
     ("pool_and_recycling_indexes", c::pool_and_recycling_indexes),
     ("scenarios", c::scenarios),
 ];

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_pools.sql"),
+    include_str!("../migrations/0003_docs_due.sql"),
 ];
 
 /// The schema version this build writes.

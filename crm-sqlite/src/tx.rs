@@ -1,7 +1,7 @@
 //! The `Tx` operations in SQL. Versioned writes are conditional (`WHERE version = ?`), so a stale
 //! version can never overwrite a newer row, whoever else holds the file.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crm_core::event::{Event, NewEvent};
@@ -24,6 +24,14 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(CrmError::storage)
 }
 
+fn date(text: Option<String>) -> Result<Option<chrono::NaiveDate>> {
+    text.map(|t| {
+        t.parse()
+            .map_err(|e| CrmError::storage(format!("corrupt date {t}: {e}")))
+    })
+    .transpose()
+}
+
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| CrmError::storage(format!("corrupt record: {e}")))
 }
@@ -36,10 +44,21 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-type DocRow = (String, Option<String>, i64, String);
+type DocRow = (String, Option<String>, i64, String, Option<String>);
 
 fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn doc_of(kind: DocKind, (id, parent, version, body, due): DocRow) -> Result<Doc> {
+    Ok(Doc {
+        kind,
+        id,
+        parent,
+        version: version as u64,
+        body: from_json(&body)?,
+        due: date(due)?,
+    })
 }
 
 impl SqliteTx<'_> {
@@ -282,37 +301,25 @@ impl Tx for SqliteTx<'_> {
 
     fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
         self.txn
-            .prepare_cached("SELECT parent, version, body FROM docs WHERE kind = ?1 AND id = ?2")
+            .prepare_cached(
+                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1 AND id = ?2",
+            )
             .map_err(db)?
-            .query_row([kind.as_str(), id], |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
+            .query_row([kind.as_str(), id], doc_row)
             .optional()
             .map_err(db)?
-            .map(|(parent, version, body)| {
-                Ok(Doc {
-                    kind,
-                    id: id.to_string(),
-                    parent,
-                    version: version as u64,
-                    body: from_json(&body)?,
-                })
-            })
+            .map(|row| doc_of(kind, row))
             .transpose()
     }
 
     fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>> {
         let sql = match parent {
             Some(_) => {
-                "SELECT id, parent, version, body FROM docs WHERE kind = ?1 AND parent = ?2
+                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1 AND parent = ?2
                         ORDER BY length(id), id"
             }
             None => {
-                "SELECT id, parent, version, body FROM docs WHERE kind = ?1
+                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1
                      ORDER BY length(id), id"
             }
         };
@@ -324,17 +331,23 @@ impl Tx for SqliteTx<'_> {
         .map_err(db)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db)?;
-        rows.into_iter()
-            .map(|(id, parent, version, body)| {
-                Ok(Doc {
-                    kind,
-                    id,
-                    parent,
-                    version: version as u64,
-                    body: from_json(&body)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| doc_of(kind, row)).collect()
+    }
+
+    fn docs_due(&mut self, kind: DocKind, before: NaiveDate) -> Result<Vec<Doc>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1 AND due < ?2
+                 ORDER BY length(id), id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![kind.as_str(), before.to_string()], doc_row)
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        rows.into_iter().map(|row| doc_of(kind, row)).collect()
     }
 
     fn put_doc(&mut self, doc: &Doc) -> Result<()> {
@@ -342,9 +355,9 @@ impl Tx for SqliteTx<'_> {
         let insert = check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
         let body = to_json(&doc.body)?;
         let sql = if insert {
-            "INSERT INTO docs (kind, id, parent, version, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+            "INSERT INTO docs (kind, id, parent, version, body, due) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         } else {
-            "UPDATE docs SET parent = ?3, version = ?4, body = ?5
+            "UPDATE docs SET parent = ?3, version = ?4, body = ?5, due = ?6
              WHERE kind = ?1 AND id = ?2 AND version = ?4 - 1"
         };
         let changed = self
@@ -356,7 +369,8 @@ impl Tx for SqliteTx<'_> {
                 doc.id,
                 doc.parent,
                 doc.version as i64,
-                body
+                body,
+                doc.due.map(|d| d.to_string())
             ])
             .map_err(db)?;
         if changed == 1 {

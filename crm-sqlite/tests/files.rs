@@ -214,3 +214,67 @@ fn concurrent_writers_are_resolved_by_versions() {
         .count();
     assert_eq!(updates as u64, won);
 }
+
+#[test]
+fn contracts_from_schema_version_2_are_found_by_the_overdue_list_after_migrating() {
+    use crm_core::contract::{NewContract, NewInstalment};
+    use crm_core::opportunity::NewOpportunity;
+    use rust_decimal::Decimal;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    {
+        let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+        crm.bootstrap("Ada", None).unwrap();
+        let c = crm
+            .create_customer(
+                "u-1",
+                NewCustomer {
+                    name: "Acme".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .customer;
+        let o = crm
+            .create_opportunity(
+                "u-1",
+                &c.id,
+                NewOpportunity::new("deal", Decimal::from(300)),
+            )
+            .unwrap();
+        crm.close_opportunity("u-1", &o.id, true, None).unwrap();
+        let instalment = |days, amount| NewInstalment {
+            due_date: day + chrono::Duration::days(days),
+            amount: Decimal::from(amount),
+        };
+        crm.create_contract(
+            "u-1",
+            &o.id,
+            NewContract {
+                signed_on: day,
+                amount: None,
+                instalments: vec![instalment(10, 100), instalment(40, 200)],
+            },
+        )
+        .unwrap();
+    }
+    // Back to the shape schema 2 wrote: no due column, no index.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP INDEX docs_by_due; ALTER TABLE docs DROP COLUMN due; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let later = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 4, 1, 1, 0, 0).unwrap(),
+    ));
+    let crm = Crm::new(SqliteStore::open(&path).unwrap(), later);
+    let overdue = crm.overdue_instalments("u-1").unwrap();
+    assert_eq!(
+        overdue.iter().map(|o| (o.seq, o.open)).collect::<Vec<_>>(),
+        vec![(1, Decimal::from(100))],
+        "the first instalment (due 12 March) is overdue on 1 April; the second is not yet due"
+    );
+}

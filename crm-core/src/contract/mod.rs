@@ -169,6 +169,19 @@ impl Contract {
         self.instalments.iter().map(|i| i.paid).sum()
     }
 
+    /// The earliest due date of an instalment still open (none once paid or cancelled): the date
+    /// the collection lists find the contract by.
+    pub fn next_due(&self) -> Option<NaiveDate> {
+        if self.status == ContractStatus::Cancelled {
+            return None;
+        }
+        self.instalments
+            .iter()
+            .filter(|i| i.open() > Decimal::ZERO)
+            .map(|i| i.due_date)
+            .min()
+    }
+
     pub fn outstanding(&self) -> Decimal {
         self.amount - self.paid()
     }

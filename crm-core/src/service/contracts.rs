@@ -7,7 +7,7 @@ use crate::contract::{
     self, Contract, ContractStatus, NewContract, NewPayment, OutstandingBy, OutstandingRow,
     OverdueInstalment, Payment, PaymentKind,
 };
-use crate::customer::Customer;
+use crate::customer::{Customer, CustomerStatus};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
 use crate::opportunity::OpportunityStatus;
@@ -15,13 +15,10 @@ use crate::store::{Doc, DocKind, Tx};
 use chrono::NaiveDate;
 
 fn save_contract(tx: &mut dyn Tx, c: &Contract) -> Result<()> {
-    tx.put_doc(&Doc::new(
-        DocKind::Contract,
-        &c.id,
-        Some(&c.customer_id),
-        c.version,
-        c,
-    )?)
+    tx.put_doc(
+        &Doc::new(DocKind::Contract, &c.id, Some(&c.customer_id), c.version, c)?
+            .due_on(c.next_due()),
+    )
 }
 
 /// Moves a merged customer's contracts to the survivor.
@@ -241,7 +238,19 @@ impl Crm {
         let tz = self.settings()?.tz()?;
         self.look(actor, |cx| {
             let day = today(cx, tz);
-            Ok(contract::overdue(&in_scope(cx)?, day))
+            // Only contracts with an instalment due before today can be overdue: the index
+            // gives those, and each one's customer decides the actor's scope.
+            let mut due = Vec::new();
+            for doc in cx.tx.docs_due(DocKind::Contract, day)? {
+                let c: Contract = doc.decode()?;
+                let customer = cx.tx.customer(&c.customer_id)?;
+                if let Some(customer) = customer {
+                    if customer.status != CustomerStatus::Merged && cx.in_scope(&customer)? {
+                        due.push(c);
+                    }
+                }
+            }
+            Ok(contract::overdue(&due, day))
         })
     }
 

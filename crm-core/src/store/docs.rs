@@ -3,6 +3,7 @@
 //! schema change; what a rule must query by is either the `parent` key or a trait method.
 
 use crate::error::{CrmError, EntityKind, Result};
+use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -70,6 +71,10 @@ pub struct Doc {
     pub parent: Option<String>,
     pub version: u64,
     pub body: Value,
+    /// The date a time-driven list finds the document by (a contract: its earliest open
+    /// instalment's due date), so `Tx::docs_due` reads an index instead of every document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
 }
 
 impl Doc {
@@ -86,7 +91,14 @@ impl Doc {
             parent: parent.map(str::to_string),
             version,
             body: serde_json::to_value(value).map_err(CrmError::storage)?,
+            due: None,
         })
+    }
+
+    /// Sets the date `Tx::docs_due` finds this document by.
+    pub fn due_on(mut self, due: Option<NaiveDate>) -> Doc {
+        self.due = due;
+        self
     }
 
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {

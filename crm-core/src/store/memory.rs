@@ -8,7 +8,7 @@ use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crate::error::{EntityKind, Result};
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
 use std::sync::{Arc, Mutex};
 
@@ -336,6 +336,21 @@ impl Tx for State {
         let mut docs: Vec<Doc> = ids
             .into_iter()
             .filter_map(|id| self.docs.get(&(kind, id)).cloned())
+            .collect();
+        docs.sort_by(|a, b| crate::service::id_order(&a.id, &b.id));
+        Ok(docs)
+    }
+
+    fn docs_due(&mut self, kind: DocKind, before: NaiveDate) -> Result<Vec<Doc>> {
+        // The embedded store scans; the database stores answer from an index on `due`.
+        let mut docs: Vec<Doc> = self
+            .docs_by_kind
+            .get(&kind)
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter_map(|id| self.docs.get(&(kind, id.clone())))
+            .filter(|d| d.due.is_some_and(|due| due < before))
+            .cloned()
             .collect();
         docs.sort_by(|a, b| crate::service::id_order(&a.id, &b.id));
         Ok(docs)

@@ -13,7 +13,7 @@ use crate::customer::{Contact, Customer, CustomerId, FollowUp};
 use crate::error::Result;
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which customers to list. Unset fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -126,6 +126,9 @@ pub trait Tx {
     fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>>;
     /// Every document of a kind, or only those with this parent, in id order.
     fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>>;
+    /// Documents of a kind whose `due` lies before `before`, in id order: what a time-driven
+    /// list (overdue instalments) may concern, answered from an index.
+    fn docs_due(&mut self, kind: DocKind, before: NaiveDate) -> Result<Vec<Doc>>;
     /// Versioned like every `put_*`.
     fn put_doc(&mut self, doc: &Doc) -> Result<()>;
     /// Removes a document that is still at `version`.

@@ -71,6 +71,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn documents_due() {
+                c::documents_due(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn pool_and_recycling_indexes() {
                 c::pool_and_recycling_indexes(&factory)
             }
@@ -611,6 +616,63 @@ pub fn documents(factory: Factory) {
     });
     assert_eq!(code(failed), "VERSION_CONFLICT");
     assert_eq!(ids(None), ["l-3", "l-10"]);
+}
+
+pub fn documents_due(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    let doc = |kind, id: &str, version, due| {
+        Doc::new(
+            kind,
+            id,
+            Some("c-1"),
+            version,
+            &serde_json::json!({ "id": id }),
+        )
+        .unwrap()
+        .due_on(due)
+    };
+    let due = |kind, before| -> Vec<String> {
+        r(s, |tx| tx.docs_due(kind, before))
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
+    };
+    w(s, |tx| {
+        tx.put_doc(&doc(DocKind::Contract, "k-1", 1, Some(day(5))))?;
+        tx.put_doc(&doc(DocKind::Contract, "k-2", 1, Some(day(10))))?;
+        tx.put_doc(&doc(DocKind::Contract, "k-10", 1, Some(day(1))))?;
+        tx.put_doc(&doc(DocKind::Contract, "k-3", 1, None))?;
+        tx.put_doc(&doc(DocKind::Opportunity, "k-4", 1, Some(day(1))))
+    })
+    .unwrap();
+    assert_eq!(
+        due(DocKind::Contract, day(10)),
+        ["k-1", "k-10"],
+        "strictly before, id order"
+    );
+    assert_eq!(due(DocKind::Contract, day(5)), ["k-10"]);
+    assert_eq!(due(DocKind::Opportunity, day(2)), ["k-4"]);
+    assert_eq!(
+        r(s, |tx| tx.doc(DocKind::Contract, "k-1")).and_then(|d| d.due),
+        Some(day(5)),
+        "the due date is read back"
+    );
+    // A rewrite moves or clears the date; a failed one leaves it.
+    w(s, |tx| {
+        tx.put_doc(&doc(DocKind::Contract, "k-1", 2, None))?;
+        tx.put_doc(&doc(DocKind::Contract, "k-2", 2, Some(day(4))))
+    })
+    .unwrap();
+    let failed = w(s, |tx| {
+        tx.put_doc(&doc(DocKind::Contract, "k-10", 2, None))?;
+        tx.put_doc(&doc(DocKind::Contract, "k-2", 2, None))
+    });
+    assert_eq!(code(failed), "VERSION_CONFLICT");
+    assert_eq!(due(DocKind::Contract, day(5)), ["k-2", "k-10"]);
+    w(s, |tx| tx.delete_doc(DocKind::Contract, "k-10", 1)).unwrap();
+    assert_eq!(due(DocKind::Contract, day(30)), ["k-2"]);
 }
 
 pub fn pool_and_recycling_indexes(factory: Factory) {
