@@ -5,7 +5,8 @@
 # `crm` (no superuser, no BYPASSRLS, so row-level security binds it), exports
 #   CRM_PG_URL        postgres://crm@127.0.0.1:PORT/crm   (what the tests and the CLI use)
 #   CRM_PG_ADMIN_URL  the superuser's URL, for tests that must look past row-level security
-# runs the command, and stops and deletes the cluster on exit, whatever happens.
+# runs the command, and stops and deletes the cluster on exit, whatever happens. The role's lock
+# timeout turns a test that would wait forever on a lock into a failure.
 # Usage: bash scripts/with-postgres.sh COMMAND [ARGS...]   (CRM_PG_PORT overrides the port 55432)
 set -euo pipefail
 
@@ -42,7 +43,8 @@ if [ -z "${CRM_PG_DURABLE:-}" ]; then
 fi
 as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 -o "$OPTIONS" start >/dev/null
 as_pg "$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U "$SUPER" -d postgres -v ON_ERROR_STOP=1 \
-  -c "CREATE ROLE crm LOGIN NOSUPERUSER NOBYPASSRLS" -c "CREATE DATABASE crm OWNER crm" >/dev/null
+  -c "CREATE ROLE crm LOGIN NOSUPERUSER NOBYPASSRLS" -c "CREATE DATABASE crm OWNER crm" \
+  -c "ALTER ROLE crm SET lock_timeout = '120s'" >/dev/null
 
 export CRM_PG_URL="postgres://crm@127.0.0.1:$PORT/crm"
 export CRM_PG_ADMIN_URL="postgres://$SUPER@127.0.0.1:$PORT/crm"

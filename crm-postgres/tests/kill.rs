@@ -75,8 +75,9 @@ fn organisation() -> Org {
     }
 }
 
-/// Holds a row lock on one customer from a superuser session until dropped.
-fn block(admin: &mut postgres::Client, org: &str, customer: &str) {
+/// Holds a row lock on one customer from a superuser session until dropped; returns the
+/// session's backend pid.
+fn block(admin: &mut postgres::Client, org: &str, customer: &str) -> i32 {
     admin.batch_execute("BEGIN").unwrap();
     admin
         .execute(
@@ -84,18 +85,21 @@ fn block(admin: &mut postgres::Client, org: &str, customer: &str) {
             &[&org, &customer],
         )
         .unwrap();
+    admin
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0)
 }
 
-/// The backend of the batch, once it waits on the lock inside its customer update.
-fn blocked_backend(observer: &mut postgres::Client) -> i32 {
+/// The backend of the batch, once it waits on `locker`'s lock inside its customer update.
+fn blocked_backend(observer: &mut postgres::Client, locker: i32) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let row = observer
             .query_opt(
                 "SELECT pid FROM pg_stat_activity
-                 WHERE usename = 'crm' AND wait_event_type = 'Lock'
-                   AND state = 'active' AND query LIKE 'UPDATE customers%'",
-                &[],
+                 WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE 'UPDATE customers%'",
+                &[&locker],
             )
             .unwrap();
         if let Some(row) = row {
@@ -169,14 +173,14 @@ fn a_killed_client_process_leaves_no_partial_batch() {
     let mut admin = common::admin();
     let before = common::fingerprint(&mut admin, &org.name);
     let mut locker = common::admin();
-    block(&mut locker, &org.name, &org.ids[19]);
+    let locker_pid = block(&mut locker, &org.name, &org.ids[19]);
     let example = claim_batch();
     let mut child = std::process::Command::new(&example)
         .args([&common::url(), &org.name, &org.rep])
         .args(&org.ids)
         .spawn()
         .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-    let pid = blocked_backend(&mut admin);
+    let pid = blocked_backend(&mut admin, locker_pid);
     child.kill().unwrap();
     assert!(!child.wait().unwrap().success());
     // The backend wakes when the lock goes, finds its client gone and rolls back.
@@ -192,10 +196,10 @@ fn a_connection_dropped_mid_batch_leaves_no_partial_batch() {
     let mut admin = common::admin();
     let before = common::fingerprint(&mut admin, &org.name);
     let mut locker = common::admin();
-    block(&mut locker, &org.name, &org.ids[19]);
+    let locker_pid = block(&mut locker, &org.name, &org.ids[19]);
     let result = std::thread::scope(|s| {
         let batch = s.spawn(|| org.crm.claim_customers(&org.rep, &org.ids));
-        let pid = blocked_backend(&mut admin);
+        let pid = blocked_backend(&mut admin, locker_pid);
         admin
             .execute("SELECT pg_terminate_backend($1)", &[&pid])
             .unwrap();
