@@ -85,6 +85,21 @@ fn quantile_buckets_follow_the_position_rule_with_integer_id_ties() {
 }
 
 #[test]
+fn integer_ids_written_differently_tie_break_by_their_text() {
+    // "007" and "7" are different customers with the same integer value: integer order first,
+    // then the text ("007" before "7"); "-3" is an integer too.
+    let orders: Vec<Order> = ["10", "7", "007", "-3", "1"]
+        .iter()
+        .map(|id| order(id, "2026-01-01", 100))
+        .collect();
+    let rows = score(&orders, d("2026-01-31"), &RfmConfig::default()).unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.customer_id.as_str()).collect();
+    assert_eq!(ids, ["-3", "1", "007", "7", "10"]);
+    let f: Vec<u8> = rows.iter().map(|r| r.f).collect();
+    assert_eq!(f, [1, 2, 3, 4, 5]);
+}
+
+#[test]
 fn string_ids_compare_byte_by_byte_and_values_decide_first() {
     let orders = vec![
         order("b", "2026-01-30", 10),

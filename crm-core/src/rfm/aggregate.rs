@@ -10,7 +10,86 @@ use rustc_hash::FxHashMap;
 pub(super) struct Figures {
     pub(super) last: NaiveDate,
     pub(super) frequency: u64,
-    pub(super) monetary: Decimal,
+    pub(super) monetary: Sum,
+}
+
+impl Figures {
+    fn new(last: NaiveDate) -> Self {
+        Figures {
+            last,
+            frequency: 0,
+            monetary: Sum::ZERO,
+        }
+    }
+
+    /// Adds another part's figures for the same customer; false if the total overflowed.
+    fn absorb(&mut self, other: &Figures) -> bool {
+        self.last = self.last.max(other.last);
+        self.frequency += other.frequency;
+        self.monetary
+            .add(other.monetary.mantissa, other.monetary.scale)
+    }
+}
+
+/// An exact running total held as a Decimal holds it (an integer mantissa and a decimal scale),
+/// but wider: adding an amount of the same scale is one integer addition, and the total becomes a
+/// `Decimal` once, when scored.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sum {
+    mantissa: i128,
+    scale: u32,
+}
+
+impl Sum {
+    const ZERO: Sum = Sum {
+        mantissa: 0,
+        scale: 0,
+    };
+
+    /// Adds `mantissa` x 10^-`scale`; false (leaving the total as it was) if it cannot be held.
+    fn add(&mut self, mantissa: i128, scale: u32) -> bool {
+        let aligned = if scale == self.scale {
+            Some((self.mantissa, mantissa, scale))
+        } else if scale > self.scale {
+            10i128
+                .checked_pow(scale - self.scale)
+                .and_then(|f| self.mantissa.checked_mul(f))
+                .map(|m| (m, mantissa, scale))
+        } else {
+            10i128
+                .checked_pow(self.scale - scale)
+                .and_then(|f| mantissa.checked_mul(f))
+                .map(|m| (self.mantissa, m, self.scale))
+        };
+        match aligned.and_then(|(a, b, s)| Some((a.checked_add(b)?, s))) {
+            Some((m, s)) => {
+                *self = Sum {
+                    mantissa: m,
+                    scale: s,
+                };
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The total as a Decimal: exact when it fits; a total too long for Decimal's 96 bits gives up
+    /// decimal places (rounded half to even); None beyond Decimal's range.
+    pub(super) fn decimal(self) -> Option<Decimal> {
+        let (mut m, mut s) = (self.mantissa, self.scale);
+        loop {
+            if let Ok(d) = Decimal::try_from_i128_with_scale(m, s) {
+                return Some(d);
+            }
+            if s == 0 {
+                return None;
+            }
+            let (q, r) = (m / 10, m % 10);
+            let half_up = r.abs() > 5 || (r.abs() == 5 && q % 2 != 0);
+            m = if half_up { q + r.signum() } else { q };
+            s -= 1;
+        }
+    }
 }
 
 /// Accumulates orders on or before `as_of`; F and M count only orders inside the window.
@@ -18,13 +97,12 @@ pub(super) struct Figures {
 pub struct Aggregator {
     as_of: NaiveDate,
     window_start: Option<NaiveDate>,
-    /// Ids written as plain integers (the common case) are found without hashing a string.
-    numeric: FxHashMap<u64, usize>,
-    index: FxHashMap<Box<str>, usize>,
-    pub(super) ids: Vec<Box<str>>,
-    pub(super) figures: Vec<Figures>,
-    /// The first customer whose monetary total left the Decimal range: scoring refuses then,
-    /// since pushing stays infallible.
+    /// Ids written as plain integers (the common case) are found without hashing a string, and
+    /// each customer's figures sit in the map itself: one memory access per order.
+    numeric: FxHashMap<u64, Figures>,
+    text: FxHashMap<Box<str>, Figures>,
+    /// The first customer whose monetary total left the representable range: scoring refuses
+    /// then, since pushing stays infallible.
     pub(super) overflowed: Option<Box<str>>,
 }
 
@@ -36,9 +114,7 @@ impl Aggregator {
             window_start: window_days
                 .and_then(|d| as_of.checked_sub_days(chrono::Days::new(u64::from(d)))),
             numeric: FxHashMap::default(),
-            index: FxHashMap::default(),
-            ids: Vec::new(),
-            figures: Vec::new(),
+            text: FxHashMap::default(),
             overflowed: None,
         }
     }
@@ -49,11 +125,11 @@ impl Aggregator {
 
     /// Customers seen so far.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.numeric.len() + self.text.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.len() == 0
     }
 
     pub fn push(&mut self, customer_id: &str, date: NaiveDate, amount: Decimal) {
@@ -61,57 +137,76 @@ impl Aggregator {
             return;
         }
         let in_window = self.window_start.is_none_or(|s| date > s);
-        let i = self.slot(customer_id, date);
-        if in_window {
-            let monetary = self.add(i, amount);
-            let f = &mut self.figures[i];
-            f.frequency += 1;
-            f.monetary = monetary;
-        }
-        let f = &mut self.figures[i];
-        f.last = f.last.max(date);
-    }
-
-    /// Customer `i`'s total plus `amount`, noting an overflow instead of panicking.
-    fn add(&mut self, i: usize, amount: Decimal) -> Decimal {
-        let total = self.figures[i].monetary;
-        total.checked_add(amount).unwrap_or_else(|| {
-            self.overflowed.get_or_insert_with(|| self.ids[i].clone());
-            total
-        })
-    }
-
-    /// The customer's index, adding the customer on first sight.
-    fn slot(&mut self, customer_id: &str, first: NaiveDate) -> usize {
-        let next = self.ids.len();
-        let i = match canonical_number(customer_id) {
-            Some(n) => *self.numeric.entry(n).or_insert(next),
-            None => *self.index.entry(customer_id.into()).or_insert(next),
+        let f = match canonical_number(customer_id) {
+            Some(n) => self.numeric.entry(n).or_insert_with(|| Figures::new(date)),
+            None => match self.text.get_mut(customer_id) {
+                Some(f) => f,
+                None => self
+                    .text
+                    .entry(customer_id.into())
+                    .or_insert_with(|| Figures::new(date)),
+            },
         };
-        if i == next {
-            self.ids.push(customer_id.into());
-            self.figures.push(Figures {
-                last: first,
-                frequency: 0,
-                monetary: Decimal::ZERO,
-            });
+        f.last = f.last.max(date);
+        if in_window {
+            f.frequency += 1;
+            if !f.monetary.add(amount.mantissa(), amount.scale()) && self.overflowed.is_none() {
+                self.overflowed = Some(customer_id.into());
+            }
         }
-        i
     }
 
     /// Adds another aggregator's figures (same as-of date and window), e.g. from another thread.
     pub fn merge(&mut self, other: Aggregator) {
-        for (id, theirs) in other.ids.iter().zip(other.figures) {
-            let i = self.slot(id, theirs.last);
-            let monetary = self.add(i, theirs.monetary);
-            let f = &mut self.figures[i];
-            f.last = f.last.max(theirs.last);
-            f.frequency += theirs.frequency;
-            f.monetary = monetary;
+        let mut overflowed = None;
+        for (n, theirs) in other.numeric {
+            match self.numeric.entry(n) {
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    if !e.get_mut().absorb(&theirs) {
+                        overflowed.get_or_insert_with(|| n.to_string().into_boxed_str());
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(theirs);
+                }
+            }
+        }
+        for (id, theirs) in other.text {
+            match self.text.get_mut(&id) {
+                Some(mine) => {
+                    if !mine.absorb(&theirs) {
+                        overflowed.get_or_insert(id);
+                    }
+                }
+                None => {
+                    self.text.insert(id, theirs);
+                }
+            }
         }
         if self.overflowed.is_none() {
-            self.overflowed = other.overflowed;
+            self.overflowed = other.overflowed.or(overflowed);
         }
+    }
+
+    /// Every customer's id and figures; `true` when they come in customer id order, which is
+    /// the case when every id is a plain number (then the order is numeric, as `id_order` says).
+    pub(super) fn entries(&self) -> (Vec<String>, Vec<Figures>, bool) {
+        let mut numeric: Vec<(u64, Figures)> = self.numeric.iter().map(|(n, f)| (*n, *f)).collect();
+        let sorted = self.text.is_empty();
+        if sorted {
+            numeric.sort_unstable_by_key(|(n, _)| *n);
+        }
+        let mut ids = Vec::with_capacity(self.len());
+        let mut figures = Vec::with_capacity(self.len());
+        for (n, f) in numeric {
+            ids.push(n.to_string());
+            figures.push(f);
+        }
+        for (id, f) in &self.text {
+            ids.push(id.to_string());
+            figures.push(*f);
+        }
+        (ids, figures, sorted)
     }
 }
 
@@ -145,19 +240,43 @@ mod tests {
         b.push("7", d("2026-06-20"), Decimal::from(2));
         b.push("18446744073709551616", d("2026-06-20"), Decimal::from(3));
         a.merge(b);
-        let got: Vec<(&str, NaiveDate, u64, Decimal)> = a
-            .ids
+        let (ids, figures, _) = a.entries();
+        let mut got: Vec<(&str, NaiveDate, u64, Decimal)> = ids
             .iter()
-            .zip(&a.figures)
-            .map(|(id, f)| (&**id, f.last, f.frequency, f.monetary))
+            .zip(&figures)
+            .map(|(id, f)| (&**id, f.last, f.frequency, f.monetary.decimal().unwrap()))
             .collect();
+        got.sort();
         assert_eq!(
             got,
             [
-                ("7", d("2026-06-20"), 2, Decimal::from(7)),
                 ("007", d("2026-06-02"), 1, Decimal::from(1)),
                 ("18446744073709551616", d("2026-06-20"), 1, Decimal::from(3)),
+                ("7", d("2026-06-20"), 2, Decimal::from(7)),
             ]
         );
+    }
+
+    #[test]
+    fn sums_are_exact_across_scales_and_round_only_past_96_bits() {
+        let total = |amounts: &[&str]| {
+            let mut s = Sum::ZERO;
+            for a in amounts {
+                let a: Decimal = a.parse().unwrap();
+                assert!(s.add(a.mantissa(), a.scale()));
+            }
+            s.decimal()
+        };
+        assert_eq!(
+            total(&["1.5", "2.25", "-0.75"]),
+            Some("3.00".parse().unwrap())
+        );
+        assert_eq!(total(&["0.1", "0.2"]), Some("0.3".parse().unwrap()));
+        // 2 x (2^96 - 1) at scale 1 needs 97 bits: one decimal place goes, rounded half to even.
+        let max = Decimal::MAX.to_string();
+        let tenth = format!("{}.{}", &max[..max.len() - 1], &max[max.len() - 1..]);
+        let want = Decimal::MAX.checked_div(Decimal::from(5)).unwrap();
+        assert_eq!(total(&[&tenth, &tenth]), Some(want.round()));
+        assert_eq!(total(&[&max, &max]), None, "beyond the range at scale 0");
     }
 }

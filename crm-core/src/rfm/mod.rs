@@ -130,10 +130,11 @@ fn quantile<K: Ord>(
     key: impl Fn(usize) -> K,
     by_id: &dyn Fn(usize, usize) -> Ordering,
 ) -> Vec<u8> {
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| by_id(a, b)));
+    // Keys sit beside their positions, so sorting reads memory in order.
+    let mut order: Vec<(K, usize)> = (0..n).map(|i| (key(i), i)).collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| by_id(a.1, b.1)));
     let mut bucket = vec![0u8; n];
-    for (i, &c) in order.iter().enumerate() {
+    for (i, &(_, c)) in order.iter().enumerate() {
         bucket[c] = (i * k as usize / n) as u8 + 1;
     }
     bucket
@@ -223,25 +224,37 @@ fn aggregate(orders: &[Order], as_of: NaiveDate, window_days: Option<u32>) -> Ag
 /// customer id order.
 pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmRow>> {
     config.validate()?;
-    if let Some(id) = &agg.overflowed {
-        return Err(CrmError::invalid(
+    let beyond = |id: &str| {
+        CrmError::invalid(
             "orders",
             format!("the amounts of customer {id} add up beyond the decimal range"),
-        ));
+        )
+    };
+    if let Some(id) = &agg.overflowed {
+        return Err(beyond(id));
     }
     let as_of = agg.as_of();
-    let ids: Vec<&str> = agg.ids.iter().map(|s| &**s).collect();
-    let aggs = &agg.figures;
+    let (owned_ids, aggs, in_id_order) = agg.entries();
+    let ids: Vec<&str> = owned_ids.iter().map(String::as_str).collect();
+    let monetary: Vec<Decimal> = aggs
+        .iter()
+        .zip(&ids)
+        .map(|(a, id)| a.monetary.decimal().ok_or_else(|| beyond(id)))
+        .collect::<Result<_>>()?;
     let n = ids.len();
     let recency: Vec<i64> = aggs.iter().map(|a| (as_of - a.last).num_days()).collect();
-    let by_id = id_order(&ids);
+    let by_id: Box<dyn Fn(usize, usize) -> Ordering + '_> = if in_id_order {
+        Box::new(|a: usize, b: usize| a.cmp(&b))
+    } else {
+        Box::new(id_order(&ids))
+    };
     let (r, f, m) = match config.method {
         Method::Quantile => {
             let k = config.buckets;
             (
                 quantile(n, k, |i| std::cmp::Reverse(recency[i]), &by_id),
                 quantile(n, k, |i| aggs[i].frequency, &by_id),
-                quantile(n, k, |i| aggs[i].monetary, &by_id),
+                quantile(n, k, |i| monetary[i], &by_id),
             )
         }
         Method::Thresholds => {
@@ -254,8 +267,9 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
                 aggs.iter()
                     .map(|a| points(a.frequency, &t.frequency, |v, b| v >= b))
                     .collect(),
-                aggs.iter()
-                    .map(|a| points(a.monetary, &t.monetary, |v, b| v >= b))
+                monetary
+                    .iter()
+                    .map(|&v| points(v, &t.monetary, |v, b| v >= b))
                     .collect(),
             )
         }
@@ -264,7 +278,9 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
     levels.sort_by_key(|l| std::cmp::Reverse(l.min_score));
     let w = &config.weights;
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| by_id(a, b));
+    if !in_id_order {
+        order.sort_unstable_by(|&a, &b| by_id(a, b));
+    }
     let weighted = |i: usize| -> Result<Decimal> {
         let part = |w: Decimal, p: u8| w.checked_mul(Decimal::from(p));
         part(w.r, r[i])
@@ -283,7 +299,7 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
                 customer_id: ids[i].to_string(),
                 recency_days: recency[i],
                 frequency: aggs[i].frequency,
-                monetary: aggs[i].monetary,
+                monetary: monetary[i],
                 r: r[i],
                 f: f[i],
                 m: m[i],
