@@ -80,6 +80,29 @@ fn claim_org(pool: &PgPool, org: &str, reps: usize, per_rep: usize) -> Crm {
     crm
 }
 
+/// Runs `op` on each connection's customers at once: connection `t` acts as rep `t` of the one
+/// shared organisation, or as the single rep of organisation `t`.
+fn on_each_connection(
+    orgs: &[Crm],
+    connections: usize,
+    op: impl Fn(&Crm, &str, &str) -> crm_core::Result<()> + Sync,
+) {
+    let shared = orgs.len() == 1;
+    std::thread::scope(|s| {
+        for t in 0..connections {
+            let (crm, op) = (&orgs[if shared { 0 } else { t }], &op);
+            let rep_index = if shared { t } else { 0 };
+            s.spawn(move || {
+                let rep = format!("u-{}", rep_index + 2);
+                let first = rep_index * 2 * CLAIMS_PER_CONNECTION;
+                for k in 0..CLAIMS_PER_CONNECTION {
+                    op(crm, &rep, &format!("c-{}", first + k + 1)).unwrap();
+                }
+            });
+        }
+    });
+}
+
 fn claims(c: &mut Criterion) {
     let url = env("CRM_PG_URL");
     let pool = PgPool::connect(&url, 40).unwrap();
@@ -124,42 +147,13 @@ fn claims(c: &mut Criterion) {
                         let mut total = Duration::ZERO;
                         for _ in 0..iters {
                             let started = Instant::now();
-                            std::thread::scope(|s| {
-                                for t in 0..n {
-                                    let crm = &orgs[if shared { 0 } else { t }];
-                                    let rep_index = if shared { t } else { 0 };
-                                    s.spawn(move || {
-                                        let rep = format!("u-{}", rep_index + 2);
-                                        let first = rep_index * 2 * CLAIMS_PER_CONNECTION;
-                                        for k in 0..CLAIMS_PER_CONNECTION {
-                                            crm.claim_customer(
-                                                &rep,
-                                                &format!("c-{}", first + k + 1),
-                                            )
-                                            .unwrap();
-                                        }
-                                    });
-                                }
+                            on_each_connection(&orgs, n, |crm, rep, id| {
+                                crm.claim_customer(rep, id).map(|_| ())
                             });
                             total += started.elapsed();
                             // Put them back, untimed, for the next iteration.
-                            std::thread::scope(|s| {
-                                for t in 0..n {
-                                    let crm = &orgs[if shared { 0 } else { t }];
-                                    let rep_index = if shared { t } else { 0 };
-                                    s.spawn(move || {
-                                        let rep = format!("u-{}", rep_index + 2);
-                                        let first = rep_index * 2 * CLAIMS_PER_CONNECTION;
-                                        for k in 0..CLAIMS_PER_CONNECTION {
-                                            crm.release_customer(
-                                                &rep,
-                                                &format!("c-{}", first + k + 1),
-                                                "bench",
-                                            )
-                                            .unwrap();
-                                        }
-                                    });
-                                }
+                            on_each_connection(&orgs, n, |crm, rep, id| {
+                                crm.release_customer(rep, id, "bench").map(|_| ())
                             });
                         }
                         total

@@ -19,7 +19,7 @@ mod tx;
 
 use crm_core::store::{Store, Tx};
 use crm_core::{CrmError, Result};
-use postgres::IsolationLevel;
+use postgres::{IsolationLevel, Transaction};
 
 pub use migrations::SCHEMA_VERSION;
 pub use pool::PgPool;
@@ -71,7 +71,7 @@ impl PgStore {
             org: org.to_string(),
         };
         let mut exists = false;
-        store.session(false, &mut |txn, org| {
+        store.session(&mut |txn, org| {
             if create {
                 txn.execute(
                     "INSERT INTO orgs (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
@@ -105,40 +105,16 @@ impl PgStore {
     /// Deletes the organisation and everything it holds. A later write through this store fails
     /// until the organisation is opened again.
     pub fn delete_org(&self) -> Result<()> {
-        self.session(false, &mut |txn, org| {
+        self.session(&mut |txn, org| {
             txn.execute("DELETE FROM orgs WHERE id = $1", &[&org])
                 .map_err(db)?;
             Ok(())
         })
     }
 
-    /// Runs `work` in a committed transaction bound to this organisation (`crm.org` set locally).
-    fn session(
-        &self,
-        snapshot: bool,
-        work: &mut dyn FnMut(&mut postgres::Transaction<'_>, &str) -> Result<()>,
-    ) -> Result<()> {
-        let mut conn = self.pool.get()?;
-        let level = if snapshot {
-            IsolationLevel::RepeatableRead
-        } else {
-            IsolationLevel::ReadCommitted
-        };
-        let mut txn = conn
-            .client
-            .build_transaction()
-            .isolation_level(level)
-            .start()
-            .map_err(db)?;
-        txn.execute("SELECT set_config('crm.org', $1, true)", &[&self.org])
-            .map_err(db)?;
-        work(&mut txn, &self.org)?;
-        txn.commit().map_err(db)
-    }
-
-    fn run(&self, write: bool, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
-        let mut conn = self.pool.get()?;
-        let pool::Conn { client, statements } = &mut *conn;
+    /// Starts a transaction bound to this organisation (`crm.org` set for it alone): READ
+    /// COMMITTED to write, a REPEATABLE READ snapshot to read.
+    fn begin<'c>(&self, client: &'c mut postgres::Client, write: bool) -> Result<Transaction<'c>> {
         let level = if write {
             IsolationLevel::ReadCommitted
         } else {
@@ -151,6 +127,24 @@ impl PgStore {
             .map_err(db)?;
         txn.execute("SELECT set_config('crm.org', $1, true)", &[&self.org])
             .map_err(db)?;
+        Ok(txn)
+    }
+
+    /// Runs `work` in a committed transaction bound to this organisation.
+    fn session(
+        &self,
+        work: &mut dyn FnMut(&mut Transaction<'_>, &str) -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = self.pool.get()?;
+        let mut txn = self.begin(&mut conn.client, true)?;
+        work(&mut txn, &self.org)?;
+        txn.commit().map_err(db)
+    }
+
+    fn run(&self, write: bool, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let mut conn = self.pool.get()?;
+        let pool::Conn { client, statements } = &mut *conn;
+        let mut txn = self.begin(client, write)?;
         let lock = if write {
             "SELECT event_seq FROM orgs WHERE id = $1 FOR NO KEY UPDATE"
         } else {
