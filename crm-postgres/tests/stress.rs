@@ -10,12 +10,13 @@ mod common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use crm_core::allocation::{AllocatorRep, NewAllocator, Strategy};
-use crm_core::event::{EventKind, OwnershipReason};
+use crm_core::event::EventKind;
 use crm_core::lead::NewLead;
 use crm_core::pool::{
     CapScope, ClaimPolicy, NewPool, OwnershipCap, PoolRules, RecycleKind, RecycleRule,
 };
 use crm_core::store::DocKind;
+use crm_core::testing::ownership::Replay;
 use crm_core::{
     Channel, Clock, Crm, FixedClock, NewCustomer, NewFollowUp, NewUser, OrgSettings, Role,
 };
@@ -310,83 +311,43 @@ fn sixteen_connections_race_and_the_log_agrees_with_the_state() {
     // rep claimed more than the daily limit or was allocated more leads than its capacity.
     let events = setup.events("u-1", 0, usize::MAX).unwrap();
     let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
-    let mut owner: HashMap<String, Option<String>> = HashMap::new();
-    let mut owned: HashMap<String, u64> = HashMap::new();
-    let mut claims: HashMap<(String, NaiveDate), u64> = HashMap::new();
+    let replay = Replay::check(&events, tz, CAP, DAILY_LIMIT);
     let mut leads_per_day: HashMap<(String, NaiveDate), u64> = HashMap::new();
     let mut leads_total: HashMap<String, u64> = HashMap::new();
     let mut lead_owner: HashMap<String, String> = HashMap::new();
-    let (mut claimed, mut released, mut recycled) = (0u64, 0u64, 0u64);
-    for (i, e) in events.iter().enumerate() {
-        assert_eq!(e.seq, i as u64 + 1, "the log has no gaps");
-        match &e.kind {
-            EventKind::OwnerChanged {
-                customer_id,
-                from,
-                to,
-                cause,
-            } => {
-                let before = owner.get(customer_id).cloned().flatten();
-                assert_eq!(
-                    &before, from,
-                    "event {} starts from the current owner",
-                    e.seq
-                );
-                if let Some(f) = from {
-                    *owned.get_mut(f).unwrap() -= 1;
-                }
-                if let Some(t) = to {
-                    let n = owned.entry(t.clone()).or_default();
-                    *n += 1;
-                    assert!(*n <= CAP, "event {}: {t} owns {n}", e.seq);
-                }
-                match cause {
-                    OwnershipReason::Claimed => {
-                        assert!(
-                            before.is_none(),
-                            "event {}: a claim of an owned customer",
-                            e.seq
-                        );
-                        claimed += 1;
-                        let day = e.at.with_timezone(&tz).date_naive();
-                        let n = claims.entry((to.clone().unwrap(), day)).or_default();
-                        *n += 1;
-                        assert!(*n <= DAILY_LIMIT, "event {}: daily limit exceeded", e.seq);
-                    }
-                    OwnershipReason::Released => released += 1,
-                    OwnershipReason::Recycled => recycled += 1,
-                    other => panic!("unexpected ownership change {other:?}"),
-                }
-                owner.insert(customer_id.clone(), to.clone());
-            }
-            EventKind::LeadAllocated {
-                lead_id,
-                to: Some(rep),
-                ..
-            } => {
-                let day = e.at.with_timezone(&tz).date_naive();
-                let d = leads_per_day.entry((rep.clone(), day)).or_default();
-                *d += 1;
-                let t = leads_total.entry(rep.clone()).or_default();
-                *t += 1;
-                assert!(
-                    *d <= LEAD_DAILY_CAP && *t <= LEAD_TOTAL_CAP,
-                    "event {}",
-                    e.seq
-                );
-                assert!(lead_owner.insert(lead_id.clone(), rep.clone()).is_none());
-            }
-            _ => {}
+    for e in &events {
+        if let EventKind::LeadAllocated {
+            lead_id,
+            to: Some(rep),
+            ..
+        } = &e.kind
+        {
+            let day = e.at.with_timezone(&tz).date_naive();
+            let d = leads_per_day.entry((rep.clone(), day)).or_default();
+            *d += 1;
+            let t = leads_total.entry(rep.clone()).or_default();
+            *t += 1;
+            assert!(
+                *d <= LEAD_DAILY_CAP && *t <= LEAD_TOTAL_CAP,
+                "event {}",
+                e.seq
+            );
+            assert!(lead_owner.insert(lead_id.clone(), rep.clone()).is_none());
         }
     }
     assert_eq!(
-        (claimed, released, recycled),
+        (replay.claimed, replay.released, replay.recycled),
         (total.claimed, total.released, total.recycled),
         "the log records exactly the successful operations"
     );
     assert_eq!(lead_owner.len() as u64, total.allocated);
     for c in setup.customers("u-1").unwrap() {
-        assert_eq!(owner.get(&c.id).cloned().flatten(), c.owner_id, "{}", c.id);
+        assert_eq!(
+            replay.owner.get(&c.id).cloned().flatten(),
+            c.owner_id,
+            "{}",
+            c.id
+        );
     }
     for lead in setup.leads("u-1").unwrap() {
         assert_eq!(
@@ -397,7 +358,7 @@ fn sixteen_connections_race_and_the_log_agrees_with_the_state() {
         );
     }
     let store = common::pool().store(&org).unwrap();
-    for ((rep, day), n) in &claims {
+    for ((rep, day), n) in &replay.claims {
         let doc = crm_core::store::read(&store, |tx| {
             tx.doc(DocKind::Counter, &format!("claims/{rep}/{day}"))
         })

@@ -3,12 +3,12 @@
 //! the clock across local midnights. At the end, ownership and the daily counters agree exactly with
 //! the event log, and every refused claim was refused for ownership or a limit, never silently.
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use crm_core::event::{EventKind, OwnershipReason};
+use chrono::{Duration, TimeZone, Utc};
 use crm_core::pool::{CapScope, ClaimPolicy, NewPool, OwnershipCap};
+use crm_core::testing::ownership::Replay;
 use crm_core::{Clock, Crm, FixedClock, NewCustomer, NewUser, OrgSettings, Role};
 use crm_sqlite::SqliteStore;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -159,60 +159,23 @@ fn racing_claims_never_make_a_double_owner_and_agree_with_the_log() {
     });
     let elapsed = started.elapsed().as_secs_f64();
 
-    // Ownership replayed from the log equals the stored owners; every claim took a free customer.
+    // Ownership replayed from the log equals the stored owners; every claim took a free customer,
+    // and no cap or daily limit was exceeded at any point.
     let events = setup.events("u-1", 0, usize::MAX).unwrap();
     let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
-    let mut owner: HashMap<String, Option<String>> = HashMap::new();
-    let mut claims: HashMap<(String, NaiveDate), u64> = HashMap::new();
-    let (mut claimed_events, mut released_events) = (0u64, 0u64);
-    for e in &events {
-        if let EventKind::OwnerChanged {
-            customer_id,
-            from,
-            to,
-            cause,
-        } = &e.kind
-        {
-            let before = owner.get(customer_id).cloned().flatten();
-            assert_eq!(
-                &before, from,
-                "event {} starts from the owner of the moment",
-                e.seq
-            );
-            match cause {
-                OwnershipReason::Claimed => {
-                    assert!(
-                        before.is_none(),
-                        "event {}: a claim of an owned customer",
-                        e.seq
-                    );
-                    claimed_events += 1;
-                    let day = e.at.with_timezone(&tz).date_naive();
-                    *claims.entry((to.clone().unwrap(), day)).or_default() += 1;
-                }
-                OwnershipReason::Released => released_events += 1,
-                other => panic!("unexpected ownership change {other:?}"),
-            }
-            owner.insert(customer_id.clone(), to.clone());
-        }
-    }
-    let customers = setup.customers("u-1").unwrap();
-    let mut owned_by: HashMap<String, u64> = HashMap::new();
-    for c in &customers {
-        assert_eq!(owner.get(&c.id).cloned().flatten(), c.owner_id, "{}", c.id);
-        if let Some(o) = &c.owner_id {
-            *owned_by.entry(o.clone()).or_default() += 1;
-        }
+    let replay = Replay::check(&events, tz, CAP, DAILY_LIMIT);
+    for c in &setup.customers("u-1").unwrap() {
+        assert_eq!(
+            replay.owner.get(&c.id).cloned().flatten(),
+            c.owner_id,
+            "{}",
+            c.id
+        );
     }
     let claimed: u64 = tallies.iter().map(|t| t.claimed).sum();
     let released: u64 = tallies.iter().map(|t| t.released).sum();
-    assert_eq!((claimed, released), (claimed_events, released_events));
-    for (rep, n) in &owned_by {
-        assert!(*n <= CAP, "{rep} owns {n}");
-    }
-    for ((rep, day), n) in &claims {
-        assert!(*n <= DAILY_LIMIT, "{rep} claimed {n} on {day}");
-    }
+    assert_eq!((claimed, released), (replay.claimed, replay.released));
+    let claims = replay.claims;
     // The stored daily counters say exactly what the log says.
     let store = SqliteStore::open(&path).unwrap();
     for ((rep, day), n) in &claims {

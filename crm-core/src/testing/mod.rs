@@ -1,6 +1,8 @@
-//! Shared test machinery for backends and bindings: the store conformance suite and the parity
-//! scenario runner. Compiled only with the `testing` feature.
+//! Shared test machinery for backends and bindings: the store conformance suite, the parity
+//! scenario runner and the ownership replay of concurrency tests. Compiled only with the `testing`
+//! feature.
 
 pub mod conformance;
+pub mod ownership;
 pub mod population;
 pub mod scenario;
