@@ -85,6 +85,27 @@ fn quantile_buckets_follow_the_position_rule_with_integer_id_ties() {
 }
 
 #[test]
+fn monetary_buckets_compare_values_not_digits_across_scales() {
+    // 1.5 and 1.50 are the same amount (tie, broken by id); 2 is more than both.
+    let amount = |a: &str| a.parse::<Decimal>().unwrap();
+    let orders: Vec<Order> = [("1", "1.5"), ("2", "1.50"), ("3", "2")]
+        .iter()
+        .map(|(id, a)| Order {
+            customer_id: id.to_string(),
+            date: d("2026-01-01"),
+            amount: amount(a),
+        })
+        .collect();
+    let config = RfmConfig {
+        buckets: 3,
+        ..RfmConfig::default()
+    };
+    let rows = score(&orders, d("2026-01-31"), &config).unwrap();
+    let m: Vec<(&str, u8)> = rows.iter().map(|r| (r.customer_id.as_str(), r.m)).collect();
+    assert_eq!(m, [("1", 1), ("2", 2), ("3", 3)]);
+}
+
+#[test]
 fn integer_ids_written_differently_tie_break_by_their_text() {
     // "007" and "7" are different customers with the same integer value: integer order first,
     // then the text ("007" before "7"); "-3" is an integer too.

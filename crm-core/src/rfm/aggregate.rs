@@ -191,16 +191,22 @@ impl Aggregator {
     /// Every customer's id and figures; `true` when they come in customer id order, which is
     /// the case when every id is a plain number (then the order is numeric, as `id_order` says).
     pub(super) fn entries(&self) -> (Vec<String>, Vec<Figures>, bool) {
-        let mut numeric: Vec<(u64, Figures)> = self.numeric.iter().map(|(n, f)| (*n, *f)).collect();
+        // Sort small (id, position) pairs rather than whole entries.
+        let mut found = Vec::with_capacity(self.numeric.len());
+        let mut numeric: Vec<(u64, usize)> = Vec::with_capacity(self.numeric.len());
+        for (i, (n, f)) in self.numeric.iter().enumerate() {
+            numeric.push((*n, i));
+            found.push(*f);
+        }
         let sorted = self.text.is_empty();
         if sorted {
-            numeric.sort_unstable_by_key(|(n, _)| *n);
+            numeric.sort_unstable();
         }
         let mut ids = Vec::with_capacity(self.len());
         let mut figures = Vec::with_capacity(self.len());
-        for (n, f) in numeric {
+        for (n, i) in numeric {
             ids.push(n.to_string());
-            figures.push(f);
+            figures.push(found[i]);
         }
         for (id, f) in &self.text {
             ids.push(id.to_string());

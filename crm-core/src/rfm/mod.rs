@@ -123,21 +123,69 @@ fn id_order<'a>(ids: &'a [&'a str]) -> impl Fn(usize, usize) -> Ordering + 'a {
     }
 }
 
-/// Buckets 1..=k by position after sorting ascending by `key`, ties by customer id.
+/// Buckets 1..=k by position after sorting ascending by `key`, ties by customer id (`by_id`; none
+/// when positions are already in id order, so the pairs sort without a comparison callback).
 fn quantile<K: Ord>(
     n: usize,
     k: u8,
     key: impl Fn(usize) -> K,
-    by_id: &dyn Fn(usize, usize) -> Ordering,
+    by_id: Option<&dyn Fn(usize, usize) -> Ordering>,
 ) -> Vec<u8> {
     // Keys sit beside their positions, so sorting reads memory in order.
     let mut order: Vec<(K, usize)> = (0..n).map(|i| (key(i), i)).collect();
-    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| by_id(a.1, b.1)));
+    match by_id {
+        Some(by_id) => order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| by_id(a.1, b.1))),
+        None => order.sort_unstable(),
+    }
     let mut bucket = vec![0u8; n];
     for (i, &(_, c)) in order.iter().enumerate() {
         bucket[c] = (i * k as usize / n) as u8 + 1;
     }
     bucket
+}
+
+/// [`quantile`] for small integer keys with positions already in id order: a counting sort, so
+/// linear instead of a comparison sort (recency in days and order counts span a small range).
+fn quantile_counting(n: usize, k: u8, keys: &[i64]) -> Option<Vec<u8>> {
+    let (lo, hi) = (keys.iter().min()?, keys.iter().max()?);
+    let span = usize::try_from(hi.checked_sub(*lo)?).ok()?.checked_add(1)?;
+    if span > n.saturating_mul(4) {
+        return None;
+    }
+    let mut next = vec![0usize; span];
+    for &key in keys {
+        next[(key - lo) as usize] += 1;
+    }
+    let mut start = 0;
+    for slot in next.iter_mut() {
+        let count = *slot;
+        *slot = start;
+        start += count;
+    }
+    Some(
+        keys.iter()
+            .map(|&key| {
+                let slot = &mut next[(key - lo) as usize];
+                let position = *slot;
+                *slot += 1;
+                (position * k as usize / n) as u8 + 1
+            })
+            .collect(),
+    )
+}
+
+/// Monetary totals as integers at one common scale, which sort like the decimals but compare
+/// faster; None if some total would not fit.
+fn monetary_keys(monetary: &[Decimal]) -> Option<Vec<i128>> {
+    let scale = monetary.iter().map(|d| d.scale()).max().unwrap_or(0);
+    monetary
+        .iter()
+        .map(|d| {
+            10i128
+                .checked_pow(scale - d.scale())
+                .and_then(|f| d.mantissa().checked_mul(f))
+        })
+        .collect()
 }
 
 fn points<T: PartialOrd>(value: T, bands: &[(T, u8)], holds: fn(&T, &T) -> bool) -> u8 {
@@ -234,27 +282,41 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
         return Err(beyond(id));
     }
     let as_of = agg.as_of();
-    let (owned_ids, aggs, in_id_order) = agg.entries();
-    let ids: Vec<&str> = owned_ids.iter().map(String::as_str).collect();
+    let (mut owned_ids, aggs, in_id_order) = agg.entries();
     let monetary: Vec<Decimal> = aggs
         .iter()
-        .zip(&ids)
+        .zip(&owned_ids)
         .map(|(a, id)| a.monetary.decimal().ok_or_else(|| beyond(id)))
         .collect::<Result<_>>()?;
-    let n = ids.len();
+    let n = owned_ids.len();
     let recency: Vec<i64> = aggs.iter().map(|a| (as_of - a.last).num_days()).collect();
-    let by_id: Box<dyn Fn(usize, usize) -> Ordering + '_> = if in_id_order {
-        Box::new(|a: usize, b: usize| a.cmp(&b))
-    } else {
-        Box::new(id_order(&ids))
-    };
+    let ids: Vec<&str> = owned_ids.iter().map(String::as_str).collect();
+    let mixed = (!in_id_order).then(|| id_order(&ids));
+    let by_id = mixed
+        .as_ref()
+        .map(|f| f as &dyn Fn(usize, usize) -> Ordering);
     let (r, f, m) = match config.method {
         Method::Quantile => {
             let k = config.buckets;
+            let m = match monetary_keys(&monetary) {
+                Some(keys) => quantile(n, k, |i| keys[i], by_id),
+                None => quantile(n, k, |i| monetary[i], by_id),
+            };
+            let small = |keys: Vec<i64>| {
+                by_id
+                    .is_none()
+                    .then(|| quantile_counting(n, k, &keys))
+                    .flatten()
+            };
+            let frequencies: Vec<i64> = aggs
+                .iter()
+                .map(|a| i64::try_from(a.frequency).unwrap_or(i64::MAX))
+                .collect();
             (
-                quantile(n, k, |i| std::cmp::Reverse(recency[i]), &by_id),
-                quantile(n, k, |i| aggs[i].frequency, &by_id),
-                quantile(n, k, |i| monetary[i], &by_id),
+                small(recency.iter().map(|d| -d).collect())
+                    .unwrap_or_else(|| quantile(n, k, |i| std::cmp::Reverse(recency[i]), by_id)),
+                small(frequencies).unwrap_or_else(|| quantile(n, k, |i| aggs[i].frequency, by_id)),
+                m,
             )
         }
         Method::Thresholds => {
@@ -274,29 +336,45 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
             )
         }
     };
+    let mut order: Vec<usize> = (0..n).collect();
+    if let Some(by_id) = by_id {
+        order.sort_unstable_by(|&a, &b| by_id(a, b));
+    }
+    drop(mixed);
+    drop(ids);
+    // Score, level and segment depend on (r, f, m) alone: at most 9^3 combinations, each worked
+    // out once.
     let mut levels = config.levels.clone();
     levels.sort_by_key(|l| std::cmp::Reverse(l.min_score));
     let w = &config.weights;
-    let mut order: Vec<usize> = (0..n).collect();
-    if !in_id_order {
-        order.sort_unstable_by(|&a, &b| by_id(a, b));
-    }
-    let weighted = |i: usize| -> Result<Decimal> {
+    let mut by_code: Vec<Option<(Decimal, Option<&str>, &str)>> = vec![None; 1000];
+    let mut outcome = |r: u8, f: u8, m: u8| -> Result<(Decimal, Option<&str>, &str)> {
+        let slot = &mut by_code[usize::from(r) * 100 + usize::from(f) * 10 + usize::from(m)];
+        if let Some(known) = slot {
+            return Ok(*known);
+        }
         let part = |w: Decimal, p: u8| w.checked_mul(Decimal::from(p));
-        part(w.r, r[i])
-            .zip(part(w.f, f[i]))
-            .zip(part(w.m, m[i]))
+        let score = part(w.r, r)
+            .zip(part(w.f, f))
+            .zip(part(w.m, m))
             .and_then(|((a, b), c)| a.checked_add(b)?.checked_add(c))
             .ok_or_else(|| {
                 CrmError::invalid("weights", "the weighted score leaves the decimal range")
-            })
+            })?;
+        let level = levels
+            .iter()
+            .find(|l| score >= l.min_score)
+            .map(|l| l.name.as_str());
+        let known = (score, level, config.segments.segment(r, f, m));
+        *slot = Some(known);
+        Ok(known)
     };
     order
         .into_iter()
         .map(|i| {
-            let score = weighted(i)?;
+            let (score, level, segment) = outcome(r[i], f[i], m[i])?;
             Ok(RfmRow {
-                customer_id: ids[i].to_string(),
+                customer_id: std::mem::take(&mut owned_ids[i]),
                 recency_days: recency[i],
                 frequency: aggs[i].frequency,
                 monetary: monetary[i],
@@ -304,11 +382,8 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
                 f: f[i],
                 m: m[i],
                 score,
-                level: levels
-                    .iter()
-                    .find(|l| score >= l.min_score)
-                    .map(|l| l.name.clone()),
-                segment: config.segments.segment(r[i], f[i], m[i]).to_string(),
+                level: level.map(str::to_string),
+                segment: segment.to_string(),
             })
         })
         .collect()
