@@ -92,14 +92,27 @@ fn parse_fields<'a>(
     Ok((id, date, amount))
 }
 
-/// Parses one chunk of lines (no quotes in it) whose first line is `first_line` into `agg`;
-/// stops at the first problem unless skipping.
-fn parse_chunk(
-    agg: &mut Aggregator,
-    chunk: &[u8],
+/// One parsed order, its id still pointing into the block.
+type Row<'a> = (&'a str, NaiveDate, Decimal);
+
+/// Which core aggregates a customer: a hash of the id, so each customer has exactly one.
+fn owner_core(id: &str, cores: usize) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let hash = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(id);
+    ((hash >> 32) as usize) % cores
+}
+
+/// Parses one chunk of lines (no quotes in it) whose first line is `first_line`, sorting the
+/// orders by the core that aggregates their customer; stops at the first problem unless skipping.
+fn parse_chunk<'a>(
+    chunk: &'a [u8],
     first_line: usize,
+    cores: usize,
     opts: &Options<'_>,
-) -> Vec<Problem> {
+) -> (Vec<Vec<Row<'a>>>, Vec<Problem>) {
+    let mut rows: Vec<Vec<Row<'a>>> = (0..cores)
+        .map(|_| Vec::with_capacity(chunk.len() / 24 / cores + 16))
+        .collect();
     let mut problems = Vec::new();
     for (k, line) in chunk.split(|&c| c == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -107,7 +120,7 @@ fn parse_chunk(
             continue;
         }
         match parse_row(line, opts.timezone) {
-            Ok((id, date, amount)) => agg.push(id, date, amount),
+            Ok(row) => rows[owner_core(row.0, cores)].push(row),
             Err(p) => {
                 problems.push((first_line + k, p));
                 if !opts.skip_bad_rows {
@@ -116,7 +129,7 @@ fn parse_chunk(
             }
         }
     }
-    problems
+    (rows, problems)
 }
 
 /// Splits `body` into about `parts` pieces at line ends.
@@ -183,8 +196,9 @@ fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result
 
 /// The rows after the header, streamed in blocks of about `block` bytes so memory stays bounded
 /// whatever the file's size: each block's quote-free lines are cut into pieces parsed on all
-/// cores, each core keeping its own aggregator; from the first block with a quote on, the rest
-/// goes through the CSV reader. Stops after the first block with a problem unless skipping.
+/// cores, and each core aggregates the customers whose id hashes to it; from the first block with
+/// a quote on, the rest goes through the CSV reader. Stops after the first block with a problem
+/// unless skipping.
 fn aggregate(
     input: &mut dyn Read,
     mut pending: Vec<u8>,
@@ -233,16 +247,35 @@ fn aggregate(
             starts.push(line);
             line += piece.iter().filter(|&&c| c == b'\n').count();
         }
-        let found: Vec<Vec<Problem>> = std::thread::scope(|s| {
-            let handles: Vec<_> = aggs
-                .iter_mut()
-                .zip(pieces.iter().zip(&starts))
-                .map(|(agg, (piece, &start))| s.spawn(move || parse_chunk(agg, piece, start, opts)))
+        // Parse on every core, then let each core aggregate its own customers from every piece:
+        // no customer is in two aggregators, so none need merging, and each map is a part.
+        let parsed: Vec<(Vec<Vec<Row<'_>>>, Vec<Problem>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = pieces
+                .iter()
+                .zip(&starts)
+                .map(|(piece, &start)| s.spawn(move || parse_chunk(piece, start, threads, opts)))
                 .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().expect("a parser thread finished"))
                 .collect()
+        });
+        let mut by_core: Vec<Vec<Vec<Row<'_>>>> = (0..threads).map(|_| Vec::new()).collect();
+        let mut found = Vec::new();
+        for (rows, p) in parsed {
+            for (core, part) in rows.into_iter().enumerate() {
+                by_core[core].push(part);
+            }
+            found.push(p);
+        }
+        std::thread::scope(|s| {
+            for (agg, parts) in aggs.iter_mut().zip(by_core) {
+                s.spawn(move || {
+                    for (id, date, amount) in parts.into_iter().flatten() {
+                        agg.push(id, date, amount);
+                    }
+                });
+            }
         });
         problems.extend(found.into_iter().flatten());
         if at_end || (!opts.skip_bad_rows && !problems.is_empty()) {
@@ -263,7 +296,7 @@ fn aggregate(
 /// Reads `customer_id,order_date,amount`, writes
 /// `customer_id,recency_days,frequency,monetary,r,f,m,score,segment` sorted by customer id.
 pub fn run(opts: &Options<'_>, out: &mut dyn Write, warn: &mut dyn Write) -> CliResult<()> {
-    run_in_blocks(opts, out, warn, 32 << 20)
+    run_in_blocks(opts, out, warn, 8 << 20)
 }
 
 fn run_in_blocks(
