@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
-use crm_core::rfm::{parse_config, score_aggregated, Aggregator, Method, RfmConfig};
+use crm_core::rfm::{parse_config, part_of, score_aggregated, Aggregator, Method, RfmConfig};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -95,13 +95,6 @@ fn parse_fields<'a>(
 /// One parsed order, its id still pointing into the block.
 type Row<'a> = (&'a str, NaiveDate, Decimal);
 
-/// Which core aggregates a customer: a hash of the id, so each customer has exactly one.
-fn owner_core(id: &str, cores: usize) -> usize {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    let hash = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(id);
-    ((hash >> 32) as usize) % cores
-}
-
 /// Parses one chunk of lines (no quotes in it) whose first line is `first_line`, sorting the
 /// orders by the core that aggregates their customer; stops at the first problem unless skipping.
 fn parse_chunk<'a>(
@@ -120,7 +113,7 @@ fn parse_chunk<'a>(
             continue;
         }
         match parse_row(line, opts.timezone) {
-            Ok(row) => rows[owner_core(row.0, cores)].push(row),
+            Ok(row) => rows[part_of(row.0, cores)].push(row),
             Err(p) => {
                 problems.push((first_line + k, p));
                 if !opts.skip_bad_rows {

@@ -85,6 +85,43 @@ fn quantile_buckets_follow_the_position_rule_with_integer_id_ties() {
 }
 
 #[test]
+fn large_batches_split_across_threads_add_up_per_customer() {
+    // Enough orders for the threaded path; numeric and text ids, amounts of several scales.
+    let mut orders = Vec::new();
+    let mut expected: std::collections::HashMap<String, (u64, Decimal, NaiveDate)> =
+        std::collections::HashMap::new();
+    let mut state = 7u64;
+    for i in 0..250_000u64 {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let c = (state >> 33) % 1_500;
+        let id = if c % 3 == 0 { format!("c{c}") } else { c.to_string() };
+        let date = d("2025-01-01") + chrono::Duration::days(((state >> 20) % 500) as i64);
+        let amount = Decimal::new((i % 9_999) as i64 + 1, (i % 3) as u32);
+        let e = expected.entry(id.clone()).or_insert((0, Decimal::ZERO, date));
+        e.0 += 1;
+        e.1 += amount;
+        e.2 = e.2.max(date);
+        orders.push(Order {
+            customer_id: id,
+            date,
+            amount,
+        });
+    }
+    let as_of = d("2026-06-30");
+    let rows = score(&orders, as_of, &RfmConfig::default()).unwrap();
+    assert_eq!(rows.len(), expected.len());
+    for row in &rows {
+        let (frequency, monetary, last) = expected[&row.customer_id];
+        assert_eq!(
+            (row.frequency, row.monetary, row.recency_days),
+            (frequency, monetary, (as_of - last).num_days()),
+            "{}",
+            row.customer_id
+        );
+    }
+}
+
+#[test]
 fn monetary_buckets_compare_values_not_digits_across_scales() {
     // 1.5 and 1.50 are the same amount (tie, broken by id); 2 is more than both.
     let amount = |a: &str| a.parse::<Decimal>().unwrap();

@@ -216,6 +216,14 @@ impl Aggregator {
     }
 }
 
+/// Which of `parts` aggregators a customer belongs to when work is split by customer (a hash of
+/// the id, so each customer has exactly one).
+pub fn part_of(customer_id: &str, parts: usize) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let hash = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(customer_id);
+    ((hash >> 32) as usize) % parts.max(1)
+}
+
 /// The id as a number when it is written as one canonically (no sign, no leading zero), so
 /// `"7"` and `"007"` stay different customers.
 fn canonical_number(id: &str) -> Option<u64> {

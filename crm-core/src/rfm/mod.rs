@@ -10,7 +10,7 @@ mod config;
 mod movement;
 mod segments;
 
-pub use aggregate::Aggregator;
+pub use aggregate::{part_of, Aggregator};
 pub use config::parse_config;
 pub use movement::{churn_warnings, flows, movements, ChurnRule, ChurnWarning, Flow, Movement};
 pub use segments::{SegmentMap, UNMAPPED};
@@ -248,10 +248,22 @@ fn aggregate(orders: &[Order], as_of: NaiveDate, window_days: Option<u32>) -> Ag
     if threads == 1 {
         return one(orders);
     }
+    // Each thread reads every order but keeps only the customers hashed to it: no customer is in
+    // two aggregators, each map is a fraction of the whole, and the merge below only inserts.
     let parts: Vec<Aggregator> = std::thread::scope(|s| {
-        let handles: Vec<_> = orders
-            .chunks(orders.len().div_ceil(threads))
-            .map(|part| s.spawn(move || one(part)))
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut agg = Aggregator::new(as_of, window_days);
+                    for o in orders
+                        .iter()
+                        .filter(|o| part_of(&o.customer_id, threads) == t)
+                    {
+                        agg.push(&o.customer_id, o.date, o.amount);
+                    }
+                    agg
+                })
+            })
             .collect();
         handles
             .into_iter()
