@@ -92,12 +92,20 @@ fn large_batches_split_across_threads_add_up_per_customer() {
         std::collections::HashMap::new();
     let mut state = 7u64;
     for i in 0..250_000u64 {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let c = (state >> 33) % 1_500;
-        let id = if c % 3 == 0 { format!("c{c}") } else { c.to_string() };
+        let id = if c % 3 == 0 {
+            format!("c{c}")
+        } else {
+            c.to_string()
+        };
         let date = d("2025-01-01") + chrono::Duration::days(((state >> 20) % 500) as i64);
         let amount = Decimal::new((i % 9_999) as i64 + 1, (i % 3) as u32);
-        let e = expected.entry(id.clone()).or_insert((0, Decimal::ZERO, date));
+        let e = expected
+            .entry(id.clone())
+            .or_insert((0, Decimal::ZERO, date));
         e.0 += 1;
         e.1 += amount;
         e.2 = e.2.max(date);
