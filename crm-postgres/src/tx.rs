@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crm_core::event::{Event, NewEvent};
-use crm_core::store::{check_version, CustomerQuery, Doc, DocKind, Tx};
+use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use postgres::types::{Json, ToSql};
 use postgres::{Row, Statement, Transaction};
@@ -470,18 +470,11 @@ impl Tx for PgTx<'_, '_> {
         if deleted == 1 {
             return Ok(());
         }
-        match self.doc_version(kind, id)? {
-            None => Err(CrmError::NotFound {
-                kind: kind.entity(),
-                id: id.to_string(),
-            }),
-            Some(actual) => Err(CrmError::VersionConflict {
-                kind: kind.entity(),
-                id: id.to_string(),
-                expected: version_,
-                actual,
-            }),
-        }
+        let stored = self.doc_version(kind, id)?;
+        check_delete_version(kind, id, version_, stored).and(Err(CrmError::storage(format!(
+            "{} {id}: conditional delete removed no row",
+            kind.as_str()
+        ))))
     }
 
     fn append_event(&mut self, event: NewEvent) -> Result<Event> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crm_core::event::{Event, NewEvent};
-use crm_core::store::{check_version, CustomerQuery, Doc, DocKind, Tx};
+use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
@@ -385,26 +385,13 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
-        match self.doc_version(kind, id)? {
-            None => Err(CrmError::NotFound {
-                kind: kind.entity(),
-                id: id.to_string(),
-            }),
-            Some(v) if v != version => Err(CrmError::VersionConflict {
-                kind: kind.entity(),
-                id: id.to_string(),
-                expected: version,
-                actual: v,
-            }),
-            Some(_) => {
-                self.txn
-                    .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")
-                    .map_err(db)?
-                    .execute(params![kind.as_str(), id, version as i64])
-                    .map_err(db)?;
-                Ok(())
-            }
-        }
+        check_delete_version(kind, id, version, self.doc_version(kind, id)?)?;
+        self.txn
+            .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")
+            .map_err(db)?
+            .execute(params![kind.as_str(), id, version as i64])
+            .map_err(db)?;
+        Ok(())
     }
 
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {

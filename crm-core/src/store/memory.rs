@@ -2,7 +2,7 @@
 //! structurally shared copy of the state (O(1) to take) and swaps it in on commit, so a failed
 //! operation leaves nothing behind.
 
-use super::{check_version, CustomerQuery, Doc, DocKind, Store, Tx};
+use super::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Store, Tx};
 use crate::access::{Team, User};
 use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
 use crate::error::{EntityKind, Result};
@@ -380,19 +380,7 @@ impl Tx for State {
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
         let key = (kind, id.to_string());
-        let stored = self.docs.get(&key).map(|d| d.version);
-        match stored {
-            None => return Err(crate::error::CrmError::not_found(kind.entity(), id)),
-            Some(v) if v != version => {
-                return Err(crate::error::CrmError::VersionConflict {
-                    kind: kind.entity(),
-                    id: id.to_string(),
-                    expected: version,
-                    actual: v,
-                })
-            }
-            Some(_) => {}
-        }
+        check_delete_version(kind, id, version, self.docs.get(&key).map(|d| d.version))?;
         if let Some(old) = self.docs.remove(&key) {
             if let Some(p) = old.parent {
                 index_remove(&mut self.docs_by_parent, &(kind, p), id);

@@ -142,6 +142,30 @@ pub trait Tx {
     fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
 }
 
+/// The check every backend applies on `delete_doc`: the document must exist and still be at
+/// `version`.
+pub fn check_delete_version(
+    kind: crate::store::DocKind,
+    id: &str,
+    version: u64,
+    stored: Option<u64>,
+) -> Result<()> {
+    use crate::error::CrmError;
+    match stored {
+        None => Err(CrmError::NotFound {
+            kind: kind.entity(),
+            id: id.to_string(),
+        }),
+        Some(actual) if actual != version => Err(CrmError::VersionConflict {
+            kind: kind.entity(),
+            id: id.to_string(),
+            expected: version,
+            actual,
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
 /// The version check every backend applies on `put_*`: `Ok(true)` to insert, `Ok(false)` to update.
 pub fn check_version(
     kind: crate::error::EntityKind,
