@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
-use crm_core::rfm::{parse_config, part_of, score_aggregated, Aggregator, Method, RfmConfig};
+use crm_core::rfm::{parse_config, score_aggregated, Aggregator, Method, RfmConfig};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -92,20 +92,14 @@ fn parse_fields<'a>(
     Ok((id, date, amount))
 }
 
-/// One parsed order, its id still pointing into the block.
-type Row<'a> = (&'a str, NaiveDate, Decimal);
-
-/// Parses one chunk of lines (no quotes in it) whose first line is `first_line`, sorting the
-/// orders by the core that aggregates their customer; stops at the first problem unless skipping.
-fn parse_chunk<'a>(
-    chunk: &'a [u8],
+/// Parses one chunk of lines (no quotes in it) whose first line is `first_line` into `agg`;
+/// stops at the first problem unless skipping.
+fn parse_chunk(
+    agg: &mut Aggregator,
+    chunk: &[u8],
     first_line: usize,
-    cores: usize,
     opts: &Options<'_>,
-) -> (Vec<Vec<Row<'a>>>, Vec<Problem>) {
-    let mut rows: Vec<Vec<Row<'a>>> = (0..cores)
-        .map(|_| Vec::with_capacity(chunk.len() / 24 / cores + 16))
-        .collect();
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (k, line) in chunk.split(|&c| c == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -113,7 +107,7 @@ fn parse_chunk<'a>(
             continue;
         }
         match parse_row(line, opts.timezone) {
-            Ok(row) => rows[part_of(row.0, cores)].push(row),
+            Ok((id, date, amount)) => agg.push(id, date, amount),
             Err(p) => {
                 problems.push((first_line + k, p));
                 if !opts.skip_bad_rows {
@@ -122,7 +116,7 @@ fn parse_chunk<'a>(
             }
         }
     }
-    (rows, problems)
+    problems
 }
 
 /// Splits `body` into about `parts` pieces at line ends.
@@ -189,7 +183,7 @@ fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result
 
 /// The rows after the header, streamed in blocks of about `block` bytes so memory stays bounded
 /// whatever the file's size: each block's quote-free lines are cut into pieces parsed on all
-/// cores, and each core aggregates the customers whose id hashes to it; from the first block with
+/// cores, each core into its own aggregator; from the first block with
 /// a quote on, the rest goes through the CSV reader. Stops after the first block with a problem
 /// unless skipping.
 fn aggregate(
@@ -240,35 +234,17 @@ fn aggregate(
             starts.push(line);
             line += piece.iter().filter(|&&c| c == b'\n').count();
         }
-        // Parse on every core, then let each core aggregate its own customers from every piece:
-        // no customer is in two aggregators, so none need merging, and each map is a part.
-        let parsed: Vec<(Vec<Vec<Row<'_>>>, Vec<Problem>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = pieces
-                .iter()
-                .zip(&starts)
-                .map(|(piece, &start)| s.spawn(move || parse_chunk(piece, start, threads, opts)))
+        // Each core parses a piece into its own aggregator; they are merged once, at the end.
+        let found: Vec<Vec<Problem>> = std::thread::scope(|s| {
+            let handles: Vec<_> = aggs
+                .iter_mut()
+                .zip(pieces.iter().zip(&starts))
+                .map(|(agg, (piece, &start))| s.spawn(move || parse_chunk(agg, piece, start, opts)))
                 .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().expect("a parser thread finished"))
                 .collect()
-        });
-        let mut by_core: Vec<Vec<Vec<Row<'_>>>> = (0..threads).map(|_| Vec::new()).collect();
-        let mut found = Vec::new();
-        for (rows, p) in parsed {
-            for (core, part) in rows.into_iter().enumerate() {
-                by_core[core].push(part);
-            }
-            found.push(p);
-        }
-        std::thread::scope(|s| {
-            for (agg, parts) in aggs.iter_mut().zip(by_core) {
-                s.spawn(move || {
-                    for (id, date, amount) in parts.into_iter().flatten() {
-                        agg.push(id, date, amount);
-                    }
-                });
-            }
         });
         problems.extend(found.into_iter().flatten());
         if at_end || (!opts.skip_bad_rows && !problems.is_empty()) {

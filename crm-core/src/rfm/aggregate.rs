@@ -2,9 +2,10 @@
 //! streamed CSV chunks on several threads) feeds before scoring, so no surface needs the orders
 //! in memory at once and all of them score identically.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
+use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Figures {
@@ -97,13 +98,87 @@ impl Sum {
 pub struct Aggregator {
     as_of: NaiveDate,
     window_start: Option<NaiveDate>,
-    /// Ids written as plain integers (the common case) are found without hashing a string, and
-    /// each customer's figures sit in the map itself: one memory access per order.
+    /// Customers whose id is a plain integer below the table's length, at that index: no hashing,
+    /// one memory access per order, and the ids come out in order. It grows only while it stays
+    /// at least about a quarter full, so sparse ids (phone numbers) go to `numeric` instead.
+    dense: Vec<Slot>,
+    /// Customers with a figure in `dense`.
+    in_dense: usize,
+    /// Other integer ids, and dense customers whose figures outgrew a [`Slot`] (marked spilled).
     numeric: FxHashMap<u64, Figures>,
     text: FxHashMap<Box<str>, Figures>,
     /// The first customer whose monetary total left the representable range: scoring refuses
     /// then, since pushing stays infallible.
     pub(super) overflowed: Option<Box<str>>,
+}
+
+/// A dense customer's figures in 16 bytes: the last order as days from the common era (0: no
+/// customer, [`SPILLED`]: kept in the map), the amount total's mantissa, and the order count
+/// with the total's decimal scale in its low five bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    mantissa: i64,
+    last: i32,
+    packed: u32,
+}
+
+const SPILLED: i32 = i32::MIN;
+const SCALE_BITS: u32 = 5;
+/// Tables smaller than this are always allowed, whatever the number of customers (small in
+/// tests, so that customers move from the map into a growing table there).
+const DENSE_SLACK: usize = if cfg!(test) { 64 } else { 1 << 16 };
+/// No table beyond 2^28 slots (4 GiB).
+const DENSE_MAX: u64 = 1 << 28;
+
+impl Slot {
+    fn frequency(self) -> u32 {
+        self.packed >> SCALE_BITS
+    }
+
+    fn scale(self) -> u32 {
+        self.packed & ((1 << SCALE_BITS) - 1)
+    }
+
+    fn figures(self) -> Figures {
+        Figures {
+            last: NaiveDate::from_num_days_from_ce_opt(self.last).unwrap_or(NaiveDate::MIN),
+            frequency: u64::from(self.frequency()),
+            monetary: Sum {
+                mantissa: i128::from(self.mantissa),
+                scale: self.scale(),
+            },
+        }
+    }
+
+    /// This slot with one more contribution, if the result still fits in 16 bytes.
+    #[inline]
+    fn plus(self, last: i32, frequency: u64, mantissa: i128, scale: u32) -> Option<Slot> {
+        let incoming = i64::try_from(mantissa).ok()?;
+        let (mine, theirs, scale) = match (self.last == 0, scale.cmp(&self.scale())) {
+            (true, _) | (false, Ordering::Equal) => (self.mantissa, incoming, scale),
+            (false, Ordering::Greater) => (
+                self.mantissa
+                    .checked_mul(10i64.checked_pow(scale - self.scale())?)?,
+                incoming,
+                scale,
+            ),
+            (false, Ordering::Less) => (
+                self.mantissa,
+                incoming.checked_mul(10i64.checked_pow(self.scale() - scale)?)?,
+                self.scale(),
+            ),
+        };
+        let frequency = u32::try_from(frequency)
+            .ok()?
+            .checked_add(self.frequency())
+            .filter(|f| *f < 1 << (32 - SCALE_BITS))?;
+        (last > 0 && scale < 1 << SCALE_BITS).then_some(())?;
+        Some(Slot {
+            mantissa: mine.checked_add(theirs)?,
+            last: self.last.max(last),
+            packed: frequency << SCALE_BITS | scale,
+        })
+    }
 }
 
 impl Aggregator {
@@ -113,6 +188,8 @@ impl Aggregator {
             // A window reaching past the calendar's start covers every date.
             window_start: window_days
                 .and_then(|d| as_of.checked_sub_days(chrono::Days::new(u64::from(d)))),
+            dense: Vec::new(),
+            in_dense: 0,
             numeric: FxHashMap::default(),
             text: FxHashMap::default(),
             overflowed: None,
@@ -125,7 +202,7 @@ impl Aggregator {
 
     /// Customers seen so far.
     pub fn len(&self) -> usize {
-        self.numeric.len() + self.text.len()
+        self.in_dense + self.numeric.len() + self.text.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -136,40 +213,108 @@ impl Aggregator {
         if date > self.as_of {
             return;
         }
-        let in_window = self.window_start.is_none_or(|s| date > s);
-        let f = match canonical_number(customer_id) {
-            Some(n) => self.numeric.entry(n).or_insert_with(|| Figures::new(date)),
-            None => match self.text.get_mut(customer_id) {
-                Some(f) => f,
-                None => self
-                    .text
-                    .entry(customer_id.into())
-                    .or_insert_with(|| Figures::new(date)),
-            },
+        let (frequency, mantissa, scale) = if self.window_start.is_none_or(|s| date > s) {
+            (1, amount.mantissa(), amount.scale())
+        } else {
+            (0, 0, 0)
         };
-        f.last = f.last.max(date);
-        if in_window {
-            f.frequency += 1;
-            if !f.monetary.add(amount.mantissa(), amount.scale()) && self.overflowed.is_none() {
-                self.overflowed = Some(customer_id.into());
+        let last = date.num_days_from_ce();
+        match canonical_number(customer_id) {
+            Some(n) => self.add_numeric(n, last, frequency, mantissa, scale),
+            None => {
+                let f = match self.text.get_mut(customer_id) {
+                    Some(f) => f,
+                    None => self
+                        .text
+                        .entry(customer_id.into())
+                        .or_insert_with(|| Figures::new(date)),
+                };
+                f.last = f.last.max(date);
+                f.frequency += frequency;
+                if !f.monetary.add(mantissa, scale) && self.overflowed.is_none() {
+                    self.overflowed = Some(customer_id.into());
+                }
             }
+        }
+    }
+
+    /// Adds to the figures of the customer with integer id `n` (`last` in days from the common
+    /// era), in the dense table when the id and the result fit there.
+    #[inline]
+    fn add_numeric(&mut self, n: u64, last: i32, frequency: u64, mantissa: i128, scale: u32) {
+        if n >= self.dense.len() as u64 {
+            self.grow_for(n);
+        }
+        if let Some(slot) = self.dense.get_mut(n as usize) {
+            if slot.last != SPILLED {
+                if let Some(next) = slot.plus(last, frequency, mantissa, scale) {
+                    self.in_dense += usize::from(slot.last == 0);
+                    *slot = next;
+                    return;
+                }
+                // Outgrew the slot: the customer moves to the map for good.
+                if slot.last != 0 {
+                    self.in_dense -= 1;
+                    self.numeric.insert(n, slot.figures());
+                }
+                slot.last = SPILLED;
+            }
+        }
+        let date = NaiveDate::from_num_days_from_ce_opt(last).unwrap_or(NaiveDate::MIN);
+        let f = self.numeric.entry(n).or_insert_with(|| Figures::new(date));
+        f.last = f.last.max(date);
+        f.frequency = f.frequency.saturating_add(frequency);
+        if !f.monetary.add(mantissa, scale) && self.overflowed.is_none() {
+            self.overflowed = Some(n.to_string().into_boxed_str());
+        }
+    }
+
+    /// Grows the dense table to cover `n` if it would stay at least about a quarter full, moving
+    /// the map's customers it now covers into it.
+    #[cold]
+    fn grow_for(&mut self, n: u64) {
+        let Some(size) = n.checked_add(1).map(u64::next_power_of_two) else {
+            return;
+        };
+        if size > DENSE_MAX || size as usize > 4 * self.len() + DENSE_SLACK {
+            return;
+        }
+        self.dense.resize(size as usize, Slot::default());
+        let moving: Vec<u64> = self.numeric.keys().copied().filter(|&k| k < size).collect();
+        for k in moving {
+            let f = self.numeric.remove(&k).expect("a key just listed");
+            self.add_numeric(
+                k,
+                f.last.num_days_from_ce(),
+                f.frequency,
+                f.monetary.mantissa,
+                f.monetary.scale,
+            );
         }
     }
 
     /// Adds another aggregator's figures (same as-of date and window), e.g. from another thread.
     pub fn merge(&mut self, other: Aggregator) {
         let mut overflowed = None;
-        for (n, theirs) in other.numeric {
-            match self.numeric.entry(n) {
-                std::collections::hash_map::Entry::Occupied(mut e) => {
-                    if !e.get_mut().absorb(&theirs) {
-                        overflowed.get_or_insert_with(|| n.to_string().into_boxed_str());
-                    }
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(theirs);
-                }
+        for (n, slot) in other.dense.iter().enumerate() {
+            if slot.last > 0 {
+                self.add_numeric(
+                    n as u64,
+                    slot.last,
+                    u64::from(slot.frequency()),
+                    i128::from(slot.mantissa),
+                    slot.scale(),
+                );
             }
+        }
+        for (n, theirs) in other.numeric {
+            self.add_numeric(
+                n,
+                theirs.last.num_days_from_ce(),
+                theirs.frequency,
+                theirs.monetary.mantissa,
+                theirs.monetary.scale,
+            );
         }
         for (id, theirs) in other.text {
             match self.text.get_mut(&id) {
@@ -191,37 +336,39 @@ impl Aggregator {
     /// Every customer's id and figures; `true` when they come in customer id order, which is
     /// the case when every id is a plain number (then the order is numeric, as `id_order` says).
     pub(super) fn entries(&self) -> (Vec<String>, Vec<Figures>, bool) {
-        // Sort small (id, position) pairs rather than whole entries.
-        let mut found = Vec::with_capacity(self.numeric.len());
-        let mut numeric: Vec<(u64, usize)> = Vec::with_capacity(self.numeric.len());
-        for (i, (n, f)) in self.numeric.iter().enumerate() {
-            numeric.push((*n, i));
-            found.push(*f);
-        }
-        let sorted = self.text.is_empty();
-        if sorted {
-            numeric.sort_unstable();
-        }
+        let mut mapped: Vec<(u64, Figures)> = self.numeric.iter().map(|(n, f)| (*n, *f)).collect();
+        mapped.sort_unstable_by_key(|e| e.0);
+        let dense = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.last > 0)
+            .map(|(n, s)| (n as u64, s.figures()));
         let mut ids = Vec::with_capacity(self.len());
         let mut figures = Vec::with_capacity(self.len());
-        for (n, i) in numeric {
+        for (n, f) in merge_sorted(dense, mapped.into_iter()) {
             ids.push(n.to_string());
-            figures.push(found[i]);
+            figures.push(f);
         }
         for (id, f) in &self.text {
             ids.push(id.to_string());
             figures.push(*f);
         }
-        (ids, figures, sorted)
+        (ids, figures, self.text.is_empty())
     }
 }
 
-/// Which of `parts` aggregators a customer belongs to when work is split by customer (a hash of
-/// the id, so each customer has exactly one).
-pub fn part_of(customer_id: &str, parts: usize) -> usize {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    let hash = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(customer_id);
-    ((hash >> 32) as usize) % parts.max(1)
+/// Two id-ordered sequences as one.
+fn merge_sorted(
+    a: impl Iterator<Item = (u64, Figures)>,
+    b: impl Iterator<Item = (u64, Figures)>,
+) -> impl Iterator<Item = (u64, Figures)> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y.0 < x.0 => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
 }
 
 /// The id as a number when it is written as one canonically (no sign, no leading zero), so
@@ -292,5 +439,98 @@ mod tests {
         let want = Decimal::MAX.checked_div(Decimal::from(5)).unwrap();
         assert_eq!(total(&[&tenth, &tenth]), Some(want.round()));
         assert_eq!(total(&[&max, &max]), None, "beyond the range at scale 0");
+    }
+
+    /// Every customer's (last order, count, exact total) the slow way.
+    fn reference(
+        orders: &[(String, NaiveDate, Decimal)],
+        as_of: NaiveDate,
+        window_start: Option<NaiveDate>,
+    ) -> Vec<(String, NaiveDate, u64, Decimal)> {
+        let mut by_id = std::collections::BTreeMap::<&str, (NaiveDate, u64, Decimal, u32)>::new();
+        for (id, date, amount) in orders.iter().filter(|o| o.1 <= as_of) {
+            let e = by_id.entry(id).or_insert((*date, 0, Decimal::ZERO, 0));
+            e.0 = e.0.max(*date);
+            if window_start.is_none_or(|s| *date > s) {
+                e.1 += 1;
+                e.2 += amount;
+                e.3 = e.3.max(amount.scale());
+            }
+        }
+        // A total carries the largest scale among its amounts.
+        by_id
+            .into_iter()
+            .map(|(id, (l, f, mut m, scale))| {
+                m.rescale(scale);
+                (id.to_string(), l, f, m)
+            })
+            .collect()
+    }
+
+    fn figures_of(agg: &Aggregator) -> Vec<(String, NaiveDate, u64, Decimal)> {
+        let (ids, figures, _) = agg.entries();
+        let mut got: Vec<_> = ids
+            .into_iter()
+            .zip(figures)
+            .map(|(id, f)| (id, f.last, f.frequency, f.monetary.decimal().unwrap()))
+            .collect();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        got
+    }
+
+    proptest::proptest! {
+        /// Dense slots, the map they spill into, growth that moves customers between the two and
+        /// merging parts all give exactly the figures (and scales) of adding up order by order.
+        #[test]
+        fn figures_equal_the_plain_sums_however_ids_and_amounts_fall(
+            orders in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        0u64..300,
+                        0u64..200_000,
+                        proptest::strategy::Just(u64::MAX),
+                        proptest::strategy::Just(1u64 << 40),
+                    ],
+                    proptest::bool::weighted(0.1),
+                    -40i64..40,
+                    proptest::prop_oneof![
+                        -1_000_000i64..1_000_000,
+                        proptest::strategy::Just(i64::MAX / 3),
+                        proptest::strategy::Just(i64::MIN / 3),
+                    ],
+                    0u32..5,
+                ),
+                0..400,
+            ),
+            window in proptest::option::of(0u32..30),
+            parts in 1usize..4,
+        ) {
+            let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+            let orders: Vec<(String, NaiveDate, Decimal)> = orders
+                .into_iter()
+                .map(|(n, text, back, mantissa, scale)| {
+                    let id = if text { format!("c{n}") } else { n.to_string() };
+                    let date = as_of - chrono::Duration::days(back);
+                    (id, date, Decimal::new(mantissa, scale))
+                })
+                .collect();
+            let mut aggs: Vec<Aggregator> =
+                (0..parts).map(|_| Aggregator::new(as_of, window)).collect();
+            for (k, (id, date, amount)) in orders.iter().enumerate() {
+                aggs[k % parts].push(id, *date, *amount);
+            }
+            let mut all = aggs.remove(0);
+            for a in aggs {
+                all.merge(a);
+            }
+            let want = reference(&orders, as_of, all.window_start);
+            proptest::prop_assert_eq!(all.len(), want.len());
+            let got = figures_of(&all);
+            // Same values and the same scales (so "20" stays "20" and "1.50" stays "1.50").
+            let shown = |v: &[(String, NaiveDate, u64, Decimal)]| {
+                v.iter().map(|(i, l, f, m)| format!("{i} {l} {f} {m}")).collect::<Vec<_>>()
+            };
+            proptest::prop_assert_eq!(shown(&got), shown(&want));
+        }
     }
 }

@@ -10,7 +10,7 @@ mod config;
 mod movement;
 mod segments;
 
-pub use aggregate::{part_of, Aggregator};
+pub use aggregate::Aggregator;
 pub use config::parse_config;
 pub use movement::{churn_warnings, flows, movements, ChurnRule, ChurnWarning, Flow, Movement};
 pub use segments::{SegmentMap, UNMAPPED};
@@ -248,22 +248,12 @@ fn aggregate(orders: &[Order], as_of: NaiveDate, window_days: Option<u32>) -> Ag
     if threads == 1 {
         return one(orders);
     }
-    // Each thread reads every order but keeps only the customers hashed to it: no customer is in
-    // two aggregators, each map is a fraction of the whole, and the merge below only inserts.
+    // Each thread takes a run of orders; merging integer ids' dense tables is one pass.
+    let per = orders.len().div_ceil(threads);
     let parts: Vec<Aggregator> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut agg = Aggregator::new(as_of, window_days);
-                    for o in orders
-                        .iter()
-                        .filter(|o| part_of(&o.customer_id, threads) == t)
-                    {
-                        agg.push(&o.customer_id, o.date, o.amount);
-                    }
-                    agg
-                })
-            })
+        let handles: Vec<_> = orders
+            .chunks(per)
+            .map(|part| s.spawn(move || one(part)))
             .collect();
         handles
             .into_iter()
