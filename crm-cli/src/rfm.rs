@@ -183,9 +183,8 @@ fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result
 
 /// The rows after the header, streamed in blocks of about `block` bytes so memory stays bounded
 /// whatever the file's size: each block's quote-free lines are cut into pieces parsed on all
-/// cores, each core into its own aggregator; from the first block with
-/// a quote on, the rest goes through the CSV reader. Stops after the first block with a problem
-/// unless skipping.
+/// cores, each core into its own aggregator; from the first block with a quote on, the rest goes
+/// through the CSV reader. Stops after the first block with a problem unless skipping.
 fn aggregate(
     input: &mut dyn Read,
     mut pending: Vec<u8>,

@@ -23,12 +23,21 @@ impl Figures {
         }
     }
 
+    /// Adds orders to this customer's figures; false if the total overflowed.
+    fn add(&mut self, last: NaiveDate, frequency: u64, mantissa: i128, scale: u32) -> bool {
+        self.last = self.last.max(last);
+        self.frequency = self.frequency.saturating_add(frequency);
+        self.monetary.add(mantissa, scale)
+    }
+
     /// Adds another part's figures for the same customer; false if the total overflowed.
     fn absorb(&mut self, other: &Figures) -> bool {
-        self.last = self.last.max(other.last);
-        self.frequency += other.frequency;
-        self.monetary
-            .add(other.monetary.mantissa, other.monetary.scale)
+        self.add(
+            other.last,
+            other.frequency,
+            other.monetary.mantissa,
+            other.monetary.scale,
+        )
     }
 }
 
@@ -229,9 +238,7 @@ impl Aggregator {
                         .entry(customer_id.into())
                         .or_insert_with(|| Figures::new(date)),
                 };
-                f.last = f.last.max(date);
-                f.frequency += frequency;
-                if !f.monetary.add(mantissa, scale) && self.overflowed.is_none() {
+                if !f.add(date, frequency, mantissa, scale) && self.overflowed.is_none() {
                     self.overflowed = Some(customer_id.into());
                 }
             }
@@ -262,9 +269,7 @@ impl Aggregator {
         }
         let date = NaiveDate::from_num_days_from_ce_opt(last).unwrap_or(NaiveDate::MIN);
         let f = self.numeric.entry(n).or_insert_with(|| Figures::new(date));
-        f.last = f.last.max(date);
-        f.frequency = f.frequency.saturating_add(frequency);
-        if !f.monetary.add(mantissa, scale) && self.overflowed.is_none() {
+        if !f.add(date, frequency, mantissa, scale) && self.overflowed.is_none() {
             self.overflowed = Some(n.to_string().into_boxed_str());
         }
     }
@@ -336,17 +341,21 @@ impl Aggregator {
     /// Every customer's id and figures; `true` when they come in customer id order, which is
     /// the case when every id is a plain number (then the order is numeric, as `id_order` says).
     pub(super) fn entries(&self) -> (Vec<String>, Vec<Figures>, bool) {
-        let mut mapped: Vec<(u64, Figures)> = self.numeric.iter().map(|(n, f)| (*n, *f)).collect();
-        mapped.sort_unstable_by_key(|e| e.0);
-        let dense = self
+        // Two runs in id order (the table, then the map's ids); a stable sort merges them.
+        let mut numeric: Vec<(u64, Figures)> = self
             .dense
             .iter()
             .enumerate()
             .filter(|(_, s)| s.last > 0)
-            .map(|(n, s)| (n as u64, s.figures()));
+            .map(|(n, s)| (n as u64, s.figures()))
+            .collect();
+        let mut mapped: Vec<(u64, Figures)> = self.numeric.iter().map(|(n, f)| (*n, *f)).collect();
+        mapped.sort_unstable_by_key(|e| e.0);
+        numeric.append(&mut mapped);
+        numeric.sort_by_key(|e| e.0);
         let mut ids = Vec::with_capacity(self.len());
         let mut figures = Vec::with_capacity(self.len());
-        for (n, f) in merge_sorted(dense, mapped.into_iter()) {
+        for (n, f) in numeric {
             ids.push(n.to_string());
             figures.push(f);
         }
@@ -356,19 +365,6 @@ impl Aggregator {
         }
         (ids, figures, self.text.is_empty())
     }
-}
-
-/// Two id-ordered sequences as one.
-fn merge_sorted(
-    a: impl Iterator<Item = (u64, Figures)>,
-    b: impl Iterator<Item = (u64, Figures)>,
-) -> impl Iterator<Item = (u64, Figures)> {
-    let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) if y.0 < x.0 => b.next(),
-        (Some(_), _) => a.next(),
-        (None, _) => b.next(),
-    })
 }
 
 /// The id as a number when it is written as one canonically (no sign, no leading zero), so
