@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
-use crm_core::rfm::{parse_config, score_aggregated, Aggregator, Method, RfmConfig};
+use crm_core::rfm::{parse_config, score_table, Aggregator, CustomerIds, Method, RfmConfig};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -331,29 +331,31 @@ fn run_in_blocks(
     for (line, problem) in &problems {
         writeln!(warn, "line {line}: {problem} (skipped)")?;
     }
-    let rows = score_aggregated(&agg, &config)?;
+    let table = score_table(&agg, &config)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
     writeln!(
         w,
         "customer_id,recency_days,frequency,monetary,r,f,m,score,segment"
     )?;
-    for row in rows {
-        let id = if row.customer_id.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", row.customer_id.replace('"', "\"\""))
-        } else {
-            row.customer_id
-        };
+    for i in 0..table.len() {
+        match &table.customer_ids {
+            CustomerIds::Numbers(ids) => write!(w, "{}", ids[i])?,
+            CustomerIds::Text(ids) if ids[i].contains([',', '"', '\n', '\r']) => {
+                write!(w, "\"{}\"", ids[i].replace('"', "\"\""))?
+            }
+            CustomerIds::Text(ids) => w.write_all(ids[i].as_bytes())?,
+        }
         writeln!(
             w,
-            "{id},{},{},{},{},{},{},{},{}",
-            row.recency_days,
-            row.frequency,
-            row.monetary,
-            row.r,
-            row.f,
-            row.m,
-            row.score,
-            row.segment
+            ",{},{},{},{},{},{},{},{}",
+            table.recency_days[i],
+            table.frequency[i],
+            table.monetary[i],
+            table.r[i],
+            table.f[i],
+            table.m[i],
+            table.score[i],
+            table.segment_name(i)
         )?;
     }
     w.flush()?;

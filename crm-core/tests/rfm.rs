@@ -1,7 +1,7 @@
 //! RFM scoring: golden cases, the seed example, degenerate data and the invariants.
 
 use chrono::NaiveDate;
-use crm_core::rfm::{score, Level, Method, Order, RfmConfig, Thresholds, Weights};
+use crm_core::rfm::{score, score_columns, Level, Method, Order, RfmConfig, Thresholds, Weights};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -290,6 +290,37 @@ proptest! {
         }
     }
 
+    /// The columnar entry point scores exactly as the row one, whatever the method and window.
+    #[test]
+    fn columns_score_as_rows_do(
+        orders in orders(),
+        k in 1u8..=9,
+        thresholds in any::<bool>(),
+        window in proptest::option::of(0u32..400),
+    ) {
+        let config = RfmConfig {
+            buckets: k,
+            window_days: window,
+            method: if thresholds { Method::Thresholds } else { Method::Quantile },
+            thresholds: Thresholds {
+                recency: vec![(30, 5), (90, 3)],
+                frequency: vec![(5, 5), (2, 3)],
+                monetary: vec![(Decimal::from(100), 5), (Decimal::from(20), 3)],
+            },
+            levels: vec![
+                Level { min_score: Decimal::from(12), name: "gold".into() },
+                Level { min_score: Decimal::from(6), name: "silver".into() },
+            ],
+            ..RfmConfig::default()
+        };
+        let as_of = d("2026-01-01");
+        let ids: Vec<u64> = orders.iter().map(|o| o.customer_id.parse().unwrap()).collect();
+        let dates: Vec<NaiveDate> = orders.iter().map(|o| o.date).collect();
+        let amounts: Vec<Decimal> = orders.iter().map(|o| o.amount).collect();
+        let table = score_columns(&ids, &dates, &amounts, as_of, &config).unwrap();
+        prop_assert_eq!(table.into_rows(), score(&orders, as_of, &config).unwrap());
+    }
+
     #[test]
     fn permuting_the_rows_changes_nothing(orders in orders(), seed in any::<u64>()) {
         let mut shuffled = orders.clone();
@@ -413,6 +444,47 @@ fn large_batches_scored_on_several_threads_match_one_aggregator() {
     let expected = score_aggregated(&one, &config).unwrap();
     assert_eq!(expected.len(), 7_919 + 911);
     assert_eq!(score(&orders, as_of, &config).unwrap(), expected);
+}
+
+#[test]
+fn large_column_batches_on_several_threads_match_rows_and_refuse_ragged_columns() {
+    use crm_core::rfm::CustomerIds;
+    // 300,000 orders take the threaded path; ids from 0 up to a sparse few far beyond the table.
+    let n = 300_000u64;
+    let ids: Vec<u64> = (0..n)
+        .map(|i| {
+            if i % 1000 == 0 {
+                u64::MAX - i
+            } else {
+                i * 104_729 % 50_021
+            }
+        })
+        .collect();
+    let dates: Vec<NaiveDate> = (0..n)
+        .map(|i| d("2026-01-01") + chrono::Duration::days((i * 7_777 % 400) as i64))
+        .collect();
+    let amounts: Vec<Decimal> = (0..n)
+        .map(|i| Decimal::new((i * 31 % 100_000) as i64, 2))
+        .collect();
+    let orders: Vec<Order> = (0..n as usize)
+        .map(|i| Order {
+            customer_id: ids[i].to_string(),
+            date: dates[i],
+            amount: amounts[i],
+        })
+        .collect();
+    let as_of = d("2026-12-01");
+    let config = RfmConfig::default();
+    let table = score_columns(&ids, &dates, &amounts, as_of, &config).unwrap();
+    let CustomerIds::Numbers(numbers) = &table.customer_ids else {
+        panic!("integer ids stay numbers");
+    };
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "in id order");
+    assert_eq!(table.len(), 50_021 + 300);
+    assert_eq!(table.into_rows(), score(&orders, as_of, &config).unwrap());
+    let err = score_columns(&ids, &dates[1..], &amounts, as_of, &config).unwrap_err();
+    assert_eq!(err.code(), "INVALID_INPUT");
+    assert!(err.to_string().contains("differ in length"), "{err}");
 }
 
 #[test]

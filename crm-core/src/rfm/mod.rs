@@ -9,17 +9,18 @@ mod aggregate;
 mod config;
 mod movement;
 mod segments;
+mod table;
 
 pub use aggregate::Aggregator;
 pub use config::parse_config;
 pub use movement::{churn_warnings, flows, movements, ChurnRule, ChurnWarning, Flow, Movement};
 pub use segments::{SegmentMap, UNMAPPED};
+pub use table::{CustomerIds, RfmTable};
 
 use crate::error::{CrmError, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
@@ -114,29 +115,27 @@ pub struct RfmRow {
     pub segment: String,
 }
 
-/// The customer id order of DOMAIN.md: as integers when every id is one, else byte by byte.
-fn id_order<'a>(ids: &'a [&'a str]) -> impl Fn(usize, usize) -> Ordering + 'a {
+/// Positions of `ids` in the customer id order of DOMAIN.md: as integers when every id is one,
+/// else byte by byte.
+fn id_order(ids: &[String]) -> Vec<usize> {
     let numeric: Option<Vec<i128>> = ids.iter().map(|id| id.parse::<i128>().ok()).collect();
-    move |a, b| match &numeric {
-        Some(n) => n[a].cmp(&n[b]).then_with(|| ids[a].cmp(ids[b])),
-        None => ids[a].as_bytes().cmp(ids[b].as_bytes()),
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    match numeric {
+        Some(n) => {
+            order.sort_unstable_by(|&a, &b| n[a].cmp(&n[b]).then_with(|| ids[a].cmp(&ids[b])))
+        }
+        None => order.sort_unstable_by(|&a, &b| ids[a].as_bytes().cmp(ids[b].as_bytes())),
     }
+    order
 }
 
-/// Buckets 1..=k by position after sorting ascending by `key`, ties by customer id (`by_id`; none
-/// when positions are already in id order, so the pairs sort without a comparison callback).
-fn quantile<K: Ord>(
-    n: usize,
-    k: u8,
-    key: impl Fn(usize) -> K,
-    by_id: Option<&dyn Fn(usize, usize) -> Ordering>,
-) -> Vec<u8> {
+/// Buckets 1..=k by position after sorting ascending by key, ties by position (which is
+/// customer id order when scoring).
+fn quantile<K: Ord + Copy>(k: u8, keys: &[K]) -> Vec<u8> {
+    let n = keys.len();
     // Keys sit beside their positions, so sorting reads memory in order.
-    let mut order: Vec<(K, usize)> = (0..n).map(|i| (key(i), i)).collect();
-    match by_id {
-        Some(by_id) => order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| by_id(a.1, b.1))),
-        None => order.sort_unstable(),
-    }
+    let mut order: Vec<(K, usize)> = keys.iter().copied().zip(0..).collect();
+    order.sort_unstable();
     let mut bucket = vec![0u8; n];
     for (i, &(_, c)) in order.iter().enumerate() {
         bucket[c] = (i * k as usize / n) as u8 + 1;
@@ -144,14 +143,39 @@ fn quantile<K: Ord>(
     bucket
 }
 
-/// [`quantile`] for small integer keys with positions already in id order: a counting sort, so
-/// linear instead of a comparison sort (recency in days and order counts span a small range).
-fn quantile_counting(n: usize, k: u8, keys: &[i64]) -> Option<Vec<u8>> {
-    let (lo, hi) = (keys.iter().min()?, keys.iter().max()?);
-    let span = usize::try_from(hi.checked_sub(*lo)?).ok()?.checked_add(1)?;
-    if span > n.saturating_mul(4) {
-        return None;
+/// [`quantile`] for integer keys, cheaper where the keys allow: a counting sort when they span a
+/// small range (recency in days, order counts), else key and position packed into one `u64`
+/// (sorting plain integers), else pairs.
+fn quantile_i64(k: u8, keys: &[i64]) -> Vec<u8> {
+    let n = keys.len();
+    let (Some(&lo), Some(&hi)) = (keys.iter().min(), keys.iter().max()) else {
+        return Vec::new();
+    };
+    let span = (i128::from(hi) - i128::from(lo)) as u128;
+    if span < (n as u128).saturating_mul(4) {
+        return quantile_counting(k, keys, lo, span as usize + 1);
     }
+    let bits = u64::BITS - (n as u64 - 1).leading_zeros();
+    if bits < u64::BITS && span < 1u128 << (u64::BITS - bits) {
+        let mut packed: Vec<u64> = keys
+            .iter()
+            .zip(0u64..)
+            .map(|(&key, i)| ((i128::from(key) - i128::from(lo)) as u64) << bits | i)
+            .collect();
+        packed.sort_unstable();
+        let mask = (1u64 << bits) - 1;
+        let mut bucket = vec![0u8; n];
+        for (i, p) in packed.iter().enumerate() {
+            bucket[(p & mask) as usize] = (i * k as usize / n) as u8 + 1;
+        }
+        return bucket;
+    }
+    quantile(k, keys)
+}
+
+/// [`quantile`] by a counting sort over keys `lo..lo + span`: linear instead of a comparison sort.
+fn quantile_counting(k: u8, keys: &[i64], lo: i64, span: usize) -> Vec<u8> {
+    let n = keys.len();
     let mut next = vec![0usize; span];
     for &key in keys {
         next[(key - lo) as usize] += 1;
@@ -162,30 +186,55 @@ fn quantile_counting(n: usize, k: u8, keys: &[i64]) -> Option<Vec<u8>> {
         *slot = start;
         start += count;
     }
-    Some(
-        keys.iter()
-            .map(|&key| {
-                let slot = &mut next[(key - lo) as usize];
-                let position = *slot;
-                *slot += 1;
-                (position * k as usize / n) as u8 + 1
-            })
-            .collect(),
-    )
+    keys.iter()
+        .map(|&key| {
+            let slot = &mut next[(key - lo) as usize];
+            let position = *slot;
+            *slot += 1;
+            (position * k as usize / n) as u8 + 1
+        })
+        .collect()
 }
 
-/// Monetary totals as integers at one common scale, which sort like the decimals but compare
-/// faster; None if some total would not fit.
-fn monetary_keys(monetary: &[Decimal]) -> Option<Vec<i128>> {
+/// Monetary buckets: totals as integers at one common scale sort like the decimals but compare
+/// faster (as `i64` when they fit); the decimals themselves when some total would not fit.
+fn monetary_buckets(k: u8, monetary: &[Decimal]) -> Vec<u8> {
     let scale = monetary.iter().map(|d| d.scale()).max().unwrap_or(0);
-    monetary
+    let keys: Option<Vec<i128>> = monetary
         .iter()
         .map(|d| {
             10i128
                 .checked_pow(scale - d.scale())
                 .and_then(|f| d.mantissa().checked_mul(f))
         })
-        .collect()
+        .collect();
+    let Some(keys) = keys else {
+        return quantile(k, monetary);
+    };
+    match keys
+        .iter()
+        .map(|&v| i64::try_from(v).ok())
+        .collect::<Option<Vec<i64>>>()
+    {
+        Some(small) => quantile_i64(k, &small),
+        None => quantile(k, &keys),
+    }
+}
+
+/// Runs `a` and `b`, side by side on two threads when `parallel` and threads exist.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel || cfg!(target_arch = "wasm32") {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let a = a();
+        (a, b.join().expect("a scoring thread finished"))
+    })
 }
 
 fn points<T: PartialOrd>(value: T, bands: &[(T, u8)], holds: fn(&T, &T) -> bool) -> u8 {
@@ -228,32 +277,73 @@ impl RfmConfig {
 /// Scores every customer with an order on or before `as_of`; rows come in customer id order.
 pub fn score(orders: &[Order], as_of: NaiveDate, config: &RfmConfig) -> Result<Vec<RfmRow>> {
     config.validate()?;
-    score_aggregated(&aggregate(orders, as_of, config.window_days), config)
+    let agg = aggregate(orders.len(), as_of, config.window_days, |agg, run| {
+        agg.push_orders(&orders[run]);
+    });
+    score_aggregated(&agg, config)
 }
 
-/// Aggregates a slice of orders, on every core for large slices where threads exist.
-fn aggregate(orders: &[Order], as_of: NaiveDate, window_days: Option<u32>) -> Aggregator {
-    let one = |part: &[Order]| {
+/// Scores orders given as columns of equal length, customers by integer id (customer `n` is
+/// the one whose id reads `n`): the batch path for data that is already columnar (Arrow, data
+/// frames, typed arrays), without a `String` per order or an object per customer.
+pub fn score_columns(
+    customer_ids: &[u64],
+    dates: &[NaiveDate],
+    amounts: &[Decimal],
+    as_of: NaiveDate,
+    config: &RfmConfig,
+) -> Result<RfmTable> {
+    config.validate()?;
+    if dates.len() != customer_ids.len() || amounts.len() != customer_ids.len() {
+        return Err(CrmError::invalid(
+            "orders",
+            format!(
+                "the columns differ in length: {} customer ids, {} dates, {} amounts",
+                customer_ids.len(),
+                dates.len(),
+                amounts.len()
+            ),
+        ));
+    }
+    let agg = aggregate(customer_ids.len(), as_of, config.window_days, |agg, run| {
+        agg.push_numbers(
+            &customer_ids[run.clone()],
+            &dates[run.clone()],
+            &amounts[run],
+        );
+    });
+    score_table(&agg, config)
+}
+
+/// Aggregates `len` orders, `feed` adding a run of them to an aggregator: on every core for large
+/// batches where threads exist, each thread taking a contiguous run, merged once at the end.
+fn aggregate(
+    len: usize,
+    as_of: NaiveDate,
+    window_days: Option<u32>,
+    feed: impl Fn(&mut Aggregator, std::ops::Range<usize>) + Sync,
+) -> Aggregator {
+    let one = |run: std::ops::Range<usize>| {
         let mut agg = Aggregator::new(as_of, window_days);
-        for o in part {
-            agg.push(&o.customer_id, o.date, o.amount);
-        }
+        feed(&mut agg, run);
         agg
     };
-    let threads = if cfg!(target_arch = "wasm32") || orders.len() < 200_000 {
+    let threads = if cfg!(target_arch = "wasm32") || len < 200_000 {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
     };
     if threads == 1 {
-        return one(orders);
+        return one(0..len);
     }
-    // Each thread takes a run of orders; merging integer ids' dense tables is one pass.
-    let per = orders.len().div_ceil(threads);
+    let per = len.div_ceil(threads);
     let parts: Vec<Aggregator> = std::thread::scope(|s| {
-        let handles: Vec<_> = orders
-            .chunks(per)
-            .map(|part| s.spawn(move || one(part)))
+        let handles: Vec<_> = (0..len)
+            .step_by(per)
+            .map(|start| {
+                let one = &one;
+                s.spawn(move || one(start..(start + per).min(len)))
+            })
             .collect();
         handles
             .into_iter()
@@ -273,6 +363,11 @@ fn aggregate(orders: &[Order], as_of: NaiveDate, window_days: Option<u32>) -> Ag
 /// Scores what an [`Aggregator`] collected (its as-of date and window apply); rows come in
 /// customer id order.
 pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmRow>> {
+    score_table(agg, config).map(RfmTable::into_rows)
+}
+
+/// [`score_aggregated`] as columns.
+pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
     config.validate()?;
     let beyond = |id: &str| {
         CrmError::invalid(
@@ -283,53 +378,59 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
     if let Some(id) = &agg.overflowed {
         return Err(beyond(id));
     }
-    let as_of = agg.as_of();
-    let (mut owned_ids, aggs, in_id_order) = agg.entries();
-    let monetary: Vec<Decimal> = aggs
-        .iter()
-        .zip(&owned_ids)
-        .map(|(a, id)| a.monetary.decimal().ok_or_else(|| beyond(id)))
-        .collect::<Result<_>>()?;
-    let n = owned_ids.len();
-    let recency: Vec<i64> = aggs.iter().map(|a| (as_of - a.last).num_days()).collect();
-    let ids: Vec<&str> = owned_ids.iter().map(String::as_str).collect();
-    let mixed = (!in_id_order).then(|| id_order(&ids));
-    let by_id = mixed
-        .as_ref()
-        .map(|f| f as &dyn Fn(usize, usize) -> Ordering);
+    // Customers go into id order first, so that below, ties by customer id are ties by position.
+    let mut entries = agg.entries();
+    if let CustomerIds::Text(text) = &mut entries.ids {
+        let order = id_order(text);
+        let ids = order
+            .iter()
+            .map(|&i| std::mem::take(&mut text[i]))
+            .collect();
+        entries = entries.permuted(&order, CustomerIds::Text(ids));
+    }
+    if let Some(i) = entries.beyond {
+        return Err(beyond(&entries.ids.get(i).unwrap_or_default()));
+    }
+    let aggregate::Entries {
+        ids: customer_ids,
+        last,
+        frequency,
+        monetary,
+        ..
+    } = entries;
+    let n = last.len();
+    let as_of = i64::from(agg.as_of().num_days_from_ce());
+    let recency_days: Vec<i64> = last.iter().map(|&l| as_of - i64::from(l)).collect();
+    drop(last);
     let (r, f, m) = match config.method {
         Method::Quantile => {
             let k = config.buckets;
-            let m = match monetary_keys(&monetary) {
-                Some(keys) => quantile(n, k, |i| keys[i], by_id),
-                None => quantile(n, k, |i| monetary[i], by_id),
-            };
-            let small = |keys: Vec<i64>| {
-                by_id
-                    .is_none()
-                    .then(|| quantile_counting(n, k, &keys))
-                    .flatten()
-            };
-            let frequencies: Vec<i64> = aggs
-                .iter()
-                .map(|a| i64::try_from(a.frequency).unwrap_or(i64::MAX))
-                .collect();
-            (
-                small(recency.iter().map(|d| -d).collect())
-                    .unwrap_or_else(|| quantile(n, k, |i| std::cmp::Reverse(recency[i]), by_id)),
-                small(frequencies).unwrap_or_else(|| quantile(n, k, |i| aggs[i].frequency, by_id)),
-                m,
-            )
+            let ((r, f), m) = both(
+                n >= 100_000,
+                || {
+                    let recency: Vec<i64> = recency_days.iter().map(|d| -d).collect();
+                    let counts: Option<Vec<i64>> =
+                        frequency.iter().map(|&v| i64::try_from(v).ok()).collect();
+                    let f = match counts {
+                        Some(counts) => quantile_i64(k, &counts),
+                        None => quantile(k, &frequency),
+                    };
+                    (quantile_i64(k, &recency), f)
+                },
+                || monetary_buckets(k, &monetary),
+            );
+            (r, f, m)
         }
         Method::Thresholds => {
             let t = &config.thresholds;
             (
-                recency
+                recency_days
                     .iter()
                     .map(|&d| points(d, &t.recency, |v, b| v <= b))
                     .collect(),
-                aggs.iter()
-                    .map(|a| points(a.frequency, &t.frequency, |v, b| v >= b))
+                frequency
+                    .iter()
+                    .map(|&v| points(v, &t.frequency, |v, b| v >= b))
                     .collect(),
                 monetary
                     .iter()
@@ -338,19 +439,19 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
             )
         }
     };
-    let mut order: Vec<usize> = (0..n).collect();
-    if let Some(by_id) = by_id {
-        order.sort_unstable_by(|&a, &b| by_id(a, b));
-    }
-    drop(mixed);
-    drop(ids);
     // Score, level and segment depend on (r, f, m) alone: at most 9^3 combinations, each worked
     // out once.
-    let mut levels = config.levels.clone();
-    levels.sort_by_key(|l| std::cmp::Reverse(l.min_score));
+    let mut levels: Vec<(u16, &Level)> = Vec::with_capacity(config.levels.len());
+    for (i, l) in config.levels.iter().enumerate() {
+        let i =
+            u16::try_from(i).map_err(|_| CrmError::invalid("levels", "at most 65,536 levels"))?;
+        levels.push((i, l));
+    }
+    levels.sort_by_key(|(_, l)| std::cmp::Reverse(l.min_score));
     let w = &config.weights;
-    let mut by_code: Vec<Option<(Decimal, Option<&str>, &str)>> = vec![None; 1000];
-    let mut outcome = |r: u8, f: u8, m: u8| -> Result<(Decimal, Option<&str>, &str)> {
+    let mut segment_names: Vec<String> = Vec::new();
+    let mut by_code: Vec<Option<(Decimal, Option<u16>, u16)>> = vec![None; 1000];
+    let mut outcome = |r: u8, f: u8, m: u8| -> Result<(Decimal, Option<u16>, u16)> {
         let slot = &mut by_code[usize::from(r) * 100 + usize::from(f) * 10 + usize::from(m)];
         if let Some(known) = slot {
             return Ok(*known);
@@ -365,28 +466,81 @@ pub fn score_aggregated(agg: &Aggregator, config: &RfmConfig) -> Result<Vec<RfmR
             })?;
         let level = levels
             .iter()
-            .find(|l| score >= l.min_score)
-            .map(|l| l.name.as_str());
-        let known = (score, level, config.segments.segment(r, f, m));
+            .find(|(_, l)| score >= l.min_score)
+            .map(|(i, _)| *i);
+        let name = config.segments.segment(r, f, m);
+        let segment = match segment_names.iter().position(|s| s == name) {
+            Some(i) => i,
+            None => {
+                segment_names.push(name.to_string());
+                segment_names.len() - 1
+            }
+        };
+        // At most 1000 codes, so at most 1000 names.
+        let known = (score, level, segment as u16);
         *slot = Some(known);
         Ok(known)
     };
-    order
-        .into_iter()
-        .map(|i| {
-            let (score, level, segment) = outcome(r[i], f[i], m[i])?;
-            Ok(RfmRow {
-                customer_id: std::mem::take(&mut owned_ids[i]),
-                recency_days: recency[i],
-                frequency: aggs[i].frequency,
-                monetary: monetary[i],
-                r: r[i],
-                f: f[i],
-                m: m[i],
-                score,
-                level: level.map(str::to_string),
-                segment: segment.to_string(),
+    let (mut score, mut level, mut segment) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for i in 0..n {
+        let (s, l, g) = outcome(r[i], f[i], m[i])?;
+        score.push(s);
+        level.push(l);
+        segment.push(g);
+    }
+    Ok(RfmTable {
+        customer_ids,
+        recency_days,
+        frequency,
+        monetary,
+        r,
+        f,
+        m,
+        score,
+        level,
+        segment,
+        level_names: config.levels.iter().map(|l| l.name.clone()).collect(),
+        segment_names,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The counting and packed paths bucket exactly as the plain sort of (key, position).
+        #[test]
+        fn integer_quantiles_match_the_plain_sort(
+            keys in proptest::collection::vec(
+                proptest::prop_oneof![-5i64..5, -100_000i64..100_000, proptest::num::i64::ANY],
+                1..300,
+            ),
+            k in 1u8..=9,
+        ) {
+            proptest::prop_assert_eq!(quantile_i64(k, &keys), quantile(k, &keys));
+        }
+    }
+
+    #[test]
+    fn each_integer_path_is_taken_and_agrees() {
+        let dense: Vec<i64> = (0..1000).map(|i| (i * 7) % 13).collect();
+        let packed: Vec<i64> = (0..1000).map(|i| (i * 7_919) % 1_000_003 * 1_000).collect();
+        let wide: Vec<i64> = (0..1000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    i64::MIN + i
+                } else {
+                    i64::MAX - i
+                }
             })
-        })
-        .collect()
+            .collect();
+        for keys in [dense, packed, wide] {
+            assert_eq!(quantile_i64(5, &keys), quantile(5, &keys));
+        }
+    }
 }
