@@ -1,6 +1,10 @@
-//! The in-memory store: the default for WebAssembly and for tests. A transaction works on a
-//! structurally shared copy of the state (O(1) to take) and swaps it in on commit, so a failed
-//! operation leaves nothing behind.
+//! The in-memory store: the default for WebAssembly and for tests. A write transaction changes
+//! the state in place and journals how to undo each change; a failed or panicking one is rolled
+//! back, so it leaves nothing behind. In place matters: copying on write would copy every tree
+//! path a transaction touches (a sweep touches tens of thousands). Readers and forks take a
+//! structurally shared snapshot (O(1)); only while one is alive do writes copy paths.
+
+mod journal;
 
 use super::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Store, Tx};
 use crate::access::{Team, User};
@@ -10,6 +14,7 @@ use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
 use chrono::{DateTime, NaiveDate, Utc};
 use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
+use journal::Undo;
 use std::sync::{Arc, Mutex};
 
 /// Keys of the large customer tables: ids are short, so they live inline and cloning one (as
@@ -51,6 +56,8 @@ struct State {
     follow_ups_by_customer: HashMap<CustomerId, OrdSet<String>>,
     events: Vector<Event>,
     events_by_customer: HashMap<Key, Vector<u64>>,
+    /// How to undo the open write transaction's changes, newest last.
+    journal: journal::Journal,
 }
 
 #[derive(Default)]
@@ -79,10 +86,12 @@ impl MemoryStore {
 impl Store for MemoryStore {
     fn write(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mut draft = guard.clone();
-        work(&mut draft)?;
-        *guard = draft;
-        Ok(())
+        let mut open = journal::Open::new(&mut guard);
+        let done = work(open.state());
+        if done.is_ok() {
+            open.commit();
+        }
+        done
     }
 
     fn read(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
@@ -154,58 +163,145 @@ where
     }
 }
 
-/// Where a customer appears in the indexes; a write touches only the entries that change.
-#[derive(PartialEq)]
-struct Placement<'a> {
-    owner: Option<&'a str>,
-    pool: Option<&'a str>,
-    due: Option<DateTime<Utc>>,
-}
-
-impl<'a> Placement<'a> {
-    fn of(c: &'a Customer) -> Self {
-        let owned_active = c.owner_id.is_some() && c.status == CustomerStatus::Active;
-        Placement {
-            owner: c.owner_id.as_deref(),
-            pool: c.pool_id.as_deref().filter(|_| c.in_pool()),
-            due: c.recycle_due_at.filter(|_| owned_active),
-        }
-    }
+/// Where a customer appears in the indexes (owner, pool, recycle due time); a write touches only
+/// the entries that change. All None for an absent customer.
+fn placement(c: Option<&Customer>) -> (Option<&str>, Option<&str>, Option<DateTime<Utc>>) {
+    let Some(c) = c else {
+        return (None, None, None);
+    };
+    let owned_active = c.owner_id.is_some() && c.status == CustomerStatus::Active;
+    (
+        c.owner_id.as_deref(),
+        c.pool_id.as_deref().filter(|_| c.in_pool()),
+        c.recycle_due_at.filter(|_| owned_active),
+    )
 }
 
 impl State {
-    fn reindex(&mut self, id: &str, old: Option<&Customer>, new: &Customer) {
-        let before = old.map(Placement::of);
-        let after = Placement::of(new);
-        let (old_owner, old_pool, old_due) = match &before {
-            Some(p) => (p.owner, p.pool, p.due),
-            None => (None, None, None),
+    /// Makes customer `id` be `new` (None: absent), indexes included; returns what it was.
+    fn set_customer(&mut self, id: &str, new: Option<Arc<Customer>>) -> Option<Arc<Customer>> {
+        let old = match (&new, self.customers.get_mut(id)) {
+            // Replacing walks the tree once.
+            (Some(c), Some(slot)) => Some(std::mem::replace(slot, Arc::clone(c))),
+            (Some(c), None) => self.customers.insert(Key::from(id), Arc::clone(c)),
+            (None, _) => self.customers.remove(id),
         };
-        if old_owner != after.owner {
+        self.reindex(id, old.as_deref(), new.as_deref());
+        old
+    }
+
+    fn reindex(&mut self, id: &str, old: Option<&Customer>, new: Option<&Customer>) {
+        let (old_owner, old_pool, old_due) = placement(old);
+        let (owner, pool, due) = placement(new);
+        if old_owner != owner {
             if let Some(o) = old_owner {
                 member_remove(&mut self.by_owner, o, id);
             }
-            if let Some(o) = after.owner {
+            if let Some(o) = owner {
                 member_add(&mut self.by_owner, o, id);
             }
         }
-        if old_pool != after.pool {
+        if old_pool != pool {
             if let Some(p) = old_pool {
                 member_remove(&mut self.by_pool, p, id);
             }
-            if let Some(p) = after.pool {
+            if let Some(p) = pool {
                 member_add(&mut self.by_pool, p, id);
             }
         }
-        if old_due != after.due {
+        if old_due != due {
             let key = Key::from(id);
             if let Some(d) = old_due {
                 self.by_recycle_due.remove(&(d, key.clone()));
             }
-            if let Some(d) = after.due {
+            if let Some(d) = due {
                 self.by_recycle_due.insert((d, key));
             }
         }
+    }
+
+    /// Makes document (`kind`, `id`) be `new` (None: absent), indexes included; returns what
+    /// it was.
+    fn set_doc(&mut self, kind: DocKind, id: &str, new: Option<Doc>) -> Option<Doc> {
+        let key = (kind, id.to_string());
+        let old = match &new {
+            Some(doc) => self.docs.insert(key, doc.clone()),
+            None => self.docs.remove(&key),
+        };
+        if let Some(p) = old.as_ref().and_then(|o| o.parent.clone()) {
+            index_remove(&mut self.docs_by_parent, &(kind, p), id);
+        }
+        match &new {
+            Some(doc) => {
+                self.docs_by_kind
+                    .entry(kind)
+                    .or_default()
+                    .insert(id.to_string(), doc.parent.clone());
+                if let Some(p) = &doc.parent {
+                    self.docs_by_parent
+                        .entry((kind, p.clone()))
+                        .or_default()
+                        .insert(id.to_string());
+                }
+            }
+            None => {
+                if let Some(m) = self.docs_by_kind.get_mut(&kind) {
+                    m.remove(id);
+                    if m.is_empty() {
+                        self.docs_by_kind.remove(&kind);
+                    }
+                }
+            }
+        }
+        old
+    }
+
+    /// Sets a customer's duplicate-check keys; returns the ones it had.
+    fn set_keys(&mut self, customer_id: &str, keys: &[String]) -> Vec<String> {
+        let old = self.keys_of.remove(customer_id).unwrap_or_default();
+        for key in &old {
+            index_remove(&mut self.dedup, key, customer_id);
+        }
+        for key in keys {
+            index_add(&mut self.dedup, key, customer_id);
+        }
+        if !keys.is_empty() {
+            self.keys_of.insert(customer_id.to_string(), keys.to_vec());
+        }
+        old
+    }
+}
+
+/// Makes record `id` of a table indexed by its customer be `new` (None: absent); returns what it
+/// was.
+fn set_child<T: Clone>(
+    table: &mut HashMap<String, T>,
+    by_customer: &mut HashMap<CustomerId, OrdSet<String>>,
+    id: &str,
+    new: Option<T>,
+    customer_of: fn(&T) -> &str,
+) -> Option<T> {
+    let old = match &new {
+        Some(v) => table.insert(id.to_string(), v.clone()),
+        None => table.remove(id),
+    };
+    if let Some(o) = &old {
+        index_remove(by_customer, customer_of(o), id);
+    }
+    if let Some(n) = &new {
+        index_add(by_customer, customer_of(n), id);
+    }
+    old
+}
+
+/// Inserts `value` under `id`, or removes the entry when None; returns what was there.
+fn set_entry<K: KeyLike, T>(table: &mut HashMap<K, T>, id: &str, value: Option<T>) -> Option<T>
+where
+    T: Clone,
+{
+    match value {
+        Some(v) => table.insert(K::from(id), v),
+        None => table.remove(id),
     }
 }
 
@@ -224,13 +320,15 @@ impl Tx for State {
     fn put_settings(&mut self, settings: &OrgSettings) -> Result<()> {
         let stored = self.settings.as_ref().map(|s| s.version);
         check_version(EntityKind::Settings, "settings", settings.version, stored)?;
-        self.settings = Some(settings.clone());
+        let old = self.settings.replace(settings.clone());
+        self.journal.push(Undo::Settings(old));
         Ok(())
     }
 
     fn next_id(&mut self, sequence: &str) -> Result<u64> {
         let next = self.sequences.get(sequence).copied().unwrap_or(0) + 1;
-        self.sequences.insert(sequence.to_string(), next);
+        let old = self.sequences.insert(sequence.to_string(), next);
+        self.journal.push(Undo::Sequence(sequence.to_string(), old));
         Ok(next)
     }
 
@@ -243,7 +341,7 @@ impl Tx for State {
     }
 
     fn put_user(&mut self, user: &User) -> Result<()> {
-        put(
+        let old = put(
             &mut self.users,
             EntityKind::User,
             &user.id,
@@ -251,6 +349,7 @@ impl Tx for State {
             user.version,
             |u| u.version,
         )?;
+        self.journal.push(Undo::User(user.id.clone(), old));
         Ok(())
     }
 
@@ -263,7 +362,7 @@ impl Tx for State {
     }
 
     fn put_team(&mut self, team: &Team) -> Result<()> {
-        put(
+        let old = put(
             &mut self.teams,
             EntityKind::Team,
             &team.id,
@@ -271,6 +370,7 @@ impl Tx for State {
             team.version,
             |t| t.version,
         )?;
+        self.journal.push(Undo::Team(team.id.clone(), old));
         Ok(())
     }
 
@@ -279,15 +379,11 @@ impl Tx for State {
     }
 
     fn put_customer(&mut self, customer: &Customer) -> Result<()> {
-        let old = put(
-            &mut self.customers,
-            EntityKind::Customer,
-            &customer.id,
-            &Arc::new(customer.clone()),
-            customer.version,
-            |c| c.version,
-        )?;
-        self.reindex(&customer.id, old.as_deref(), customer);
+        let stored = self.customers.get(customer.id.as_str()).map(|c| c.version);
+        check_version(EntityKind::Customer, &customer.id, customer.version, stored)?;
+        let old = self.set_customer(&customer.id, Some(Arc::new(customer.clone())));
+        self.journal
+            .push(Undo::Customer(Key::from(customer.id.as_str()), old));
         Ok(())
     }
 
@@ -357,51 +453,28 @@ impl Tx for State {
     }
 
     fn put_doc(&mut self, doc: &Doc) -> Result<()> {
-        let key = (doc.kind, doc.id.clone());
-        let stored = self.docs.get(&key).map(|d| d.version);
+        let stored = self
+            .docs
+            .get(&(doc.kind, doc.id.clone()))
+            .map(|d| d.version);
         check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
-        if let Some(old) = self.docs.insert(key, doc.clone()) {
-            if let Some(p) = old.parent {
-                index_remove(&mut self.docs_by_parent, &(doc.kind, p), &doc.id);
-            }
-        }
-        self.docs_by_kind
-            .entry(doc.kind)
-            .or_default()
-            .insert(doc.id.clone(), doc.parent.clone());
-        if let Some(p) = &doc.parent {
-            self.docs_by_parent
-                .entry((doc.kind, p.clone()))
-                .or_default()
-                .insert(doc.id.clone());
-        }
+        let old = self.set_doc(doc.kind, &doc.id, Some(doc.clone()));
+        self.journal.push(Undo::Doc(doc.kind, doc.id.clone(), old));
         Ok(())
     }
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
-        let key = (kind, id.to_string());
-        check_delete_version(kind, id, version, self.docs.get(&key).map(|d| d.version))?;
-        if let Some(old) = self.docs.remove(&key) {
-            if let Some(p) = old.parent {
-                index_remove(&mut self.docs_by_parent, &(kind, p), id);
-            }
-        }
-        if let Some(m) = self.docs_by_kind.get_mut(&kind) {
-            m.remove(id);
-        }
+        let stored = self.docs.get(&(kind, id.to_string())).map(|d| d.version);
+        check_delete_version(kind, id, version, stored)?;
+        let old = self.set_doc(kind, id, None);
+        self.journal.push(Undo::Doc(kind, id.to_string(), old));
         Ok(())
     }
 
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {
-        for old in self.keys_of.remove(customer_id).unwrap_or_default() {
-            index_remove(&mut self.dedup, &old, customer_id);
-        }
-        for key in keys {
-            index_add(&mut self.dedup, key, customer_id);
-        }
-        if !keys.is_empty() {
-            self.keys_of.insert(customer_id.to_string(), keys.to_vec());
-        }
+        let old = self.set_keys(customer_id, keys);
+        self.journal
+            .push(Undo::DedupKeys(customer_id.to_string(), old));
         Ok(())
     }
 
@@ -434,22 +507,16 @@ impl Tx for State {
     }
 
     fn put_contact(&mut self, contact: &Contact) -> Result<()> {
-        let old = put(
+        let stored = self.contacts.get(&contact.id).map(|c| c.version);
+        check_version(EntityKind::Contact, &contact.id, contact.version, stored)?;
+        let old = set_child(
             &mut self.contacts,
-            EntityKind::Contact,
-            &contact.id,
-            contact,
-            contact.version,
-            |c| c.version,
-        )?;
-        if let Some(old) = old {
-            index_remove(&mut self.contacts_by_customer, &old.customer_id, &old.id);
-        }
-        index_add(
             &mut self.contacts_by_customer,
-            &contact.customer_id,
             &contact.id,
+            Some(contact.clone()),
+            |c| &c.customer_id,
         );
+        self.journal.push(Undo::Contact(contact.id.clone(), old));
         Ok(())
     }
 
@@ -465,22 +532,21 @@ impl Tx for State {
     }
 
     fn put_follow_up(&mut self, follow_up: &FollowUp) -> Result<()> {
-        let old = put(
-            &mut self.follow_ups,
+        let stored = self.follow_ups.get(&follow_up.id).map(|f| f.version);
+        check_version(
             EntityKind::FollowUp,
             &follow_up.id,
-            follow_up,
             follow_up.version,
-            |f| f.version,
+            stored,
         )?;
-        if let Some(old) = old {
-            index_remove(&mut self.follow_ups_by_customer, &old.customer_id, &old.id);
-        }
-        index_add(
+        let old = set_child(
+            &mut self.follow_ups,
             &mut self.follow_ups_by_customer,
-            &follow_up.customer_id,
             &follow_up.id,
+            Some(follow_up.clone()),
+            |f| &f.customer_id,
         );
+        self.journal.push(Undo::FollowUp(follow_up.id.clone(), old));
         Ok(())
     }
 
@@ -499,6 +565,7 @@ impl Tx for State {
                 .push_back(event.seq);
         }
         self.events.push_back(event.clone());
+        self.journal.push(Undo::Event);
         Ok(event)
     }
 
@@ -524,5 +591,430 @@ impl Tx for State {
             .take(limit)
             .cloned()
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::CrmError;
+    use crate::event::EventKind;
+    use crate::testing::conformance::{contact, customer, event, follow_up, user};
+    use proptest::prelude::*;
+    use std::fmt::Write as _;
+
+    /// Every table and index, in a canonical order: equal views mean equal states.
+    fn view(store: &MemoryStore) -> String {
+        let s = store.snapshot();
+        let mut out = String::new();
+        let mut line = |name: &str, mut rows: Vec<String>| {
+            rows.sort();
+            writeln!(out, "{name}: {rows:?}").unwrap();
+        };
+        let all = |rows: Vec<String>| rows;
+        line("settings", vec![format!("{:?}", s.settings)]);
+        line(
+            "sequences",
+            all(s.sequences.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "users",
+            all(s.users.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "teams",
+            all(s.teams.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "customers",
+            all(s.customers.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        for (name, index) in [("by_owner", &s.by_owner), ("by_pool", &s.by_pool)] {
+            let rows = index
+                .iter()
+                .map(|(k, set)| {
+                    let mut ids: Vec<&Key> = set.iter().collect();
+                    ids.sort();
+                    format!("{k}: {ids:?}")
+                })
+                .collect();
+            line(name, rows);
+        }
+        line("by_recycle_due", vec![format!("{:?}", s.by_recycle_due)]);
+        line(
+            "docs",
+            all(s.docs.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "docs_by_kind",
+            all(s.docs_by_kind.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "docs_by_parent",
+            all(s.docs_by_parent.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "dedup",
+            all(s.dedup.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "keys_of",
+            all(s.keys_of.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "contacts",
+            all(s.contacts.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "contacts_by_customer",
+            all(s
+                .contacts_by_customer
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect()),
+        );
+        line(
+            "follow_ups",
+            all(s.follow_ups.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "follow_ups_by_customer",
+            all(s
+                .follow_ups_by_customer
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect()),
+        );
+        line("events", vec![format!("{:?}", s.events)]);
+        line(
+            "events_by_customer",
+            all(s
+                .events_by_customer
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect()),
+        );
+        out
+    }
+
+    /// Every index rebuilt from its table, beside the index as kept: they must agree.
+    fn indexes(store: &MemoryStore) -> (String, String) {
+        use std::collections::{BTreeMap, BTreeSet};
+        type Index = BTreeMap<String, BTreeSet<String>>;
+        fn add(index: &mut Index, key: &str, id: &str) {
+            index.entry(key.into()).or_default().insert(id.into());
+        }
+        fn kept<K: std::fmt::Display, V: std::fmt::Display>(
+            rows: impl Iterator<Item = (K, Vec<V>)>,
+        ) -> Index {
+            rows.map(|(k, v)| (k.to_string(), v.iter().map(|x| x.to_string()).collect()))
+                .collect()
+        }
+        let s = store.snapshot();
+        let (mut owner, mut pool, mut due) = (Index::new(), Index::new(), BTreeSet::new());
+        for (id, c) in &s.customers {
+            let (o, p, d) = placement(Some(c));
+            o.inspect(|o| add(&mut owner, o, id));
+            p.inspect(|p| add(&mut pool, p, id));
+            d.inspect(|d| {
+                due.insert(format!("{d} {id}"));
+            });
+        }
+        let (mut kinds, mut parents) = (Index::new(), Index::new());
+        for ((kind, id), d) in &s.docs {
+            add(&mut kinds, &format!("{kind:?}"), id);
+            if let Some(p) = &d.parent {
+                add(&mut parents, &format!("{kind:?} {p}"), id);
+            }
+        }
+        let mut dedup = Index::new();
+        for (c, keys) in &s.keys_of {
+            keys.iter().for_each(|k| add(&mut dedup, k, c));
+        }
+        let (mut contacts, mut follow_ups, mut events) = (Index::new(), Index::new(), Index::new());
+        s.contacts
+            .values()
+            .for_each(|c| add(&mut contacts, &c.customer_id, &c.id));
+        s.follow_ups
+            .values()
+            .for_each(|f| add(&mut follow_ups, &f.customer_id, &f.id));
+        for e in &s.events {
+            for c in e.kind.customer_ids() {
+                add(&mut events, c, &e.seq.to_string());
+            }
+        }
+        let rebuilt = format!(
+            "{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}"
+        );
+        let due_kept: BTreeSet<String> = s
+            .by_recycle_due
+            .iter()
+            .map(|(d, id)| format!("{d} {id}"))
+            .collect();
+        let kept = format!(
+            "{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            kept(s.by_owner.iter().map(|(k, v)| (k, v.iter().collect()))),
+            kept(s.by_pool.iter().map(|(k, v)| (k, v.iter().collect()))),
+            kept(
+                s.docs_by_kind
+                    .iter()
+                    .map(|(k, v)| (format!("{k:?}"), v.keys().collect()))
+            ),
+            kept(
+                s.docs_by_parent
+                    .iter()
+                    .map(|((k, p), v)| (format!("{k:?} {p}"), v.iter().collect()))
+            ),
+            kept(s.dedup.iter().map(|(k, v)| (k, v.iter().collect()))),
+            kept(
+                s.contacts_by_customer
+                    .iter()
+                    .map(|(k, v)| (k, v.iter().collect()))
+            ),
+            kept(
+                s.follow_ups_by_customer
+                    .iter()
+                    .map(|(k, v)| (k, v.iter().collect()))
+            ),
+            kept(
+                s.events_by_customer
+                    .iter()
+                    .map(|(k, v)| (k, v.iter().collect()))
+            ),
+        );
+        (kept, rebuilt)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Settings,
+        NextId(u8),
+        User(u8),
+        Team(u8),
+        Customer {
+            id: u8,
+            owner: Option<u8>,
+            pool: Option<u8>,
+            due: Option<u8>,
+            merged: bool,
+        },
+        Doc {
+            pool: bool,
+            id: u8,
+            parent: Option<u8>,
+            delete: bool,
+        },
+        Keys(u8, Vec<u8>),
+        Contact(u8, u8),
+        FollowUp(u8, u8),
+        Event(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let small = || 0u8..6;
+        prop_oneof![
+            Just(Op::Settings),
+            small().prop_map(Op::NextId),
+            small().prop_map(Op::User),
+            small().prop_map(Op::Team),
+            (
+                small(),
+                proptest::option::of(small()),
+                proptest::option::of(small()),
+                proptest::option::of(small()),
+                any::<bool>()
+            )
+                .prop_map(|(id, owner, pool, due, merged)| Op::Customer {
+                    id,
+                    owner,
+                    pool,
+                    due,
+                    merged
+                }),
+            (
+                any::<bool>(),
+                small(),
+                proptest::option::of(small()),
+                any::<bool>()
+            )
+                .prop_map(|(pool, id, parent, delete)| Op::Doc {
+                    pool,
+                    id,
+                    parent,
+                    delete
+                }),
+            (small(), proptest::collection::vec(small(), 0..3)).prop_map(|(c, k)| Op::Keys(c, k)),
+            (small(), small()).prop_map(|(id, c)| Op::Contact(id, c)),
+            (small(), small()).prop_map(|(id, c)| Op::FollowUp(id, c)),
+            small().prop_map(Op::Event),
+        ]
+    }
+
+    /// Applies `op` as a well-behaved caller would (the next version of what is stored).
+    fn apply(tx: &mut dyn Tx, op: &Op) -> Result<()> {
+        let at = |h: u8| {
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, u32::from(h), 0, 0).unwrap()
+        };
+        match op {
+            Op::Settings => {
+                let version = tx.settings()?.map_or(1, |s| s.version + 1);
+                tx.put_settings(&OrgSettings {
+                    version,
+                    ..OrgSettings::default()
+                })
+            }
+            Op::NextId(n) => tx.next_id(&format!("s{n}")).map(drop),
+            Op::User(n) => {
+                let id = format!("u-{n}");
+                let version = tx.user(&id)?.map_or(1, |u| u.version + 1);
+                tx.put_user(&user(&id, version))
+            }
+            Op::Team(n) => {
+                let id = format!("t-{n}");
+                let version = tx.team(&id)?.map_or(1, |t| t.version + 1);
+                tx.put_team(&Team {
+                    id: id.clone(),
+                    name: id,
+                    created_at: at(1),
+                    version,
+                })
+            }
+            Op::Customer {
+                id,
+                owner,
+                pool,
+                due,
+                merged,
+            } => {
+                let id = format!("c-{id}");
+                let version = tx.customer(&id)?.map_or(1, |c| c.version + 1);
+                let owner = owner.map(|o| format!("u-{o}"));
+                let mut c = customer(&id, owner.as_deref(), version);
+                c.pool_id = pool.map(|p| format!("p-{p}"));
+                c.recycle_due_at = due.map(at);
+                if *merged {
+                    c.status = CustomerStatus::Merged;
+                }
+                tx.put_customer(&c)
+            }
+            Op::Doc {
+                pool,
+                id,
+                parent,
+                delete,
+            } => {
+                let kind = if *pool { DocKind::Pool } else { DocKind::Lead };
+                let id = format!("d-{id}");
+                let stored = tx.doc(kind, &id)?.map(|d| d.version);
+                match (delete, stored) {
+                    (true, Some(version)) => tx.delete_doc(kind, &id, version),
+                    (true, None) => Ok(()),
+                    (false, stored) => {
+                        let parent = parent.map(|p| format!("u-{p}"));
+                        let version = stored.map_or(1, |v| v + 1);
+                        tx.put_doc(&Doc::new(kind, &id, parent.as_deref(), version, &1)?)
+                    }
+                }
+            }
+            Op::Keys(c, keys) => {
+                let keys: Vec<String> = keys.iter().map(|k| format!("k:{k}")).collect();
+                tx.set_dedup_keys(&format!("c-{c}"), &keys)
+            }
+            Op::Contact(id, c) => {
+                let id = format!("ct-{id}");
+                let version = tx.contact(&id)?.map_or(1, |x| x.version + 1);
+                tx.put_contact(&contact(&id, &format!("c-{c}"), version))
+            }
+            Op::FollowUp(id, c) => {
+                let id = format!("f-{id}");
+                let version = tx.follow_up(&id)?.map_or(1, |x| x.version + 1);
+                tx.put_follow_up(&follow_up(&id, &format!("c-{c}"), version))
+            }
+            Op::Event(c) => tx
+                .append_event(event(EventKind::CustomerCreated {
+                    customer_id: format!("c-{c}"),
+                }))
+                .map(drop),
+        }
+    }
+
+    fn run(store: &MemoryStore, ops: &[Op], fail: bool) -> Result<()> {
+        crate::store::write(store, |tx| {
+            for op in ops {
+                apply(tx, op)?;
+            }
+            if fail {
+                return Err(CrmError::invalid(
+                    "test",
+                    "the transaction fails at its end",
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    proptest! {
+        /// A failed write leaves every table and index exactly as it was, and later writes
+        /// then build the same state as on a store that never saw the failed one.
+        #[test]
+        fn a_failed_write_leaves_every_table_and_index_as_it_was(
+            base in proptest::collection::vec(op(), 0..40),
+            failed in proptest::collection::vec(op(), 0..40),
+            after in proptest::collection::vec(op(), 0..20),
+        ) {
+            let store = MemoryStore::new();
+            run(&store, &base, false).unwrap();
+            let before = view(&store);
+            prop_assert!(run(&store, &failed, true).is_err());
+            prop_assert_eq!(view(&store), before);
+            run(&store, &after, false).unwrap();
+            let (kept, rebuilt) = indexes(&store);
+            prop_assert_eq!(kept, rebuilt);
+            let fresh = MemoryStore::new();
+            run(&fresh, &base, false).unwrap();
+            run(&fresh, &after, false).unwrap();
+            prop_assert_eq!(view(&store), view(&fresh));
+        }
+    }
+
+    #[test]
+    fn a_panicking_write_is_rolled_back_too() {
+        let store = MemoryStore::new();
+        let base = [
+            Op::User(1),
+            Op::Customer {
+                id: 1,
+                owner: Some(1),
+                pool: None,
+                due: Some(3),
+                merged: false,
+            },
+            Op::Event(1),
+        ];
+        run(&store, &base, false).unwrap();
+        let before = view(&store);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::store::write::<()>(&store, |tx| {
+                apply(tx, &Op::User(2))?;
+                apply(
+                    tx,
+                    &Op::Customer {
+                        id: 1,
+                        owner: Some(2),
+                        pool: None,
+                        due: None,
+                        merged: false,
+                    },
+                )?;
+                apply(tx, &Op::Event(1))?;
+                panic!("the work panics halfway");
+            })
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(view(&store), before);
+        // The store still works, and the failed write's journal is gone.
+        run(&store, &[Op::User(3)], false).unwrap();
+        let state = store.state.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(state.journal.is_empty());
     }
 }

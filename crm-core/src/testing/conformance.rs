@@ -140,7 +140,7 @@ pub fn customer(id: &str, owner: Option<&str>, version: u64) -> Customer {
     }
 }
 
-fn contact(id: &str, customer: &str, version: u64) -> Contact {
+pub fn contact(id: &str, customer: &str, version: u64) -> Contact {
     Contact {
         id: id.into(),
         customer_id: customer.into(),
@@ -153,7 +153,7 @@ fn contact(id: &str, customer: &str, version: u64) -> Contact {
     }
 }
 
-fn follow_up(id: &str, customer: &str, version: u64) -> FollowUp {
+pub fn follow_up(id: &str, customer: &str, version: u64) -> FollowUp {
     FollowUp {
         id: id.into(),
         customer_id: customer.into(),
@@ -178,7 +178,7 @@ fn code<T: std::fmt::Debug>(result: Result<T>) -> &'static str {
     result.expect_err("expected an error").code()
 }
 
-fn event(kind: EventKind) -> NewEvent {
+pub fn event(kind: EventKind) -> NewEvent {
     NewEvent {
         at: t(2),
         actor_id: Some("u-1".into()),
