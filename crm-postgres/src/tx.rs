@@ -477,7 +477,7 @@ impl Tx for PgTx<'_, '_> {
         ))))
     }
 
-    fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+    fn append_event(&mut self, event: NewEvent) -> Result<u64> {
         let seq = self.seq + 1;
         let event = Event {
             seq: seq as u64,
@@ -497,7 +497,7 @@ impl Tx for PgTx<'_, '_> {
             &[&org, &seq, &Json(&event), &customers],
         )?;
         self.seq = seq;
-        Ok(event)
+        Ok(event.seq)
     }
 
     fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>> {

@@ -476,7 +476,7 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
-    fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+    fn append_event(&mut self, event: NewEvent) -> Result<u64> {
         let seq: i64 = self
             .txn
             .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events", [], |r| {
@@ -504,7 +504,7 @@ impl Tx for SqliteTx<'_> {
         for customer in event.kind.customer_ids() {
             link.execute(params![customer, seq]).map_err(db)?;
         }
-        Ok(event)
+        Ok(event.seq)
     }
 
     fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>> {

@@ -19,7 +19,7 @@ use crate::access::{Role, User};
 use crate::clock::Clock;
 use crate::customer::Customer;
 use crate::error::{CrmError, EntityKind, Result};
-use crate::event::{Event, EventKind, NewEvent};
+use crate::event::{EventKind, NewEvent};
 use crate::store::{self, MemoryStore, Store, Tx};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -107,7 +107,8 @@ impl Ctx<'_> {
         self.tx.put_customer(c)
     }
 
-    fn emit(&mut self, kind: EventKind, reason: impl Into<String>) -> Result<Event> {
+    /// Appends an event; returns its sequence number.
+    fn emit(&mut self, kind: EventKind, reason: impl Into<String>) -> Result<u64> {
         self.tx.append_event(NewEvent {
             at: self.now,
             actor_id: Some(self.actor.id.clone()),

@@ -100,7 +100,7 @@ impl Store for MemoryStore {
     }
 }
 
-/// Versioned insert-or-replace shared by every table.
+/// Versioned insert-or-replace of the user and team tables.
 fn put<K: KeyLike, T: Clone>(
     table: &mut HashMap<K, T>,
     kind: EntityKind,
@@ -321,7 +321,7 @@ impl Tx for State {
         let stored = self.settings.as_ref().map(|s| s.version);
         check_version(EntityKind::Settings, "settings", settings.version, stored)?;
         let old = self.settings.replace(settings.clone());
-        self.journal.push(Undo::Settings(old));
+        self.journal.push(Undo::Settings(Box::new(old)));
         Ok(())
     }
 
@@ -349,7 +349,8 @@ impl Tx for State {
             user.version,
             |u| u.version,
         )?;
-        self.journal.push(Undo::User(user.id.clone(), old));
+        self.journal
+            .push(Undo::User(Box::new((user.id.clone(), old))));
         Ok(())
     }
 
@@ -370,7 +371,8 @@ impl Tx for State {
             team.version,
             |t| t.version,
         )?;
-        self.journal.push(Undo::Team(team.id.clone(), old));
+        self.journal
+            .push(Undo::Team(Box::new((team.id.clone(), old))));
         Ok(())
     }
 
@@ -459,7 +461,8 @@ impl Tx for State {
             .map(|d| d.version);
         check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
         let old = self.set_doc(doc.kind, &doc.id, Some(doc.clone()));
-        self.journal.push(Undo::Doc(doc.kind, doc.id.clone(), old));
+        self.journal
+            .push(Undo::Doc(Box::new((doc.kind, doc.id.clone(), old))));
         Ok(())
     }
 
@@ -467,7 +470,8 @@ impl Tx for State {
         let stored = self.docs.get(&(kind, id.to_string())).map(|d| d.version);
         check_delete_version(kind, id, version, stored)?;
         let old = self.set_doc(kind, id, None);
-        self.journal.push(Undo::Doc(kind, id.to_string(), old));
+        self.journal
+            .push(Undo::Doc(Box::new((kind, id.to_string(), old))));
         Ok(())
     }
 
@@ -516,7 +520,8 @@ impl Tx for State {
             Some(contact.clone()),
             |c| &c.customer_id,
         );
-        self.journal.push(Undo::Contact(contact.id.clone(), old));
+        self.journal
+            .push(Undo::Contact(Box::new((contact.id.clone(), old))));
         Ok(())
     }
 
@@ -546,11 +551,12 @@ impl Tx for State {
             Some(follow_up.clone()),
             |f| &f.customer_id,
         );
-        self.journal.push(Undo::FollowUp(follow_up.id.clone(), old));
+        self.journal
+            .push(Undo::FollowUp(Box::new((follow_up.id.clone(), old))));
         Ok(())
     }
 
-    fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+    fn append_event(&mut self, event: NewEvent) -> Result<u64> {
         let event = Event {
             seq: self.events.len() as u64 + 1,
             at: event.at,
@@ -564,9 +570,10 @@ impl Tx for State {
                 .or_default()
                 .push_back(event.seq);
         }
-        self.events.push_back(event.clone());
+        let seq = event.seq;
+        self.events.push_back(event);
         self.journal.push(Undo::Event);
-        Ok(event)
+        Ok(seq)
     }
 
     fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>> {

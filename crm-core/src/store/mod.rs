@@ -134,8 +134,8 @@ pub trait Tx {
     /// Removes a document that is still at `version`.
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()>;
 
-    /// Appends to the log; sequence numbers start at 1 and have no gaps.
-    fn append_event(&mut self, event: NewEvent) -> Result<Event>;
+    /// Appends to the log and returns the new sequence number; they start at 1 and have no gaps.
+    fn append_event(&mut self, event: NewEvent) -> Result<u64>;
     /// Events concerning any of these customers, in log order.
     fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>>;
     /// Up to `limit` events with `seq > after`, in log order.

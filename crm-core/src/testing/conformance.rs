@@ -510,7 +510,7 @@ pub fn event_log(factory: Factory) {
     ];
     let seqs: Vec<u64> = kinds
         .into_iter()
-        .map(|k| w(s, |tx| tx.append_event(event(k))).unwrap().seq)
+        .map(|k| w(s, |tx| tx.append_event(event(k))).unwrap())
         .collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5]);
     let of = |ids: &[&str]| -> Vec<u64> {

@@ -8,17 +8,18 @@ use crate::settings::OrgSettings;
 use crate::store::{Doc, DocKind};
 use std::sync::Arc;
 
-/// What one change replaced.
+/// What one change replaced. Large records are boxed, so the entries of the common changes
+/// (customers, events) stay small in a journal of tens of thousands.
 pub(super) enum Undo {
-    Settings(Option<OrgSettings>),
+    Settings(Box<Option<OrgSettings>>),
     Sequence(String, Option<u64>),
-    User(String, Option<User>),
-    Team(String, Option<Team>),
+    User(Box<(String, Option<User>)>),
+    Team(Box<(String, Option<Team>)>),
     Customer(Key, Option<Arc<Customer>>),
-    Doc(DocKind, String, Option<Doc>),
+    Doc(Box<(DocKind, String, Option<Doc>)>),
     DedupKeys(String, Vec<String>),
-    Contact(String, Option<Contact>),
-    FollowUp(String, Option<FollowUp>),
+    Contact(Box<(String, Option<Contact>)>),
+    FollowUp(Box<(String, Option<FollowUp>)>),
     /// The newest event was appended.
     Event,
 }
@@ -86,26 +87,30 @@ impl Drop for Open<'_> {
 impl State {
     fn undo(&mut self, undo: Undo) {
         match undo {
-            Undo::Settings(old) => self.settings = old,
+            Undo::Settings(old) => self.settings = *old,
             Undo::Sequence(name, old) => {
                 set_entry(&mut self.sequences, &name, old);
             }
-            Undo::User(id, old) => {
+            Undo::User(undo) => {
+                let (id, old) = *undo;
                 set_entry(&mut self.users, &id, old);
             }
-            Undo::Team(id, old) => {
+            Undo::Team(undo) => {
+                let (id, old) = *undo;
                 set_entry(&mut self.teams, &id, old);
             }
             Undo::Customer(id, old) => {
                 self.set_customer(&id, old);
             }
-            Undo::Doc(kind, id, old) => {
+            Undo::Doc(undo) => {
+                let (kind, id, old) = *undo;
                 self.set_doc(kind, &id, old);
             }
             Undo::DedupKeys(customer_id, old) => {
                 self.set_keys(&customer_id, &old);
             }
-            Undo::Contact(id, old) => {
+            Undo::Contact(undo) => {
+                let (id, old) = *undo;
                 set_child(
                     &mut self.contacts,
                     &mut self.contacts_by_customer,
@@ -114,7 +119,8 @@ impl State {
                     |c| &c.customer_id,
                 );
             }
-            Undo::FollowUp(id, old) => {
+            Undo::FollowUp(undo) => {
+                let (id, old) = *undo;
                 set_child(
                     &mut self.follow_ups,
                     &mut self.follow_ups_by_customer,
