@@ -473,7 +473,13 @@ impl Entries {
     }
 
     /// The same customers, the `i`-th one now being the `order[i]`-th one.
-    pub(super) fn permuted(self, order: &[usize], ids: CustomerIds) -> Self {
+    pub(super) fn permuted(mut self, order: &[usize]) -> Self {
+        let ids = match &mut self.ids {
+            CustomerIds::Numbers(v) => CustomerIds::Numbers(order.iter().map(|&i| v[i]).collect()),
+            CustomerIds::Text(v) => {
+                CustomerIds::Text(order.iter().map(|&i| std::mem::take(&mut v[i])).collect())
+            }
+        };
         Entries {
             ids,
             last: order.iter().map(|&i| self.last[i]).collect(),

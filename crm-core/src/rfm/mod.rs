@@ -380,13 +380,9 @@ pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
     }
     // Customers go into id order first, so that below, ties by customer id are ties by position.
     let mut entries = agg.entries();
-    if let CustomerIds::Text(text) = &mut entries.ids {
+    if let CustomerIds::Text(text) = &entries.ids {
         let order = id_order(text);
-        let ids = order
-            .iter()
-            .map(|&i| std::mem::take(&mut text[i]))
-            .collect();
-        entries = entries.permuted(&order, CustomerIds::Text(ids));
+        entries = entries.permuted(&order);
     }
     if let Some(i) = entries.beyond {
         return Err(beyond(&entries.ids.get(i).unwrap_or_default()));

@@ -224,25 +224,27 @@ impl State {
     /// it was.
     fn set_doc(&mut self, kind: DocKind, id: &str, new: Option<Doc>) -> Option<Doc> {
         let key = (kind, id.to_string());
-        let old = match &new {
-            Some(doc) => self.docs.insert(key, doc.clone()),
+        // The new document's parent, if there is a new document.
+        let parent = new.as_ref().map(|doc| doc.parent.clone());
+        let old = match new {
+            Some(doc) => self.docs.insert(key, doc),
             None => self.docs.remove(&key),
         };
         if let Some(p) = old.as_ref().and_then(|o| o.parent.clone()) {
             index_remove(&mut self.docs_by_parent, &(kind, p), id);
         }
-        match &new {
-            Some(doc) => {
-                self.docs_by_kind
-                    .entry(kind)
-                    .or_default()
-                    .insert(id.to_string(), doc.parent.clone());
-                if let Some(p) = &doc.parent {
+        match parent {
+            Some(parent) => {
+                if let Some(p) = &parent {
                     self.docs_by_parent
                         .entry((kind, p.clone()))
                         .or_default()
                         .insert(id.to_string());
                 }
+                self.docs_by_kind
+                    .entry(kind)
+                    .or_default()
+                    .insert(id.to_string(), parent);
             }
             None => {
                 if let Some(m) = self.docs_by_kind.get_mut(&kind) {
@@ -281,15 +283,16 @@ fn set_child<T: Clone>(
     new: Option<T>,
     customer_of: fn(&T) -> &str,
 ) -> Option<T> {
-    let old = match &new {
-        Some(v) => table.insert(id.to_string(), v.clone()),
+    let customer = new.as_ref().map(|n| customer_of(n).to_string());
+    let old = match new {
+        Some(v) => table.insert(id.to_string(), v),
         None => table.remove(id),
     };
     if let Some(o) = &old {
         index_remove(by_customer, customer_of(o), id);
     }
-    if let Some(n) = &new {
-        index_add(by_customer, customer_of(n), id);
+    if let Some(c) = customer {
+        index_add(by_customer, &c, id);
     }
     old
 }
