@@ -532,6 +532,24 @@ fn overflow_is_a_typed_error_not_a_panic() {
     }
 }
 
+#[test]
+fn a_statement_that_would_not_add_up_at_the_decimal_edge_is_refused() {
+    // Commission 1,000 (10% of 10,000) plus 0.25 flat per deal leaves the period floor at
+    // Decimal::MAX a top-up of MAX - 1,000.25: 29 integer digits and 2 decimals do not fit in
+    // 96 bits, so Decimal would round the top-up and the lines would sum past MAX.
+    let mut p =
+        plan("base = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"10\"");
+    p.period_floor = Some(Decimal::MAX);
+    p.rates = Rates::PerDeal {
+        amount: d("1000.25"),
+    };
+    let credits = [won("d1", "a", "100", "2026-01-10", "10000")];
+    match statement(&p, &credits, "a", "2026-01") {
+        Err(CrmError::InvalidInput { field, .. }) => assert_eq!(field, "amount"),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn percents() -> impl Strategy<Value = Vec<Decimal>> {
     // Cut 100.00 into 1-5 positive parts at random points (hundredths of a percent).
     proptest::collection::btree_set(1u32..10_000, 0..4).prop_map(|cuts| {

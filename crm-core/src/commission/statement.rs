@@ -552,11 +552,23 @@ impl<'a> Engine<'a> {
         }
         let rounding = self.plan.rounding;
         let (mut exact_run, mut shown_run) = (Decimal::ZERO, Decimal::ZERO);
+        let mut shown_sum = Decimal::ZERO;
         for l in &mut lines {
             exact_run = add(exact_run, l.exact)?;
             let rounded = rounding.round(exact_run);
             l.amount = sub(rounded, shown_run)?;
             shown_run = rounded;
+            // Exactly: an exact sum keeps the larger scale.
+            let scale = shown_sum.scale().max(l.amount.scale());
+            shown_sum = shown_sum
+                .checked_add(l.amount)
+                .filter(|s| s.scale() >= scale)
+                .ok_or_else(overflow)?;
+        }
+        // At the edge of its range a Decimal keeps its 96-bit mantissa by dropping decimal
+        // places, so there the lines can stop adding up to the total: refused, not shown.
+        if shown_sum != shown_run {
+            return Err(overflow());
         }
         Ok(Statement {
             rep_id: self.rep.to_string(),
