@@ -8,7 +8,7 @@
 //! `cargo run --release -p crm-examples --example rfm_batch -- columns|rows orders.csv 2026-06-30`
 
 use chrono::NaiveDate;
-use crm_core::rfm::{score, score_columns, Order, RfmConfig};
+use crm_core::rfm::{score, score_columns, RfmConfig, RfmOrder};
 use rust_decimal::Decimal;
 use std::io::BufRead;
 use std::str::FromStr;
@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "rows" => {
             let mut orders = Vec::new();
             rows(path, |id, date, amount| {
-                orders.push(Order {
+                orders.push(RfmOrder {
                     customer_id: id.to_string(),
                     date,
                     amount,

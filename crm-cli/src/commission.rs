@@ -2,7 +2,9 @@
 //! or CSV.
 
 use chrono::NaiveDate;
-use crm_core::commission::{parse_plan, statement, statements, Credit, CreditKind, Statement};
+use crm_core::commission::{
+    parse_plan, statement, statements, CommissionCredit, CommissionCreditKind, CommissionStatement,
+};
 use rust_decimal::Decimal;
 use std::io::Write;
 use std::path::Path;
@@ -12,18 +14,18 @@ type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 pub const HEADER: &str = "rep_id,period,deal_id,kind,base,tier,rate,amount,explanation";
 
-fn kind(s: &str) -> Option<CreditKind> {
+fn kind(s: &str) -> Option<CommissionCreditKind> {
     Some(match s {
-        "won" => CreditKind::Won,
-        "payment" => CreditKind::Payment,
-        "refund" => CreditKind::Refund,
-        "cancel" => CreditKind::Cancel,
+        "won" => CommissionCreditKind::Won,
+        "payment" => CommissionCreditKind::Payment,
+        "refund" => CommissionCreditKind::Refund,
+        "cancel" => CommissionCreditKind::Cancel,
         _ => return None,
     })
 }
 
 /// Reads `kind,deal_id,rep_id,split,date,amount,contract_total`; empty cells are absent values.
-pub fn read_credits(path: &Path) -> CliResult<Vec<Credit>> {
+pub fn read_credits(path: &Path) -> CliResult<Vec<CommissionCredit>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -65,7 +67,7 @@ pub fn read_credits(path: &Path) -> CliResult<Vec<Credit>> {
         let date = cell(4)
             .and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
             .ok_or_else(|| format!("credits line {line}: date must be YYYY-MM-DD"))?;
-        out.push(Credit {
+        out.push(CommissionCredit {
             kind,
             deal_id: cell(1)
                 .ok_or_else(|| format!("credits line {line}: deal_id is empty"))?
@@ -80,7 +82,7 @@ pub fn read_credits(path: &Path) -> CliResult<Vec<Credit>> {
     Ok(out)
 }
 
-fn cells(s: &Statement) -> Vec<[String; 9]> {
+fn cells(s: &CommissionStatement) -> Vec<[String; 9]> {
     s.lines
         .iter()
         .map(|l| {
@@ -102,7 +104,7 @@ fn cells(s: &Statement) -> Vec<[String; 9]> {
         .collect()
 }
 
-pub fn table(out: &mut dyn Write, plan: &str, s: &Statement) -> CliResult<()> {
+pub fn table(out: &mut dyn Write, plan: &str, s: &CommissionStatement) -> CliResult<()> {
     writeln!(
         out,
         "commission statement: {} for {} ({plan})",

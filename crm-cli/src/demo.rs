@@ -5,6 +5,7 @@ use crate::db::Target;
 use crate::report::Report;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
+use crm_core::SettingsPatch;
 use crm_core::{
     Channel, Crm, CrmError, CustomerPatch, DuplicateMode, DuplicatePolicy, DuplicateProbe,
     FieldValue, FixedClock, NewContact, NewCustomer, NewFollowUp, NewUser, OrgSettings, Role,
@@ -255,9 +256,14 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
             m.owner_id.as_deref().unwrap_or("nobody")
         ));
     }
-    let mut strict = crm.settings()?;
-    strict.duplicates.on_create = DuplicateMode::Block;
-    crm.update_settings(&admin, strict)?;
+    let settings = crm.settings()?;
+    let mut duplicates = settings.duplicates.clone();
+    duplicates.on_create = DuplicateMode::Block;
+    let patch = SettingsPatch {
+        duplicates: Some(duplicates),
+        ..SettingsPatch::default()
+    };
+    crm.update_settings(&admin, settings.version, patch)?;
     r.item("the administrator switches duplicate handling to block");
     let blocked = crm.create_customer(
         &reps[3],
@@ -363,7 +369,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         &c.id,
         c.version,
         CustomerPatch {
-            level: Some(Some("VIP".into())),
+            level: Some("VIP".into()),
             ..CustomerPatch::default()
         },
     );
@@ -422,8 +428,8 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         r.item(&format!(
             "   {} {} -> {} ({:?}) by {}: {}",
             r.time(h.at),
-            h.from.as_deref().unwrap_or("-"),
-            h.to.as_deref().unwrap_or("-"),
+            h.from_owner_id.as_deref().unwrap_or("-"),
+            h.to_owner_id.as_deref().unwrap_or("-"),
             h.cause,
             h.actor_id.as_deref().unwrap_or("-"),
             h.reason
@@ -463,7 +469,7 @@ hours = ["09:00-12:00"]
 
 /// Service tickets timed on the office calendar: due times and one ticket's clocks.
 fn sla_section(r: &mut Report) -> DemoResult<()> {
-    use crm_core::sla::{self, Metric, SlaPolicy, Target, TicketAction, TicketEntry, TimeBasis};
+    use crm_core::sla::{self, SlaHistoryEntry, SlaMetric, SlaPolicy, SlaTarget, SlaTimeBasis};
     r.section("Days 10-11: service tickets on the office calendar (SLA)");
     let cal = sla::parse_calendar(OFFICE)?;
     let local = |d: i64, h: i64, m: i64| {
@@ -485,17 +491,17 @@ fn sla_section(r: &mut Report) -> DemoResult<()> {
             r.time(due)
         ));
     }
-    let business = |minutes| Target {
+    let business = |minutes| SlaTarget {
         minutes,
-        basis: TimeBasis::Business,
+        basis: SlaTimeBasis::Business,
     };
     let policy = SlaPolicy {
         name: "support".into(),
         targets: [(
             "urgent".to_string(),
             [
-                (Metric::FirstResponse, business(60)),
-                (Metric::Resolution, business(480)),
+                (SlaMetric::FirstResponse, business(60)),
+                (SlaMetric::Resolution, business(480)),
             ]
             .into(),
         )]
@@ -504,35 +510,30 @@ fn sla_section(r: &mut Report) -> DemoResult<()> {
         pause_statuses: ["waiting_on_customer".to_string()].into(),
         on_priority_change: Default::default(),
     };
-    let entry = |at, action| TicketEntry { at, action };
     let history = [
-        entry(
-            local(9, 11, 30),
-            TicketAction::Open {
-                priority: "urgent".into(),
-                status: "open".into(),
-            },
-        ),
-        entry(local(9, 14, 30), TicketAction::Respond),
-        entry(
-            local(9, 15, 0),
-            TicketAction::Status {
-                status: "waiting_on_customer".into(),
-            },
-        ),
-        entry(
-            local(10, 9, 0),
-            TicketAction::Status {
-                status: "open".into(),
-            },
-        ),
+        SlaHistoryEntry::Open {
+            at: local(9, 11, 30),
+            priority: "urgent".into(),
+            status: "open".into(),
+        },
+        SlaHistoryEntry::Respond {
+            at: local(9, 14, 30),
+        },
+        SlaHistoryEntry::Status {
+            at: local(9, 15, 0),
+            status: "waiting_on_customer".into(),
+        },
+        SlaHistoryEntry::Status {
+            at: local(10, 9, 0),
+            status: "open".into(),
+        },
     ];
     let now = local(10, 10, 0);
     r.item(&format!(
         "an urgent ticket opened {}, answered {}, waiting on the customer until {}; at {}:",
-        r.time(history[0].at),
-        r.time(history[1].at),
-        r.time(history[3].at),
+        r.time(history[0].at()),
+        r.time(history[1].at()),
+        r.time(history[3].at()),
         r.time(now)
     ));
     for s in sla::ticket_status(&cal, &policy, &history, now)? {
@@ -540,8 +541,8 @@ fn sla_section(r: &mut Report) -> DemoResult<()> {
             "   {:?}: {:?}, {} min used, {} min left{}",
             s.metric,
             s.state,
-            s.elapsed.num_minutes(),
-            s.remaining.num_minutes(),
+            s.elapsed_minutes,
+            s.remaining_minutes,
             s.due_at
                 .map(|d| format!(", due {}", r.time(d)))
                 .unwrap_or_default()

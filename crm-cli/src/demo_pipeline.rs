@@ -70,14 +70,14 @@ pub fn chapter(
         "{rep} opens {} {:?} for {} in stage {}",
         o.id, o.name, o.amount, o.stage
     ));
-    let o = crm.move_opportunity(rep, &o.id, Some(o.version), "needs_analysis", None)?;
+    let o = crm.move_opportunity(rep, &o.id, o.version, "needs_analysis", None)?;
     r.item(&format!(
         "{} moves to {} ({}%)",
         o.id,
         o.stage,
         o.history.last().map(|h| h.probability).unwrap_or_default()
     ));
-    match crm.move_opportunity(rep, &o.id, None, "proposal", None) {
+    match crm.move_opportunity(rep, &o.id, o.version, "proposal", None) {
         Err(e) => r.item(&format!(
             "to proposal without a close date: {}",
             problem(&e)
@@ -93,8 +93,8 @@ pub fn chapter(
             ..OpportunityPatch::default()
         },
     )?;
-    let o = crm.move_opportunity(rep, &o.id, None, "proposal", None)?;
-    let o = crm.move_opportunity(rep, &o.id, None, "negotiation", None)?;
+    let o = crm.move_opportunity(rep, &o.id, o.version, "proposal", None)?;
+    let o = crm.move_opportunity(rep, &o.id, o.version, "negotiation", None)?;
     r.item(&format!(
         "with a close date of {}: proposal, then {} ({:?})",
         day(35),
@@ -105,12 +105,12 @@ pub fn chapter(
     let mut maint = NewOpportunity::new("年度维保服务", yuan(60_000));
     maint.expected_close = Some(day(40));
     let m = crm.create_opportunity(other, &small.id, maint)?;
-    let m = crm.move_opportunity(other, &m.id, None, "proposal", None)?;
+    let m = crm.move_opportunity(other, &m.id, m.version, "proposal", None)?;
     r.item(&format!(
         "{other} opens {} {:?} for {} and sends a proposal",
         m.id, m.name, m.amount
     ));
-    for month in crm.forecast(admin, "month", None)? {
+    for month in crm.forecast(admin, crm_core::performance::PeriodKind::Month, None)? {
         r.item(&format!(
             "forecast {}: {} open, {} in total, weighted {} (commit {}, best case {})",
             month.period,
@@ -124,24 +124,30 @@ pub fn chapter(
 
     r.section("Day 26: a loss with its reason");
     clock.set(start() + Duration::days(25) + Duration::hours(2));
-    match crm.move_opportunity(other, &m.id, None, "lost", Some("too expensive".into())) {
+    match crm.move_opportunity(
+        other,
+        &m.id,
+        m.version,
+        "lost",
+        Some("too expensive".into()),
+    ) {
         Err(e) => r.item(&format!("lost because \"too expensive\": {}", problem(&e))),
         Ok(_) => return Err("a loss reason outside the list was accepted".into()),
     }
-    let m = crm.move_opportunity(other, &m.id, None, "lost", Some("price".into()))?;
+    let m = crm.move_opportunity(other, &m.id, m.version, "lost", Some("price".into()))?;
     r.item(&format!(
         "{} lost, reason {:?}",
         m.id,
         m.lost_reason.as_deref().unwrap_or("")
     ));
-    match crm.move_opportunity(other, &m.id, None, "proposal", None) {
+    match crm.move_opportunity(other, &m.id, m.version, "proposal", None) {
         Err(e) => r.item(&format!("{other} tries to reopen it: {}", problem(&e))),
         Ok(_) => return Err("a rep reopened a lost deal".into()),
     }
 
     r.section("Day 27: won, and a contract with a payment plan");
     clock.set(start() + Duration::days(26) + Duration::hours(3));
-    let o = crm.move_opportunity(rep, &o.id, None, "won", None)?;
+    let o = crm.move_opportunity(rep, &o.id, o.version, "won", None)?;
     let k = crm.create_contract(
         rep,
         &o.id,
@@ -177,7 +183,12 @@ pub fn chapter(
     let conv = crm.stage_conversion(admin, &o.pipeline_id)?;
     let line: Vec<String> = conv
         .iter()
-        .map(|c| format!("{}->{} {}/{}", c.from, c.to, c.advanced, c.entered))
+        .map(|c| {
+            format!(
+                "{}->{} {}/{}",
+                c.from_stage, c.to_stage, c.advanced, c.entered
+            )
+        })
         .collect();
     r.item(&format!("stage conversion: {}", line.join(", ")));
 
@@ -186,7 +197,7 @@ pub fn chapter(
     let k = crm.record_payment(
         rep,
         &k.id,
-        None,
+        k.version,
         NewPayment {
             received_on: day(29),
             amount: yuan(100_000),
@@ -213,7 +224,7 @@ pub fn chapter(
     let k = crm.record_payment(
         rep,
         &k.id,
-        None,
+        k.version,
         NewPayment {
             received_on: day(35),
             amount: yuan(236_000),
@@ -249,11 +260,11 @@ period = "month"
 [rates]
 type = "graduated"
 [[rates.tiers]]
-from = "0"
-to = "300000"
+lower = "0"
+upper = "300000"
 rate = "2"
 [[rates.tiers]]
-from = "300000"
+lower = "300000"
 rate = "3.5"
 [draw]
 amount = "3000"

@@ -5,9 +5,10 @@ use crate::demo::{start, DemoResult};
 use crate::report::Report;
 use chrono::Duration;
 use crm_core::allocation::{
-    AllocatorRep, Condition, NewAllocator, Placement, Rule, RuleTarget, Strategy,
+    AllocationRule, AllocationStrategy, AllocatorRep, NewAllocator, Placement, RuleCondition,
+    RuleTarget,
 };
-use crm_core::lead::{Conversion, NewLead};
+use crm_core::lead::NewLead;
 use crm_core::opportunity::NewOpportunity;
 use crm_core::pool::{
     CapScope, ClaimPolicy, LockPolicy, NewPool, OwnershipCap, PoolRules, RecycleKind, RecycleRule,
@@ -93,7 +94,8 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
         max_locked: Some(1),
         max_days: Some(14),
     };
-    crm.update_settings(admin, settings)?;
+    let version = settings.version;
+    crm.update_settings(admin, version, settings.into())?;
     r.item(&format!(
         "{} {}: members are both teams; rules: no follow-up for 10 days (level A: 20), no won deal for 60 days; warnings 3 days ahead; cool-down 5 days; 2 h waiting period",
         pool.id, pool.name
@@ -125,21 +127,21 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
         admin,
         NewAllocator {
             name: "inbound".into(),
-            strategy: Strategy::Rules {
-                rules: vec![Rule {
+            strategy: AllocationStrategy::Rules {
+                rules: vec![AllocationRule {
                     name: "Hebei and Tianjin go to team North".into(),
-                    conditions: vec![Condition {
+                    conditions: vec![RuleCondition {
                         field: "region".into(),
                         one_of: vec!["Hebei".into(), "Tianjin".into()],
                     }],
                     target: RuleTarget::Reps {
                         rep_ids: north_reps,
-                        strategy: Box::new(Strategy::RoundRobin),
+                        strategy: Box::new(AllocationStrategy::RoundRobin),
                     },
                 }],
                 default: RuleTarget::Reps {
                     rep_ids: reps.to_vec(),
-                    strategy: Box::new(Strategy::Capacity),
+                    strategy: Box::new(AllocationStrategy::Capacity),
                 },
             },
             reps: reps
@@ -187,12 +189,10 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
     let converted = crm.convert_lead(
         &owner,
         &lead.id,
-        Conversion {
-            opportunity: Some(NewOpportunity::new(
-                "首批设备采购",
-                Decimal::new(12_600_000, 2),
-            )),
-        },
+        Some(NewOpportunity::new(
+            "首批设备采购",
+            Decimal::new(12_600_000, 2),
+        )),
     )?;
     r.item(&format!(
         "{owner} converts {} into customer {} with opportunity {} ({} yuan)",

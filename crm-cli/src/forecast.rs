@@ -17,7 +17,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> CliResult {
     let crm = db.open_at(as_of)?;
-    let rows = crm.forecast(actor, period_kind, Some(as_of))?;
+    let rows = crm.forecast(actor, period_kind.parse()?, Some(as_of))?;
     let cells = |r: &crm_core::pipeline::ForecastRow| {
         [
             r.period.clone(),
@@ -133,6 +133,6 @@ mod tests {
         assert!(text.contains("480000.00"), "{text}");
         let mut out = Vec::new();
         let e = run(&path, "week", day25, "u-1", true, &mut out).unwrap_err();
-        assert!(e.to_string().contains("period kind"), "{e}");
+        assert!(e.to_string().contains("period_kind"), "{e}");
     }
 }

@@ -193,8 +193,8 @@ fn main() -> ExitCode {
             &rfm::Options {
                 config: config.as_deref(),
                 method: method.map(|m| match m {
-                    RfmMethod::Quantile => crm_core::rfm::Method::Quantile,
-                    RfmMethod::Thresholds => crm_core::rfm::Method::Thresholds,
+                    RfmMethod::Quantile => crm_core::rfm::RfmMethod::Quantile,
+                    RfmMethod::Thresholds => crm_core::rfm::RfmMethod::Thresholds,
                 }),
                 orders: &orders,
                 as_of,

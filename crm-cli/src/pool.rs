@@ -2,7 +2,7 @@
 
 use crate::db::Target;
 use chrono::{DateTime, Utc};
-use crm_core::pool::{Due, SweepReport};
+use crm_core::pool::{RecycleDue, SweepReport};
 use std::io::Write;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -13,7 +13,7 @@ const HEADER: &str =
 /// Writes the header and one row per customer (customer id, name, owner, pool, due figures).
 fn write_rows<'a>(
     out: &mut dyn Write,
-    rows: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a str, &'a Due)>,
+    rows: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a str, &'a RecycleDue)>,
 ) -> CliResult {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER.split(','))?;

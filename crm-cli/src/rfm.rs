@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
-use crm_core::rfm::{parse_config, score_table, Aggregator, CustomerIds, Method, RfmConfig};
+use crm_core::rfm::{parse_config, score_table, Aggregator, CustomerIds, RfmConfig, RfmMethod};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -16,7 +16,7 @@ pub struct Options<'a> {
     /// A TOML configuration file (see `crm_core::rfm::parse_config`).
     pub config: Option<&'a Path>,
     /// Overrides the configuration's method.
-    pub method: Option<Method>,
+    pub method: Option<RfmMethod>,
     /// Local dates of RFC 3339 order times are taken in this zone; default: the offset as written.
     pub timezone: Option<Tz>,
     pub skip_bad_rows: bool,
@@ -436,7 +436,7 @@ mod tests {
         );
         let bad = Options {
             config: None,
-            method: Some(Method::Thresholds),
+            method: Some(RfmMethod::Thresholds),
             ..opts
         };
         let err = run(&bad, &mut Vec::new(), &mut Vec::new()).unwrap_err();

@@ -4,7 +4,7 @@
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
-use crm_core::allocation::{allocate, AllocatorState, LeadView, RepLoad, Strategy};
+use crm_core::allocation::{allocate, AllocationStrategy, AllocatorState, LeadView, RepLoad};
 use crm_core::testing::population;
 use crm_core::{Crm, FixedClock, MemoryStore};
 use std::sync::Arc;
@@ -37,8 +37,14 @@ fn allocation(c: &mut Criterion) {
         b.iter_batched(
             || (reps.clone(), AllocatorState::default()),
             |(mut reps, mut state)| {
-                let placed = allocate(&Strategy::Capacity, &mut reps, &mut state, &leads, false)
-                    .expect("room for every lead");
+                let placed = allocate(
+                    &AllocationStrategy::Capacity,
+                    &mut reps,
+                    &mut state,
+                    &leads,
+                    false,
+                )
+                .expect("room for every lead");
                 assert_eq!(placed.len(), leads.len());
                 placed
             },

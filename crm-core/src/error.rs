@@ -5,6 +5,8 @@ use crate::customer::DuplicateMatch;
 
 /// Which kind of record an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     User,
@@ -46,7 +48,11 @@ impl std::fmt::Display for EntityKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// Serialised as `{"code": "NOT_FOUND", "details": {...}}`: the details are the variant's fields,
+/// so every surface shows the same facts under the same names.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "code", content = "details", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CrmError {
     #[error("{kind} {id} not found")]
     NotFound { kind: EntityKind, id: String },
@@ -117,11 +123,11 @@ pub enum CrmError {
     },
     #[error("lead {lead_id}: no eligible rep ({reason})")]
     NoEligibleRep { lead_id: String, reason: String },
-    #[error("opportunity {opportunity_id} may not move from {from} to {to}: {reason}")]
+    #[error("opportunity {opportunity_id} may not move from {from_stage} to {to_stage}: {reason}")]
     TransitionNotAllowed {
         opportunity_id: String,
-        from: String,
-        to: String,
+        from_stage: String,
+        to_stage: String,
         reason: String,
     },
     #[error("opportunity {opportunity_id} cannot enter stage {stage}: missing {}", fields.join(", "))]

@@ -4,7 +4,7 @@
 use crate::access::UserId;
 use crate::contract::PaymentKind;
 use crate::customer::CustomerId;
-use crate::pipeline::Move;
+use crate::pipeline::StageMove;
 use crate::pool::RecycleKind;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// Why a customer's owner changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OwnershipReason {
     /// First owner, at creation.
@@ -33,6 +35,8 @@ pub enum OwnershipReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     UserCreated {
@@ -54,8 +58,10 @@ pub enum EventKind {
     },
     OwnerChanged {
         customer_id: CustomerId,
-        from: Option<UserId>,
-        to: Option<UserId>,
+        #[serde(alias = "from")]
+        from_owner_id: Option<UserId>,
+        #[serde(alias = "to")]
+        to_owner_id: Option<UserId>,
         cause: OwnershipReason,
     },
     ContactAdded {
@@ -82,8 +88,10 @@ pub enum EventKind {
     /// A customer's pool changed (moved between pools, or put into one).
     CustomerPoolChanged {
         customer_id: CustomerId,
-        from: Option<String>,
-        to: String,
+        #[serde(alias = "from")]
+        from_pool_id: Option<String>,
+        #[serde(alias = "to")]
+        to_pool_id: String,
     },
     /// A recycling rule returned the customer to its pool; the figures say why.
     CustomerRecycled {
@@ -110,8 +118,10 @@ pub enum EventKind {
     /// Allocation placed a lead with a rep or in a pool.
     LeadAllocated {
         lead_id: String,
-        from: Option<UserId>,
-        to: Option<UserId>,
+        #[serde(alias = "from")]
+        from_owner_id: Option<UserId>,
+        #[serde(alias = "to")]
+        to_owner_id: Option<UserId>,
         pool_id: Option<String>,
     },
     LeadConverted {
@@ -127,9 +137,11 @@ pub enum EventKind {
     OpportunityMoved {
         opportunity_id: String,
         customer_id: CustomerId,
-        from: String,
-        to: String,
-        transition: Move,
+        #[serde(alias = "from")]
+        from_stage: String,
+        #[serde(alias = "to")]
+        to_stage: String,
+        transition: StageMove,
     },
     OpportunityUpdated {
         opportunity_id: String,
@@ -203,6 +215,8 @@ pub struct NewEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Event {
     /// Position in the log, from 1, gap-free.
     pub seq: u64,
@@ -214,11 +228,13 @@ pub struct Event {
 
 /// One entry of a customer's ownership history, read from `OwnerChanged` events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OwnershipChange {
     pub seq: u64,
     pub customer_id: CustomerId,
-    pub from: Option<UserId>,
-    pub to: Option<UserId>,
+    pub from_owner_id: Option<UserId>,
+    pub to_owner_id: Option<UserId>,
     pub cause: OwnershipReason,
     pub actor_id: Option<UserId>,
     pub at: DateTime<Utc>,
@@ -230,14 +246,14 @@ impl OwnershipChange {
         match &event.kind {
             EventKind::OwnerChanged {
                 customer_id,
-                from,
-                to,
+                from_owner_id,
+                to_owner_id,
                 cause,
             } => Some(OwnershipChange {
                 seq: event.seq,
                 customer_id: customer_id.clone(),
-                from: from.clone(),
-                to: to.clone(),
+                from_owner_id: from_owner_id.clone(),
+                to_owner_id: to_owner_id.clone(),
                 cause: *cause,
                 actor_id: event.actor_id.clone(),
                 at: event.at,

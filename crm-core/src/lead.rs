@@ -3,12 +3,14 @@
 use crate::access::UserId;
 use crate::allocation::LeadView;
 use crate::customer::{Customer, CustomerId, CustomerKind, DuplicateMatch, FieldValue, PoolId};
-use crate::opportunity::{NewOpportunity, Opportunity};
+use crate::opportunity::Opportunity;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {
     Open,
@@ -16,6 +18,8 @@ pub enum LeadStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Lead {
     pub id: String,
     pub name: String,
@@ -40,6 +44,8 @@ pub struct Lead {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewLead {
     pub name: String,
     #[serde(default)]
@@ -68,24 +74,21 @@ pub struct NewLead {
 
 /// A captured lead and the existing customers it may duplicate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LeadCaptured {
     pub lead: Lead,
     pub duplicates: Vec<DuplicateMatch>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LeadConversion {
     pub lead: Lead,
     pub customer: Customer,
     pub duplicates: Vec<DuplicateMatch>,
     pub opportunity: Option<Opportunity>,
-}
-
-/// What to convert a lead into besides the customer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Conversion {
-    #[serde(default)]
-    pub opportunity: Option<NewOpportunity>,
 }
 
 impl Lead {

@@ -72,8 +72,9 @@ pub mod contract;
 pub mod customer;
 pub mod error;
 pub mod event;
+pub mod ids;
 pub mod lead;
-pub mod opportunity;
+pub use pipeline::opportunity;
 pub mod performance;
 pub mod pipeline;
 pub mod pool;
@@ -95,5 +96,5 @@ pub use customer::{
 pub use error::{CrmError, EntityKind, Result};
 pub use event::{Event, EventKind, OwnershipChange, OwnershipReason};
 pub use service::{Crm, CustomerCreated};
-pub use settings::OrgSettings;
+pub use settings::{OrgSettings, SettingsPatch};
 pub use store::{MemoryStore, Store};

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 
 /// What attainment is measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Basis {
+pub enum PerformanceBasis {
     /// Deal amounts when won (booked).
     Won,
     /// Cash collected (回款).
@@ -19,34 +21,42 @@ pub enum Basis {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Subject {
+pub enum PerformanceSubject {
     Rep { user_id: String },
     Team { team_id: String },
 }
 
 /// A target for a subject and a period: `2026-11` (month), `2026-Q4` (quarter) or `2026` (year).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Target {
-    pub subject: Subject,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PerformanceTarget {
+    pub subject: PerformanceSubject,
     pub period: String,
     pub amount: Decimal,
 }
 
 /// One won deal or collected payment, credited to a rep (and their team) on a local date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Achievement {
     pub rep_id: String,
     #[serde(default)]
     pub team_id: Option<String>,
     pub date: NaiveDate,
     pub amount: Decimal,
-    pub basis: Basis,
+    pub basis: PerformanceBasis,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attainment {
-    pub subject: Subject,
+    pub subject: PerformanceSubject,
     pub period: String,
     pub target: Decimal,
     pub achieved: Decimal,
@@ -96,9 +106,9 @@ pub fn period_range(period: &str) -> Result<(NaiveDate, NaiveDate)> {
 
 /// Attainment of every target on `basis`, ranked within each (kind of subject, period).
 pub fn evaluate(
-    targets: &[Target],
+    targets: &[PerformanceTarget],
     achievements: &[Achievement],
-    basis: Basis,
+    basis: PerformanceBasis,
 ) -> Result<Vec<Attainment>> {
     // Each target reads only its subject's credits on the basis.
     let mut by_rep: std::collections::HashMap<&str, Vec<&Achievement>> = Default::default();
@@ -135,8 +145,8 @@ pub fn evaluate(
             )
         };
         let credited: &[&Achievement] = match &t.subject {
-            Subject::Rep { user_id } => by_rep.get(user_id.as_str()),
-            Subject::Team { team_id } => by_team.get(team_id.as_str()),
+            PerformanceSubject::Rep { user_id } => by_rep.get(user_id.as_str()),
+            PerformanceSubject::Team { team_id } => by_team.get(team_id.as_str()),
         }
         .map_or(&[], Vec::as_slice);
         let achieved = credited
@@ -171,7 +181,7 @@ pub fn evaluate(
 fn rank(rows: &mut [Attainment]) {
     let mut groups: BTreeMap<(bool, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
-        let is_team = matches!(r.subject, Subject::Team { .. });
+        let is_team = matches!(r.subject, PerformanceSubject::Team { .. });
         groups
             .entry((is_team, r.period.clone()))
             .or_default()
@@ -208,7 +218,9 @@ pub fn leaderboard(
     period_range(period)?;
     let mut board: Vec<Attainment> = attainments
         .iter()
-        .filter(|a| a.period == period && matches!(a.subject, Subject::Team { .. }) == teams)
+        .filter(|a| {
+            a.period == period && matches!(a.subject, PerformanceSubject::Team { .. }) == teams
+        })
         .cloned()
         .collect();
     board.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.subject.cmp(&b.subject)));
@@ -216,6 +228,43 @@ pub fn leaderboard(
 }
 
 /// The period of a kind (`month`, `quarter`, `year`) that a date falls in, as `evaluate` names it.
+/// How long a reporting period is (forecasts, performance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl std::str::FromStr for PeriodKind {
+    type Err = CrmError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "month" => Ok(PeriodKind::Month),
+            "quarter" => Ok(PeriodKind::Quarter),
+            "year" => Ok(PeriodKind::Year),
+            other => Err(CrmError::invalid(
+                "period_kind",
+                format!("{other:?} is not month, quarter or year"),
+            )),
+        }
+    }
+}
+
+impl PeriodKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Year => "year",
+        }
+    }
+}
+
 pub fn period_of(date: NaiveDate, kind: &str) -> Result<String> {
     match kind {
         "month" => Ok(format!("{:04}-{:02}", date.year(), date.month())),

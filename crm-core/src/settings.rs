@@ -6,6 +6,8 @@ use crate::pool::{ClaimPolicy, LockPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OrgSettings {
     /// IANA time zone of the organisation: local midnight and local dates are taken here.
     pub timezone: String,
@@ -31,6 +33,63 @@ impl Default for OrgSettings {
             locks: LockPolicy::default(),
             default_pool_id: None,
             version: 0,
+        }
+    }
+}
+
+/// What `update_settings` changes: each part given replaces that part; parts left out stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub duplicates: Option<DuplicatePolicy>,
+    #[serde(default)]
+    pub claims: Option<ClaimPolicy>,
+    #[serde(default)]
+    pub locks: Option<LockPolicy>,
+    #[serde(default)]
+    pub default_pool_id: Option<String>,
+    /// Removes the default pool (`default_pool_id` is then ignored).
+    #[serde(default)]
+    pub clear_default_pool: bool,
+}
+
+/// A patch that gives every part: the whole settings replaced (the version is not part of it).
+impl From<OrgSettings> for SettingsPatch {
+    fn from(s: OrgSettings) -> Self {
+        SettingsPatch {
+            timezone: Some(s.timezone),
+            duplicates: Some(s.duplicates),
+            claims: Some(s.claims),
+            locks: Some(s.locks),
+            clear_default_pool: s.default_pool_id.is_none(),
+            default_pool_id: s.default_pool_id,
+        }
+    }
+}
+
+impl SettingsPatch {
+    /// `current` with this patch applied (the version is left for the caller to advance).
+    pub fn apply(self, current: &OrgSettings) -> OrgSettings {
+        let default_pool_id = if self.clear_default_pool {
+            None
+        } else {
+            self.default_pool_id
+                .or_else(|| current.default_pool_id.clone())
+        };
+        OrgSettings {
+            timezone: self.timezone.unwrap_or_else(|| current.timezone.clone()),
+            duplicates: self
+                .duplicates
+                .unwrap_or_else(|| current.duplicates.clone()),
+            claims: self.claims.unwrap_or_else(|| current.claims.clone()),
+            locks: self.locks.unwrap_or_else(|| current.locks.clone()),
+            default_pool_id,
+            version: current.version,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! LeadView allocation: each strategy's choices, and the invariants over random reps and batches.
 
 use crm_core::allocation::{
-    allocate, AllocatorState, Condition, LeadView, Placement, RepLoad, Rule, RuleTarget, Strategy,
+    allocate, AllocationRule, AllocationStrategy, AllocatorState, LeadView, Placement, RepLoad,
+    RuleCondition, RuleTarget,
 };
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -30,7 +31,7 @@ fn leads(n: usize) -> Vec<LeadView> {
         .collect()
 }
 
-fn chosen(allocations: &[crm_core::allocation::Allocation]) -> Vec<String> {
+fn chosen(allocations: &[crm_core::allocation::LeadAllocation]) -> Vec<String> {
     allocations
         .iter()
         .map(|a| match &a.placement {
@@ -47,7 +48,7 @@ fn round_robin_skips_inactive_reps_and_survives_restarts() {
     reps[1].active = false;
     let mut state = AllocatorState::default();
     let first = allocate(
-        &Strategy::RoundRobin,
+        &AllocationStrategy::RoundRobin,
         &mut reps,
         &mut state,
         &leads(3),
@@ -60,7 +61,7 @@ fn round_robin_skips_inactive_reps_and_survives_restarts() {
         serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
     let mut state = saved;
     let second = allocate(
-        &Strategy::RoundRobin,
+        &AllocationStrategy::RoundRobin,
         &mut reps,
         &mut state,
         &leads(2),
@@ -75,7 +76,14 @@ fn smooth_weighted_round_robin_is_deterministic_and_interleaved() {
     // nginx's example: weights 5, 1, 1 give a a b a c a a per cycle of 7.
     let mut reps = vec![rep("a", 5), rep("b", 1), rep("c", 1)];
     let mut state = AllocatorState::default();
-    let out = allocate(&Strategy::Weighted, &mut reps, &mut state, &leads(7), false).unwrap();
+    let out = allocate(
+        &AllocationStrategy::Weighted,
+        &mut reps,
+        &mut state,
+        &leads(7),
+        false,
+    )
+    .unwrap();
     assert_eq!(chosen(&out), ["a", "a", "b", "a", "c", "a", "a"]);
 }
 
@@ -84,7 +92,7 @@ fn least_loaded_and_capacity_respect_loads_and_caps() {
     let mut reps = vec![rep("a", 1), rep("b", 1)];
     reps[0].open = 5;
     let out = allocate(
-        &Strategy::LeastLoaded,
+        &AllocationStrategy::LeastLoaded,
         &mut reps,
         &mut AllocatorState::default(),
         &leads(6),
@@ -95,7 +103,7 @@ fn least_loaded_and_capacity_respect_loads_and_caps() {
     let mut reps = vec![rep("a", 1), rep("b", 1)];
     reps[0].daily_cap = Some(1);
     let out = allocate(
-        &Strategy::Capacity,
+        &AllocationStrategy::Capacity,
         &mut reps,
         &mut AllocatorState::default(),
         &leads(3),
@@ -113,7 +121,7 @@ fn a_batch_that_cannot_be_placed_changes_nothing() {
     let mut state = AllocatorState::default();
     let before = (reps.clone(), state.clone());
     let err = allocate(
-        &Strategy::RoundRobin,
+        &AllocationStrategy::RoundRobin,
         &mut reps,
         &mut state,
         &leads(3),
@@ -134,7 +142,7 @@ fn owned_leads_are_kept_unless_asked() {
         ..LeadView::default()
     }];
     let kept = allocate(
-        &Strategy::RoundRobin,
+        &AllocationStrategy::RoundRobin,
         &mut reps,
         &mut AllocatorState::default(),
         &owned,
@@ -143,7 +151,7 @@ fn owned_leads_are_kept_unless_asked() {
     .unwrap();
     assert_eq!(chosen(&kept), ["kept:x"]);
     let moved = allocate(
-        &Strategy::RoundRobin,
+        &AllocationStrategy::RoundRobin,
         &mut reps,
         &mut AllocatorState::default(),
         &owned,
@@ -156,36 +164,36 @@ fn owned_leads_are_kept_unless_asked() {
 #[test]
 fn rules_match_in_order_with_a_default() {
     let rules = vec![
-        Rule {
+        AllocationRule {
             name: "trade shows in the east".into(),
             conditions: vec![
-                Condition {
+                RuleCondition {
                     field: "source".into(),
                     one_of: vec!["trade_show".into()],
                 },
-                Condition {
+                RuleCondition {
                     field: "region".into(),
                     one_of: vec!["Shanghai".into(), "Hangzhou".into()],
                 },
             ],
             target: RuleTarget::Reps {
                 rep_ids: vec!["east-1".into(), "east-2".into()],
-                strategy: Box::new(Strategy::RoundRobin),
+                strategy: Box::new(AllocationStrategy::RoundRobin),
             },
         },
-        Rule {
+        AllocationRule {
             name: "VIPs".into(),
-            conditions: vec![Condition {
+            conditions: vec![RuleCondition {
                 field: "level".into(),
                 one_of: vec!["VIP".into()],
             }],
             target: RuleTarget::Reps {
                 rep_ids: vec!["senior".into()],
-                strategy: Box::new(Strategy::LeastLoaded),
+                strategy: Box::new(AllocationStrategy::LeastLoaded),
             },
         },
     ];
-    let strategy = Strategy::Rules {
+    let strategy = AllocationStrategy::Rules {
         rules,
         default: RuleTarget::Pool {
             pool_id: "p-1".into(),
@@ -255,12 +263,13 @@ fn reps_strategy() -> impl proptest::strategy::Strategy<Value = Vec<RepLoad>> {
     })
 }
 
-fn strategy() -> impl proptest::strategy::Strategy<Value = crm_core::allocation::Strategy> {
+fn strategy() -> impl proptest::strategy::Strategy<Value = crm_core::allocation::AllocationStrategy>
+{
     prop_oneof![
-        Just(Strategy::RoundRobin),
-        Just(Strategy::Weighted),
-        Just(Strategy::LeastLoaded),
-        Just(Strategy::Capacity),
+        Just(AllocationStrategy::RoundRobin),
+        Just(AllocationStrategy::Weighted),
+        Just(AllocationStrategy::LeastLoaded),
+        Just(AllocationStrategy::Capacity),
     ]
 }
 
@@ -301,7 +310,7 @@ proptest! {
     fn weighted_shares_are_exact_per_cycle(weights in proptest::collection::vec(1u32..6, 1..6), cycles in 1usize..4) {
         let mut reps: Vec<RepLoad> = weights.iter().enumerate().map(|(i, w)| rep(&format!("u-{i}"), *w)).collect();
         let total: u32 = weights.iter().sum();
-        let out = allocate(&Strategy::Weighted, &mut reps, &mut AllocatorState::default(), &leads(total as usize * cycles), false).unwrap();
+        let out = allocate(&AllocationStrategy::Weighted, &mut reps, &mut AllocatorState::default(), &leads(total as usize * cycles), false).unwrap();
         let names = chosen(&out);
         for (i, w) in weights.iter().enumerate() {
             let got = names.iter().filter(|n| **n == format!("u-{i}")).count();
@@ -313,10 +322,10 @@ proptest! {
     fn two_round_robin_batches_equal_one(n in 1usize..20, m in 1usize..20, count in 1usize..6) {
         let base: Vec<RepLoad> = (0..count).map(|i| rep(&format!("u-{i}"), 1)).collect();
         let (mut a, mut sa) = (base.clone(), AllocatorState::default());
-        let whole = chosen(&allocate(&Strategy::RoundRobin, &mut a, &mut sa, &leads(n + m), false).unwrap());
+        let whole = chosen(&allocate(&AllocationStrategy::RoundRobin, &mut a, &mut sa, &leads(n + m), false).unwrap());
         let (mut b, mut sb) = (base, AllocatorState::default());
-        let mut split = chosen(&allocate(&Strategy::RoundRobin, &mut b, &mut sb, &leads(n), false).unwrap());
-        split.extend(chosen(&allocate(&Strategy::RoundRobin, &mut b, &mut sb, &leads(m), false).unwrap()));
+        let mut split = chosen(&allocate(&AllocationStrategy::RoundRobin, &mut b, &mut sb, &leads(n), false).unwrap());
+        split.extend(chosen(&allocate(&AllocationStrategy::RoundRobin, &mut b, &mut sb, &leads(m), false).unwrap()));
         prop_assert_eq!(whole, split);
     }
 }

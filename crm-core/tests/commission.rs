@@ -4,8 +4,9 @@
 
 use chrono::NaiveDate;
 use crm_core::commission::{
-    parse_plan, split_credits, statement, statements, Band, Base, Credit, CreditKind, Draw,
-    LineKind, Plan, Quota, Rates, Tier,
+    parse_plan, split_credits, statement, statements, CommissionBase, CommissionCredit,
+    CommissionCreditKind, CommissionDraw, CommissionLineKind, CommissionPlan, CommissionQuota,
+    CommissionRates, CommissionTier, QuotaBand,
 };
 use crm_core::CrmError;
 use proptest::prelude::*;
@@ -20,9 +21,9 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn won(deal: &str, rep: &str, split: &str, date: &str, amount: &str) -> Credit {
-    Credit {
-        kind: CreditKind::Won,
+fn won(deal: &str, rep: &str, split: &str, date: &str, amount: &str) -> CommissionCredit {
+    CommissionCredit {
+        kind: CommissionCreditKind::Won,
         deal_id: deal.into(),
         rep_id: Some(rep.into()),
         split: Some(d(split)),
@@ -32,8 +33,14 @@ fn won(deal: &str, rep: &str, split: &str, date: &str, amount: &str) -> Credit {
     }
 }
 
-fn other(kind: CreditKind, deal: &str, date: &str, amount: &str, total: Option<&str>) -> Credit {
-    Credit {
+fn other(
+    kind: CommissionCreditKind,
+    deal: &str,
+    date: &str,
+    amount: &str,
+    total: Option<&str>,
+) -> CommissionCredit {
+    CommissionCredit {
         kind,
         deal_id: deal.into(),
         rep_id: None,
@@ -44,25 +51,25 @@ fn other(kind: CreditKind, deal: &str, date: &str, amount: &str, total: Option<&
     }
 }
 
-fn plan(body: &str) -> Plan {
+fn plan(body: &str) -> CommissionPlan {
     parse_plan(&format!("name = \"test\"\n{body}")).unwrap()
 }
 
 const TIERS: &str = r#"
 [[rates.tiers]]
-from = "0"
-to = "10000"
+lower = "0"
+upper = "10000"
 rate = "2"
 [[rates.tiers]]
-from = "10000"
-to = "30000"
+lower = "10000"
+upper = "30000"
 rate = "5"
 [[rates.tiers]]
-from = "30000"
+lower = "30000"
 rate = "10"
 "#;
 
-fn amounts(s: &crm_core::commission::Statement) -> Vec<Decimal> {
+fn amounts(s: &crm_core::commission::CommissionStatement) -> Vec<Decimal> {
     s.lines.iter().map(|l| l.amount).collect()
 }
 
@@ -95,7 +102,7 @@ fn rounding_difference_is_carried_so_the_total_is_exact() {
     // Three deals of 33.33 at 1% = 0.3333 each: running 0.3333 -> 0.33, 0.6666 -> 0.67 (+0.34),
     // 0.9999 -> 1.00 (+0.33): lines 0.33 + 0.34 + 0.33 = 1.00 = round(0.9999).
     let p = plan("base = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"1\"");
-    let credits: Vec<Credit> = (1..=3)
+    let credits: Vec<CommissionCredit> = (1..=3)
         .map(|i| {
             won(
                 &format!("d{i}"),
@@ -201,7 +208,7 @@ fn accelerator_above_quota() {
     .unwrap();
     assert_eq!(s.attainment, Some(d("120")));
     assert_eq!(amounts(&s), ds(&["1200", "600"]));
-    assert_eq!(s.lines[1].kind, LineKind::Band);
+    assert_eq!(s.lines[1].kind, CommissionLineKind::Band);
     assert_eq!(s.total, d("1800"));
 }
 
@@ -252,16 +259,16 @@ fn caps_and_floors_per_deal_and_per_period() {
         won("d3", "a", "100", "2026-03-04", "6000"),
     ];
     let s = statement(&p, &credits, "a", "2026-03").unwrap();
-    let kinds: Vec<LineKind> = s.lines.iter().map(|l| l.kind).collect();
+    let kinds: Vec<CommissionLineKind> = s.lines.iter().map(|l| l.kind).collect();
     assert_eq!(
         kinds,
         [
-            LineKind::Commission,
-            LineKind::Commission,
-            LineKind::Commission,
-            LineKind::DealCap,
-            LineKind::DealFloor,
-            LineKind::PeriodCap
+            CommissionLineKind::Commission,
+            CommissionLineKind::Commission,
+            CommissionLineKind::Commission,
+            CommissionLineKind::DealCap,
+            CommissionLineKind::DealFloor,
+            CommissionLineKind::PeriodCap
         ]
     );
     assert_eq!(
@@ -305,8 +312,14 @@ fn clawback_in_a_later_period_at_the_original_rate_and_only_inside_the_window() 
     let credits = [
         won("d1", "a", "100", "2026-01-15", "10000"),
         won("d2", "a", "100", "2026-01-20", "5000"),
-        other(CreditKind::Refund, "d1", "2026-02-10", "2000", None),
-        other(CreditKind::Cancel, "d2", "2026-06-01", "0", None),
+        other(
+            CommissionCreditKind::Refund,
+            "d1",
+            "2026-02-10",
+            "2000",
+            None,
+        ),
+        other(CommissionCreditKind::Cancel, "d2", "2026-06-01", "0", None),
     ];
     assert_eq!(
         statement(&p, &credits, "a", "2026-01").unwrap().total,
@@ -314,7 +327,7 @@ fn clawback_in_a_later_period_at_the_original_rate_and_only_inside_the_window() 
     );
     let feb = statement(&p, &credits, "a", "2026-02").unwrap();
     assert_eq!(amounts(&feb), ds(&["-100"]));
-    assert_eq!(feb.lines[0].kind, LineKind::Clawback);
+    assert_eq!(feb.lines[0].kind, CommissionLineKind::Clawback);
     assert_eq!(feb.lines[0].rate, Some(d("5")));
     let june = statement(&p, &credits, "a", "2026-06").unwrap();
     assert_eq!(june.total, d("0"));
@@ -326,8 +339,14 @@ fn clawback_in_a_later_period_at_the_original_rate_and_only_inside_the_window() 
     // A cancellation inside the window reverses what is left: d1 earned 500, 100 clawed: -400.
     let credits = [
         won("d1", "a", "100", "2026-01-15", "10000"),
-        other(CreditKind::Refund, "d1", "2026-02-10", "2000", None),
-        other(CreditKind::Cancel, "d1", "2026-03-01", "0", None),
+        other(
+            CommissionCreditKind::Refund,
+            "d1",
+            "2026-02-10",
+            "2000",
+            None,
+        ),
+        other(CommissionCreditKind::Cancel, "d1", "2026-03-01", "0", None),
     ];
     assert_eq!(
         statement(&p, &credits, "a", "2026-03").unwrap().total,
@@ -386,21 +405,21 @@ fn payment_based_plans_earn_in_proportion_to_three_partial_payments() {
     let credits = [
         won("d1", "a", "100", "2026-01-10", "30000"),
         other(
-            CreditKind::Payment,
+            CommissionCreditKind::Payment,
             "d1",
             "2026-01-20",
             "10000",
             Some("30000"),
         ),
         other(
-            CreditKind::Payment,
+            CommissionCreditKind::Payment,
             "d1",
             "2026-02-15",
             "12000",
             Some("30000"),
         ),
         other(
-            CreditKind::Payment,
+            CommissionCreditKind::Payment,
             "d1",
             "2026-03-05",
             "8000",
@@ -430,7 +449,13 @@ fn payment_based_plans_earn_in_proportion_to_three_partial_payments() {
     }
     // A refund of 5000 in April claws back at the 4% earned per unit collected: -200.
     let mut refunded = credits.to_vec();
-    refunded.push(other(CreditKind::Refund, "d1", "2026-04-01", "5000", None));
+    refunded.push(other(
+        CommissionCreditKind::Refund,
+        "d1",
+        "2026-04-01",
+        "5000",
+        None,
+    ));
     assert_eq!(
         statement(&flat, &refunded, "a", "2026-04").unwrap().total,
         d("-200")
@@ -464,16 +489,16 @@ fn refused(toml: &str) -> String {
 
 #[test]
 fn bad_plans_are_refused_naming_the_problem() {
-    let overlapping = "[rates]\ntype = \"graduated\"\n[[rates.tiers]]\nfrom = \"0\"\nto = \"100\"\nrate = \"1\"\n[[rates.tiers]]\nfrom = \"50\"\nrate = \"2\"";
-    assert_eq!(refused(overlapping), "rates.tiers[1].from");
-    let gap = "[rates]\ntype = \"graduated\"\n[[rates.tiers]]\nfrom = \"0\"\nto = \"100\"\nrate = \"1\"\n[[rates.tiers]]\nfrom = \"150\"\nrate = \"2\"";
-    assert_eq!(refused(gap), "rates.tiers[1].from");
+    let overlapping = "[rates]\ntype = \"graduated\"\n[[rates.tiers]]\nlower = \"0\"\nupper = \"100\"\nrate = \"1\"\n[[rates.tiers]]\nlower = \"50\"\nrate = \"2\"";
+    assert_eq!(refused(overlapping), "rates.tiers[1].lower");
+    let gap = "[rates]\ntype = \"graduated\"\n[[rates.tiers]]\nlower = \"0\"\nupper = \"100\"\nrate = \"1\"\n[[rates.tiers]]\nlower = \"150\"\nrate = \"2\"";
+    assert_eq!(refused(gap), "rates.tiers[1].lower");
     assert_eq!(
         refused("[rates]\ntype = \"flat\"\nrate = \"-1\""),
         "rates.rate"
     );
     let negative_tier =
-        "[rates]\ntype = \"retroactive\"\n[[rates.tiers]]\nfrom = \"0\"\nrate = \"-2\"";
+        "[rates]\ntype = \"retroactive\"\n[[rates.tiers]]\nlower = \"0\"\nrate = \"-2\"";
     assert_eq!(refused(negative_tier), "rates.tiers[0].rate");
     assert_eq!(
         refused("[rates]\ntype = \"flat\"\nrate = \"5\"\n[[bands]]\nmin_attainment = \"100\"\nmultiplier = \"2\""),
@@ -503,7 +528,7 @@ fn a_payment_for_an_unknown_deal_is_refused() {
     let p =
         plan("base = \"collected\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"4\"");
     let credits = [other(
-        CreditKind::Payment,
+        CommissionCreditKind::Payment,
         "d9",
         "2026-01-20",
         "10",
@@ -524,7 +549,13 @@ fn overflow_is_a_typed_error_not_a_panic() {
     p.period_floor = Some(Decimal::MAX);
     let credits = [
         won("d1", "a", "100", "2026-01-10", "1000"),
-        other(CreditKind::Refund, "d1", "2026-02-10", "1000", None),
+        other(
+            CommissionCreditKind::Refund,
+            "d1",
+            "2026-02-10",
+            "1000",
+            None,
+        ),
     ];
     match statement(&p, &credits, "a", "2026-02") {
         Err(CrmError::InvalidInput { field, .. }) => assert_eq!(field, "amount"),
@@ -540,7 +571,7 @@ fn a_statement_that_would_not_add_up_at_the_decimal_edge_is_refused() {
     let mut p =
         plan("base = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"10\"");
     p.period_floor = Some(Decimal::MAX);
-    p.rates = Rates::PerDeal {
+    p.rates = CommissionRates::PerDeal {
         amount: d("1000.25"),
     };
     let credits = [won("d1", "a", "100", "2026-01-10", "10000")];
@@ -567,7 +598,7 @@ fn percents() -> impl Strategy<Value = Vec<Decimal>> {
     })
 }
 
-fn rising_tiers() -> impl Strategy<Value = Vec<Tier>> {
+fn rising_tiers() -> impl Strategy<Value = Vec<CommissionTier>> {
     proptest::collection::vec((1i64..50_000, 0i64..500), 1..5).prop_map(|raw| {
         let mut from = Decimal::ZERO;
         let mut rate = Decimal::ZERO;
@@ -577,7 +608,11 @@ fn rising_tiers() -> impl Strategy<Value = Vec<Tier>> {
             .map(|(i, (width, step))| {
                 rate += Decimal::new(step, 2);
                 let to = (i + 1 < n).then(|| from + Decimal::from(width));
-                let t = Tier { from, to, rate };
+                let t = CommissionTier {
+                    lower: from,
+                    upper: to,
+                    rate,
+                };
                 if let Some(to) = to {
                     from = to;
                 }
@@ -587,33 +622,36 @@ fn rising_tiers() -> impl Strategy<Value = Vec<Tier>> {
     })
 }
 
-fn tiered(tiers: Vec<Tier>, graduated: bool) -> Plan {
+fn tiered(tiers: Vec<CommissionTier>, graduated: bool) -> CommissionPlan {
     let mut p =
         plan("base = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"1\"");
     p.rates = if graduated {
-        Rates::Graduated { tiers }
+        CommissionRates::Graduated { tiers }
     } else {
-        Rates::Retroactive { tiers }
+        CommissionRates::Retroactive { tiers }
     };
     p
 }
 
-fn deals_strategy() -> impl Strategy<Value = Vec<Credit>> {
+fn deals_strategy() -> impl Strategy<Value = Vec<CommissionCredit>> {
     proptest::collection::vec((1i64..10_000_000, 1u32..28, percents()), 1..8).prop_map(|deals| {
         deals
             .into_iter()
             .enumerate()
             .flat_map(|(i, (cents, dom, parts))| {
                 let reps = ["a", "b", "c", "d", "e"];
-                parts.into_iter().enumerate().map(move |(k, p)| Credit {
-                    kind: CreditKind::Won,
-                    deal_id: format!("d{i}"),
-                    rep_id: Some(reps[k].to_string()),
-                    split: Some(p),
-                    date: NaiveDate::from_ymd_opt(2026, 3, dom).unwrap(),
-                    amount: Decimal::new(cents, 2),
-                    contract_total: None,
-                })
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(k, p)| CommissionCredit {
+                        kind: CommissionCreditKind::Won,
+                        deal_id: format!("d{i}"),
+                        rep_id: Some(reps[k].to_string()),
+                        split: Some(p),
+                        date: NaiveDate::from_ymd_opt(2026, 3, dom).unwrap(),
+                        amount: Decimal::new(cents, 2),
+                        contract_total: None,
+                    })
             })
             .collect()
     })
@@ -630,11 +668,11 @@ fn wild() -> impl Strategy<Value = Decimal> {
 
 /// Every event kind, on a few deals, some dated before the stated period, some beyond the
 /// clawback window.
-fn events() -> impl Strategy<Value = Vec<Credit>> {
+fn events() -> impl Strategy<Value = Vec<CommissionCredit>> {
     let kinds = prop_oneof![
-        Just(CreditKind::Payment),
-        Just(CreditKind::Refund),
-        Just(CreditKind::Cancel)
+        Just(CommissionCreditKind::Payment),
+        Just(CommissionCreditKind::Refund),
+        Just(CommissionCreditKind::Cancel)
     ];
     (
         deals_strategy(),
@@ -654,7 +692,7 @@ fn events() -> impl Strategy<Value = Vec<Credit>> {
             for (kind, k, offset, amount, total) in extra {
                 let date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
                     + chrono::Days::new(u64::from(offset));
-                credits.push(Credit {
+                credits.push(CommissionCredit {
                     kind,
                     deal_id: ids[k % ids.len()].clone(),
                     rep_id: None,
@@ -717,7 +755,7 @@ proptest! {
         let Some(amount) = Decimal::new(mantissa, scale).abs().checked_mul(Decimal::from(1_000_000_000_000u64)) else {
             return Ok(());
         };
-        let credits = [Credit { kind: CreditKind::Won, deal_id: "d".into(), rep_id: Some("a".into()), split: Some(Decimal::from(100)), date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), amount, contract_total: None }];
+        let credits = [CommissionCredit { kind: CommissionCreditKind::Won, deal_id: "d".into(), rep_id: Some("a".into()), split: Some(Decimal::from(100)), date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), amount, contract_total: None }];
         let _ = statements(&p, &credits, "2026-03");
     }
 
@@ -735,19 +773,19 @@ proptest! {
     ) {
         let mut p = tiered(tiers.clone(), true);
         p.rates = match rate_kind {
-            0 => Rates::Flat { rate: Decimal::new(5, 0) },
-            1 => Rates::PerDeal { amount: multiplier },
-            2 => Rates::Graduated { tiers },
-            _ => Rates::Retroactive { tiers },
+            0 => CommissionRates::Flat { rate: Decimal::new(5, 0) },
+            1 => CommissionRates::PerDeal { amount: multiplier },
+            2 => CommissionRates::Graduated { tiers },
+            _ => CommissionRates::Retroactive { tiers },
         };
-        p.base = if collected { Base::Collected } else { Base::Booked };
+        p.base = if collected { CommissionBase::Collected } else { CommissionBase::Booked };
         p.deal_cap = caps[0];
         p.deal_floor = caps[1].filter(|f| caps[0].is_none_or(|c| *f <= c));
         p.period_cap = caps[2];
         p.period_floor = caps[3].filter(|f| caps[2].is_none_or(|c| *f <= c));
-        p.draw = draw.map(|(amount, recoverable)| Draw { amount, recoverable });
-        p.quota = Some(Quota { default: Some(Decimal::from(10_000)), reps: Default::default() });
-        p.bands = vec![Band { min_attainment: Decimal::from(50), multiplier }];
+        p.draw = draw.map(|(amount, recoverable)| CommissionDraw { amount, recoverable });
+        p.quota = Some(CommissionQuota { default: Some(Decimal::from(10_000)), reps: Default::default() });
+        p.bands = vec![QuotaBand { min_attainment: Decimal::from(50), multiplier }];
         p.clawback_days = clawback_days;
         let period = format!("2026-{month:02}");
         if let Ok(all) = statements(&p, &credits, &period) {

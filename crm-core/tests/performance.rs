@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 use crm_core::performance::{
-    evaluate, leaderboard, period_of, period_range, Achievement, Basis, Subject, Target,
+    evaluate, leaderboard, period_of, period_range, Achievement, PerformanceBasis,
+    PerformanceSubject, PerformanceTarget,
 };
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -15,19 +16,19 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-fn rep(id: &str) -> Subject {
-    Subject::Rep { user_id: id.into() }
+fn rep(id: &str) -> PerformanceSubject {
+    PerformanceSubject::Rep { user_id: id.into() }
 }
 
-fn target(subject: Subject, period: &str, amount: &str) -> Target {
-    Target {
+fn target(subject: PerformanceSubject, period: &str, amount: &str) -> PerformanceTarget {
+    PerformanceTarget {
         subject,
         period: period.into(),
         amount: dec(amount),
     }
 }
 
-fn credit(rep: &str, team: &str, date: &str, amount: &str, basis: Basis) -> Achievement {
+fn credit(rep: &str, team: &str, date: &str, amount: &str, basis: PerformanceBasis) -> Achievement {
     Achievement {
         rep_id: rep.into(),
         team_id: Some(team.into()),
@@ -69,13 +70,19 @@ fn periods_are_months_quarters_and_years() {
 fn attainment_ranks_and_leaderboards() {
     let credits = vec![
         // u-2: 60,000 won in November, 10,000 of it collected; a December win does not count.
-        credit("u-2", "t-1", "2026-11-03", "40000", Basis::Won),
-        credit("u-2", "t-1", "2026-11-30", "20000", Basis::Won),
-        credit("u-2", "t-1", "2026-11-15", "10000", Basis::Collected),
-        credit("u-2", "t-1", "2026-12-01", "99999", Basis::Won),
+        credit("u-2", "t-1", "2026-11-03", "40000", PerformanceBasis::Won),
+        credit("u-2", "t-1", "2026-11-30", "20000", PerformanceBasis::Won),
+        credit(
+            "u-2",
+            "t-1",
+            "2026-11-15",
+            "10000",
+            PerformanceBasis::Collected,
+        ),
+        credit("u-2", "t-1", "2026-12-01", "99999", PerformanceBasis::Won),
         // u-3: 45,000 won; u-4: 30,000 won (team t-2).
-        credit("u-3", "t-1", "2026-11-10", "45000", Basis::Won),
-        credit("u-4", "t-2", "2026-11-11", "30000", Basis::Won),
+        credit("u-3", "t-1", "2026-11-10", "45000", PerformanceBasis::Won),
+        credit("u-4", "t-2", "2026-11-11", "30000", PerformanceBasis::Won),
     ];
     let targets = vec![
         target(rep("u-2"), "2026-11", "80000"),
@@ -83,15 +90,15 @@ fn attainment_ranks_and_leaderboards() {
         target(rep("u-4"), "2026-11", "30000"),
         target(rep("u-5"), "2026-11", "0"),
         target(
-            Subject::Team {
+            PerformanceSubject::Team {
                 team_id: "t-1".into(),
             },
             "2026-11",
             "150000",
         ),
     ];
-    let won = evaluate(&targets, &credits, Basis::Won).unwrap();
-    let get = |rows: &[crm_core::performance::Attainment], s: &Subject| {
+    let won = evaluate(&targets, &credits, PerformanceBasis::Won).unwrap();
+    let get = |rows: &[crm_core::performance::Attainment], s: &PerformanceSubject| {
         rows.iter().find(|a| &a.subject == s).unwrap().clone()
     };
     // 60000 / 80000 = 0.75; 45000 / 60000 = 0.75; 30000 / 30000 = 1; a zero target has no ratio.
@@ -104,8 +111,8 @@ fn attainment_ranks_and_leaderboards() {
         .unwrap()
         .into_iter()
         .map(|a| match a.subject {
-            Subject::Rep { user_id } => (user_id, a.rank),
-            Subject::Team { .. } => unreachable!(),
+            PerformanceSubject::Rep { user_id } => (user_id, a.rank),
+            PerformanceSubject::Team { .. } => unreachable!(),
         })
         .collect();
     assert_eq!(
@@ -128,7 +135,7 @@ fn attainment_ranks_and_leaderboards() {
         (dec("105000"), Some(dec("0.7")), 1)
     );
     // On cash collected, only u-2's 10000 counts: 10000 / 80000 = 0.125.
-    let cash = evaluate(&targets, &credits, Basis::Collected).unwrap();
+    let cash = evaluate(&targets, &credits, PerformanceBasis::Collected).unwrap();
     assert_eq!(get(&cash, &rep("u-2")).ratio, Some(dec("0.125")));
     assert_eq!(get(&cash, &rep("u-3")).achieved, Decimal::ZERO);
 }
@@ -136,16 +143,16 @@ fn attainment_ranks_and_leaderboards() {
 #[test]
 fn equal_results_share_a_rank_and_ratios_round_half_even() {
     let credits = vec![
-        credit("a", "t", "2026-05-02", "1", Basis::Won),
-        credit("b", "t", "2026-05-02", "1", Basis::Won),
-        credit("c", "t", "2026-05-02", "2", Basis::Won),
+        credit("a", "t", "2026-05-02", "1", PerformanceBasis::Won),
+        credit("b", "t", "2026-05-02", "1", PerformanceBasis::Won),
+        credit("c", "t", "2026-05-02", "2", PerformanceBasis::Won),
     ];
     let targets = vec![
         target(rep("a"), "2026-Q2", "3"),
         target(rep("b"), "2026-Q2", "3"),
         target(rep("c"), "2026-Q2", "3"),
     ];
-    let rows = evaluate(&targets, &credits, Basis::Won).unwrap();
+    let rows = evaluate(&targets, &credits, PerformanceBasis::Won).unwrap();
     // 1/3 = 0.33333.. -> 0.3333; 2/3 = 0.6666.. -> 0.6667.
     assert_eq!(rows[0].ratio, Some(dec("0.3333")));
     assert_eq!(rows[2].ratio, Some(dec("0.6667")));
@@ -154,7 +161,12 @@ fn equal_results_share_a_rank_and_ratios_round_half_even() {
 
 #[test]
 fn bad_targets_are_refused_by_name() {
-    let neg = evaluate(&[target(rep("a"), "2026-05", "-1")], &[], Basis::Won).unwrap_err();
+    let neg = evaluate(
+        &[target(rep("a"), "2026-05", "-1")],
+        &[],
+        PerformanceBasis::Won,
+    )
+    .unwrap_err();
     assert!(neg.to_string().contains("negative"), "{neg}");
     let twice = evaluate(
         &[
@@ -162,11 +174,11 @@ fn bad_targets_are_refused_by_name() {
             target(rep("a"), "2026-05", "2"),
         ],
         &[],
-        Basis::Won,
+        PerformanceBasis::Won,
     )
     .unwrap_err();
     assert!(twice.to_string().contains("two targets"), "{twice}");
-    let period = evaluate(&[target(rep("a"), "May", "1")], &[], Basis::Won).unwrap_err();
+    let period = evaluate(&[target(rep("a"), "May", "1")], &[], PerformanceBasis::Won).unwrap_err();
     assert!(period.to_string().contains("\"May\""), "{period}");
 }
 
@@ -174,12 +186,12 @@ fn bad_targets_are_refused_by_name() {
 fn totals_and_ratios_beyond_the_decimal_range_are_refused() {
     let big = Achievement {
         amount: Decimal::MAX,
-        ..credit("a", "t", "2026-05-02", "1", Basis::Won)
+        ..credit("a", "t", "2026-05-02", "1", PerformanceBasis::Won)
     };
     let err = evaluate(
         &[target(rep("a"), "2026-05", "1")],
         &[big.clone(), big.clone()],
-        Basis::Won,
+        PerformanceBasis::Won,
     )
     .unwrap_err();
     assert!(err.to_string().contains("decimal range"), "{err}");
@@ -190,7 +202,7 @@ fn totals_and_ratios_beyond_the_decimal_range_are_refused() {
             "0.0000000000000000000000000001",
         )],
         &[big],
-        Basis::Won,
+        PerformanceBasis::Won,
     )
     .unwrap_err();
     assert_eq!(tiny.code(), "INVALID_INPUT");

@@ -89,8 +89,8 @@ fn setup() -> (Crm, Arc<FixedClock>) {
     }
     explicit.transitions = [("a", "b"), ("b", "won"), ("a", "lost"), ("lost", "a")]
         .map(|(from, to)| Transition {
-            from: from.into(),
-            to: to.into(),
+            from_stage: from.into(),
+            to_stage: to.into(),
         })
         .to_vec();
     crm.save_pipeline("u-1", explicit).unwrap();
@@ -181,7 +181,7 @@ proptest! {
                     let result = crm.move_opportunity(
                         ACTORS[actor],
                         ids[opp],
-                        Some(o.version),
+                        o.version,
                         to,
                         reason.map(String::from),
                     );
@@ -249,9 +249,9 @@ proptest! {
                 note: None,
             };
             let result = if refund {
-                crm.record_refund("u-3", &k.id, None, p)
+                crm.record_refund("u-3", &k.id, before.version, p)
             } else {
-                crm.record_payment("u-3", &k.id, None, p)
+                crm.record_payment("u-3", &k.id, before.version, p)
             };
             let outstanding = Decimal::from(total) - (paid - refunded);
             let fits = if refund { Decimal::from(amount) <= paid - refunded } else { Decimal::from(amount) <= outstanding };

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use crm_core::opportunity::{NewOpportunity, OpportunityPatch};
+use crm_core::performance::PeriodKind;
 use crm_core::{Crm, FixedClock, NewCustomer, NewUser, Role};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -38,7 +39,7 @@ fn the_override_weights_the_forecast_until_the_stage_changes_and_past_forecasts_
     let o = crm.create_opportunity("u-2", &c.id, new).unwrap();
     // Qualify: 10% of 1000 = 100.
     assert_eq!(
-        crm.forecast("u-2", "month", None).unwrap()[0].weighted,
+        crm.forecast("u-2", PeriodKind::Month, None).unwrap()[0].weighted,
         Decimal::from(100)
     );
     clock.advance(Duration::days(1));
@@ -49,33 +50,33 @@ fn the_override_weights_the_forecast_until_the_stage_changes_and_past_forecasts_
             o.version,
             OpportunityPatch {
                 amount: Some(Decimal::from(2000)),
-                probability_override: Some(Some(Decimal::from(40))),
+                probability_override: Some(Decimal::from(40)),
                 ..OpportunityPatch::default()
             },
         )
         .unwrap();
     // Overridden: 40% of 2000 = 800; a day earlier the forecast said 100.
     assert_eq!(
-        crm.forecast("u-2", "month", None).unwrap()[0].weighted,
+        crm.forecast("u-2", PeriodKind::Month, None).unwrap()[0].weighted,
         Decimal::from(800)
     );
     let earlier = crm
-        .forecast("u-2", "month", Some(t0 + Duration::hours(1)))
+        .forecast("u-2", PeriodKind::Month, Some(t0 + Duration::hours(1)))
         .unwrap();
     assert_eq!(earlier[0].weighted, Decimal::from(100));
     assert_eq!(earlier[0].amount, Decimal::from(1000));
     assert!(crm
-        .forecast("u-2", "month", Some(t0 - Duration::hours(1)))
+        .forecast("u-2", PeriodKind::Month, Some(t0 - Duration::hours(1)))
         .unwrap()
         .is_empty());
     clock.advance(Duration::days(1));
     // A stage change ends the override: needs_analysis is 25% of 2000 = 500.
     let o = crm
-        .move_opportunity("u-2", &o.id, Some(o.version), "needs_analysis", None)
+        .move_opportunity("u-2", &o.id, o.version, "needs_analysis", None)
         .unwrap();
     assert_eq!(o.probability_override, None);
     assert_eq!(
-        crm.forecast("u-2", "month", None).unwrap()[0].weighted,
+        crm.forecast("u-2", PeriodKind::Month, None).unwrap()[0].weighted,
         Decimal::from(500)
     );
     assert_eq!(o.history.len(), 3);
@@ -87,7 +88,7 @@ fn the_override_weights_the_forecast_until_the_stage_changes_and_past_forecasts_
             &o.id,
             o.version,
             OpportunityPatch {
-                probability_override: Some(Some(Decimal::from(101))),
+                probability_override: Some(Decimal::from(101)),
                 ..OpportunityPatch::default()
             },
         )

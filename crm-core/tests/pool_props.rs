@@ -200,8 +200,8 @@ fn check_invariants(crm: &Crm) -> Result<(), TestCaseError> {
     for e in &events {
         if let EventKind::OwnerChanged {
             customer_id,
-            from,
-            to,
+            from_owner_id: from,
+            to_owner_id: to,
             cause,
         } = &e.kind
         {
@@ -325,7 +325,7 @@ fn apply(crm: &Crm, clock: &FixedClock, op: &Op) -> Result<(), TestCaseError> {
             .map(|_| ()),
         Op::ChangeRules { follow_up_days } => {
             let pool = crm.pools("u-1").unwrap().remove(0);
-            crm.update_pool_rules("u-1", &pool.id, pool.version, rules(*follow_up_days))
+            crm.update_pool_rules("u-1", &pool.id, pool.version, rules(*follow_up_days).into())
                 .map(|_| ())
         }
         Op::Advance { hours } => {

@@ -1,7 +1,9 @@
 //! RFM scoring: golden cases, the seed example, degenerate data and the invariants.
 
 use chrono::NaiveDate;
-use crm_core::rfm::{score, score_columns, Level, Method, Order, RfmConfig, Thresholds, Weights};
+use crm_core::rfm::{
+    score, score_columns, RfmConfig, RfmLevel, RfmMethod, RfmOrder, RfmThresholds, RfmWeights,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -10,8 +12,8 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn order(id: &str, date: &str, amount: i64) -> Order {
-    Order {
+fn order(id: &str, date: &str, amount: i64) -> RfmOrder {
+    RfmOrder {
         customer_id: id.into(),
         date: d(date),
         amount: Decimal::from(amount),
@@ -22,13 +24,13 @@ fn order(id: &str, date: &str, amount: i64) -> Order {
 fn the_seed_example_scores_84() {
     // Bought within the last month (R=5), 4 times (F=4), 20,000 yuan in total (M=4):
     // with weights 4, 8, 8 the score is 5*4 + 4*8 + 4*8 = 84.
-    let orders: Vec<Order> = ["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-10"]
+    let orders: Vec<RfmOrder> = ["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-10"]
         .iter()
         .map(|date| order("c1", date, 5000))
         .collect();
     let config = RfmConfig {
-        method: Method::Thresholds,
-        thresholds: Thresholds {
+        method: RfmMethod::Thresholds,
+        thresholds: RfmThresholds {
             recency: vec![(30, 5), (90, 4), (180, 3), (365, 2)],
             frequency: vec![(5, 5), (4, 4), (3, 3), (2, 2)],
             monetary: vec![
@@ -37,17 +39,17 @@ fn the_seed_example_scores_84() {
                 (Decimal::from(5_000), 3),
             ],
         },
-        weights: Weights {
+        weights: RfmWeights {
             r: Decimal::from(4),
             f: Decimal::from(8),
             m: Decimal::from(8),
         },
         levels: vec![
-            Level {
+            RfmLevel {
                 min_score: Decimal::from(80),
                 name: "VIP1".into(),
             },
-            Level {
+            RfmLevel {
                 min_score: Decimal::ZERO,
                 name: "VIP3".into(),
             },
@@ -70,7 +72,7 @@ fn the_seed_example_scores_84() {
 fn quantile_buckets_follow_the_position_rule_with_integer_id_ties() {
     // Five customers, all with one order of equal amount on the same day: every value ties, so the
     // id order alone decides, and ids compare as integers (9 before 10).
-    let orders: Vec<Order> = ["10", "9", "11", "2", "100"]
+    let orders: Vec<RfmOrder> = ["10", "9", "11", "2", "100"]
         .iter()
         .map(|id| order(id, "2026-01-01", 100))
         .collect();
@@ -109,7 +111,7 @@ fn large_batches_split_across_threads_add_up_per_customer() {
         e.0 += 1;
         e.1 += amount;
         e.2 = e.2.max(date);
-        orders.push(Order {
+        orders.push(RfmOrder {
             customer_id: id,
             date,
             amount,
@@ -133,9 +135,9 @@ fn large_batches_split_across_threads_add_up_per_customer() {
 fn monetary_buckets_compare_values_not_digits_across_scales() {
     // 1.5 and 1.50 are the same amount (tie, broken by id); 2 is more than both.
     let amount = |a: &str| a.parse::<Decimal>().unwrap();
-    let orders: Vec<Order> = [("1", "1.5"), ("2", "1.50"), ("3", "2")]
+    let orders: Vec<RfmOrder> = [("1", "1.5"), ("2", "1.50"), ("3", "2")]
         .iter()
-        .map(|(id, a)| Order {
+        .map(|(id, a)| RfmOrder {
             customer_id: id.to_string(),
             date: d("2026-01-01"),
             amount: amount(a),
@@ -154,7 +156,7 @@ fn monetary_buckets_compare_values_not_digits_across_scales() {
 fn integer_ids_written_differently_tie_break_by_their_text() {
     // "007" and "7" are different customers with the same integer value: integer order first,
     // then the text ("007" before "7"); "-3" is an integer too.
-    let orders: Vec<Order> = ["10", "7", "007", "-3", "1"]
+    let orders: Vec<RfmOrder> = ["10", "7", "007", "-3", "1"]
         .iter()
         .map(|id| order(id, "2026-01-01", 100))
         .collect();
@@ -249,7 +251,7 @@ fn degenerate_data_is_defined() {
         "INVALID_INPUT"
     );
     let no_bands = RfmConfig {
-        method: Method::Thresholds,
+        method: RfmMethod::Thresholds,
         ..RfmConfig::default()
     };
     assert_eq!(
@@ -258,10 +260,10 @@ fn degenerate_data_is_defined() {
     );
 }
 
-fn orders() -> impl Strategy<Value = Vec<Order>> {
+fn orders() -> impl Strategy<Value = Vec<RfmOrder>> {
     proptest::collection::vec((0u32..40, 0i64..400, 1i64..5000), 1..200).prop_map(|rows| {
         rows.into_iter()
-            .map(|(c, day, cents)| Order {
+            .map(|(c, day, cents)| RfmOrder {
                 customer_id: c.to_string(),
                 date: d("2025-01-01") + chrono::Duration::days(day),
                 amount: Decimal::new(cents, 2),
@@ -301,15 +303,15 @@ proptest! {
         let config = RfmConfig {
             buckets: k,
             window_days: window,
-            method: if thresholds { Method::Thresholds } else { Method::Quantile },
-            thresholds: Thresholds {
+            method: if thresholds { RfmMethod::Thresholds } else { RfmMethod::Quantile },
+            thresholds: RfmThresholds {
                 recency: vec![(30, 5), (90, 3)],
                 frequency: vec![(5, 5), (2, 3)],
                 monetary: vec![(Decimal::from(100), 5), (Decimal::from(20), 3)],
             },
             levels: vec![
-                Level { min_score: Decimal::from(12), name: "gold".into() },
-                Level { min_score: Decimal::from(6), name: "silver".into() },
+                RfmLevel { min_score: Decimal::from(12), name: "gold".into() },
+                RfmLevel { min_score: Decimal::from(6), name: "silver".into() },
             ],
             ..RfmConfig::default()
         };
@@ -338,7 +340,7 @@ proptest! {
         let as_of = d("2026-03-01");
         let before = score(&orders, as_of, &RfmConfig::default()).unwrap();
         let mut more = orders.clone();
-        more.push(Order { customer_id: c.to_string(), date: d("2025-01-01") + chrono::Duration::days(day), amount: Decimal::ONE });
+        more.push(RfmOrder { customer_id: c.to_string(), date: d("2025-01-01") + chrono::Duration::days(day), amount: Decimal::ONE });
         let after = score(&more, as_of, &RfmConfig::default()).unwrap();
         let id = c.to_string();
         let old = before.iter().find(|r| r.customer_id == id).map(|r| r.recency_days);
@@ -383,7 +385,7 @@ fn segment_movement_flows_and_churn_warnings() {
     ];
     let moved: Vec<(String, Option<String>, Option<String>)> = movements(&before, &after)
         .into_iter()
-        .map(|m| (m.customer_id, m.from, m.to))
+        .map(|m| (m.customer_id, m.from_segment, m.to_segment))
         .collect();
     let s = |x: &str| Some(x.to_string());
     assert_eq!(
@@ -401,7 +403,7 @@ fn segment_movement_flows_and_churn_warnings() {
     assert_eq!(matrix.iter().map(|f| f.customers).sum::<u64>(), 6);
     assert!(matrix
         .iter()
-        .any(|f| f.from == s("Loyal") && f.to == s("Loyal") && f.customers == 1));
+        .any(|f| f.from_segment == s("Loyal") && f.to_segment == s("Loyal") && f.customers == 1));
     // Champions -> At risk warns (segment and R); Need attention -> Lost warns on R alone
     // (3 -> 1); Champions -> Loyal stays valuable and does not warn.
     let warned = churn_warnings(&before, &after, &ChurnRule::default());
@@ -421,8 +423,8 @@ fn segment_movement_flows_and_churn_warnings() {
 fn large_batches_scored_on_several_threads_match_one_aggregator() {
     use crm_core::rfm::{score_aggregated, Aggregator};
     // 250,000 orders take the threaded path; mixed numeric and textual ids, some after as-of.
-    let orders: Vec<Order> = (0..250_000u64)
-        .map(|i| Order {
+    let orders: Vec<RfmOrder> = (0..250_000u64)
+        .map(|i| RfmOrder {
             customer_id: if i % 5 == 0 {
                 format!("k{}", i % 911)
             } else {
@@ -466,8 +468,8 @@ fn large_column_batches_on_several_threads_match_rows_and_refuse_ragged_columns(
     let amounts: Vec<Decimal> = (0..n)
         .map(|i| Decimal::new((i * 31 % 100_000) as i64, 2))
         .collect();
-    let orders: Vec<Order> = (0..n as usize)
-        .map(|i| Order {
+    let orders: Vec<RfmOrder> = (0..n as usize)
+        .map(|i| RfmOrder {
             customer_id: ids[i].to_string(),
             date: dates[i],
             amount: amounts[i],
@@ -491,12 +493,12 @@ fn large_column_batches_on_several_threads_match_rows_and_refuse_ragged_columns(
 fn totals_beyond_the_decimal_range_are_refused_not_panicked() {
     let huge = Decimal::MAX;
     let orders = vec![
-        Order {
+        RfmOrder {
             customer_id: "1".into(),
             date: d("2026-06-01"),
             amount: huge,
         },
-        Order {
+        RfmOrder {
             customer_id: "1".into(),
             date: d("2026-06-02"),
             amount: huge,
@@ -506,14 +508,14 @@ fn totals_beyond_the_decimal_range_are_refused_not_panicked() {
     assert_eq!(err.code(), "INVALID_INPUT");
     assert!(err.to_string().contains("customer 1"), "{err}");
     let heavy = RfmConfig {
-        weights: Weights {
+        weights: RfmWeights {
             r: huge,
             f: huge,
             m: huge,
         },
         ..RfmConfig::default()
     };
-    let one = vec![Order {
+    let one = vec![RfmOrder {
         customer_id: "1".into(),
         date: d("2026-06-01"),
         amount: Decimal::ONE,

@@ -185,8 +185,8 @@ proptest! {
         // The owner of every customer is exactly what its ownership events say.
         let mut owners: HashMap<String, Option<String>> = HashMap::new();
         for change in crm.events(&admin, 0, usize::MAX).unwrap().iter().filter_map(crm_core::OwnershipChange::from_event) {
-            let previous = owners.insert(change.customer_id.clone(), change.to.clone());
-            prop_assert_eq!(previous.flatten(), change.from);
+            let previous = owners.insert(change.customer_id.clone(), change.to_owner_id.clone());
+            prop_assert_eq!(previous.flatten(), change.from_owner_id);
         }
         for c in crm.customers(&admin).unwrap() {
             prop_assert_eq!(owners.get(&c.id).cloned().flatten(), c.owner_id);

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use crm_core::sla::{
-    parse_calendar, Calendar, ClockState, Metric, OnPriorityChange, SlaEventKind, SlaPolicy,
-    SlaTicket, Target, TimeBasis,
+    parse_calendar, Calendar, OnPriorityChange, SlaClockState, SlaEventKind, SlaMetric, SlaPolicy,
+    SlaTarget, SlaTicket, SlaTimeBasis,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,28 +30,28 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 fn policy(on_priority_change: OnPriorityChange) -> SlaPolicy {
-    let business = |minutes| Target {
+    let business = |minutes| SlaTarget {
         minutes,
-        basis: TimeBasis::Business,
+        basis: SlaTimeBasis::Business,
     };
     let mut targets = BTreeMap::new();
     targets.insert(
         "urgent".to_string(),
         BTreeMap::from([
-            (Metric::FirstResponse, business(60)),
-            (Metric::NextResponse, business(120)),
-            (Metric::Resolution, business(480)),
+            (SlaMetric::FirstResponse, business(60)),
+            (SlaMetric::NextResponse, business(120)),
+            (SlaMetric::Resolution, business(480)),
         ]),
     );
     targets.insert(
         "normal".to_string(),
         BTreeMap::from([
-            (Metric::FirstResponse, business(240)),
+            (SlaMetric::FirstResponse, business(240)),
             (
-                Metric::Resolution,
-                Target {
+                SlaMetric::Resolution,
+                SlaTarget {
                     minutes: 3 * 24 * 60,
-                    basis: TimeBasis::Calendar,
+                    basis: SlaTimeBasis::Calendar,
                 },
             ),
         ]),
@@ -65,7 +65,7 @@ fn policy(on_priority_change: OnPriorityChange) -> SlaPolicy {
     }
 }
 
-fn status(ticket: &SlaTicket, metric: Metric, now: &str) -> crm_core::sla::ClockStatus {
+fn status(ticket: &SlaTicket, metric: SlaMetric, now: &str) -> crm_core::sla::SlaClockStatus {
     let p = policy(OnPriorityChange::Recompute);
     ticket
         .statuses(&calendar(), &p, t(now))
@@ -80,17 +80,17 @@ fn first_response_runs_warns_breaches_and_is_met_late() {
     let p = policy(OnPriorityChange::Recompute);
     // Monday 14 September 2026, 11:30: 30 minutes before lunch, then the clock waits until 13:30.
     let mut ticket = SlaTicket::open(&p, "urgent", "open", t("2026-09-14 11:30")).unwrap();
-    let s = status(&ticket, Metric::FirstResponse, "2026-09-14 11:50");
-    assert_eq!(s.state, ClockState::Running);
-    assert_eq!(s.elapsed, Duration::minutes(20));
+    let s = status(&ticket, SlaMetric::FirstResponse, "2026-09-14 11:50");
+    assert_eq!(s.state, SlaClockState::Running);
+    assert_eq!(s.elapsed_minutes, 20);
     assert_eq!(s.due_at, Some(t("2026-09-14 14:00")));
     assert_eq!(s.warning_at, Some(t("2026-09-14 13:45")));
-    let s = status(&ticket, Metric::FirstResponse, "2026-09-14 13:50");
-    assert_eq!(s.state, ClockState::Warning);
-    assert_eq!(s.remaining, Duration::minutes(10));
-    let s = status(&ticket, Metric::FirstResponse, "2026-09-14 14:20");
-    assert_eq!(s.state, ClockState::Breached);
-    assert_eq!(s.remaining, Duration::minutes(-20));
+    let s = status(&ticket, SlaMetric::FirstResponse, "2026-09-14 13:50");
+    assert_eq!(s.state, SlaClockState::Warning);
+    assert_eq!(s.remaining_minutes, 10);
+    let s = status(&ticket, SlaMetric::FirstResponse, "2026-09-14 14:20");
+    assert_eq!(s.state, SlaClockState::Breached);
+    assert_eq!(s.remaining_minutes, -20);
     let kinds: Vec<_> = s.events.iter().map(|e| (e.kind, e.at)).collect();
     assert_eq!(
         kinds,
@@ -100,9 +100,9 @@ fn first_response_runs_warns_breaches_and_is_met_late() {
         ]
     );
     ticket.respond(t("2026-09-14 14:30")).unwrap();
-    let s = status(&ticket, Metric::FirstResponse, "2026-09-15 10:00");
-    assert_eq!(s.state, ClockState::MetLate);
-    assert_eq!(s.elapsed, Duration::minutes(90));
+    let s = status(&ticket, SlaMetric::FirstResponse, "2026-09-15 10:00");
+    assert_eq!(s.state, SlaClockState::MetLate);
+    assert_eq!(s.elapsed_minutes, 90);
     assert_eq!(
         s.events.last().map(|e| e.kind),
         Some(SlaEventKind::Fulfilled)
@@ -117,22 +117,22 @@ fn waiting_on_the_customer_pauses_every_open_clock() {
     ticket
         .set_status(&p, "waiting_on_customer", t("2026-09-14 10:00"))
         .unwrap();
-    let s = status(&ticket, Metric::Resolution, "2026-09-14 17:00");
+    let s = status(&ticket, SlaMetric::Resolution, "2026-09-14 17:00");
     assert_eq!(
-        (s.state, s.elapsed, s.due_at),
-        (ClockState::Paused, Duration::minutes(60), None)
+        (s.state, s.elapsed_minutes, s.due_at),
+        (SlaClockState::Paused, 60, None)
     );
     ticket
         .set_status(&p, "open", t("2026-09-15 09:00"))
         .unwrap();
     // 60 minutes used; 420 left from Tuesday 09:00: 180 until noon, 240 after lunch -> 17:30.
-    let s = status(&ticket, Metric::Resolution, "2026-09-15 09:30");
-    assert_eq!(s.state, ClockState::Running);
+    let s = status(&ticket, SlaMetric::Resolution, "2026-09-15 09:30");
+    assert_eq!(s.state, SlaClockState::Running);
     assert_eq!(s.due_at, Some(t("2026-09-15 17:30")));
     ticket.resolve(t("2026-09-15 16:00")).unwrap();
     assert_eq!(
-        status(&ticket, Metric::Resolution, "2026-09-16 09:00").state,
-        ClockState::Met
+        status(&ticket, SlaMetric::Resolution, "2026-09-16 09:00").state,
+        SlaClockState::Met
     );
 }
 
@@ -146,10 +146,10 @@ fn a_reopened_ticket_starts_a_new_resolution_cycle() {
         "a fulfilled cycle cannot be fulfilled again"
     );
     ticket.reopen(&p, t("2026-09-16 09:00")).unwrap();
-    let s = status(&ticket, Metric::Resolution, "2026-09-16 10:00");
+    let s = status(&ticket, SlaMetric::Resolution, "2026-09-16 10:00");
     assert_eq!(
-        (s.cycle, s.state, s.elapsed),
-        (1, ClockState::Running, Duration::minutes(60))
+        (s.cycle, s.state, s.elapsed_minutes),
+        (1, SlaClockState::Running, 60)
     );
     assert_eq!(
         s.due_at,
@@ -164,12 +164,12 @@ fn next_response_starts_with_each_customer_message() {
     let mut ticket = SlaTicket::open(&p, "urgent", "open", t("2026-09-14 09:00")).unwrap();
     ticket.respond(t("2026-09-14 09:10")).unwrap();
     ticket.customer_replied(&p, t("2026-09-14 11:00")).unwrap();
-    let s = status(&ticket, Metric::NextResponse, "2026-09-14 11:30");
+    let s = status(&ticket, SlaMetric::NextResponse, "2026-09-14 11:30");
     assert_eq!(s.due_at, Some(t("2026-09-14 14:30")));
     ticket.respond(t("2026-09-14 13:40")).unwrap();
     ticket.customer_replied(&p, t("2026-09-15 09:00")).unwrap();
-    let s = status(&ticket, Metric::NextResponse, "2026-09-15 09:30");
-    assert_eq!((s.cycle, s.state), (1, ClockState::Running));
+    let s = status(&ticket, SlaMetric::NextResponse, "2026-09-15 09:30");
+    assert_eq!((s.cycle, s.state), (1, SlaClockState::Running));
 }
 
 #[test]
@@ -186,7 +186,7 @@ fn a_priority_change_recomputes_or_keeps_the_target() {
             .unwrap();
         let fr = s
             .iter()
-            .find(|s| s.metric == Metric::FirstResponse)
+            .find(|s| s.metric == SlaMetric::FirstResponse)
             .unwrap();
         assert_eq!(fr.due_at, Some(t(due)), "{mode:?}");
     }
@@ -203,8 +203,8 @@ fn a_priority_change_recomputes_or_keeps_the_target() {
 fn calendar_time_targets_ignore_the_office_hours() {
     let p = policy(OnPriorityChange::Recompute);
     let ticket = SlaTicket::open(&p, "normal", "open", t("2026-09-18 17:00")).unwrap();
-    let s = status(&ticket, Metric::Resolution, "2026-09-19 17:00");
-    assert_eq!(s.elapsed, Duration::hours(24));
+    let s = status(&ticket, SlaMetric::Resolution, "2026-09-19 17:00");
+    assert_eq!(s.elapsed_minutes, 24 * 60);
     assert_eq!(s.due_at, Some(t("2026-09-21 17:00")));
 }
 

@@ -9,7 +9,7 @@
 mod common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use crm_core::allocation::{AllocatorRep, NewAllocator, Strategy};
+use crm_core::allocation::{AllocationStrategy, AllocatorRep, NewAllocator};
 use crm_core::event::EventKind;
 use crm_core::lead::NewLead;
 use crm_core::pool::{
@@ -147,7 +147,7 @@ fn sixteen_connections_race_and_the_log_agrees_with_the_state() {
             "u-1",
             NewAllocator {
                 name: "inbound".into(),
-                strategy: Strategy::Capacity,
+                strategy: AllocationStrategy::Capacity,
                 reps: reps
                     .iter()
                     .map(|r| AllocatorRep {
@@ -318,7 +318,7 @@ fn sixteen_connections_race_and_the_log_agrees_with_the_state() {
     for e in &events {
         if let EventKind::LeadAllocated {
             lead_id,
-            to: Some(rep),
+            to_owner_id: Some(rep),
             ..
         } = &e.kind
         {

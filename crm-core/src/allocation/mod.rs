@@ -9,15 +9,17 @@
 mod capacity;
 mod rules;
 
-pub use rules::{Condition, Rule, RuleTarget};
+pub use rules::{AllocationRule, RuleCondition, RuleTarget};
 
 use crate::error::{CrmError, Result};
-use crate::service::id_order;
+use crate::ids::record_order;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What the allocator knows of one rep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RepLoad {
     pub rep_id: String,
     pub active: bool,
@@ -46,6 +48,8 @@ impl RepLoad {
 
 /// What allocation sees of a lead: its id, current owner, weight and the fields rules match on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LeadView {
     pub id: String,
     pub owner_id: Option<String>,
@@ -56,8 +60,10 @@ pub struct LeadView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Strategy {
+pub enum AllocationStrategy {
     /// In turn, from a persisted pointer.
     RoundRobin,
     /// Smooth weighted round robin (deterministic, as nginx's upstream balancing).
@@ -69,16 +75,16 @@ pub enum Strategy {
     Capacity,
     /// Ordered rules; the first that matches decides; otherwise `default`.
     Rules {
-        rules: Vec<Rule>,
+        rules: Vec<AllocationRule>,
         default: RuleTarget,
     },
 }
 
-impl Strategy {
+impl AllocationStrategy {
     /// Whether a rule of this strategy puts leads into `pool_id`.
     pub fn targets_pool(&self, pool_id: &str) -> bool {
         match self {
-            Strategy::Rules { rules, default } => rules
+            AllocationStrategy::Rules { rules, default } => rules
                 .iter()
                 .map(|r| &r.target)
                 .chain([default])
@@ -90,6 +96,8 @@ impl Strategy {
 
 /// What the allocator remembers between batches (persist it with the team or rule set).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AllocatorState {
     /// Round robin: the last rep chosen.
     pub pointer: Option<String>,
@@ -98,6 +106,8 @@ pub struct AllocatorState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Placement {
     Rep {
@@ -113,7 +123,9 @@ pub enum Placement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Allocation {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LeadAllocation {
     pub lead_id: String,
     pub placement: Placement,
     pub reason: String,
@@ -138,13 +150,13 @@ enum Pointer {
 impl Work {
     fn new(reps: &[RepLoad], state: &AllocatorState) -> Work {
         let mut reps = reps.to_vec();
-        reps.sort_by(|a, b| id_order(&a.rep_id, &b.rep_id));
+        reps.sort_by(|a, b| record_order(&a.rep_id, &b.rep_id));
         let current = reps
             .iter()
             .map(|r| state.current.get(&r.rep_id).copied().unwrap_or(0))
             .collect();
         let pointer = state.pointer.as_ref().map(|last| {
-            match reps.binary_search_by(|r| id_order(&r.rep_id, last)) {
+            match reps.binary_search_by(|r| record_order(&r.rep_id, last)) {
                 Ok(i) => Pointer::At(i),
                 Err(i) => Pointer::Before(i),
             }
@@ -186,21 +198,21 @@ impl Work {
 
 /// Places a batch of leads. `reps` and `state` are updated only when every lead is placed.
 pub fn allocate(
-    strategy: &Strategy,
+    strategy: &AllocationStrategy,
     reps: &mut Vec<RepLoad>,
     state: &mut AllocatorState,
     leads: &[LeadView],
     reassign_owned: bool,
-) -> Result<Vec<Allocation>> {
+) -> Result<Vec<LeadAllocation>> {
     let mut work = Work::new(reps, state);
     let targets = rules::Targets::new(strategy, &work.reps);
-    if matches!(strategy, Strategy::Capacity) {
+    if matches!(strategy, AllocationStrategy::Capacity) {
         work.capacity = Some(capacity::Queue::new(&work.reps));
     }
     let mut out = Vec::with_capacity(leads.len());
     for lead in leads {
         if let (Some(owner), false) = (&lead.owner_id, reassign_owned) {
-            out.push(Allocation {
+            out.push(LeadAllocation {
                 lead_id: lead.id.clone(),
                 placement: Placement::Kept {
                     owner_id: owner.clone(),
@@ -211,7 +223,7 @@ pub fn allocate(
         }
         let weight = lead.weight.max(1);
         let (placement, reason) = match strategy {
-            Strategy::Rules { rules, default } => {
+            AllocationStrategy::Rules { rules, default } => {
                 let (index, target, why) = match rules.iter().position(|r| r.matches(lead)) {
                     Some(k) => (
                         Some(k),
@@ -242,7 +254,7 @@ pub fn allocate(
                 (work.take(i, weight), describe(other))
             }
         };
-        out.push(Allocation {
+        out.push(LeadAllocation {
             lead_id: lead.id.clone(),
             placement,
             reason,
@@ -259,20 +271,20 @@ fn no_rep(lead: &LeadView, reason: &str) -> CrmError {
     }
 }
 
-fn describe(strategy: &Strategy) -> String {
+fn describe(strategy: &AllocationStrategy) -> String {
     match strategy {
-        Strategy::RoundRobin => "round robin".into(),
-        Strategy::Weighted => "smooth weighted round robin".into(),
-        Strategy::LeastLoaded => "least loaded".into(),
-        Strategy::Capacity => "capacity (least used per unit of weight)".into(),
-        Strategy::Rules { .. } => "rules".into(),
+        AllocationStrategy::RoundRobin => "round robin".into(),
+        AllocationStrategy::Weighted => "smooth weighted round robin".into(),
+        AllocationStrategy::LeastLoaded => "least loaded".into(),
+        AllocationStrategy::Capacity => "capacity (least used per unit of weight)".into(),
+        AllocationStrategy::Rules { .. } => "rules".into(),
     }
 }
 
 /// Chooses a rep index by the strategy among `among` (all reps when `None`), skipping reps that
 /// cannot take the lead.
 fn pick(
-    strategy: &Strategy,
+    strategy: &AllocationStrategy,
     work: &mut Work,
     among: Option<&[usize]>,
     lead: &LeadView,
@@ -282,7 +294,7 @@ fn pick(
     let all: Vec<usize>;
     let among: &[usize] = match among {
         Some(a) => a,
-        None if matches!(strategy, Strategy::Capacity) && work.capacity.is_some() => &[],
+        None if matches!(strategy, AllocationStrategy::Capacity) && work.capacity.is_some() => &[],
         None => {
             all = (0..n).collect();
             &all
@@ -290,11 +302,11 @@ fn pick(
     };
     let reps = &work.reps;
     let found = match strategy {
-        Strategy::Capacity if among.is_empty() => match &mut work.capacity {
+        AllocationStrategy::Capacity if among.is_empty() => match &mut work.capacity {
             Some(queue) => queue.pick(reps, weight),
             None => None,
         },
-        Strategy::RoundRobin => {
+        AllocationStrategy::RoundRobin => {
             // The first eligible rep after the last one chosen, wrapping around.
             let start = match work.pointer {
                 Some(Pointer::At(i)) => i + 1,
@@ -312,13 +324,13 @@ fn pick(
             }
             found
         }
-        Strategy::LeastLoaded => among
+        AllocationStrategy::LeastLoaded => among
             .iter()
             .copied()
             .filter(|&i| reps[i].can_take(weight))
             .min_by_key(|&i| reps[i].open),
-        Strategy::Capacity => capacity::pick_among(reps, among, weight),
-        Strategy::Weighted | Strategy::Rules { .. } => {
+        AllocationStrategy::Capacity => capacity::pick_among(reps, among, weight),
+        AllocationStrategy::Weighted | AllocationStrategy::Rules { .. } => {
             let mut total = 0i64;
             let mut best: Option<usize> = None;
             for &i in among {
@@ -339,7 +351,7 @@ fn pick(
         }
     };
     found.ok_or_else(|| {
-        if among.is_empty() && !matches!(strategy, Strategy::Capacity) {
+        if among.is_empty() && !matches!(strategy, AllocationStrategy::Capacity) {
             no_rep(lead, "no rep to choose from")
         } else {
             no_rep(
@@ -353,10 +365,12 @@ fn pick(
 /// A stored allocator: a strategy, its reps with their shares and caps, its persisted state, and
 /// how much each rep has taken (per local day and in total).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Allocator {
     pub id: String,
     pub name: String,
-    pub strategy: Strategy,
+    pub strategy: AllocationStrategy,
     pub reps: Vec<AllocatorRep>,
     pub state: AllocatorState,
     pub usage: BTreeMap<String, RepUsage>,
@@ -364,6 +378,8 @@ pub struct Allocator {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AllocatorRep {
     pub rep_id: String,
     #[serde(default = "one")]
@@ -379,6 +395,8 @@ fn one() -> u32 {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RepUsage {
     /// The local day `today` counts.
     pub day: chrono::NaiveDate,
@@ -387,8 +405,10 @@ pub struct RepUsage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewAllocator {
     pub name: String,
-    pub strategy: Strategy,
+    pub strategy: AllocationStrategy,
     pub reps: Vec<AllocatorRep>,
 }

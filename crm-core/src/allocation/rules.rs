@@ -1,36 +1,42 @@
 //! Rule-based allocation: ordered rules matching on lead fields; the first match wins.
 
-use super::{LeadView, RepLoad, Strategy};
+use super::{AllocationStrategy, LeadView, RepLoad};
 use serde::{Deserialize, Serialize};
 
 /// A field equal to one of the values (an empty list never matches).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Condition {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RuleCondition {
     pub field: String,
     pub one_of: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RuleTarget {
     /// Allocate among these reps with this strategy.
     Reps {
         rep_ids: Vec<String>,
-        strategy: Box<Strategy>,
+        strategy: Box<AllocationStrategy>,
     },
     /// Put the lead into a pool.
     Pool { pool_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rule {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AllocationRule {
     pub name: String,
     /// All must hold.
-    pub conditions: Vec<Condition>,
+    pub conditions: Vec<RuleCondition>,
     pub target: RuleTarget,
 }
 
-impl Rule {
+impl AllocationRule {
     pub fn matches(&self, lead: &LeadView) -> bool {
         self.conditions.iter().all(|c| {
             lead.fields
@@ -48,7 +54,7 @@ pub(super) struct Targets {
 }
 
 impl Targets {
-    pub(super) fn new(strategy: &Strategy, reps: &[RepLoad]) -> Targets {
+    pub(super) fn new(strategy: &AllocationStrategy, reps: &[RepLoad]) -> Targets {
         let indexes = |target: &RuleTarget| match target {
             RuleTarget::Reps { rep_ids, .. } => (0..reps.len())
                 .filter(|&i| rep_ids.contains(&reps[i].rep_id))
@@ -56,7 +62,7 @@ impl Targets {
             RuleTarget::Pool { .. } => Vec::new(),
         };
         match strategy {
-            Strategy::Rules { rules, default } => Targets {
+            AllocationStrategy::Rules { rules, default } => Targets {
                 per_rule: rules.iter().map(|r| indexes(&r.target)).collect(),
                 default: indexes(default),
             },

@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum CreditKind {
+pub enum CommissionCreditKind {
     /// A deal won: `amount` is the deal amount, `rep_id` and `split` one rep's share.
     Won,
     /// Cash received on the deal's contract (`contract_total` given).
@@ -21,8 +23,10 @@ pub enum CreditKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Credit {
-    pub kind: CreditKind,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionCredit {
+    pub kind: CommissionCreditKind,
     pub deal_id: String,
     /// The rep of a `won` row; ignored on the others.
     #[serde(default)]
@@ -89,8 +93,8 @@ pub fn split_credits(amount: Decimal, percents: &[Decimal]) -> Result<Vec<Decima
 
 /// The deals of the credits, each checked: one `won` row per rep, splits summing to 100, one
 /// amount and date; every other row names a won deal.
-pub fn deals(credits: &[Credit]) -> Result<BTreeMap<String, Deal>> {
-    let mut rows: BTreeMap<&str, Vec<&Credit>> = BTreeMap::new();
+pub fn deals(credits: &[CommissionCredit]) -> Result<BTreeMap<String, Deal>> {
+    let mut rows: BTreeMap<&str, Vec<&CommissionCredit>> = BTreeMap::new();
     for c in credits {
         if c.deal_id.trim().is_empty() {
             return Err(CrmError::invalid("deal_id", "must not be empty"));
@@ -101,7 +105,7 @@ pub fn deals(credits: &[Credit]) -> Result<BTreeMap<String, Deal>> {
                 "must not be negative (refunds are their own kind)",
             ));
         }
-        if c.kind == CreditKind::Won {
+        if c.kind == CommissionCreditKind::Won {
             rows.entry(&c.deal_id).or_default().push(c);
         }
     }
@@ -163,14 +167,17 @@ pub fn deals(credits: &[Credit]) -> Result<BTreeMap<String, Deal>> {
             },
         );
     }
-    for c in credits.iter().filter(|c| c.kind != CreditKind::Won) {
+    for c in credits
+        .iter()
+        .filter(|c| c.kind != CommissionCreditKind::Won)
+    {
         let deal = out.get(&c.deal_id).ok_or_else(|| {
             CrmError::invalid(
                 format!("deal {}", c.deal_id),
                 format!("a {:?} row names a deal without a won row", c.kind),
             )
         })?;
-        if c.kind == CreditKind::Payment {
+        if c.kind == CommissionCreditKind::Payment {
             let total = c.contract_total.unwrap_or(deal.amount);
             if total <= Decimal::ZERO {
                 return Err(CrmError::invalid(

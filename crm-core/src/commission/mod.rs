@@ -37,9 +37,12 @@ mod plan;
 mod rates;
 mod statement;
 
-pub use credits::{split_credits, Credit, CreditKind};
+pub use credits::{split_credits, CommissionCredit, CommissionCreditKind};
 pub use plan::{
-    parse_plan, Band, Base, Boundary, Draw, Gate, Plan, PlanPeriod, Quota, Rates, Rounding,
-    RoundingMode, Tier,
+    parse_plan, CommissionBase, CommissionDraw, CommissionGate, CommissionPeriod, CommissionPlan,
+    CommissionQuota, CommissionRates, CommissionRounding, CommissionTier, QuotaBand, RoundingMode,
+    TierBoundary,
 };
-pub use statement::{statement, statements, LineKind, Statement, StatementLine, MAX_PERIODS};
+pub use statement::{
+    statement, statements, CommissionLine, CommissionLineKind, CommissionStatement, MAX_PERIODS,
+};

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Base {
+pub enum CommissionBase {
     /// The deal amount when won.
     Booked,
     /// Cash received (回款).
@@ -15,46 +17,54 @@ pub enum Base {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum PlanPeriod {
+pub enum CommissionPeriod {
     Month,
     Quarter,
 }
 
-impl PlanPeriod {
+impl CommissionPeriod {
     pub fn as_str(self) -> &'static str {
         match self {
-            PlanPeriod::Month => "month",
-            PlanPeriod::Quarter => "quarter",
+            CommissionPeriod::Month => "month",
+            CommissionPeriod::Quarter => "quarter",
         }
     }
 }
 
 /// A slice of the period base total, from `from` to `to` (open-ended when `None`), at `rate` %.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tier {
-    pub from: Decimal,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionTier {
+    pub lower: Decimal,
     #[serde(default)]
-    pub to: Option<Decimal>,
+    pub upper: Option<Decimal>,
     pub rate: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Rates {
+pub enum CommissionRates {
     /// `rate` % of the base.
     Flat { rate: Decimal },
     /// A fixed amount per deal (prorated by payment in collected plans).
     PerDeal { amount: Decimal },
     /// Each slice at its own rate, like income tax.
-    Graduated { tiers: Vec<Tier> },
+    Graduated { tiers: Vec<CommissionTier> },
     /// The whole base at the rate of the tier the period total reaches.
-    Retroactive { tiers: Vec<Tier> },
+    Retroactive { tiers: Vec<CommissionTier> },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Boundary {
+pub enum TierBoundary {
     /// A total exactly on a boundary belongs to the lower tier.
     #[default]
     Lower,
@@ -62,7 +72,9 @@ pub enum Boundary {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Quota {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionQuota {
     /// The quota of every rep without their own.
     #[serde(default)]
     pub default: Option<Decimal>,
@@ -73,26 +85,34 @@ pub struct Quota {
 /// From `min_attainment` % of quota on, commission is multiplied by `multiplier` (above 1: an
 /// accelerator, below: a decelerator).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Band {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct QuotaBand {
     pub min_attainment: Decimal,
     pub multiplier: Decimal,
 }
 
 /// Below `min_attainment` % of quota the period's commission is multiplied by `factor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gate {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionGate {
     pub min_attainment: Decimal,
     #[serde(default)]
     pub factor: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Draw {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionDraw {
     pub amount: Decimal,
     pub recoverable: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundingMode {
     #[default]
@@ -106,7 +126,9 @@ pub enum RoundingMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rounding {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionRounding {
     #[serde(default = "two")]
     pub scale: u32,
     #[serde(default)]
@@ -117,16 +139,16 @@ fn two() -> u32 {
     2
 }
 
-impl Default for Rounding {
+impl Default for CommissionRounding {
     fn default() -> Self {
-        Rounding {
+        CommissionRounding {
             scale: 2,
             mode: RoundingMode::HalfEven,
         }
     }
 }
 
-impl Rounding {
+impl CommissionRounding {
     pub fn round(&self, d: Decimal) -> Decimal {
         let strategy = match self.mode {
             RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
@@ -150,19 +172,21 @@ fn won_stage() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionPlan {
     pub name: String,
-    pub base: Base,
-    pub period: PlanPeriod,
-    pub rates: Rates,
+    pub base: CommissionBase,
+    pub period: CommissionPeriod,
+    pub rates: CommissionRates,
     #[serde(default)]
-    pub boundary: Boundary,
+    pub boundary: TierBoundary,
     #[serde(default)]
-    pub quota: Option<Quota>,
+    pub quota: Option<CommissionQuota>,
     #[serde(default)]
-    pub bands: Vec<Band>,
+    pub bands: Vec<QuotaBand>,
     #[serde(default)]
-    pub gate: Option<Gate>,
+    pub gate: Option<CommissionGate>,
     #[serde(default)]
     pub deal_cap: Option<Decimal>,
     #[serde(default)]
@@ -174,17 +198,17 @@ pub struct Plan {
     #[serde(default = "clawback_default")]
     pub clawback_days: u32,
     #[serde(default)]
-    pub draw: Option<Draw>,
+    pub draw: Option<CommissionDraw>,
     #[serde(default)]
-    pub rounding: Rounding,
+    pub rounding: CommissionRounding,
     /// The pipeline stage whose entry books a deal (for credits taken from opportunities).
     #[serde(default = "won_stage")]
     pub booked_stage: String,
 }
 
 /// Reads a plan from TOML (decimals as strings) and checks it.
-pub fn parse_plan(text: &str) -> Result<Plan> {
-    let plan: Plan = toml::from_str(text)
+pub fn parse_plan(text: &str) -> Result<CommissionPlan> {
+    let plan: CommissionPlan = toml::from_str(text)
         .map_err(|e| CrmError::invalid("plan", e.to_string().trim().replace('\n', " ")))?;
     plan.validate()?;
     Ok(plan)
@@ -201,7 +225,7 @@ fn not_negative(field: &str, d: Option<Decimal>) -> Result<()> {
     }
 }
 
-impl Plan {
+impl CommissionPlan {
     /// Refuses a plan that cannot pay, naming the field: overlapping or gapped tiers, negative
     /// rates or amounts, bands or a gate without a quota, a floor above its cap.
     pub fn validate(&self) -> Result<()> {
@@ -209,9 +233,11 @@ impl Plan {
             return Err(bad("name", "must not be empty"));
         }
         match &self.rates {
-            Rates::Flat { rate } => not_negative("rates.rate", Some(*rate))?,
-            Rates::PerDeal { amount } => not_negative("rates.amount", Some(*amount))?,
-            Rates::Graduated { tiers } | Rates::Retroactive { tiers } => check_tiers(tiers)?,
+            CommissionRates::Flat { rate } => not_negative("rates.rate", Some(*rate))?,
+            CommissionRates::PerDeal { amount } => not_negative("rates.amount", Some(*amount))?,
+            CommissionRates::Graduated { tiers } | CommissionRates::Retroactive { tiers } => {
+                check_tiers(tiers)?
+            }
         }
         for (i, b) in self.bands.iter().enumerate() {
             not_negative(
@@ -306,7 +332,7 @@ impl Plan {
     }
 }
 
-fn check_tiers(tiers: &[Tier]) -> Result<()> {
+fn check_tiers(tiers: &[CommissionTier]) -> Result<()> {
     if tiers.is_empty() {
         return Err(bad("rates.tiers", "needs at least one tier"));
     }
@@ -314,18 +340,21 @@ fn check_tiers(tiers: &[Tier]) -> Result<()> {
     for (i, t) in tiers.iter().enumerate() {
         let field = |f: &str| format!("rates.tiers[{i}].{f}");
         not_negative(&field("rate"), Some(t.rate))?;
-        if t.from < expected {
+        if t.lower < expected {
             return Err(bad(
-                field("from"),
+                field("lower"),
                 format!("overlaps the previous tier, which ends at {expected}"),
             ));
         }
-        if t.from > expected {
-            return Err(bad(field("from"), format!("leaves a gap after {expected}")));
+        if t.lower > expected {
+            return Err(bad(
+                field("lower"),
+                format!("leaves a gap after {expected}"),
+            ));
         }
-        match t.to {
-            Some(to) if to <= t.from => {
-                return Err(bad(field("to"), "must lie above from"));
+        match t.upper {
+            Some(to) if to <= t.lower => {
+                return Err(bad(field("upper"), "must lie above lower"));
             }
             Some(to) => expected = to,
             None if i + 1 < tiers.len() => {

@@ -2,19 +2,19 @@
 //! a period total reaches (retroactive) and which slices of the period total a credit fills
 //! (graduated).
 
-use super::plan::{Boundary, Tier};
+use super::plan::{CommissionTier, TierBoundary};
 use rust_decimal::Decimal;
 
 /// The 0-based tier a period `total` reaches. Tiers are validated (contiguous from 0, only the
 /// last open-ended), so the search always ends; a total exactly on a boundary belongs to the
 /// lower tier unless `boundary` is `Upper`.
-pub fn tier_of(tiers: &[Tier], total: Decimal, boundary: Boundary) -> usize {
+pub fn tier_of(tiers: &[CommissionTier], total: Decimal, boundary: TierBoundary) -> usize {
     tiers
         .iter()
-        .position(|t| match (t.to, boundary) {
+        .position(|t| match (t.upper, boundary) {
             (None, _) => true,
-            (Some(to), Boundary::Lower) => total <= to,
-            (Some(to), Boundary::Upper) => total < to,
+            (Some(to), TierBoundary::Lower) => total <= to,
+            (Some(to), TierBoundary::Upper) => total < to,
         })
         .unwrap_or(tiers.len().saturating_sub(1))
 }
@@ -37,13 +37,13 @@ impl Slice {
 
 /// The slices a credit filling the period total from `running` to `end` covers, lowest first
 /// (graduated pay: each slice at its own tier's rate, like income tax).
-pub fn slices(tiers: &[Tier], running: Decimal, end: Decimal) -> Vec<Slice> {
+pub fn slices(tiers: &[CommissionTier], running: Decimal, end: Decimal) -> Vec<Slice> {
     tiers
         .iter()
         .enumerate()
         .filter_map(|(tier, t)| {
-            let lo = running.max(t.from);
-            let hi = t.to.map_or(end, |to| end.min(to));
+            let lo = running.max(t.lower);
+            let hi = t.upper.map_or(end, |to| end.min(to));
             (hi > lo).then_some(Slice { tier, lo, hi })
         })
         .collect()
@@ -53,10 +53,10 @@ pub fn slices(tiers: &[Tier], running: Decimal, end: Decimal) -> Vec<Slice> {
 mod tests {
     use super::*;
 
-    fn tiers() -> Vec<Tier> {
-        let t = |from: i64, to: Option<i64>, rate: i64| Tier {
-            from: from.into(),
-            to: to.map(Decimal::from),
+    fn tiers() -> Vec<CommissionTier> {
+        let t = |from: i64, to: Option<i64>, rate: i64| CommissionTier {
+            lower: from.into(),
+            upper: to.map(Decimal::from),
             rate: rate.into(),
         };
         vec![t(0, Some(100), 1), t(100, Some(200), 2), t(200, None, 3)]
@@ -65,9 +65,9 @@ mod tests {
     #[test]
     fn a_boundary_total_belongs_to_the_lower_tier_unless_upper() {
         let t = tiers();
-        assert_eq!(tier_of(&t, Decimal::from(100), Boundary::Lower), 0);
-        assert_eq!(tier_of(&t, Decimal::from(100), Boundary::Upper), 1);
-        assert_eq!(tier_of(&t, Decimal::from(5000), Boundary::Lower), 2);
+        assert_eq!(tier_of(&t, Decimal::from(100), TierBoundary::Lower), 0);
+        assert_eq!(tier_of(&t, Decimal::from(100), TierBoundary::Upper), 1);
+        assert_eq!(tier_of(&t, Decimal::from(5000), TierBoundary::Lower), 2);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The statement engine: one rep's commission per period, every line explaining itself, computed
 //! period by period from the first credit so draws and clawbacks carry exactly.
 
-use super::credits::{deals, Credit, CreditKind, Deal};
-use super::plan::{Base, Plan, Rates};
+use super::credits::{deals, CommissionCredit, CommissionCreditKind, Deal};
+use super::plan::{CommissionBase, CommissionPlan, CommissionRates};
 use super::rates::{slices, tier_of};
 use crate::error::{CrmError, Result};
 use crate::performance::{period_of, period_range};
@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum LineKind {
+pub enum CommissionLineKind {
     Commission,
     DealCap,
     DealFloor,
@@ -28,8 +30,10 @@ pub enum LineKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StatementLine {
-    pub kind: LineKind,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionLine {
+    pub kind: CommissionLineKind,
     pub deal_id: Option<String>,
     /// What the line is computed on.
     pub base: Decimal,
@@ -45,7 +49,9 @@ pub struct StatementLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Statement {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CommissionStatement {
     pub rep_id: String,
     pub period: String,
     /// Credited base in the period (booked amounts or cash, after splits).
@@ -53,7 +59,7 @@ pub struct Statement {
     pub quota: Option<Decimal>,
     /// Percent of quota, 2 places.
     pub attainment: Option<Decimal>,
-    pub lines: Vec<StatementLine>,
+    pub lines: Vec<CommissionLine>,
     pub exact_total: Decimal,
     /// The sum of the lines: the exact total rounded once.
     pub total: Decimal,
@@ -85,7 +91,7 @@ fn pct(a: Decimal, rate: Decimal) -> Result<Decimal> {
     Ok(mul(a, rate)? / Decimal::ONE_HUNDRED)
 }
 
-fn sum(lines: &[StatementLine]) -> Result<Decimal> {
+fn sum(lines: &[CommissionLine]) -> Result<Decimal> {
     lines.iter().try_fold(Decimal::ZERO, |s, l| add(s, l.exact))
 }
 
@@ -109,14 +115,14 @@ struct Item<'a> {
 }
 
 fn line(
-    kind: LineKind,
+    kind: CommissionLineKind,
     deal: Option<&str>,
     base: Decimal,
     rate: Option<Decimal>,
     exact: Decimal,
     explanation: String,
-) -> StatementLine {
-    StatementLine {
+) -> CommissionLine {
+    CommissionLine {
         kind,
         deal_id: deal.map(str::to_string),
         base,
@@ -129,10 +135,10 @@ fn line(
 }
 
 struct Engine<'a> {
-    plan: &'a Plan,
+    plan: &'a CommissionPlan,
     rep: &'a str,
     deals: &'a BTreeMap<String, Deal>,
-    credits: &'a [Credit],
+    credits: &'a [CommissionCredit],
     state: BTreeMap<String, DealState>,
     balance: Decimal,
 }
@@ -150,10 +156,11 @@ impl<'a> Engine<'a> {
     }
 
     fn items(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Item<'a>>> {
-        let (all, credits): (&'a BTreeMap<String, Deal>, &'a [Credit]) = (self.deals, self.credits);
+        let (all, credits): (&'a BTreeMap<String, Deal>, &'a [CommissionCredit]) =
+            (self.deals, self.credits);
         let mut items = vec![];
         match self.plan.base {
-            Base::Booked => {
+            CommissionBase::Booked => {
                 for deal in all.values() {
                     if let Some(s) = deal.shares.iter().find(|s| s.rep_id == self.rep) {
                         if (from..=to).contains(&deal.won_on) {
@@ -168,8 +175,11 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            Base::Collected => {
-                for c in credits.iter().filter(|c| c.kind == CreditKind::Payment) {
+            CommissionBase::Collected => {
+                for c in credits
+                    .iter()
+                    .filter(|c| c.kind == CommissionCreditKind::Payment)
+                {
                     let Some(deal) = all.get(&c.deal_id) else {
                         continue;
                     };
@@ -193,24 +203,24 @@ impl<'a> Engine<'a> {
         Ok(items)
     }
 
-    fn rate_lines(&self, items: &[Item<'_>]) -> Result<Vec<StatementLine>> {
+    fn rate_lines(&self, items: &[Item<'_>]) -> Result<Vec<CommissionLine>> {
         let mut lines = vec![];
         let what = |i: &Item<'_>| match self.plan.base {
-            Base::Booked => format!(
+            CommissionBase::Booked => format!(
                 "deal {} ({}% of {}) booked {}",
                 i.deal.id, i.percent, i.deal.amount, i.date
             ),
-            Base::Collected => format!(
+            CommissionBase::Collected => format!(
                 "deal {} ({}% of a payment) collected {}",
                 i.deal.id, i.percent, i.date
             ),
         };
         match &self.plan.rates {
-            Rates::Flat { rate } => {
+            CommissionRates::Flat { rate } => {
                 for i in items {
                     let exact = pct(i.base, *rate)?;
                     lines.push(line(
-                        LineKind::Commission,
+                        CommissionLineKind::Commission,
                         Some(&i.deal.id),
                         i.base,
                         Some(*rate),
@@ -219,11 +229,11 @@ impl<'a> Engine<'a> {
                     ));
                 }
             }
-            Rates::PerDeal { amount } => {
+            CommissionRates::PerDeal { amount } => {
                 for i in items {
                     let exact = mul(pct(*amount, i.percent)?, i.fraction)?;
                     lines.push(line(
-                        LineKind::Commission,
+                        CommissionLineKind::Commission,
                         Some(&i.deal.id),
                         i.base,
                         None,
@@ -238,7 +248,7 @@ impl<'a> Engine<'a> {
                     ));
                 }
             }
-            Rates::Graduated { tiers } => {
+            CommissionRates::Graduated { tiers } => {
                 let mut running = Decimal::ZERO;
                 for i in items {
                     let end = add(running, i.base)?;
@@ -247,7 +257,7 @@ impl<'a> Engine<'a> {
                         let rate = tiers[k].rate;
                         let exact = pct(slice, rate)?;
                         let mut l = line(
-                            LineKind::Commission,
+                            CommissionLineKind::Commission,
                             Some(&i.deal.id),
                             slice,
                             Some(rate),
@@ -266,7 +276,7 @@ impl<'a> Engine<'a> {
                     running = end;
                 }
             }
-            Rates::Retroactive { tiers } => {
+            CommissionRates::Retroactive { tiers } => {
                 let total = items
                     .iter()
                     .try_fold(Decimal::ZERO, |s, i| add(s, i.base))?;
@@ -275,7 +285,7 @@ impl<'a> Engine<'a> {
                 for i in items {
                     let exact = pct(i.base, rate)?;
                     let mut l = line(
-                        LineKind::Commission,
+                        CommissionLineKind::Commission,
                         Some(&i.deal.id),
                         i.base,
                         Some(rate),
@@ -297,7 +307,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Per-deal caps and floors; records what each deal earned.
-    fn per_deal(&mut self, items: &[Item<'_>], lines: &mut Vec<StatementLine>) -> Result<()> {
+    fn per_deal(&mut self, items: &[Item<'_>], lines: &mut Vec<CommissionLine>) -> Result<()> {
         let mut per: BTreeMap<String, (Decimal, Decimal, NaiveDate)> = BTreeMap::new();
         for l in lines.iter() {
             let id = l.deal_id.clone().unwrap_or_default();
@@ -319,7 +329,7 @@ impl<'a> Engine<'a> {
             let mut paid = earned;
             if let Some(cap) = self.plan.deal_cap.filter(|c| earned > *c) {
                 lines.push(line(
-                    LineKind::DealCap,
+                    CommissionLineKind::DealCap,
                     Some(&id),
                     earned,
                     None,
@@ -334,7 +344,7 @@ impl<'a> Engine<'a> {
                 .filter(|f| earned < *f && base > Decimal::ZERO)
             {
                 lines.push(line(
-                    LineKind::DealFloor,
+                    CommissionLineKind::DealFloor,
                     Some(&id),
                     earned,
                     None,
@@ -358,12 +368,14 @@ impl<'a> Engine<'a> {
         &mut self,
         from: NaiveDate,
         to: NaiveDate,
-        lines: &mut Vec<StatementLine>,
+        lines: &mut Vec<CommissionLine>,
     ) -> Result<()> {
         let window = self.plan.clawback_days;
         for c in self.credits.iter().filter(|c| {
-            matches!(c.kind, CreditKind::Refund | CreditKind::Cancel)
-                && (from..=to).contains(&c.date)
+            matches!(
+                c.kind,
+                CommissionCreditKind::Refund | CommissionCreditKind::Cancel
+            ) && (from..=to).contains(&c.date)
         }) {
             let Some(deal) = self.deals.get(&c.deal_id) else {
                 continue;
@@ -377,7 +389,7 @@ impl<'a> Engine<'a> {
                 continue;
             };
             let what = match c.kind {
-                CreditKind::Refund => {
+                CommissionCreditKind::Refund => {
                     format!("refund of {} on deal {} on {}", c.amount, deal.id, c.date)
                 }
                 _ => format!("deal {} cancelled on {}", deal.id, c.date),
@@ -385,7 +397,7 @@ impl<'a> Engine<'a> {
             let age = (c.date - first).num_days();
             if window == 0 || age > i64::from(window) {
                 lines.push(line(
-                    LineKind::Clawback,
+                    CommissionLineKind::Clawback,
                     Some(&deal.id),
                     Decimal::ZERO,
                     None,
@@ -397,7 +409,7 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let (base, back) = match c.kind {
-                CreditKind::Refund => {
+                CommissionCreditKind::Refund => {
                     let base = pct(c.amount, percent)?;
                     let per_unit = if s.credited.is_zero() {
                         Decimal::ZERO
@@ -419,7 +431,7 @@ impl<'a> Engine<'a> {
                 rate.unwrap_or_default().round_dp(4)
             );
             lines.push(line(
-                LineKind::Clawback,
+                CommissionLineKind::Clawback,
                 Some(&deal.id),
                 base,
                 rate,
@@ -430,7 +442,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn period(&mut self, period: &str) -> Result<Statement> {
+    fn period(&mut self, period: &str) -> Result<CommissionStatement> {
         let (from, to) = period_range(period)?;
         let items = self.items(from, to)?;
         let mut lines = self.rate_lines(&items)?;
@@ -453,7 +465,7 @@ impl<'a> Engine<'a> {
             if let Some(b) = band.filter(|b| b.multiplier != Decimal::ONE) {
                 let so_far = sum(&lines)?;
                 lines.push(line(
-                    LineKind::Band,
+                    CommissionLineKind::Band,
                     None,
                     so_far,
                     Some(b.multiplier),
@@ -469,7 +481,7 @@ impl<'a> Engine<'a> {
             if let Some(g) = self.plan.gate.as_ref().filter(|g| a < g.min_attainment) {
                 let so_far = sum(&lines)?;
                 lines.push(line(
-                    LineKind::Gate,
+                    CommissionLineKind::Gate,
                     None,
                     so_far,
                     Some(g.factor),
@@ -487,7 +499,7 @@ impl<'a> Engine<'a> {
         let e = sum(&lines)?;
         if let Some(cap) = self.plan.period_cap.filter(|c| e > *c) {
             lines.push(line(
-                LineKind::PeriodCap,
+                CommissionLineKind::PeriodCap,
                 None,
                 e,
                 None,
@@ -497,7 +509,7 @@ impl<'a> Engine<'a> {
         }
         if let Some(floor) = self.plan.period_floor.filter(|f| e < *f) {
             lines.push(line(
-                LineKind::PeriodFloor,
+                CommissionLineKind::PeriodFloor,
                 None,
                 e,
                 None,
@@ -513,7 +525,7 @@ impl<'a> Engine<'a> {
                     self.balance = add(self.balance, top)?;
                 }
                 lines.push(line(
-                    LineKind::DrawTopUp,
+                    CommissionLineKind::DrawTopUp,
                     None,
                     e,
                     None,
@@ -535,7 +547,7 @@ impl<'a> Engine<'a> {
                 if back > Decimal::ZERO {
                     self.balance = sub(self.balance, back)?;
                     lines.push(line(
-                        LineKind::DrawRecovery,
+                        CommissionLineKind::DrawRecovery,
                         None,
                         e,
                         None,
@@ -570,7 +582,7 @@ impl<'a> Engine<'a> {
         if shown_sum != shown_run {
             return Err(overflow());
         }
-        Ok(Statement {
+        Ok(CommissionStatement {
             rep_id: self.rep.to_string(),
             period: period.to_string(),
             base_total,
@@ -589,7 +601,7 @@ impl<'a> Engine<'a> {
 pub const MAX_PERIODS: usize = 1200;
 
 /// The periods from the one holding `first` through `last`.
-fn periods(plan: &Plan, first: NaiveDate, last: &str) -> Result<Vec<String>> {
+fn periods(plan: &CommissionPlan, first: NaiveDate, last: &str) -> Result<Vec<String>> {
     let kind = plan.period.as_str();
     let (_, end) = period_range(last)?;
     if period_of(end, kind)? != last {
@@ -621,7 +633,7 @@ fn periods(plan: &Plan, first: NaiveDate, last: &str) -> Result<Vec<String>> {
 }
 
 fn rep_dates<'a>(
-    credits: &'a [Credit],
+    credits: &'a [CommissionCredit],
     deals: &'a BTreeMap<String, Deal>,
     rep: &str,
 ) -> impl Iterator<Item = NaiveDate> + 'a {
@@ -636,7 +648,12 @@ fn rep_dates<'a>(
 }
 
 /// `rep_id`'s statement for `period` (`YYYY-MM` or `YYYY-Qn`, as the plan pays).
-pub fn statement(plan: &Plan, credits: &[Credit], rep_id: &str, period: &str) -> Result<Statement> {
+pub fn statement(
+    plan: &CommissionPlan,
+    credits: &[CommissionCredit],
+    rep_id: &str,
+    period: &str,
+) -> Result<CommissionStatement> {
     plan.validate()?;
     let deals = deals(credits)?;
     let first = rep_dates(credits, &deals, rep_id)
@@ -658,7 +675,11 @@ pub fn statement(plan: &Plan, credits: &[Credit], rep_id: &str, period: &str) ->
 }
 
 /// The statements of every rep the credits name, for `period`, by rep id.
-pub fn statements(plan: &Plan, credits: &[Credit], period: &str) -> Result<Vec<Statement>> {
+pub fn statements(
+    plan: &CommissionPlan,
+    credits: &[CommissionCredit],
+    period: &str,
+) -> Result<Vec<CommissionStatement>> {
     plan.validate()?;
     period_range(period)?;
     let deals = deals(credits)?;
@@ -670,6 +691,6 @@ pub fn statements(plan: &Plan, credits: &[Credit], period: &str) -> Result<Vec<S
         .into_iter()
         .map(|r| statement(plan, credits, r, period))
         .collect::<Result<Vec<_>>>()?;
-    out.sort_by(|a, b| crate::service::id_order(&a.rep_id, &b.rep_id));
+    out.sort_by(|a, b| crate::ids::record_order(&a.rep_id, &b.rep_id));
     Ok(out)
 }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OverdueInstalment {
     pub contract_id: String,
     pub customer_id: String,
@@ -44,13 +46,15 @@ pub fn overdue(contracts: &[Contract], today: NaiveDate) -> Vec<OverdueInstalmen
     out.sort_by(|a, b| {
         a.due_date
             .cmp(&b.due_date)
-            .then_with(|| crate::service::id_order(&a.contract_id, &b.contract_id))
+            .then_with(|| crate::ids::record_order(&a.contract_id, &b.contract_id))
             .then(a.seq.cmp(&b.seq))
     });
     out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OutstandingBy {
     Rep,
@@ -58,6 +62,8 @@ pub enum OutstandingBy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OutstandingRow {
     /// The rep's or customer's id (`""` for contracts without an owner).
     pub key: String,
@@ -102,7 +108,7 @@ pub fn outstanding(
     out.sort_by(|a, b| {
         b.outstanding
             .cmp(&a.outstanding)
-            .then_with(|| crate::service::id_order(&a.key, &b.key))
+            .then_with(|| crate::ids::record_order(&a.key, &b.key))
     });
     out
 }

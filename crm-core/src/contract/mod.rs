@@ -21,6 +21,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
     /// Money is still to come.
@@ -31,6 +33,8 @@ pub enum ContractStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Instalment {
     /// 1-based position in the plan.
     pub seq: u32,
@@ -46,6 +50,8 @@ impl Instalment {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentKind {
     Payment,
@@ -54,19 +60,23 @@ pub enum PaymentKind {
 
 /// How much of a payment (or refund, negative) went to which instalment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Allocation {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PaymentAllocation {
     pub seq: u32,
     pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Payment {
     pub id: String,
     pub kind: PaymentKind,
     pub received_on: NaiveDate,
     /// Positive for both kinds; `kind` says which way the money went.
     pub amount: Decimal,
-    pub allocations: Vec<Allocation>,
+    pub allocations: Vec<PaymentAllocation>,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
     #[serde(default)]
@@ -74,6 +84,8 @@ pub struct Payment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Contract {
     pub id: String,
     pub opportunity_id: String,
@@ -91,12 +103,16 @@ pub struct Contract {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewInstalment {
     pub due_date: NaiveDate,
     pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewContract {
     pub signed_on: NaiveDate,
     /// Default: the won opportunity's amount.
@@ -106,6 +122,8 @@ pub struct NewContract {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewPayment {
     pub received_on: NaiveDate,
     pub amount: Decimal,
@@ -197,7 +215,7 @@ impl Contract {
     }
 
     /// Matches a received payment to instalments; returns the allocations.
-    pub fn match_payment(&mut self, p: &NewPayment) -> Result<Vec<Allocation>> {
+    pub fn match_payment(&mut self, p: &NewPayment) -> Result<Vec<PaymentAllocation>> {
         self.active()?;
         if p.amount <= Decimal::ZERO {
             return Err(CrmError::invalid("amount", "must be positive"));
@@ -236,7 +254,7 @@ impl Contract {
             if take > Decimal::ZERO {
                 inst.paid += take;
                 left -= take;
-                allocations.push(Allocation {
+                allocations.push(PaymentAllocation {
                     seq: inst.seq,
                     amount: take,
                 });
@@ -247,7 +265,7 @@ impl Contract {
     }
 
     /// Takes a refund back from the most recently paid instalments.
-    pub fn match_refund(&mut self, amount: Decimal) -> Result<Vec<Allocation>> {
+    pub fn match_refund(&mut self, amount: Decimal) -> Result<Vec<PaymentAllocation>> {
         self.active()?;
         if amount <= Decimal::ZERO {
             return Err(CrmError::invalid("amount", "must be positive"));
@@ -272,7 +290,7 @@ impl Contract {
             if take > Decimal::ZERO {
                 inst.paid -= take;
                 left -= take;
-                allocations.push(Allocation {
+                allocations.push(PaymentAllocation {
                     seq: inst.seq,
                     amount: -take,
                 });

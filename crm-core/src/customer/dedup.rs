@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// What to do when a new customer looks like an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateMode {
     /// No check on creation (on-demand checks still work).
@@ -19,6 +21,8 @@ pub enum DuplicateMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DuplicatePolicy {
     pub on_create: DuplicateMode,
     /// Minimum normalised-name similarity (0..=1) for a fuzzy name match.
@@ -36,6 +40,8 @@ impl Default for DuplicatePolicy {
 
 /// What to look for: any mix of name, phones and emails.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DuplicateProbe {
     #[serde(default)]
     pub name: Option<String>,
@@ -46,6 +52,8 @@ pub struct DuplicateProbe {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchField {
     Phone,
@@ -55,6 +63,8 @@ pub enum MatchField {
 
 /// One existing customer that matches, and where it lives, so the rep knows whom to talk to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DuplicateMatch {
     pub customer_id: CustomerId,
     pub customer_name: String,

@@ -31,6 +31,8 @@ impl Customer {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerKind {
     Company,
@@ -38,6 +40,8 @@ pub enum CustomerKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerStatus {
     Active,
@@ -46,6 +50,8 @@ pub enum CustomerStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum DealStatus {
     None,
@@ -54,6 +60,8 @@ pub enum DealStatus {
 
 /// A typed custom field value (自定义字段).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {
     Text(String),
@@ -63,6 +71,8 @@ pub enum FieldValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Customer {
     pub id: CustomerId,
     pub name: String,
@@ -112,6 +122,8 @@ pub struct Customer {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewCustomer {
     pub name: String,
     #[serde(default)]
@@ -143,14 +155,18 @@ pub struct NewCustomer {
 
 /// A partial update: `None` leaves a field as it is. Owner changes go through `transfer_customer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CustomerPatch {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
     pub kind: Option<CustomerKind>,
-    /// `Some(None)` clears the level.
-    #[serde(default, with = "double_option")]
-    pub level: Option<Option<String>>,
+    #[serde(default)]
+    pub level: Option<String>,
+    /// Removes the level (`level` is then ignored).
+    #[serde(default)]
+    pub clear_level: bool,
     #[serde(default)]
     pub add_tags: Vec<String>,
     #[serde(default)]
@@ -170,21 +186,9 @@ pub struct CustomerPatch {
     pub custom_fields: BTreeMap<String, Option<FieldValue>>,
 }
 
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Option<Option<String>>, s: S) -> Result<S::Ok, S::Error> {
-        v.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Contact {
     pub id: ContactId,
     pub customer_id: CustomerId,
@@ -198,6 +202,8 @@ pub struct Contact {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewContact {
     pub name: String,
     #[serde(default)]
@@ -209,6 +215,8 @@ pub struct NewContact {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Call,
@@ -221,6 +229,8 @@ pub enum Channel {
 
 /// A follow-up record (跟进记录).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FollowUp {
     pub id: FollowUpId,
     pub customer_id: CustomerId,
@@ -234,6 +244,8 @@ pub struct FollowUp {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewFollowUp {
     pub channel: Channel,
     #[serde(default)]
@@ -247,6 +259,8 @@ pub struct NewFollowUp {
 
 /// A customer whose planned next follow-up has passed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OverdueFollowUp {
     pub customer_id: CustomerId,
     pub customer_name: String,

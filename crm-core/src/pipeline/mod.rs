@@ -14,6 +14,7 @@
 //! - The organisation's `default` pipeline is [`Pipeline::standard`] until one is stored with
 //!   that id; it takes any non-empty loss reason, a stored pipeline may list the allowed ones.
 
+pub mod opportunity;
 mod reports;
 mod transition;
 
@@ -21,7 +22,7 @@ pub use reports::{
     conversion, forecast, rotting, time_in_stage, velocity, ForecastRow, Rotting, StageConversion,
     StageTime, Velocity,
 };
-pub use transition::{check_move, missing_fields, Move};
+pub use transition::{check_move, missing_fields, StageMove};
 
 use crate::access::Role;
 use crate::error::{CrmError, Result};
@@ -33,6 +34,8 @@ use std::collections::BTreeSet;
 pub const DEFAULT_PIPELINE: &str = "default";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastCategory {
     Pipeline,
@@ -43,6 +46,8 @@ pub enum ForecastCategory {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     Open,
@@ -61,6 +66,8 @@ impl StageKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Stage {
     /// Stable key opportunities store (`proposal`).
     pub key: String,
@@ -84,12 +91,19 @@ fn open() -> StageKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Transition {
-    pub from: String,
-    pub to: String,
+    /// Stored pipelines before 0.2 spelt it `from`.
+    #[serde(alias = "from")]
+    pub from_stage: String,
+    #[serde(alias = "to")]
+    pub to_stage: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Pipeline {
     pub id: String,
     pub name: String,
@@ -231,7 +245,7 @@ impl Pipeline {
             self.first(kind)?;
         }
         for (i, t) in self.transitions.iter().enumerate() {
-            for (end, key) in [("from", &t.from), ("to", &t.to)] {
+            for (end, key) in [("from_stage", &t.from_stage), ("to_stage", &t.to_stage)] {
                 if !keys.contains(key.as_str()) {
                     return Err(CrmError::invalid(
                         format!("transitions[{i}].{end}"),
@@ -239,7 +253,7 @@ impl Pipeline {
                     ));
                 }
             }
-            if t.from == t.to {
+            if t.from_stage == t.to_stage {
                 return Err(CrmError::invalid(
                     format!("transitions[{i}]"),
                     "a stage cannot move to itself",
@@ -319,10 +333,10 @@ mod tests {
 
         let mut p = Pipeline::standard();
         p.transitions = vec![Transition {
-            from: "qualify".into(),
-            to: "closing".into(),
+            from_stage: "qualify".into(),
+            to_stage: "closing".into(),
         }];
-        assert_eq!(field_of(&p), "transitions[0].to");
+        assert_eq!(field_of(&p), "transitions[0].to_stage");
 
         let mut p = Pipeline::standard();
         p.stages[0].category = ForecastCategory::Closed;

@@ -1,9 +1,9 @@
 //! Pipeline reports, pure over opportunities and their stage history: weighted forecast (also as
 //! of a past instant), stage-to-stage conversion, time in stage, sales velocity and rotting deals.
 
+use super::opportunity::{Opportunity, OpportunityStatus};
 use super::{ForecastCategory, Pipeline, StageKind};
 use crate::error::{CrmError, Result};
-use crate::opportunity::{Opportunity, OpportunityStatus};
 use crate::performance::period_of;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ForecastRow {
     pub period: String,
     /// Open opportunities expected to close in the period.
@@ -92,10 +94,12 @@ pub fn forecast(
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StageConversion {
-    pub from: String,
-    pub to: String,
-    /// Opportunities that were ever in `from`.
+    pub from_stage: String,
+    pub to_stage: String,
+    /// Opportunities that were ever in `from_stage`.
     pub entered: u32,
     /// Of those, how many later reached `to` or a stage beyond it.
     pub advanced: u32,
@@ -141,8 +145,8 @@ pub fn conversion(opportunities: &[Opportunity], p: &Pipeline) -> Vec<StageConve
                 }
             }
             StageConversion {
-                from: pair[0].to_string(),
-                to: pair[1].to_string(),
+                from_stage: pair[0].to_string(),
+                to_stage: pair[1].to_string(),
                 entered,
                 advanced,
                 rate: ratio(advanced, entered),
@@ -152,6 +156,8 @@ pub fn conversion(opportunities: &[Opportunity], p: &Pipeline) -> Vec<StageConve
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StageTime {
     pub stage: String,
     /// Completed stays (entered and left).
@@ -202,6 +208,8 @@ pub fn time_in_stage(opportunities: &[Opportunity], p: &Pipeline) -> Vec<StageTi
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Velocity {
     /// Open at `to`.
     pub open: u32,
@@ -272,6 +280,8 @@ pub fn velocity(
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rotting {
     pub opportunity_id: String,
     pub customer_id: String,
@@ -314,7 +324,7 @@ pub fn rotting(
     out.sort_by(|a, b| {
         b.idle_days
             .cmp(&a.idle_days)
-            .then_with(|| crate::service::id_order(&a.opportunity_id, &b.opportunity_id))
+            .then_with(|| crate::ids::record_order(&a.opportunity_id, &b.opportunity_id))
     });
     out
 }

@@ -1,14 +1,16 @@
 //! Which moves a pipeline allows and what a stage requires on entry.
 
+use super::opportunity::Opportunity;
 use super::{Pipeline, Stage, StageKind};
 use crate::access::Role;
 use crate::error::{CrmError, Result};
-use crate::opportunity::Opportunity;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Move {
+pub enum StageMove {
     Forward,
     Back,
     Win,
@@ -24,11 +26,11 @@ pub fn check_move(
     from: &str,
     to: &str,
     role: Role,
-) -> Result<Move> {
+) -> Result<StageMove> {
     let refuse = |reason: String| CrmError::TransitionNotAllowed {
         opportunity_id: opportunity_id.to_string(),
-        from: from.to_string(),
-        to: to.to_string(),
+        from_stage: from.to_string(),
+        to_stage: to.to_string(),
         reason,
     };
     let (a, b) = (p.stage(from)?, p.stage(to)?);
@@ -37,11 +39,11 @@ pub fn check_move(
     }
     let (i, j) = (p.position(from), p.position(to));
     let kind = match (a.kind, b.kind) {
-        (StageKind::Open, StageKind::Open) if j > i => Move::Forward,
-        (StageKind::Open, StageKind::Open) => Move::Back,
-        (StageKind::Open, StageKind::Won) => Move::Win,
-        (StageKind::Open, StageKind::Lost) => Move::Lose,
-        (_, StageKind::Open) => Move::Reopen,
+        (StageKind::Open, StageKind::Open) if j > i => StageMove::Forward,
+        (StageKind::Open, StageKind::Open) => StageMove::Back,
+        (StageKind::Open, StageKind::Won) => StageMove::Win,
+        (StageKind::Open, StageKind::Lost) => StageMove::Lose,
+        (_, StageKind::Open) => StageMove::Reopen,
         _ => {
             return Err(refuse(format!(
                 "a {} opportunity can only be reopened into an open stage",
@@ -49,13 +51,18 @@ pub fn check_move(
             )))
         }
     };
-    if !p.transitions.is_empty() && !p.transitions.iter().any(|t| t.from == from && t.to == to) {
+    if !p.transitions.is_empty()
+        && !p
+            .transitions
+            .iter()
+            .any(|t| t.from_stage == from && t.to_stage == to)
+    {
         return Err(refuse(format!(
             "pipeline {} lists no such transition",
             p.id
         )));
     }
-    if kind == Move::Reopen && !p.reopen_roles.contains(&role) {
+    if kind == StageMove::Reopen && !p.reopen_roles.contains(&role) {
         let roles: Vec<&str> = p.reopen_roles.iter().map(|r| r.as_str()).collect();
         return Err(refuse(format!(
             "reopening needs the role {}",

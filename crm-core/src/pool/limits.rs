@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Organisation-wide claim limits (each optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
 pub struct ClaimPolicy {
     /// Claims per rep per local day, across all pools.
@@ -19,6 +21,8 @@ pub struct ClaimPolicy {
 
 /// Whom a cap applies to; each matching rep may own at most `max_owned` customers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CapScope {
     Everyone,
@@ -27,6 +31,8 @@ pub enum CapScope {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OwnershipCap {
     pub scope: CapScope,
     pub max_owned: u64,
@@ -55,6 +61,8 @@ impl OwnershipCap {
 
 /// Organisation-wide protection limits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
 pub struct LockPolicy {
     /// Locked customers per rep.

@@ -8,7 +8,9 @@ pub use limits::{
     check_claim, check_lock, lock_until, CapScope, ClaimContext, ClaimPolicy, LockPolicy,
     OwnershipCap,
 };
-pub use recycle::{evaluate, Due, RecycleKind, RecycleRule, RecycleWarning, Recycled, SweepReport};
+pub use recycle::{
+    evaluate, RecycleDue, RecycleKind, RecycleRule, RecycleWarning, Recycled, SweepReport,
+};
 
 use crate::access::{TeamId, User, UserId};
 use crate::customer::PoolId;
@@ -18,6 +20,8 @@ use serde::{Deserialize, Serialize};
 /// A pool with its members, admins and rules. Customers are in it when they have no owner and
 /// their `pool_id` names it; owned customers whose `pool_id` names it return to it when recycled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Pool {
     pub id: PoolId,
     pub name: String,
@@ -35,6 +39,8 @@ pub struct Pool {
 
 /// The timing rules of one pool.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
 pub struct PoolRules {
     /// The previous owner may not re-claim a customer for this many days after it was recycled
@@ -65,7 +71,59 @@ impl Default for PoolRules {
     }
 }
 
+/// What `update_pool_rules` changes: each rule given replaces that rule; rules left out stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
+pub struct PoolRulesPatch {
+    #[serde(default)]
+    pub cool_down_days: Option<u32>,
+    #[serde(default)]
+    pub waiting_hours: Option<u32>,
+    /// Replaces the whole list of recycling rules.
+    #[serde(default)]
+    pub recycle: Option<Vec<RecycleRule>>,
+    #[serde(default)]
+    pub exempt_won: Option<bool>,
+    #[serde(default)]
+    pub exempt_open_opportunity: Option<bool>,
+    #[serde(default)]
+    pub warn_days: Option<u32>,
+}
+
+/// A patch that gives every rule: the whole rule set replaced.
+impl From<PoolRules> for PoolRulesPatch {
+    fn from(r: PoolRules) -> Self {
+        PoolRulesPatch {
+            cool_down_days: Some(r.cool_down_days),
+            waiting_hours: Some(r.waiting_hours),
+            recycle: Some(r.recycle),
+            exempt_won: Some(r.exempt_won),
+            exempt_open_opportunity: Some(r.exempt_open_opportunity),
+            warn_days: Some(r.warn_days),
+        }
+    }
+}
+
+impl PoolRulesPatch {
+    pub fn apply(self, current: &PoolRules) -> PoolRules {
+        PoolRules {
+            cool_down_days: self.cool_down_days.unwrap_or(current.cool_down_days),
+            waiting_hours: self.waiting_hours.unwrap_or(current.waiting_hours),
+            recycle: self.recycle.unwrap_or_else(|| current.recycle.clone()),
+            exempt_won: self.exempt_won.unwrap_or(current.exempt_won),
+            exempt_open_opportunity: self
+                .exempt_open_opportunity
+                .unwrap_or(current.exempt_open_opportunity),
+            warn_days: self.warn_days.unwrap_or(current.warn_days),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewPool {
     pub name: String,
     #[serde(default)]

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum RecycleKind {
     /// No follow-up for N days; clock = max(last follow-up, owned since).
@@ -39,6 +41,8 @@ impl RecycleKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RecycleRule {
     pub kind: RecycleKind,
     /// Days of 24 hours after the rule's clock starts.
@@ -67,7 +71,9 @@ impl RecycleRule {
 
 /// When a customer falls due under the first rule to run out, and the figures behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Due {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RecycleDue {
     pub rule: RecycleKind,
     pub days: u32,
     pub level: Option<String>,
@@ -79,7 +85,7 @@ pub struct Due {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-impl Due {
+impl RecycleDue {
     /// When a sweep recycles the customer: the rule's due time, or the end of the lock if later.
     pub fn recycle_at(&self) -> DateTime<Utc> {
         self.locked_until
@@ -114,7 +120,7 @@ impl Due {
 /// things stand: not owned, exempt (won, an open opportunity, as the rules say) or locked with no
 /// end. It needs no `now`: a lock only moves the moment to the lock's end, so the answer can be
 /// stored with the customer and indexed, and a sweep reads only what is due.
-pub fn evaluate(rules: &PoolRules, c: &Customer) -> Option<Due> {
+pub fn evaluate(rules: &PoolRules, c: &Customer) -> Option<RecycleDue> {
     let owned_since = c.owned_since?;
     if c.owner_id.is_none() || c.status != CustomerStatus::Active {
         return None;
@@ -129,7 +135,7 @@ pub fn evaluate(rules: &PoolRules, c: &Customer) -> Option<Due> {
     } else {
         None
     };
-    let mut best: Option<Due> = None;
+    let mut best: Option<RecycleDue> = None;
     for rule in &rules.recycle {
         let clock_start = match rule.kind {
             RecycleKind::NoFollowUp => c.follow_up_clock()?,
@@ -140,7 +146,7 @@ pub fn evaluate(rules: &PoolRules, c: &Customer) -> Option<Due> {
         let days = rule.days_for(c.level.as_deref());
         let due_at = clock_start + Duration::days(i64::from(days));
         if best.as_ref().is_none_or(|b| due_at < b.due_at) {
-            best = Some(Due {
+            best = Some(RecycleDue {
                 rule: rule.kind,
                 days,
                 level: c.level.clone(),
@@ -155,28 +161,34 @@ pub fn evaluate(rules: &PoolRules, c: &Customer) -> Option<Due> {
 
 /// A customer returned to its pool by a sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Recycled {
     pub customer_id: CustomerId,
     pub customer_name: String,
     pub owner_id: UserId,
     pub pool_id: PoolId,
-    pub due: Due,
+    pub due: RecycleDue,
 }
 
 /// A customer that a rule will recycle within the pool's `warn_days`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RecycleWarning {
     pub customer_id: CustomerId,
     pub customer_name: String,
     pub owner_id: UserId,
     pub pool_id: PoolId,
-    pub due: Due,
+    pub due: RecycleDue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SweepReport {
     pub at: DateTime<Utc>,
     /// Customers the index offered as possibly due.
-    pub examined: usize,
+    pub examined: u64,
     pub recycled: Vec<Recycled>,
 }

@@ -259,7 +259,7 @@ impl Aggregator {
     }
 
     /// Adds the orders of a slice, fetching table slots ahead like [`Aggregator::push_numbers`].
-    pub fn push_orders(&mut self, orders: &[super::Order]) {
+    pub fn push_orders(&mut self, orders: &[super::RfmOrder]) {
         for (i, o) in orders.iter().enumerate() {
             if let Some(ahead) = orders.get(i + AHEAD) {
                 if let Some(n) = canonical_number(&ahead.customer_id) {

@@ -21,7 +21,7 @@
 //! Champions = ["555", "554"]
 //! ```
 
-use super::{Level, Method, RfmConfig, SegmentMap, Thresholds, Weights};
+use super::{RfmConfig, RfmLevel, RfmMethod, RfmThresholds, RfmWeights, SegmentMap};
 use crate::error::{CrmError, Result};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -52,7 +52,7 @@ impl Number {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
-    method: Option<Method>,
+    method: Option<RfmMethod>,
     buckets: Option<u8>,
     window_days: Option<u32>,
     weights: Option<WeightsFile>,
@@ -99,7 +99,7 @@ pub fn parse_config(source: &str) -> Result<RfmConfig> {
     }
     config.window_days = file.window_days;
     if let Some(w) = file.weights {
-        config.weights = Weights {
+        config.weights = RfmWeights {
             r: w.r.decimal("weights.r")?,
             f: w.f.decimal("weights.f")?,
             m: w.m.decimal("weights.m")?,
@@ -111,7 +111,7 @@ pub fn parse_config(source: &str) -> Result<RfmConfig> {
             .iter()
             .map(|(n, p)| Ok((n.decimal("thresholds.monetary")?, *p)))
             .collect::<Result<Vec<_>>>()?;
-        config.thresholds = Thresholds {
+        config.thresholds = RfmThresholds {
             recency: t.recency,
             frequency: t.frequency,
             monetary,
@@ -121,7 +121,7 @@ pub fn parse_config(source: &str) -> Result<RfmConfig> {
         .levels
         .iter()
         .map(|l| {
-            Ok(Level {
+            Ok(RfmLevel {
                 min_score: l.min_score.decimal("levels.min_score")?,
                 name: l.name.clone(),
             })
@@ -160,7 +160,7 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         let config = parse_config(&text).unwrap();
-        assert_eq!(config.method, Method::Thresholds);
+        assert_eq!(config.method, RfmMethod::Thresholds);
         assert_eq!(config.weights.m, Decimal::from(8));
         assert_eq!(config.thresholds.monetary[1], (Decimal::from(20_000), 4));
         assert_eq!(config.segments.segment(5, 5, 5), "Champions");

@@ -13,7 +13,9 @@ mod table;
 
 pub use aggregate::Aggregator;
 pub use config::parse_config;
-pub use movement::{churn_warnings, flows, movements, ChurnRule, ChurnWarning, Flow, Movement};
+pub use movement::{
+    churn_warnings, flows, movements, ChurnRule, ChurnWarning, RfmFlow, RfmMovement,
+};
 pub use segments::{SegmentMap, UNMAPPED};
 pub use table::{CustomerIds, RfmTable};
 
@@ -23,7 +25,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Order {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RfmOrder {
     pub customer_id: String,
     /// The order's local date in the organisation's time zone.
     pub date: NaiveDate,
@@ -31,8 +35,10 @@ pub struct Order {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Method {
+pub enum RfmMethod {
     #[default]
     Quantile,
     Thresholds,
@@ -41,7 +47,9 @@ pub enum Method {
 /// Break points per dimension, checked in the order given; the first that holds gives the points,
 /// and a value no break point covers gets 1.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Thresholds {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RfmThresholds {
     /// (at most this many days since the last order, points)
     pub recency: Vec<(i64, u8)>,
     /// (at least this many orders, points)
@@ -51,15 +59,17 @@ pub struct Thresholds {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Weights {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RfmWeights {
     pub r: Decimal,
     pub f: Decimal,
     pub m: Decimal,
 }
 
-impl Default for Weights {
+impl Default for RfmWeights {
     fn default() -> Self {
-        Weights {
+        RfmWeights {
             r: Decimal::ONE,
             f: Decimal::ONE,
             m: Decimal::ONE,
@@ -69,32 +79,36 @@ impl Default for Weights {
 
 /// A named level for total scores of at least `min_score` (e.g. VIP tiers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Level {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RfmLevel {
     pub min_score: Decimal,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RfmConfig {
-    pub method: Method,
+    pub method: RfmMethod,
     /// Buckets of the quantile method.
     pub buckets: u8,
     /// Only orders within this many days up to the as-of date count for F and M.
     pub window_days: Option<u32>,
-    pub thresholds: Thresholds,
-    pub weights: Weights,
-    pub levels: Vec<Level>,
+    pub thresholds: RfmThresholds,
+    pub weights: RfmWeights,
+    pub levels: Vec<RfmLevel>,
     pub segments: SegmentMap,
 }
 
 impl Default for RfmConfig {
     fn default() -> Self {
         RfmConfig {
-            method: Method::Quantile,
+            method: RfmMethod::Quantile,
             buckets: 5,
             window_days: None,
-            thresholds: Thresholds::default(),
-            weights: Weights::default(),
+            thresholds: RfmThresholds::default(),
+            weights: RfmWeights::default(),
             levels: Vec::new(),
             segments: SegmentMap::default_map(),
         }
@@ -102,6 +116,8 @@ impl Default for RfmConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RfmRow {
     pub customer_id: String,
     pub recency_days: i64,
@@ -113,20 +129,6 @@ pub struct RfmRow {
     pub score: Decimal,
     pub level: Option<String>,
     pub segment: String,
-}
-
-/// Positions of `ids` in the customer id order of DOMAIN.md: as integers when every id is one,
-/// else byte by byte.
-fn id_order(ids: &[String]) -> Vec<usize> {
-    let numeric: Option<Vec<i128>> = ids.iter().map(|id| id.parse::<i128>().ok()).collect();
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    match numeric {
-        Some(n) => {
-            order.sort_unstable_by(|&a, &b| n[a].cmp(&n[b]).then_with(|| ids[a].cmp(&ids[b])))
-        }
-        None => order.sort_unstable_by(|&a, &b| ids[a].as_bytes().cmp(ids[b].as_bytes())),
-    }
-    order
 }
 
 /// Buckets 1..=k by position after sorting ascending by key, ties by position (which is
@@ -246,7 +248,7 @@ fn points<T: PartialOrd>(value: T, bands: &[(T, u8)], holds: fn(&T, &T) -> bool)
 
 impl RfmConfig {
     pub fn validate(&self) -> Result<()> {
-        if self.method == Method::Quantile && !(1..=9).contains(&self.buckets) {
+        if self.method == RfmMethod::Quantile && !(1..=9).contains(&self.buckets) {
             return Err(CrmError::invalid("buckets", "must lie between 1 and 9"));
         }
         let t = &self.thresholds;
@@ -262,7 +264,7 @@ impl RfmConfig {
                 "points must lie between 1 and 9",
             ));
         }
-        if self.method == Method::Thresholds
+        if self.method == RfmMethod::Thresholds
             && (t.recency.is_empty() || t.frequency.is_empty() || t.monetary.is_empty())
         {
             return Err(CrmError::invalid(
@@ -275,7 +277,7 @@ impl RfmConfig {
 }
 
 /// Scores every customer with an order on or before `as_of`; rows come in customer id order.
-pub fn score(orders: &[Order], as_of: NaiveDate, config: &RfmConfig) -> Result<Vec<RfmRow>> {
+pub fn score(orders: &[RfmOrder], as_of: NaiveDate, config: &RfmConfig) -> Result<Vec<RfmRow>> {
     config.validate()?;
     let agg = aggregate(orders.len(), as_of, config.window_days, |agg, run| {
         agg.push_orders(&orders[run]);
@@ -381,7 +383,7 @@ pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
     // Customers go into id order first, so that below, ties by customer id are ties by position.
     let mut entries = agg.entries();
     if let CustomerIds::Text(text) = &entries.ids {
-        let order = id_order(text);
+        let order = crate::ids::batch_order(text);
         entries = entries.permuted(&order);
     }
     if let Some(i) = entries.beyond {
@@ -399,7 +401,7 @@ pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
     let recency_days: Vec<i64> = last.iter().map(|&l| as_of - i64::from(l)).collect();
     drop(last);
     let (r, f, m) = match config.method {
-        Method::Quantile => {
+        RfmMethod::Quantile => {
             let k = config.buckets;
             let ((r, f), m) = both(
                 n >= 100_000,
@@ -417,7 +419,7 @@ pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
             );
             (r, f, m)
         }
-        Method::Thresholds => {
+        RfmMethod::Thresholds => {
             let t = &config.thresholds;
             (
                 recency_days
@@ -437,7 +439,7 @@ pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
     };
     // Score, level and segment depend on (r, f, m) alone: at most 9^3 combinations, each worked
     // out once.
-    let mut levels: Vec<(u16, &Level)> = Vec::with_capacity(config.levels.len());
+    let mut levels: Vec<(u16, &RfmLevel)> = Vec::with_capacity(config.levels.len());
     for (i, l) in config.levels.iter().enumerate() {
         let i =
             u16::try_from(i).map_err(|_| CrmError::invalid("levels", "at most 65,536 levels"))?;

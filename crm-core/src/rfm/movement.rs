@@ -7,23 +7,27 @@ use std::collections::{BTreeMap, HashMap};
 
 /// A customer whose segment differs between two scorings; `None` means absent from that scoring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Movement {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RfmMovement {
     pub customer_id: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from_segment: Option<String>,
+    pub to_segment: Option<String>,
 }
 
 /// How many customers went from one segment to another (unchanged ones included, so the matrix
 /// accounts for everyone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flow {
-    pub from: Option<String>,
-    pub to: Option<String>,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RfmFlow {
+    pub from_segment: Option<String>,
+    pub to_segment: Option<String>,
     pub customers: u64,
 }
 
 /// Every customer whose segment changed, in the order of `after` then the ones only in `before`.
-pub fn movements(before: &[RfmRow], after: &[RfmRow]) -> Vec<Movement> {
+pub fn movements(before: &[RfmRow], after: &[RfmRow]) -> Vec<RfmMovement> {
     let old: HashMap<&str, &RfmRow> = before.iter().map(|r| (r.customer_id.as_str(), r)).collect();
     let mut seen = std::collections::HashSet::with_capacity(after.len());
     let mut out = Vec::new();
@@ -31,19 +35,19 @@ pub fn movements(before: &[RfmRow], after: &[RfmRow]) -> Vec<Movement> {
         seen.insert(row.customer_id.as_str());
         let from = old.get(row.customer_id.as_str()).map(|r| r.segment.clone());
         if from.as_deref() != Some(row.segment.as_str()) {
-            out.push(Movement {
+            out.push(RfmMovement {
                 customer_id: row.customer_id.clone(),
-                from,
-                to: Some(row.segment.clone()),
+                from_segment: from,
+                to_segment: Some(row.segment.clone()),
             });
         }
     }
     for row in before {
         if !seen.contains(row.customer_id.as_str()) {
-            out.push(Movement {
+            out.push(RfmMovement {
                 customer_id: row.customer_id.clone(),
-                from: Some(row.segment.clone()),
-                to: None,
+                from_segment: Some(row.segment.clone()),
+                to_segment: None,
             });
         }
     }
@@ -51,7 +55,7 @@ pub fn movements(before: &[RfmRow], after: &[RfmRow]) -> Vec<Movement> {
 }
 
 /// The from/to matrix of two scorings, sorted by segment names (absent first).
-pub fn flows(before: &[RfmRow], after: &[RfmRow]) -> Vec<Flow> {
+pub fn flows(before: &[RfmRow], after: &[RfmRow]) -> Vec<RfmFlow> {
     let old: HashMap<&str, &str> = before
         .iter()
         .map(|r| (r.customer_id.as_str(), r.segment.as_str()))
@@ -74,9 +78,9 @@ pub fn flows(before: &[RfmRow], after: &[RfmRow]) -> Vec<Flow> {
     }
     counts
         .into_iter()
-        .map(|((from, to), customers)| Flow {
-            from: from.map(str::to_string),
-            to: to.map(str::to_string),
+        .map(|((from, to), customers)| RfmFlow {
+            from_segment: from.map(str::to_string),
+            to_segment: to.map(str::to_string),
             customers,
         })
         .collect()
@@ -84,6 +88,8 @@ pub fn flows(before: &[RfmRow], after: &[RfmRow]) -> Vec<Flow> {
 
 /// When to warn that a customer may churn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
 pub struct ChurnRule {
     /// Segments worth keeping.
@@ -117,10 +123,12 @@ impl Default for ChurnRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChurnWarning {
     pub customer_id: String,
-    pub from: String,
-    pub to: String,
+    pub from_segment: String,
+    pub to_segment: String,
     pub r_before: u8,
     pub r_after: u8,
     pub reason: String,
@@ -150,8 +158,8 @@ pub fn churn_warnings(before: &[RfmRow], after: &[RfmRow], rule: &ChurnRule) -> 
             };
             Some(ChurnWarning {
                 customer_id: now.customer_id.clone(),
-                from: was.segment.clone(),
-                to: now.segment.clone(),
+                from_segment: was.segment.clone(),
+                to_segment: now.segment.clone(),
                 r_before: was.r,
                 r_after: now.r,
                 reason,

@@ -10,6 +10,8 @@ pub const UNMAPPED: &str = "Unmapped";
 /// two-digit cells of the R x FM grid (`"55"`, 25 of them) where FM is the mean of F and M rounded
 /// half up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SegmentMap {
     codes: BTreeMap<String, String>,
     /// Keyed by R x FM cells rather than R, F, M codes.

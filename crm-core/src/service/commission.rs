@@ -2,7 +2,9 @@
 //! contract payments, refunds and cancellations, turned into credits for a plan's statements.
 
 use super::Crm;
-use crate::commission::{self, Credit, CreditKind, Plan, Statement};
+use crate::commission::{
+    self, CommissionCredit, CommissionCreditKind, CommissionPlan, CommissionStatement,
+};
 use crate::contract::{Contract, PaymentKind};
 use crate::error::Result;
 use crate::opportunity::OpportunityStatus;
@@ -12,7 +14,11 @@ impl Crm {
     /// The credits of the actor's scope: one `won` row per opportunity in `booked_stage` (the
     /// owner at 100%, on the local date it entered the stage) and the payments, refunds and
     /// cancellations of their contracts.
-    pub fn commission_credits(&self, actor: &str, booked_stage: &str) -> Result<Vec<Credit>> {
+    pub fn commission_credits(
+        &self,
+        actor: &str,
+        booked_stage: &str,
+    ) -> Result<Vec<CommissionCredit>> {
         let tz = self.settings()?.tz()?;
         let opportunities = self.all_opportunities(actor)?;
         let contracts: Vec<Contract> = self.contracts(actor)?;
@@ -29,8 +35,8 @@ impl Crm {
                 .take_while(|h| h.stage == o.stage)
                 .last()
                 .map_or(o.closed_at.unwrap_or(o.created_at), |h| h.entered_at);
-            credits.push(Credit {
-                kind: CreditKind::Won,
+            credits.push(CommissionCredit {
+                kind: CommissionCreditKind::Won,
                 deal_id: o.id.clone(),
                 rep_id: Some(owner.clone()),
                 split: Some(Decimal::ONE_HUNDRED),
@@ -44,10 +50,10 @@ impl Crm {
                 continue;
             }
             for p in &c.payments {
-                credits.push(Credit {
+                credits.push(CommissionCredit {
                     kind: match p.kind {
-                        PaymentKind::Payment => CreditKind::Payment,
-                        PaymentKind::Refund => CreditKind::Refund,
+                        PaymentKind::Payment => CommissionCreditKind::Payment,
+                        PaymentKind::Refund => CommissionCreditKind::Refund,
                     },
                     deal_id: c.opportunity_id.clone(),
                     rep_id: None,
@@ -58,8 +64,8 @@ impl Crm {
                 });
             }
             if let Some(at) = c.cancelled_at {
-                credits.push(Credit {
-                    kind: CreditKind::Cancel,
+                credits.push(CommissionCredit {
+                    kind: CommissionCreditKind::Cancel,
                     deal_id: c.opportunity_id.clone(),
                     rep_id: None,
                     split: None,
@@ -77,9 +83,9 @@ impl Crm {
     pub fn commission_statements(
         &self,
         actor: &str,
-        plan: &Plan,
+        plan: &CommissionPlan,
         period: &str,
-    ) -> Result<Vec<Statement>> {
+    ) -> Result<Vec<CommissionStatement>> {
         plan.validate()?;
         let pipelines = self.pipelines(actor)?;
         let keys: Vec<&str> = pipelines

@@ -117,7 +117,7 @@ impl Crm {
         &self,
         actor: &str,
         contract_id: &str,
-        expected_version: Option<u64>,
+        expected_version: u64,
         payment: NewPayment,
     ) -> Result<Contract> {
         self.record_money(actor, contract_id, expected_version, payment, false)
@@ -128,7 +128,7 @@ impl Crm {
         &self,
         actor: &str,
         contract_id: &str,
-        expected_version: Option<u64>,
+        expected_version: u64,
         refund: NewPayment,
     ) -> Result<Contract> {
         self.record_money(actor, contract_id, expected_version, refund, true)
@@ -138,16 +138,19 @@ impl Crm {
         &self,
         actor: &str,
         contract_id: &str,
-        expected_version: Option<u64>,
+        expected_version: u64,
         payment: NewPayment,
         refund: bool,
     ) -> Result<Contract> {
         let tz = self.settings()?.tz()?;
         self.act(actor, |cx| {
             let (mut c, _) = scoped(cx, contract_id)?;
-            if let Some(v) = expected_version {
-                check_expected(EntityKind::Contract, contract_id, v, c.version)?;
-            }
+            check_expected(
+                EntityKind::Contract,
+                contract_id,
+                expected_version,
+                c.version,
+            )?;
             if payment.received_on > today(cx, tz) {
                 return Err(CrmError::invalid("received_on", "lies in the future"));
             }

@@ -1,7 +1,7 @@
 //! Creating, reading and updating customers.
 
 use super::duplicates::find_matches;
-use super::{check_expected, id_order, non_empty, Crm, Ctx};
+use super::{check_expected, non_empty, Crm, Ctx};
 use crate::customer::dedup::{customer_keys, DuplicateMode};
 use crate::customer::normalize::{normalize_email, normalize_phone};
 use crate::customer::{
@@ -10,11 +10,14 @@ use crate::customer::{
 };
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, OwnershipReason};
+use crate::ids::record_order;
 use crate::store::CustomerQuery;
 use serde::{Deserialize, Serialize};
 
 /// A new customer, with any possible duplicates found when the policy is `Warn`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CustomerCreated {
     pub customer: Customer,
     pub duplicates: Vec<DuplicateMatch>,
@@ -132,7 +135,7 @@ pub(super) fn scoped_customers(
         }
     };
     let mut customers = cx.tx.customers(&query)?;
-    customers.sort_by(|a, b| id_order(&a.id, &b.id));
+    customers.sort_by(|a, b| record_order(&a.id, &b.id));
     Ok(customers)
 }
 
@@ -156,7 +159,12 @@ fn apply_patch(c: &mut Customer, p: CustomerPatch) -> Result<Vec<String>> {
             c.kind = kind;
         }
     }
-    if let Some(level) = p.level {
+    let level = if p.clear_level {
+        Some(None)
+    } else {
+        p.level.map(Some)
+    };
+    if let Some(level) = level {
         let level = cleaned(level);
         if set("level", level != c.level) {
             c.level = level;
@@ -298,8 +306,8 @@ pub(super) fn enter_customer(
         cx.emit(
             EventKind::OwnerChanged {
                 customer_id: customer.id.clone(),
-                from: None,
-                to: Some(owner.clone()),
+                from_owner_id: None,
+                to_owner_id: Some(owner.clone()),
                 cause: OwnershipReason::Created,
             },
             format!("entered by {}", cx.actor.id),

@@ -8,13 +8,14 @@ use super::pools::load_pool;
 use super::{load, non_empty, Crm, Ctx};
 use crate::access::Role;
 use crate::allocation::{
-    allocate, Allocation, Allocator, NewAllocator, Placement, RepLoad, RepUsage, RuleTarget,
-    Strategy,
+    allocate, AllocationStrategy, Allocator, LeadAllocation, NewAllocator, Placement, RepLoad,
+    RepUsage, RuleTarget,
 };
 use crate::customer::{CustomerKind, NewCustomer};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
-use crate::lead::{Conversion, Lead, LeadCaptured, LeadConversion, LeadStatus, NewLead};
+use crate::lead::{Lead, LeadCaptured, LeadConversion, LeadStatus, NewLead};
+use crate::opportunity::NewOpportunity;
 use crate::store::{Doc, DocKind, Tx};
 use std::collections::BTreeSet;
 
@@ -29,8 +30,12 @@ fn save_lead(tx: &mut dyn Tx, lead: &Lead) -> Result<()> {
 }
 
 /// Every rep a strategy can name must be one of the allocator's reps; every pool must exist.
-fn check_strategy(tx: &mut dyn Tx, strategy: &Strategy, reps: &BTreeSet<String>) -> Result<()> {
-    if let Strategy::Rules { rules, default } = strategy {
+fn check_strategy(
+    tx: &mut dyn Tx,
+    strategy: &AllocationStrategy,
+    reps: &BTreeSet<String>,
+) -> Result<()> {
+    if let AllocationStrategy::Rules { rules, default } = strategy {
         for target in rules.iter().map(|r| &r.target).chain([default]) {
             match target {
                 RuleTarget::Pool { pool_id } => {
@@ -43,7 +48,7 @@ fn check_strategy(tx: &mut dyn Tx, strategy: &Strategy, reps: &BTreeSet<String>)
                             format!("rule target rep {missing} is not one of the allocator's reps"),
                         ));
                     }
-                    if matches!(**strategy, Strategy::Rules { .. }) {
+                    if matches!(**strategy, AllocationStrategy::Rules { .. }) {
                         return Err(CrmError::invalid("strategy", "rules cannot nest rules"));
                     }
                 }
@@ -68,7 +73,7 @@ impl Crm {
                     ));
                 }
             }
-            if ids.is_empty() && !matches!(new.strategy, Strategy::Rules { .. }) {
+            if ids.is_empty() && !matches!(new.strategy, AllocationStrategy::Rules { .. }) {
                 return Err(CrmError::invalid("reps", "must not be empty"));
             }
             check_strategy(cx.tx, &new.strategy, &ids)?;
@@ -195,7 +200,7 @@ impl Crm {
         allocator_id: &str,
         lead_ids: &[String],
         reassign_owned: bool,
-    ) -> Result<Vec<Allocation>> {
+    ) -> Result<Vec<LeadAllocation>> {
         if lead_ids.is_empty() {
             return Err(CrmError::invalid("lead_ids", "must not be empty"));
         }
@@ -272,8 +277,8 @@ impl Crm {
                 cx.emit(
                     EventKind::LeadAllocated {
                         lead_id: lead.id.clone(),
-                        from,
-                        to: lead.owner_id.clone(),
+                        from_owner_id: from,
+                        to_owner_id: lead.owner_id.clone(),
                         pool_id: lead.pool_id.clone(),
                     },
                     format!("allocator {}: {}", allocator.id, a.reason),
@@ -314,7 +319,7 @@ impl Crm {
         &self,
         actor: &str,
         lead_id: &str,
-        conversion: Conversion,
+        opportunity: Option<NewOpportunity>,
     ) -> Result<LeadConversion> {
         self.act(actor, |cx| {
             let mut lead = scoped_lead(cx, lead_id)?;
@@ -343,7 +348,7 @@ impl Crm {
             };
             let created = enter_customer(cx, new, Some(owner))?;
             let mut customer = created.customer;
-            let opportunity = match conversion.opportunity {
+            let opportunity = match opportunity {
                 Some(new) => Some(super::opportunities::open_opportunity(
                     cx,
                     &mut customer,

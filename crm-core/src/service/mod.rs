@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::customer::Customer;
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, NewEvent};
+use crate::ids::record_order;
 use crate::store::{self, MemoryStore, Store, Tx};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -232,13 +233,8 @@ fn scoped_docs<T: serde::de::DeserializeOwned>(
         .into_iter()
         .filter(|d| d.parent.as_ref().is_some_and(|c| customers.contains(c)))
         .collect();
-    docs.sort_by(|a, b| id_order(&a.id, &b.id));
+    docs.sort_by(|a, b| record_order(&a.id, &b.id));
     docs.iter().map(crate::store::Doc::decode).collect()
-}
-
-/// Orders generated ids (`c-2` before `c-10`) and any other strings stably.
-pub(crate) fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
-    (a.len(), a).cmp(&(b.len(), b))
 }
 
 fn check_expected(kind: EntityKind, id: &str, expected: u64, actual: u64) -> Result<()> {

@@ -10,9 +10,10 @@ use crate::event::EventKind;
 use crate::opportunity::{
     NewOpportunity, Opportunity, OpportunityPatch, OpportunityStatus, StageEntry,
 };
+use crate::performance::PeriodKind;
 use crate::pipeline::{
-    self, check_move, missing_fields, ForecastRow, Move, Pipeline, Rotting, StageConversion,
-    StageKind, StageTime, Velocity, DEFAULT_PIPELINE,
+    self, check_move, missing_fields, ForecastRow, Pipeline, Rotting, StageConversion, StageKind,
+    StageMove, StageTime, Velocity, DEFAULT_PIPELINE,
 };
 use crate::store::{Doc, DocKind, Tx};
 use chrono::{DateTime, Utc};
@@ -274,19 +275,17 @@ impl Crm {
         &self,
         actor: &str,
         id: &str,
-        expected_version: Option<u64>,
+        expected_version: u64,
         stage: &str,
         lost_reason: Option<String>,
     ) -> Result<Opportunity> {
         self.act(actor, |cx| {
             let (mut o, mut customer) = load_scoped_opportunity(cx, id)?;
-            if let Some(v) = expected_version {
-                check_expected(EntityKind::Opportunity, id, v, o.version)?;
-            }
+            check_expected(EntityKind::Opportunity, id, expected_version, o.version)?;
             let p = load_pipeline(cx.tx, &o.pipeline_id)?;
             let transition = check_move(&p, id, &o.stage, stage, cx.actor.role)?;
             let reason = match transition {
-                Move::Lose => Some(p.check_lost_reason(lost_reason.as_deref())?),
+                StageMove::Lose => Some(p.check_lost_reason(lost_reason.as_deref())?),
                 _ => None,
             };
             guard(&p, stage, &o)?;
@@ -318,8 +317,8 @@ impl Crm {
                 EventKind::OpportunityMoved {
                     opportunity_id: o.id.clone(),
                     customer_id: o.customer_id.clone(),
-                    from: from.clone(),
-                    to: o.stage.clone(),
+                    from_stage: from.clone(),
+                    to_stage: o.stage.clone(),
                     transition,
                 },
                 match &reason {
@@ -352,7 +351,7 @@ impl Crm {
             let kind = if won { StageKind::Won } else { StageKind::Lost };
             Ok(p.first(kind)?.key.clone())
         })?;
-        self.move_opportunity(actor, id, None, &stage, cleaned(lost_reason))
+        self.move_opportunity(actor, id, o.version, &stage, cleaned(lost_reason))
     }
 
     /// Changes an open opportunity's name, amount, close date, probability override or custom
@@ -367,7 +366,7 @@ impl Crm {
         if let Some(a) = patch.amount {
             check_amount(a)?;
         }
-        check_probability(patch.probability_override.flatten())?;
+        check_probability(patch.probability_override)?;
         self.act(actor, |cx| {
             let (mut o, _) = load_scoped_opportunity(cx, id)?;
             check_expected(EntityKind::Opportunity, id, expected_version, o.version)?;
@@ -392,10 +391,12 @@ impl Crm {
                 o.expected_close = Some(d);
                 changed.push("expected_close".into());
             }
-            if let Some(p) = patch
-                .probability_override
-                .filter(|p| *p != o.probability_override)
-            {
+            let probability = if patch.clear_probability_override {
+                Some(None)
+            } else {
+                patch.probability_override.map(Some)
+            };
+            if let Some(p) = probability.filter(|p| *p != o.probability_override) {
                 o.probability_override = p;
                 changed.push("probability_override".into());
             }
@@ -466,13 +467,13 @@ impl Crm {
     pub fn forecast(
         &self,
         actor: &str,
-        period_kind: &str,
+        period_kind: PeriodKind,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<ForecastRow>> {
         let at = as_of.unwrap_or_else(|| self.now());
         let tz = self.settings()?.tz()?;
         self.look(actor, |cx| {
-            pipeline::forecast(&in_scope(cx)?, period_kind, at, tz)
+            pipeline::forecast(&in_scope(cx)?, period_kind.as_str(), at, tz)
         })
     }
 

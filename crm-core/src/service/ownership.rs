@@ -71,7 +71,7 @@ impl Crm {
                 ..CustomerQuery::default()
             };
             let mut customers = cx.tx.customers(&query)?;
-            customers.sort_by(|a, b| super::id_order(&a.id, &b.id));
+            customers.sort_by(|a, b| crate::ids::record_order(&a.id, &b.id));
             let why = format!("handover from {} to {}: {reason}", source.id, target.id);
             let mut moved = Vec::with_capacity(customers.len());
             for mut c in customers {
@@ -230,8 +230,8 @@ fn owner_event(
     cx.emit(
         EventKind::OwnerChanged {
             customer_id: customer_id.to_string(),
-            from,
-            to,
+            from_owner_id: from,
+            to_owner_id: to,
             cause,
         },
         reason,

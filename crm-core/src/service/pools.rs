@@ -8,7 +8,7 @@ use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, OwnershipReason};
 use crate::pool::{
     check_claim, check_lock, evaluate, lock_until, ClaimContext, NewPool, Pool, PoolRules,
-    RecycleWarning, Recycled, SweepReport,
+    PoolRulesPatch, RecycleWarning, Recycled, SweepReport,
 };
 use crate::store::{CustomerQuery, Doc, DocKind, Tx};
 use chrono::{DateTime, Duration, Utc};
@@ -93,8 +93,8 @@ fn to_pool(
     cx.emit(
         EventKind::OwnerChanged {
             customer_id: c.id.clone(),
-            from,
-            to: None,
+            from_owner_id: from,
+            to_owner_id: None,
             cause,
         },
         why,
@@ -156,7 +156,7 @@ impl Crm {
         actor: &str,
         pool_id: &str,
         expected_version: u64,
-        rules: PoolRules,
+        patch: PoolRulesPatch,
     ) -> Result<Pool> {
         self.act(actor, |cx| {
             let mut pool = load_pool(cx.tx, pool_id)?;
@@ -164,6 +164,7 @@ impl Crm {
                 return Err(cx.denied(&format!("change the rules of pool {pool_id}")));
             }
             check_expected(EntityKind::Pool, pool_id, expected_version, pool.version)?;
+            let rules = patch.apply(&pool.rules);
             validate_rules(&rules)?;
             pool.rules = rules;
             pool.version += 1;
@@ -243,7 +244,7 @@ impl Crm {
                 in_pool: Some(pool_id.to_string()),
                 ..CustomerQuery::default()
             })?;
-            inside.sort_by(|a, b| super::id_order(&a.id, &b.id));
+            inside.sort_by(|a, b| crate::ids::record_order(&a.id, &b.id));
             Ok(inside)
         })
     }
@@ -314,8 +315,8 @@ impl Crm {
                 cx.emit(
                     EventKind::OwnerChanged {
                         customer_id: c.id.clone(),
-                        from: None,
-                        to: Some(cx.actor.id.clone()),
+                        from_owner_id: None,
+                        to_owner_id: Some(cx.actor.id.clone()),
                         cause: OwnershipReason::Claimed,
                     },
                     format!(
@@ -411,8 +412,8 @@ impl Crm {
             cx.emit(
                 EventKind::CustomerPoolChanged {
                     customer_id: c.id.clone(),
-                    from,
-                    to: pool_id.to_string(),
+                    from_pool_id: from,
+                    to_pool_id: pool_id.to_string(),
                 },
                 reason,
             )?;
@@ -525,10 +526,10 @@ impl Crm {
                     due,
                 });
             }
-            recycled.sort_by(|a, b| super::id_order(&a.customer_id, &b.customer_id));
+            recycled.sort_by(|a, b| crate::ids::record_order(&a.customer_id, &b.customer_id));
             Ok(SweepReport {
                 at: cx.now,
-                examined,
+                examined: examined as u64,
                 recycled,
             })
         })
@@ -605,11 +606,11 @@ impl Recycling {
     }
 
     /// The pool a customer goes back to and when, or `None` if no rule will recycle it.
-    pub(super) fn due(&self, c: &Customer) -> Option<crate::pool::Due> {
+    pub(super) fn due(&self, c: &Customer) -> Option<crate::pool::RecycleDue> {
         self.pool_and_due(c).map(|(_, due)| due)
     }
 
-    fn pool_and_due(&self, c: &Customer) -> Option<(String, crate::pool::Due)> {
+    fn pool_and_due(&self, c: &Customer) -> Option<(String, crate::pool::RecycleDue)> {
         let pool_id = home_pool(c, self.default_pool_id.as_deref())?;
         let rules = self.rules.get(&pool_id)?;
         evaluate(rules, c).map(|due| (pool_id, due))

@@ -1,7 +1,7 @@
 //! Contacts and follow-ups (跟进记录) of a customer.
 
 use super::customers::scoped_customers;
-use super::{id_order, non_empty, Crm};
+use super::{non_empty, Crm};
 use crate::customer::dedup::customer_keys;
 use crate::customer::normalize::{normalize_email, normalize_phone};
 use crate::customer::{
@@ -9,6 +9,7 @@ use crate::customer::{
 };
 use crate::error::{CrmError, Result};
 use crate::event::EventKind;
+use crate::ids::record_order;
 use crate::store::CustomerQuery;
 
 impl Crm {
@@ -59,7 +60,7 @@ impl Crm {
         self.look(actor, |cx| {
             cx.customer(customer_id)?;
             let mut contacts = cx.tx.contacts_of(customer_id)?;
-            contacts.sort_by(|a, b| id_order(&a.id, &b.id));
+            contacts.sort_by(|a, b| record_order(&a.id, &b.id));
             Ok(contacts)
         })
     }
@@ -127,7 +128,7 @@ impl Crm {
         self.look(actor, |cx| {
             cx.customer(customer_id)?;
             let mut list = cx.tx.follow_ups_of(customer_id)?;
-            list.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| id_order(&a.id, &b.id)));
+            list.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| record_order(&a.id, &b.id)));
             Ok(list)
         })
     }
@@ -160,9 +161,9 @@ impl Crm {
                 })
                 .collect();
             list.sort_by(|a, b| {
-                id_order(&a.owner_id, &b.owner_id)
+                record_order(&a.owner_id, &b.owner_id)
                     .then(a.due_at.cmp(&b.due_at))
-                    .then_with(|| id_order(&a.customer_id, &b.customer_id))
+                    .then_with(|| record_order(&a.customer_id, &b.customer_id))
             });
             Ok(list)
         })

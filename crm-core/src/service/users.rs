@@ -1,10 +1,11 @@
 //! Organisation set-up: settings, teams and users.
 
-use super::{check_expected, id_order, non_empty, Crm};
+use super::{check_expected, non_empty, Crm};
 use crate::access::{NewUser, Role, Team, User};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, NewEvent};
-use crate::settings::OrgSettings;
+use crate::ids::record_order;
+use crate::settings::{OrgSettings, SettingsPatch};
 use crate::store;
 
 impl Crm {
@@ -59,22 +60,25 @@ impl Crm {
         })
     }
 
-    /// Replaces the settings; `settings.version` must be the version that was read.
-    pub fn update_settings(&self, actor: &str, settings: OrgSettings) -> Result<OrgSettings> {
-        settings.validate()?;
+    /// Changes the parts of the settings `patch` gives; `expected_version` is the version read.
+    pub fn update_settings(
+        &self,
+        actor: &str,
+        expected_version: u64,
+        patch: SettingsPatch,
+    ) -> Result<OrgSettings> {
         self.act(actor, |cx| {
             cx.require_admin("change settings")?;
             let current = cx.tx.settings()?.unwrap_or_default();
             check_expected(
                 EntityKind::Settings,
                 "settings",
-                settings.version,
+                expected_version,
                 current.version,
             )?;
-            let next = OrgSettings {
-                version: current.version + 1,
-                ..settings
-            };
+            let mut next = patch.apply(&current);
+            next.validate()?;
+            next.version = current.version + 1;
             if let Some(pool) = &next.default_pool_id {
                 super::pools::load_pool(cx.tx, pool)?;
             }
@@ -111,7 +115,7 @@ impl Crm {
     pub fn teams(&self, actor: &str) -> Result<Vec<Team>> {
         self.look(actor, |cx| {
             let mut teams = cx.tx.teams()?;
-            teams.sort_by(|a, b| id_order(&a.id, &b.id));
+            teams.sort_by(|a, b| record_order(&a.id, &b.id));
             Ok(teams)
         })
     }
@@ -153,7 +157,7 @@ impl Crm {
     pub fn users(&self, actor: &str) -> Result<Vec<User>> {
         self.look(actor, |cx| {
             let mut users = cx.tx.users()?;
-            users.sort_by(|a, b| id_order(&a.id, &b.id));
+            users.sort_by(|a, b| record_order(&a.id, &b.id));
             Ok(users)
         })
     }

@@ -3,68 +3,95 @@
 
 use super::calendar::Calendar;
 use super::policy::SlaPolicy;
-use super::ticket::{ClockStatus, SlaTicket};
+use super::ticket::{SlaClockStatus, SlaTicket};
 use crate::error::{CrmError, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// One thing that happened to a ticket.
+/// One thing that happened to a ticket, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum TicketAction {
-    /// The ticket was created (the first action, exactly once).
+pub enum SlaHistoryEntry {
+    /// The ticket was created (the first entry, exactly once).
     Open {
+        at: DateTime<Utc>,
         priority: String,
         status: String,
     },
     Status {
+        at: DateTime<Utc>,
         status: String,
     },
-    Respond,
-    CustomerReplied,
-    Resolve,
-    Reopen,
+    Respond {
+        at: DateTime<Utc>,
+    },
+    CustomerReplied {
+        at: DateTime<Utc>,
+    },
+    Resolve {
+        at: DateTime<Utc>,
+    },
+    Reopen {
+        at: DateTime<Utc>,
+    },
     Priority {
+        at: DateTime<Utc>,
         priority: String,
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketEntry {
-    pub at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub action: TicketAction,
+impl SlaHistoryEntry {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            SlaHistoryEntry::Open { at, .. }
+            | SlaHistoryEntry::Status { at, .. }
+            | SlaHistoryEntry::Respond { at }
+            | SlaHistoryEntry::CustomerReplied { at }
+            | SlaHistoryEntry::Resolve { at }
+            | SlaHistoryEntry::Reopen { at }
+            | SlaHistoryEntry::Priority { at, .. } => *at,
+        }
+    }
 }
 
 /// Replays `history` (in time order) under `policy` and measures every clock at `now`.
 pub fn ticket_status(
     calendar: &Calendar,
     policy: &SlaPolicy,
-    history: &[TicketEntry],
+    history: &[SlaHistoryEntry],
     now: DateTime<Utc>,
-) -> Result<Vec<ClockStatus>> {
+) -> Result<Vec<SlaClockStatus>> {
     let (first, rest) = history
         .split_first()
         .ok_or_else(|| CrmError::invalid("history", "must start with an open action"))?;
-    let TicketAction::Open { priority, status } = &first.action else {
+    let SlaHistoryEntry::Open {
+        at,
+        priority,
+        status,
+    } = first
+    else {
         return Err(CrmError::invalid(
             "history",
             "must start with an open action",
         ));
     };
-    let mut ticket = SlaTicket::open(policy, priority, status, first.at)?;
+    let mut ticket = SlaTicket::open(policy, priority, status, *at)?;
     for entry in rest {
-        let at = entry.at;
-        match &entry.action {
-            TicketAction::Open { .. } => {
+        let at = entry.at();
+        match entry {
+            SlaHistoryEntry::Open { .. } => {
                 return Err(CrmError::invalid("history", "a ticket opens once"))
             }
-            TicketAction::Status { status } => ticket.set_status(policy, status, at)?,
-            TicketAction::Respond => ticket.respond(at)?,
-            TicketAction::CustomerReplied => ticket.customer_replied(policy, at)?,
-            TicketAction::Resolve => ticket.resolve(at)?,
-            TicketAction::Reopen => ticket.reopen(policy, at)?,
-            TicketAction::Priority { priority } => ticket.change_priority(policy, priority)?,
+            SlaHistoryEntry::Status { status, .. } => ticket.set_status(policy, status, at)?,
+            SlaHistoryEntry::Respond { .. } => ticket.respond(at)?,
+            SlaHistoryEntry::CustomerReplied { .. } => ticket.customer_replied(policy, at)?,
+            SlaHistoryEntry::Resolve { .. } => ticket.resolve(at)?,
+            SlaHistoryEntry::Reopen { .. } => ticket.reopen(policy, at)?,
+            SlaHistoryEntry::Priority { priority, .. } => {
+                ticket.change_priority(policy, priority)?
+            }
         }
     }
     ticket.statuses(calendar, policy, now)

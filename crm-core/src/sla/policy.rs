@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What is being timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Metric {
+pub enum SlaMetric {
     FirstResponse,
     NextResponse,
     Resolution,
@@ -15,20 +17,26 @@ pub enum Metric {
 
 /// Whether a target counts only working time of the calendar or all time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum TimeBasis {
+pub enum SlaTimeBasis {
     Business,
     Calendar,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SlaTarget {
     pub minutes: i64,
-    pub basis: TimeBasis,
+    pub basis: SlaTimeBasis,
 }
 
 /// What a priority change does to a running clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OnPriorityChange {
     /// The new priority's target applies to the cycle from its start (the default).
@@ -39,10 +47,12 @@ pub enum OnPriorityChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaPolicy {
     pub name: String,
     /// Priority name (e.g. "urgent") to the target of each metric it has.
-    pub targets: BTreeMap<String, BTreeMap<Metric, Target>>,
+    pub targets: BTreeMap<String, BTreeMap<SlaMetric, SlaTarget>>,
     /// A clock enters `warning` once this share of its target is used (percent, 1..=100).
     pub warn_at_percent: u32,
     /// Ticket statuses in which clocks stand still (e.g. "waiting_on_customer").
@@ -74,7 +84,7 @@ impl SlaPolicy {
         Ok(())
     }
 
-    pub fn target(&self, priority: &str, metric: Metric) -> Result<Target> {
+    pub fn target(&self, priority: &str, metric: SlaMetric) -> Result<SlaTarget> {
         self.targets
             .get(priority)
             .and_then(|m| m.get(&metric))

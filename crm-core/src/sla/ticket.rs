@@ -2,22 +2,24 @@
 //! fulfilled; queries measure them against a calendar at a given `now`.
 
 use super::calendar::Calendar;
-use super::policy::{Metric, OnPriorityChange, SlaPolicy, Target, TimeBasis};
+use super::policy::{OnPriorityChange, SlaMetric, SlaPolicy, SlaTarget, SlaTimeBasis};
 use crate::error::{CrmError, Result};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cycle {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SlaCycle {
     pub started_at: DateTime<Utc>,
-    pub target: Target,
+    pub target: SlaTarget,
     /// Spans the clock ran; the last one is open while running.
     pub runs: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     pub fulfilled_at: Option<DateTime<Utc>>,
 }
 
-impl Cycle {
+impl SlaCycle {
     fn running(&self) -> bool {
         self.fulfilled_at.is_none() && self.runs.last().is_some_and(|r| r.1.is_none())
     }
@@ -25,14 +27,18 @@ impl Cycle {
 
 /// One metric's clock; a reopen or a new customer message starts a new cycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaClock {
-    pub metric: Metric,
-    pub cycles: Vec<Cycle>,
+    pub metric: SlaMetric,
+    pub cycles: Vec<SlaCycle>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum ClockState {
+pub enum SlaClockState {
     Running,
     Paused,
     Warning,
@@ -42,6 +48,8 @@ pub enum ClockState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaEventKind {
     Warning,
@@ -50,43 +58,38 @@ pub enum SlaEventKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaEvent {
-    pub metric: Metric,
-    pub cycle: usize,
+    pub metric: SlaMetric,
+    pub cycle: u32,
     pub kind: SlaEventKind,
     pub at: DateTime<Utc>,
 }
 
 /// A clock's current cycle as seen at `now`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClockStatus {
-    pub metric: Metric,
-    pub cycle: usize,
-    pub state: ClockState,
-    pub target: Target,
-    #[serde(rename = "elapsed_ms", with = "millis")]
-    pub elapsed: Duration,
-    /// Target minus elapsed: negative once breached.
-    #[serde(rename = "remaining_ms", with = "millis")]
-    pub remaining: Duration,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SlaClockStatus {
+    pub metric: SlaMetric,
+    pub cycle: u32,
+    pub state: SlaClockState,
+    pub target: SlaTarget,
+    /// Time counted against the target, in whole minutes (rounded down).
+    pub elapsed_minutes: i64,
+    /// Target minus elapsed, in whole minutes (rounded down): negative once breached.
+    pub remaining_minutes: i64,
     /// When the target runs out if the clock keeps running; none while paused.
     pub due_at: Option<DateTime<Utc>>,
     pub warning_at: Option<DateTime<Utc>>,
     pub events: Vec<SlaEvent>,
 }
 
-/// Durations cross the JSON boundary as whole milliseconds.
-mod millis {
-    use chrono::Duration;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_i64(d.num_milliseconds())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        i64::deserialize(d).map(Duration::milliseconds)
-    }
+/// Whole minutes, rounded down (towards the past), so a clock 30 seconds past its target
+/// shows -1 and never a breach as 0.
+fn whole_minutes(ms: i64) -> i64 {
+    ms.div_euclid(60_000)
 }
 
 fn not_monotonic(at: DateTime<Utc>, last: DateTime<Utc>) -> CrmError {
@@ -97,10 +100,10 @@ fn not_monotonic(at: DateTime<Utc>, last: DateTime<Utc>) -> CrmError {
 }
 
 impl SlaClock {
-    pub fn start(metric: Metric, target: Target, at: DateTime<Utc>) -> Self {
+    pub fn start(metric: SlaMetric, target: SlaTarget, at: DateTime<Utc>) -> Self {
         SlaClock {
             metric,
-            cycles: vec![Cycle {
+            cycles: vec![SlaCycle {
                 started_at: at,
                 target,
                 runs: vec![(at, None)],
@@ -109,7 +112,7 @@ impl SlaClock {
         }
     }
 
-    fn current(&mut self) -> &mut Cycle {
+    fn current(&mut self) -> &mut SlaCycle {
         self.cycles
             .last_mut()
             .expect("a clock has at least one cycle")
@@ -139,7 +142,7 @@ impl SlaClock {
     }
 
     pub fn is_running(&self) -> bool {
-        self.cycles.last().is_some_and(Cycle::running)
+        self.cycles.last().is_some_and(SlaCycle::running)
     }
 
     pub fn pause(&mut self, at: DateTime<Utc>) -> Result<()> {
@@ -182,14 +185,14 @@ impl SlaClock {
     }
 
     /// Starts a new cycle (reopen, or a new customer message for next response).
-    pub fn restart(&mut self, target: Target, at: DateTime<Utc>, running: bool) -> Result<()> {
+    pub fn restart(&mut self, target: SlaTarget, at: DateTime<Utc>, running: bool) -> Result<()> {
         self.check_time(at)?;
         if self.is_open() {
             return Err(CrmError::InvalidState {
                 reason: format!("the {:?} clock's cycle is still open", self.metric),
             });
         }
-        self.cycles.push(Cycle {
+        self.cycles.push(SlaCycle {
             started_at: at,
             target,
             runs: if running {
@@ -208,21 +211,21 @@ impl SlaClock {
         calendar: &Calendar,
         warn_at_percent: u32,
         now: DateTime<Utc>,
-    ) -> Result<ClockStatus> {
+    ) -> Result<SlaClockStatus> {
         let index = self.cycles.len() - 1;
         let cycle = &self.cycles[index];
         let target_ms = cycle.target.minutes * 60_000;
         let warn_ms = target_ms * i64::from(warn_at_percent) / 100;
         let measure = |from: DateTime<Utc>, to: DateTime<Utc>| -> Result<i64> {
             match cycle.target.basis {
-                TimeBasis::Business => Ok(calendar.elapsed(from, to)?.num_milliseconds()),
-                TimeBasis::Calendar => Ok((to - from).num_milliseconds()),
+                SlaTimeBasis::Business => Ok(calendar.elapsed(from, to)?.num_milliseconds()),
+                SlaTimeBasis::Calendar => Ok((to - from).num_milliseconds()),
             }
         };
         let advance = |from: DateTime<Utc>, ms: i64| -> Result<DateTime<Utc>> {
             match cycle.target.basis {
-                TimeBasis::Business => calendar.due(from, Duration::milliseconds(ms)),
-                TimeBasis::Calendar => Ok(from + Duration::milliseconds(ms)),
+                SlaTimeBasis::Business => calendar.due(from, Duration::milliseconds(ms)),
+                SlaTimeBasis::Calendar => Ok(from + Duration::milliseconds(ms)),
             }
         };
         // Walk the runs up to `now`, noting when the warning and the target were crossed, and
@@ -254,17 +257,17 @@ impl SlaClock {
             .last()
             .is_some_and(|r| r.0 <= now && r.1.is_none_or(|t| t > now));
         let state = match fulfilled {
-            Some(_) if used <= target_ms => ClockState::Met,
-            Some(_) => ClockState::MetLate,
-            None if used > target_ms => ClockState::Breached,
-            None if !running => ClockState::Paused,
-            None if used >= warn_ms => ClockState::Warning,
-            None => ClockState::Running,
+            Some(_) if used <= target_ms => SlaClockState::Met,
+            Some(_) => SlaClockState::MetLate,
+            None if used > target_ms => SlaClockState::Breached,
+            None if !running => SlaClockState::Paused,
+            None if used >= warn_ms => SlaClockState::Warning,
+            None => SlaClockState::Running,
         };
         let mut events = Vec::new();
         let event = |kind, at| SlaEvent {
             metric: self.metric,
-            cycle: index,
+            cycle: u32::try_from(index).unwrap_or(u32::MAX),
             kind,
             at,
         };
@@ -283,13 +286,13 @@ impl SlaClock {
             breached_at.or(due_projection)
         };
         let warning_at = warned_at.or(warn_projection);
-        Ok(ClockStatus {
+        Ok(SlaClockStatus {
             metric: self.metric,
-            cycle: index,
+            cycle: u32::try_from(index).unwrap_or(u32::MAX),
             state,
             target: cycle.target,
-            elapsed: Duration::milliseconds(used),
-            remaining: Duration::milliseconds(target_ms - used),
+            elapsed_minutes: whole_minutes(used),
+            remaining_minutes: whole_minutes(target_ms - used),
             due_at,
             warning_at,
             events,
@@ -299,10 +302,12 @@ impl SlaClock {
 
 /// The SLA clocks of one ticket under a policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaTicket {
     pub priority: String,
     pub status: String,
-    pub clocks: BTreeMap<Metric, SlaClock>,
+    pub clocks: BTreeMap<SlaMetric, SlaClock>,
 }
 
 impl SlaTicket {
@@ -316,7 +321,7 @@ impl SlaTicket {
     ) -> Result<Self> {
         policy.validate()?;
         let mut clocks = BTreeMap::new();
-        for metric in [Metric::FirstResponse, Metric::Resolution] {
+        for metric in [SlaMetric::FirstResponse, SlaMetric::Resolution] {
             let target = policy.target(priority, metric)?;
             clocks.insert(metric, SlaClock::start(metric, target, at));
         }
@@ -351,7 +356,7 @@ impl SlaTicket {
 
     /// An agent answered: fulfils first response and any open next-response cycle.
     pub fn respond(&mut self, at: DateTime<Utc>) -> Result<()> {
-        for metric in [Metric::FirstResponse, Metric::NextResponse] {
+        for metric in [SlaMetric::FirstResponse, SlaMetric::NextResponse] {
             if let Some(clock) = self.clocks.get_mut(&metric).filter(|c| c.is_open()) {
                 clock.fulfil(at)?;
             }
@@ -361,33 +366,33 @@ impl SlaTicket {
 
     /// The customer wrote again: a next-response cycle starts (if the policy times it).
     pub fn customer_replied(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) -> Result<()> {
-        let Ok(target) = policy.target(&self.priority, Metric::NextResponse) else {
+        let Ok(target) = policy.target(&self.priority, SlaMetric::NextResponse) else {
             return Ok(());
         };
         let running = !policy.pause_statuses.contains(&self.status);
-        match self.clocks.get_mut(&Metric::NextResponse) {
+        match self.clocks.get_mut(&SlaMetric::NextResponse) {
             Some(clock) if clock.is_open() => Ok(()),
             Some(clock) => clock.restart(target, at, running),
             None => {
-                let mut clock = SlaClock::start(Metric::NextResponse, target, at);
+                let mut clock = SlaClock::start(SlaMetric::NextResponse, target, at);
                 if !running {
                     clock.pause(at)?;
                 }
-                self.clocks.insert(Metric::NextResponse, clock);
+                self.clocks.insert(SlaMetric::NextResponse, clock);
                 Ok(())
             }
         }
     }
 
     pub fn resolve(&mut self, at: DateTime<Utc>) -> Result<()> {
-        self.clock_mut(Metric::Resolution)?.fulfil(at)
+        self.clock_mut(SlaMetric::Resolution)?.fulfil(at)
     }
 
     /// A resolved ticket came back: resolution starts a new cycle.
     pub fn reopen(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) -> Result<()> {
-        let target = policy.target(&self.priority, Metric::Resolution)?;
+        let target = policy.target(&self.priority, SlaMetric::Resolution)?;
         let running = !policy.pause_statuses.contains(&self.status);
-        self.clock_mut(Metric::Resolution)?
+        self.clock_mut(SlaMetric::Resolution)?
             .restart(target, at, running)
     }
 
@@ -410,7 +415,7 @@ impl SlaTicket {
                 }
             }
         } else {
-            policy.target(priority, Metric::Resolution)?;
+            policy.target(priority, SlaMetric::Resolution)?;
         }
         self.priority = priority.to_string();
         Ok(())
@@ -421,14 +426,14 @@ impl SlaTicket {
         calendar: &Calendar,
         policy: &SlaPolicy,
         now: DateTime<Utc>,
-    ) -> Result<Vec<ClockStatus>> {
+    ) -> Result<Vec<SlaClockStatus>> {
         self.clocks
             .values()
             .map(|c| c.status(calendar, policy.warn_at_percent, now))
             .collect()
     }
 
-    fn clock_mut(&mut self, metric: Metric) -> Result<&mut SlaClock> {
+    fn clock_mut(&mut self, metric: SlaMetric) -> Result<&mut SlaClock> {
         self.clocks
             .get_mut(&metric)
             .ok_or_else(|| CrmError::InvalidState {

@@ -438,7 +438,7 @@ impl Tx for State {
             .into_iter()
             .filter_map(|id| self.docs.get(&(kind, id)).cloned())
             .collect();
-        docs.sort_by(|a, b| crate::service::id_order(&a.id, &b.id));
+        docs.sort_by(|a, b| crate::ids::record_order(&a.id, &b.id));
         Ok(docs)
     }
 
@@ -453,7 +453,7 @@ impl Tx for State {
             .filter(|d| d.due.is_some_and(|due| due < before))
             .cloned()
             .collect();
-        docs.sort_by(|a, b| crate::service::id_order(&a.id, &b.id));
+        docs.sort_by(|a, b| crate::ids::record_order(&a.id, &b.id));
         Ok(docs)
     }
 

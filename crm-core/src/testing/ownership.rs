@@ -31,8 +31,8 @@ impl Replay {
             assert_eq!(e.seq, i as u64 + 1, "the log has no gaps");
             let EventKind::OwnerChanged {
                 customer_id,
-                from,
-                to,
+                from_owner_id: from,
+                to_owner_id: to,
                 cause,
             } = &e.kind
             else {

@@ -2,15 +2,17 @@
 //! lost) is derived from the stage; the stage history keeps what every stay looked like, so
 //! reports can answer "what did the forecast say on date D?".
 
+use super::{ForecastCategory, StageKind, DEFAULT_PIPELINE};
 use crate::access::UserId;
 use crate::customer::CustomerId;
-use crate::pipeline::{ForecastCategory, StageKind, DEFAULT_PIPELINE};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OpportunityStatus {
     Open,
@@ -31,6 +33,8 @@ impl From<StageKind> for OpportunityStatus {
 /// One stay in a stage, or a change of amount, probability or close date during a stay (which
 /// ends the previous entry and starts a new one for the same stage).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StageEntry {
     pub stage: String,
     pub status: OpportunityStatus,
@@ -55,6 +59,8 @@ fn default_pipeline() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Opportunity {
     pub id: String,
     pub customer_id: CustomerId,
@@ -105,6 +111,8 @@ impl Opportunity {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewOpportunity {
     pub name: String,
     pub amount: Decimal,
@@ -138,6 +146,8 @@ impl NewOpportunity {
 
 /// A change to an open opportunity's figures; `None` leaves a value as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OpportunityPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -145,34 +155,13 @@ pub struct OpportunityPatch {
     pub amount: Option<Decimal>,
     #[serde(default)]
     pub expected_close: Option<NaiveDate>,
-    /// `Some(None)` clears the override.
-    #[serde(
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub probability_override: Option<Option<Decimal>>,
+    #[serde(default)]
+    pub probability_override: Option<Decimal>,
+    /// Removes the override, so the stage's probability applies (`probability_override` is then
+    /// ignored).
+    #[serde(default)]
+    pub clear_probability_override: bool,
     /// Custom fields to set; an empty value removes one.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer, T: Serialize>(
-        v: &Option<Option<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match v {
-            None => s.serialize_none(),
-            Some(inner) => inner.serialize(s),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
 }

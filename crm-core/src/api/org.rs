@@ -1,0 +1,310 @@
+//! The organisation's operations: each runs one call of the service layer as the acting user.
+
+use super::operations;
+use crate::access::{NewUser, Team, User};
+use crate::allocation::{Allocator, LeadAllocation, NewAllocator};
+use crate::commission::{self, CommissionPlan, CommissionStatement};
+use crate::contract::{
+    Contract, NewContract, NewPayment, OutstandingBy, OutstandingRow, OverdueInstalment,
+};
+use crate::customer::{
+    Contact, Customer, CustomerPatch, DuplicateMatch, DuplicateProbe, FollowUp, NewContact,
+    NewCustomer, NewFollowUp, OverdueFollowUp,
+};
+use crate::error::CrmError;
+use crate::event::{Event, OwnershipChange};
+use crate::lead::{Lead, LeadCaptured, LeadConversion, NewLead};
+use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
+use crate::performance::PeriodKind;
+use crate::pipeline::{ForecastRow, Pipeline, Rotting, StageConversion, StageTime, Velocity};
+use crate::pool::{NewPool, Pool, PoolRulesPatch, RecycleWarning, SweepReport};
+use crate::service::{Crm, CustomerCreated};
+use crate::settings::{OrgSettings, SettingsPatch};
+use chrono::{DateTime, Utc};
+
+#[cfg_attr(not(feature = "schema"), allow(dead_code))]
+const NEEDS_ACTOR: bool = true;
+
+operations! {
+    context(crm: &Crm, actor: &str);
+
+    /// Creates the first administrator of an empty organisation (no actor yet).
+    [no_actor]
+    fn bootstrap(admin_name: String, settings: Option<OrgSettings>) -> User {
+        crm.bootstrap(&admin_name, settings)
+    }
+    /// The organisation's settings (readable by anyone).
+    [no_actor]
+    fn settings() -> OrgSettings {
+        crm.settings()
+    }
+    /// Changes the parts of the settings the patch gives.
+    fn update_settings(expected_version: u64, patch: SettingsPatch) -> OrgSettings {
+        crm.update_settings(actor, expected_version, patch)
+    }
+    fn create_team(name: String) -> Team {
+        crm.create_team(actor, &name)
+    }
+    fn teams() -> Vec<Team> {
+        crm.teams(actor)
+    }
+    fn create_user(; ..input: NewUser) -> User {
+        crm.create_user(actor, input)
+    }
+    fn user(id: String) -> User {
+        crm.user(actor, &id)
+    }
+    fn users() -> Vec<User> {
+        crm.users(actor)
+    }
+    /// A leaver can no longer act; hand their customers over first.
+    fn deactivate_user(id: String, reason: String) -> User {
+        crm.deactivate_user(actor, &id, &reason)
+    }
+    /// Without `owner_id` the actor owns the new customer, unless `pool_id` puts it into that
+    /// pool unowned; the possible duplicates come back with it.
+    fn create_customer(; ..input: NewCustomer) -> CustomerCreated {
+        crm.create_customer(actor, input)
+    }
+    fn customer(id: String) -> Customer {
+        crm.customer(actor, &id)
+    }
+    /// The customers in the actor's scope.
+    fn customers() -> Vec<Customer> {
+        crm.customers(actor)
+    }
+    fn update_customer(id: String, expected_version: u64, patch: CustomerPatch) -> Customer {
+        crm.update_customer(actor, &id, expected_version, patch)
+    }
+    fn transfer_customer(
+        id: String,
+        expected_version: u64,
+        to_user_id: String,
+        reason: String
+    ) -> Customer {
+        crm.transfer_customer(actor, &id, expected_version, &to_user_id, &reason)
+    }
+    fn add_contact(customer_id: String, contact: NewContact) -> Contact {
+        crm.add_contact(actor, &customer_id, contact)
+    }
+    fn contacts(customer_id: String) -> Vec<Contact> {
+        crm.contacts(actor, &customer_id)
+    }
+    /// Records a follow-up (跟进记录); its `next_follow_up_at` becomes the customer's plan.
+    fn record_follow_up(customer_id: String, follow_up: NewFollowUp) -> FollowUp {
+        crm.record_follow_up(actor, &customer_id, follow_up)
+    }
+    fn follow_ups(customer_id: String) -> Vec<FollowUp> {
+        crm.follow_ups(actor, &customer_id)
+    }
+    /// Planned follow-ups that are due, for one rep or everyone in scope.
+    fn overdue_follow_ups(rep_id: Option<String>) -> Vec<OverdueFollowUp> {
+        crm.overdue_follow_ups(actor, rep_id.as_deref())
+    }
+    /// Customers that would clash with these details (撞单), whoever owns them.
+    fn find_duplicates(; ..probe: DuplicateProbe) -> Vec<DuplicateMatch> {
+        crm.find_duplicates(actor, probe)
+    }
+    fn duplicates_of(customer_id: String) -> Vec<DuplicateMatch> {
+        crm.duplicates_of(actor, &customer_id)
+    }
+    /// Merges `merged_id` into `survivor_id`, losing nothing; the merged record stays as a
+    /// tombstone.
+    fn merge_customers(survivor_id: String, merged_id: String) -> Customer {
+        crm.merge_customers(actor, &survivor_id, &merged_id)
+    }
+    /// Hands every customer of a leaving rep to another (离职交接); the ids handed over.
+    fn handover(from_user_id: String, to_user_id: String, reason: String) -> Vec<String> {
+        crm.handover(actor, &from_user_id, &to_user_id, &reason)
+    }
+    fn ownership_history(customer_id: String) -> Vec<OwnershipChange> {
+        crm.ownership_history(actor, &customer_id)
+    }
+    fn customer_events(customer_id: String) -> Vec<Event> {
+        crm.customer_events(actor, &customer_id)
+    }
+    /// Events after sequence number `after`, at most `limit` of them (all when left out).
+    fn events(after: u64, limit: Option<u64>) -> Vec<Event> {
+        let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        crm.events(actor, after, limit)
+    }
+    fn create_pool(; ..input: NewPool) -> Pool {
+        crm.create_pool(actor, input)
+    }
+    /// The pools the actor belongs to or manages.
+    fn pools() -> Vec<Pool> {
+        crm.pools(actor)
+    }
+    /// Changes the rules the patch gives; the others stay.
+    fn update_pool_rules(pool_id: String, expected_version: u64, patch: PoolRulesPatch) -> Pool {
+        crm.update_pool_rules(actor, &pool_id, expected_version, patch)
+    }
+    /// Deletes an empty pool.
+    fn delete_pool(pool_id: String) -> () {
+        crm.delete_pool(actor, &pool_id)
+    }
+    fn pool_customers(pool_id: String) -> Vec<Customer> {
+        crm.pool_customers(actor, &pool_id)
+    }
+    /// Claims an unowned customer from a pool (领取), if every claim limit allows it.
+    fn claim_customer(customer_id: String) -> Customer {
+        crm.claim_customer(actor, &customer_id)
+    }
+    /// Claims all of them or none.
+    fn claim_customers(customer_ids: Vec<String>) -> Vec<Customer> {
+        crm.claim_customers(actor, &customer_ids)
+    }
+    fn release_customer(customer_id: String, reason: String) -> Customer {
+        crm.release_customer(actor, &customer_id, &reason)
+    }
+    fn move_to_pool(customer_id: String, pool_id: String, reason: String) -> Customer {
+        crm.move_to_pool(actor, &customer_id, &pool_id, &reason)
+    }
+    /// Protects an owned customer from recycling for `days` (open-ended when left out).
+    fn lock_customer(customer_id: String, days: Option<u32>) -> Customer {
+        crm.lock_customer(actor, &customer_id, days)
+    }
+    fn unlock_customer(customer_id: String) -> Customer {
+        crm.unlock_customer(actor, &customer_id)
+    }
+    /// Recycles every customer whose rule has run out now.
+    fn sweep_pools() -> SweepReport {
+        crm.sweep_pools(actor)
+    }
+    /// Customers a rule will recycle within their pool's warning days.
+    fn recycle_warnings(owner_id: Option<String>) -> Vec<RecycleWarning> {
+        crm.recycle_warnings(actor, owner_id.as_deref())
+    }
+    fn create_allocator(; ..input: NewAllocator) -> Allocator {
+        crm.create_allocator(actor, input)
+    }
+    fn allocators() -> Vec<Allocator> {
+        crm.allocators(actor)
+    }
+    fn capture_lead(; ..input: NewLead) -> LeadCaptured {
+        crm.capture_lead(actor, input)
+    }
+    fn lead(id: String) -> Lead {
+        crm.lead(actor, &id)
+    }
+    fn leads() -> Vec<Lead> {
+        crm.leads(actor)
+    }
+    /// Places leads with reps by the allocator's strategy (or parks them in a pool).
+    fn allocate_leads(
+        allocator_id: String,
+        lead_ids: Vec<String>,
+        reassign_owned: Option<bool>
+    ) -> Vec<LeadAllocation> {
+        crm.allocate_leads(actor, &allocator_id, &lead_ids, reassign_owned.unwrap_or(false))
+    }
+    /// Turns an open lead into a customer, and optionally an opportunity, in one step.
+    fn convert_lead(lead_id: String, opportunity: Option<NewOpportunity>) -> LeadConversion {
+        crm.convert_lead(actor, &lead_id, opportunity)
+    }
+    fn create_opportunity(customer_id: String, opportunity: NewOpportunity) -> Opportunity {
+        crm.create_opportunity(actor, &customer_id, opportunity)
+    }
+    /// Moves an open opportunity to its pipeline's first won or lost stage.
+    fn close_opportunity(
+        opportunity_id: String,
+        won: bool,
+        lost_reason: Option<String>
+    ) -> Opportunity {
+        crm.close_opportunity(actor, &opportunity_id, won, lost_reason)
+    }
+    fn opportunities(customer_id: String) -> Vec<Opportunity> {
+        crm.opportunities(actor, &customer_id)
+    }
+    /// Stores a pipeline definition (`version`: the one read, 0 for a new one).
+    fn save_pipeline(pipeline: Pipeline) -> Pipeline {
+        crm.save_pipeline(actor, pipeline)
+    }
+    fn pipelines() -> Vec<Pipeline> {
+        crm.pipelines(actor)
+    }
+    fn opportunity(id: String) -> Opportunity {
+        crm.opportunity(actor, &id)
+    }
+    /// The opportunities of every customer in scope.
+    fn all_opportunities() -> Vec<Opportunity> {
+        crm.all_opportunities(actor)
+    }
+    fn move_opportunity(
+        opportunity_id: String,
+        expected_version: u64,
+        stage: String,
+        lost_reason: Option<String>
+    ) -> Opportunity {
+        crm.move_opportunity(actor, &opportunity_id, expected_version, &stage, lost_reason)
+    }
+    fn update_opportunity(
+        opportunity_id: String,
+        expected_version: u64,
+        patch: OpportunityPatch
+    ) -> Opportunity {
+        crm.update_opportunity(actor, &opportunity_id, expected_version, patch)
+    }
+    fn record_opportunity_activity(opportunity_id: String, note: String) -> Opportunity {
+        crm.record_opportunity_activity(actor, &opportunity_id, &note)
+    }
+    /// The weighted forecast per period as the opportunities stood at `as_of` (now when left
+    /// out).
+    fn forecast(period_kind: PeriodKind, as_of: Option<DateTime<Utc>>) -> Vec<ForecastRow> {
+        crm.forecast(actor, period_kind, as_of)
+    }
+    fn stage_conversion(pipeline_id: String) -> Vec<StageConversion> {
+        crm.stage_conversion(actor, &pipeline_id)
+    }
+    fn time_in_stage(pipeline_id: String) -> Vec<StageTime> {
+        crm.time_in_stage(actor, &pipeline_id)
+    }
+    /// Deals closed between `start` and `end`, and how fast they moved.
+    fn sales_velocity(start: DateTime<Utc>, end: DateTime<Utc>) -> Velocity {
+        crm.sales_velocity(actor, start, end)
+    }
+    /// Open opportunities idle longer than their stage allows.
+    fn rotting_opportunities() -> Vec<Rotting> {
+        crm.rotting_opportunities(actor)
+    }
+    fn create_contract(opportunity_id: String, contract: NewContract) -> Contract {
+        crm.create_contract(actor, &opportunity_id, contract)
+    }
+    fn contract(id: String) -> Contract {
+        crm.contract(actor, &id)
+    }
+    fn contracts() -> Vec<Contract> {
+        crm.contracts(actor)
+    }
+    /// Records money received (回款), matched to the instalment named, then the oldest due.
+    fn record_payment(contract_id: String, expected_version: u64, payment: NewPayment) -> Contract {
+        crm.record_payment(actor, &contract_id, expected_version, payment)
+    }
+    /// Records money returned, taken back from the latest paid instalments.
+    fn record_refund(contract_id: String, expected_version: u64, refund: NewPayment) -> Contract {
+        crm.record_refund(actor, &contract_id, expected_version, refund)
+    }
+    fn cancel_contract(contract_id: String, reason: String) -> Contract {
+        crm.cancel_contract(actor, &contract_id, &reason)
+    }
+    fn overdue_instalments() -> Vec<OverdueInstalment> {
+        crm.overdue_instalments(actor)
+    }
+    fn outstanding_balances(by: OutstandingBy) -> Vec<OutstandingRow> {
+        crm.outstanding_balances(actor, by)
+    }
+    /// Commission statements for `period` over the actor's won deals and payments; the plan as
+    /// a record or as TOML text (`plan_toml`).
+    fn commission_statements(
+        period: String,
+        plan: Option<CommissionPlan>,
+        plan_toml: Option<String>
+    ) -> Vec<CommissionStatement> {
+        let plan = match (plan, plan_toml) {
+            (Some(plan), None) => plan,
+            (None, Some(text)) => commission::parse_plan(&text)?,
+            _ => return Err(CrmError::invalid("plan", "give either plan or plan_toml")),
+        };
+        crm.commission_statements(actor, &plan, &period)
+    }
+}

@@ -1,0 +1,201 @@
+//! The pure operations: SLA calendar arithmetic and ticket clocks, RFM scoring and segment
+//! movement, performance and commission statements. Functions of their arguments alone (one call
+//! per batch), so they need no organisation and no acting user.
+
+use super::operations;
+use crate::commission::{self, CommissionCredit, CommissionPlan, CommissionStatement};
+use crate::error::{CrmError, Result};
+use crate::performance::{self, Achievement, Attainment, PerformanceBasis, PerformanceTarget};
+use crate::rfm::{
+    self, ChurnRule, ChurnWarning, RfmConfig, RfmFlow, RfmMovement, RfmOrder, RfmRow,
+};
+use crate::sla::{
+    parse_calendar, ticket_status, Calendar, SlaClockStatus, SlaDue, SlaElapsed, SlaHistoryEntry,
+    SlaPolicy, SlaWorkingAt,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+#[cfg_attr(not(feature = "schema"), allow(dead_code))]
+const NEEDS_ACTOR: bool = false;
+
+fn cal(text: &str) -> Result<Calendar> {
+    parse_calendar(text)
+}
+
+fn duration(m: i64) -> Result<Duration> {
+    Duration::try_minutes(m).ok_or_else(|| CrmError::invalid("minutes", "out of range"))
+}
+
+fn rfm_config(text: Option<String>) -> Result<RfmConfig> {
+    text.map_or_else(|| Ok(RfmConfig::default()), |t| rfm::parse_config(&t))
+}
+
+fn plan_of(plan: Option<CommissionPlan>, plan_toml: Option<String>) -> Result<CommissionPlan> {
+    match (plan, plan_toml) {
+        (Some(plan), None) => Ok(plan),
+        (None, Some(text)) => commission::parse_plan(&text),
+        _ => Err(CrmError::invalid("plan", "give either plan or plan_toml")),
+    }
+}
+
+operations! {
+    context();
+
+    /// When a target of `minutes` business minutes from `start` runs out on the calendar (TOML).
+    fn sla_due(calendar: String, start: DateTime<Utc>, minutes: i64) -> SlaDue {
+        let due_at = cal(&calendar)?.due(start, duration(minutes)?)?;
+        Ok(SlaDue { due_at })
+    }
+    /// `sla_due` for many tickets at once: one due time per start.
+    fn sla_due_batch(calendar: String, starts: Vec<DateTime<Utc>>, minutes: Vec<i64>) -> Vec<DateTime<Utc>> {
+        let cal = cal(&calendar)?;
+        let starts_ms: Vec<i64> = starts.iter().map(|t| t.timestamp_millis()).collect();
+        let work_ms: Vec<i64> = minutes.iter().map(|m| m.saturating_mul(60_000)).collect();
+        cal.due_batch(&starts_ms, &work_ms)?
+            .into_iter()
+            .map(|ms| {
+                DateTime::from_timestamp_millis(ms)
+                    .ok_or_else(|| CrmError::invalid("minutes", "the due time lies out of range"))
+            })
+            .collect()
+    }
+    /// Business time between two instants.
+    fn sla_elapsed(calendar: String, start: DateTime<Utc>, end: DateTime<Utc>) -> SlaElapsed {
+        let elapsed = cal(&calendar)?.elapsed(start, end)?;
+        Ok(SlaElapsed {
+            elapsed_minutes: elapsed.num_milliseconds().div_euclid(60_000),
+        })
+    }
+    fn sla_working_at(calendar: String, at: DateTime<Utc>) -> SlaWorkingAt {
+        let cal = cal(&calendar)?;
+        Ok(SlaWorkingAt {
+            working: cal.is_working_at(at)?,
+            next_working_at: cal.next_working_instant(at)?,
+        })
+    }
+    /// Every clock of a ticket at `now`, replayed from its history under the policy.
+    fn sla_ticket_status(
+        calendar: String,
+        policy: SlaPolicy,
+        history: Vec<SlaHistoryEntry>,
+        now: DateTime<Utc>
+    ) -> Vec<SlaClockStatus> {
+        policy.validate()?;
+        ticket_status(&cal(&calendar)?, &policy, &history, now)
+    }
+    /// RFM scores of the customers in `orders` as of a date (config: TOML text; the default
+    /// quintiles when left out), in customer id order.
+    fn rfm_score(orders: Vec<RfmOrder>, as_of: NaiveDate, config: Option<String>) -> Vec<RfmRow> {
+        rfm::score(&orders, as_of, &rfm_config(config)?)
+    }
+    /// Customers whose segment differs between two scorings.
+    fn rfm_movements(before: Vec<RfmRow>, after: Vec<RfmRow>) -> Vec<RfmMovement> {
+        Ok(rfm::movements(&before, &after))
+    }
+    /// How many customers went from each segment to each other.
+    fn rfm_flows(before: Vec<RfmRow>, after: Vec<RfmRow>) -> Vec<RfmFlow> {
+        Ok(rfm::flows(&before, &after))
+    }
+    /// Valuable customers sliding into a cooling segment.
+    fn rfm_churn_warnings(
+        before: Vec<RfmRow>,
+        after: Vec<RfmRow>,
+        rule: Option<ChurnRule>
+    ) -> Vec<ChurnWarning> {
+        Ok(rfm::churn_warnings(&before, &after, &rule.unwrap_or_default()))
+    }
+    /// Attainment of each target on won or collected amounts.
+    fn performance(
+        targets: Vec<PerformanceTarget>,
+        achievements: Vec<Achievement>,
+        basis: PerformanceBasis
+    ) -> Vec<Attainment> {
+        performance::evaluate(&targets, &achievements, basis)
+    }
+    /// Attainments of one period, best first, reps or (`teams`) teams.
+    fn leaderboard(
+        targets: Vec<PerformanceTarget>,
+        achievements: Vec<Achievement>,
+        basis: PerformanceBasis,
+        period: String,
+        teams: Option<bool>
+    ) -> Vec<Attainment> {
+        let rows = performance::evaluate(&targets, &achievements, basis)?;
+        performance::leaderboard(&rows, teams.unwrap_or(false), &period)
+    }
+    /// Commission statements over the credits given: one rep's, or every rep's.
+    fn commission_statement(
+        credits: Vec<CommissionCredit>,
+        period: String,
+        plan: Option<CommissionPlan>,
+        plan_toml: Option<String>,
+        rep_id: Option<String>
+    ) -> Vec<CommissionStatement> {
+        let plan = plan_of(plan, plan_toml)?;
+        match rep_id {
+            Some(rep) => commission::statement(&plan, &credits, &rep, &period).map(|s| vec![s]),
+            None => commission::statements(&plan, &credits, &period),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    fn call(op: &str, args: serde_json::Value) -> crate::error::Result<serde_json::Value> {
+        super::dispatch(op, &args).unwrap()?.to_value()
+    }
+
+    #[test]
+    fn commission_statement_from_a_toml_plan_or_a_json_plan() {
+        let credits = json!([
+            {"kind": "won", "deal_id": "d1", "rep_id": "a", "split": "60", "date": "2026-03-02", "amount": "10000"},
+            {"kind": "won", "deal_id": "d1", "rep_id": "b", "split": "40", "date": "2026-03-02", "amount": "10000"}
+        ]);
+        let toml = "name = \"p\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"5\"";
+        let all = call(
+            "commission_statement",
+            json!({"plan_toml": toml, "credits": credits, "period": "2026-03"}),
+        )
+        .unwrap();
+        assert_eq!(all[0]["total"], "300.00");
+        assert_eq!(all[1]["total"], "200.00");
+        let plan = json!({"name": "p", "base": "booked", "period": "month", "rates": {"type": "flat", "rate": "5"}});
+        let one = call(
+            "commission_statement",
+            json!({"plan": plan, "credits": credits, "period": "2026-03", "rep_id": "b"}),
+        )
+        .unwrap();
+        assert_eq!(one.as_array().unwrap().len(), 1);
+        assert_eq!(
+            one[0]["lines"][0]["explanation"],
+            "deal d1 (40% of 10000) booked 2026-03-02: 4000 at 5% = 200.00"
+        );
+        let bad = json!({"name": "p", "base": "booked", "period": "month", "rates": {"type": "flat", "rate": "-5"}});
+        let e = call(
+            "commission_statement",
+            json!({"plan": bad, "credits": credits, "period": "2026-03"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "INVALID_INPUT");
+    }
+
+    #[test]
+    fn misspelt_and_missing_arguments_are_refused_by_name() {
+        let e = call(
+            "sla_elapsed",
+            json!({"calendar": "", "start": "2026-01-01T00:00:00Z", "ned": "2026-01-01T00:00:00Z"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            crate::error::CrmError::invalid(
+                "ned",
+                "sla_elapsed takes no argument \"ned\" (it takes calendar, start, end)"
+            )
+        );
+        let e = call("rfm_score", json!({"as_of": "2026-01-01"})).unwrap_err();
+        assert_eq!(e, crate::error::CrmError::invalid("orders", "is missing"));
+    }
+}
