@@ -257,7 +257,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         ));
     }
     let settings = crm.settings()?;
-    let mut duplicates = settings.duplicates.clone();
+    let mut duplicates = settings.duplicates;
     duplicates.on_create = DuplicateMode::Block;
     let patch = SettingsPatch {
         duplicates: Some(duplicates),

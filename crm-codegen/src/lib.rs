@@ -4,13 +4,19 @@
 //! `cargo run -p crm-codegen`, and every surface's generated file follows; the stale test fails
 //! until it is run.
 
+pub mod docs;
 pub mod model;
+pub mod python;
 pub mod records;
+pub mod typescript;
 
 /// Every generated file: its path from the repository root and its text.
 pub fn outputs() -> Vec<(String, String)> {
     let model = model::build();
     let mut out = records::generate(&model);
+    out.extend(docs::generate(&model));
+    out.extend(typescript::generate(&model));
+    out.extend(python::generate(&model));
     out.sort();
     out
 }

@@ -148,14 +148,20 @@ pub fn ty(schema: &Value) -> Ty {
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => vec![],
     };
-    if types.len() == 2 && types.contains(&"null") {
+    if types.len() >= 2 && types.contains(&"null") {
+        // `T | null`; an input decimal is `string | number | null` (schemars reads numbers too).
         let mut inner = s.clone();
-        let t = types
+        let rest: Vec<Value> = types
             .iter()
-            .find(|t| **t != "null")
-            .copied()
-            .unwrap_or("null");
-        inner.insert("type".into(), Value::from(t));
+            .filter(|t| **t != "null")
+            .map(|t| Value::from(*t))
+            .collect();
+        let t = if rest.len() == 1 {
+            rest[0].clone()
+        } else {
+            Value::Array(rest)
+        };
+        inner.insert("type".into(), t);
         return Ty::Optional {
             inner: Box::new(ty(&Value::Object(inner))),
         };
@@ -239,12 +245,27 @@ fn type_def(schema: &Value) -> TypeDef {
         return TypeDef::Enum { doc, values, docs };
     }
     if let Some(one_of) = schema.get("oneOf").and_then(Value::as_array) {
-        if one_of.iter().all(|v| v.get("const").is_some()) {
-            return TypeDef::Enum {
-                doc,
-                values: one_of.iter().map(|v| text(v, "const")).collect(),
-                docs: one_of.iter().map(|v| text(v, "description")).collect(),
-            };
+        // Unit variants: documented ones each as a `const`, the others together as an `enum`.
+        if one_of
+            .iter()
+            .all(|v| v.get("const").is_some() || v.get("enum").is_some())
+        {
+            let (mut values, mut docs) = (Vec::new(), Vec::new());
+            for v in one_of {
+                match v.get("enum").and_then(Value::as_array) {
+                    Some(all) => {
+                        for x in all.iter().filter_map(Value::as_str) {
+                            values.push(x.to_string());
+                            docs.push(String::new());
+                        }
+                    }
+                    None => {
+                        values.push(text(v, "const"));
+                        docs.push(text(v, "description"));
+                    }
+                }
+            }
+            return TypeDef::Enum { doc, values, docs };
         }
         let tag = one_of
             .first()

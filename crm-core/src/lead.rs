@@ -46,29 +46,40 @@ pub struct Lead {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewLead {
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub kind: Option<CustomerKind>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phones: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub emails: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub source: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub region: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub industry: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub level: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub custom_fields: BTreeMap<String, FieldValue>,
     /// Defaults to 1.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub weight: Option<u64>,
     /// A rep to own it at once (the actor must manage them); otherwise it waits for allocation.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub owner_id: Option<UserId>,
 }
 

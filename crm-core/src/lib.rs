@@ -72,6 +72,8 @@ pub mod contract;
 pub mod customer;
 pub mod error;
 pub mod event;
+#[cfg(feature = "uniffi")]
+mod ffi;
 pub mod ids;
 pub mod lead;
 pub use pipeline::opportunity;
@@ -85,6 +87,10 @@ pub mod sla;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+// The records' uniffi metadata and converters (crm-mobile exports them to Kotlin and Swift).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 pub use access::{DataScope, NewUser, Role, Team, User};
 pub use clock::{Clock, FixedClock, SystemClock};

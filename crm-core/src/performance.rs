@@ -46,6 +46,7 @@ pub struct PerformanceTarget {
 pub struct Achievement {
     pub rep_id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub team_id: Option<String>,
     pub date: NaiveDate,
     pub amount: Decimal,

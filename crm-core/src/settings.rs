@@ -14,12 +14,15 @@ pub struct OrgSettings {
     pub duplicates: DuplicatePolicy,
     /// Claim limits of the public pools.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub claims: ClaimPolicy,
     /// Protection (lock) limits.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub locks: LockPolicy,
     /// Where customers without a pool of their own are recycled and released to.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub default_pool_id: Option<String>,
     pub version: u64,
 }
@@ -44,17 +47,23 @@ impl Default for OrgSettings {
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub timezone: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub duplicates: Option<DuplicatePolicy>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub claims: Option<ClaimPolicy>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub locks: Option<LockPolicy>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub default_pool_id: Option<String>,
     /// Removes the default pool (`default_pool_id` is then ignored).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub clear_default_pool: bool,
 }
 
@@ -83,9 +92,7 @@ impl SettingsPatch {
         };
         OrgSettings {
             timezone: self.timezone.unwrap_or_else(|| current.timezone.clone()),
-            duplicates: self
-                .duplicates
-                .unwrap_or_else(|| current.duplicates.clone()),
+            duplicates: self.duplicates.unwrap_or(current.duplicates),
             claims: self.claims.unwrap_or_else(|| current.claims.clone()),
             locks: self.locks.unwrap_or_else(|| current.locks.clone()),
             default_pool_id,

@@ -5,7 +5,6 @@ use crm_core::allocation::{
     RuleCondition, RuleTarget,
 };
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use std::collections::BTreeMap;
 
 fn rep(id: &str, weight: u32) -> RepLoad {

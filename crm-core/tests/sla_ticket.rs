@@ -1,6 +1,6 @@
 //! Ticket clocks under a policy on a Shanghai office calendar.
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use crm_core::sla::{
     parse_calendar, Calendar, OnPriorityChange, SlaClockState, SlaEventKind, SlaMetric, SlaPolicy,
     SlaTarget, SlaTicket, SlaTimeBasis,

@@ -77,12 +77,15 @@ pub struct Team {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub name: String,
     pub role: Role,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub scope: Option<DataScope>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub team_id: Option<TeamId>,
 }
 

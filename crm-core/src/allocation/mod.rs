@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 /// What the allocator knows of one rep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RepLoad {
     pub rep_id: String,
     pub active: bool,
@@ -49,7 +48,6 @@ impl RepLoad {
 /// What allocation sees of a lead: its id, current owner, weight and the fields rules match on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LeadView {
     pub id: String,
     pub owner_id: Option<String>,
@@ -383,10 +381,13 @@ pub struct Allocator {
 pub struct AllocatorRep {
     pub rep_id: String,
     #[serde(default = "one")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub weight: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub daily_cap: Option<u64>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub total_cap: Option<u64>,
 }
 
@@ -407,6 +408,7 @@ pub struct RepUsage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewAllocator {
     pub name: String,
     pub strategy: AllocationStrategy,

@@ -11,8 +11,10 @@
 //! - an input record that looks like a patch (`*Patch`) is a patch: fields left out stay;
 //! - durations name their unit (`minutes`, `days`, `hours`); SLA durations are minutes.
 
+#[cfg(any(feature = "camel-case-json", test))]
+mod camel;
 mod org;
-mod pure;
+pub mod pure;
 
 use crate::error::{CrmError, Result};
 use crate::service::Crm;
@@ -20,24 +22,54 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-/// A typed result, written out as JSON by whoever asked.
+/// A typed result, written out as JSON text. Text is the one form every surface reads, so each
+/// result type compiles one serialiser (a `Value` form too would double the WASM module). With
+/// the `camel-case-json` feature (the WASM build) record fields are spelt in camelCase.
 pub trait Reply {
-    fn to_value(&self) -> Result<Value>;
     fn to_json(&self) -> Result<String>;
 }
 
 impl<T: Serialize> Reply for T {
-    fn to_value(&self) -> Result<Value> {
-        serde_json::to_value(self).map_err(CrmError::storage)
-    }
-
     fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(CrmError::storage)
+        json_text(self)
     }
+}
+
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    #[cfg(feature = "camel-case-json")]
+    let text = camel::to_json(value);
+    #[cfg(not(feature = "camel-case-json"))]
+    let text = serde_json::to_string(value);
+    text.map_err(CrmError::storage)
 }
 
 /// What an operation answers: its typed result, not yet serialised.
 pub type Answer = Result<Box<dyn Reply>>;
+
+/// Named arguments, parsed once from JSON text; each argument is then read from its value (the
+/// value deserialiser is the smallest per type, which matters in WASM).
+pub struct Args {
+    /// Always an object.
+    value: Value,
+}
+
+impl Args {
+    /// `text` is a JSON object of named arguments (empty or `null`: none).
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = if text.trim().is_empty() { "null" } else { text };
+        match serde_json::from_str(text) {
+            Ok(value @ Value::Object(_)) => Ok(Args { value }),
+            Ok(Value::Null) => Ok(Args {
+                value: Value::Object(Default::default()),
+            }),
+            Ok(_) => Err(CrmError::invalid("args", "an object of named arguments")),
+            Err(e) => Err(CrmError::invalid(
+                "args",
+                format!("an object of named arguments ({e})"),
+            )),
+        }
+    }
+}
 
 /// Declares a table of operations. Each entry is
 /// `fn name(arg: Type, ...) -> Result { body }`, or `fn name(; ..input: Record)` for an operation
@@ -56,7 +88,7 @@ macro_rules! operations {
         pub const NAMES: &[&str] = &[$(stringify!($name)),*];
 
         /// Runs `op` with named `args`; `None` when this table has no such operation.
-        pub fn dispatch($($cname: $cty,)* op: &str, args: &serde_json::Value) -> Option<$crate::api::Answer> {
+        pub fn dispatch($($cname: $cty,)* op: &str, args: &$crate::api::Args) -> Option<$crate::api::Answer> {
             let answer = match op {
                 $(
                     stringify!($name) => (|| -> $crate::api::Answer {
@@ -106,8 +138,6 @@ pub(crate) use operations;
 /// One operation as the code generator sees it.
 #[cfg(feature = "schema")]
 #[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OperationInfo {
     pub name: &'static str,
     pub doc: String,
@@ -122,8 +152,6 @@ pub struct OperationInfo {
 
 #[cfg(feature = "schema")]
 #[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ArgInfo {
     pub name: &'static str,
     pub schema: schemars::Schema,
@@ -157,34 +185,30 @@ pub const ORG_OPERATIONS: &[&str] = org::NAMES;
 /// of their arguments alone.
 pub const PURE_OPERATIONS: &[&str] = pure::NAMES;
 
-pub(crate) fn check_args(op: &str, args: &Value, names: &[&str], record: bool) -> Result<()> {
-    match args {
-        Value::Null => Ok(()),
-        Value::Object(map) if record => {
-            let _ = map;
-            Ok(())
-        }
-        Value::Object(map) => match map.keys().find(|k| !names.contains(&k.as_str())) {
-            None => Ok(()),
-            Some(key) => Err(CrmError::invalid(
-                key.as_str(),
-                format!(
-                    "{op} takes no argument {key:?} (it takes {})",
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ),
-            )),
-        },
-        _ => Err(CrmError::invalid("args", "an object of named arguments")),
+pub(crate) fn check_args(op: &str, args: &Args, names: &[&str], record: bool) -> Result<()> {
+    if record {
+        return Ok(());
+    }
+    let keys = args.value.as_object().into_iter().flat_map(|m| m.keys());
+    match keys.into_iter().find(|k| !names.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(CrmError::invalid(
+            key.as_str(),
+            format!(
+                "{op} takes no argument {key:?} (it takes {})",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        )),
     }
 }
 
 /// Argument `name`; a missing one is read as null, which suits optional arguments.
-pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
-    let value = args.get(name);
+pub(crate) fn arg<T: DeserializeOwned>(args: &Args, name: &str) -> Result<T> {
+    let value = args.value.get(name);
     T::deserialize(value.unwrap_or(&Value::Null)).map_err(|e| match value {
         None => CrmError::invalid(name, "is missing"),
         Some(_) => CrmError::invalid(name, e.to_string()),
@@ -192,40 +216,43 @@ pub(crate) fn arg<T: DeserializeOwned>(args: &Value, name: &str) -> Result<T> {
 }
 
 /// The arguments as one input record.
-pub(crate) fn record<T: DeserializeOwned>(args: &Value) -> Result<T> {
-    T::deserialize(args).map_err(|e| CrmError::invalid("args", e.to_string()))
+pub(crate) fn record<T: DeserializeOwned>(args: &Args) -> Result<T> {
+    T::deserialize(&args.value).map_err(|e| CrmError::invalid("args", e.to_string()))
 }
 
-/// Runs pure operation `op` (no organisation needed); `None` when `op` is not one.
-pub fn call_pure(op: &str, args: &Value) -> Option<Answer> {
-    pure::dispatch(op, args)
+/// Runs pure operation `op` (no organisation needed) on JSON text; `None` when `op` is not one.
+pub fn call_pure(op: &str, args: &str) -> Option<Result<String>> {
+    let args = match Args::parse(args) {
+        Ok(args) => args,
+        Err(e) => return pure::NAMES.contains(&op).then_some(Err(e)),
+    };
+    pure::dispatch(op, &args).map(|answer| answer?.to_json())
 }
 
 /// Runs operation `op` as `actor` (ignored by the ones that need no actor) with named `args`.
-pub fn answer(crm: &Crm, op: &str, actor: &str, args: &Value) -> Answer {
+pub fn answer(crm: &Crm, op: &str, actor: &str, args: &Args) -> Answer {
     org::dispatch(crm, actor, op, args)
         .or_else(|| pure::dispatch(op, args))
         .unwrap_or_else(|| Err(CrmError::invalid("op", format!("unknown operation {op:?}"))))
 }
 
-/// [`answer`] as a JSON value.
-pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
-    answer(crm, op, actor, args)?.to_value()
+/// [`answer`] from and to JSON text: what every binding hands over.
+pub fn call_json(crm: &Crm, op: &str, actor: &str, args: &str) -> Result<String> {
+    answer(crm, op, actor, &Args::parse(args)?)?.to_json()
 }
 
-/// [`answer`] from and to JSON text, for bindings that hand over strings.
-pub fn call_json(crm: &Crm, op: &str, actor: &str, args: &str) -> Result<String> {
-    let args: Value = if args.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(args).map_err(|e| CrmError::invalid("args", e.to_string()))?
-    };
-    answer(crm, op, actor, &args)?.to_json()
+/// [`call_json`] on JSON values, for Rust callers such as the scenario runner.
+pub fn call(crm: &Crm, op: &str, actor: &str, args: &Value) -> Result<Value> {
+    let text = call_json(crm, op, actor, &args.to_string())?;
+    serde_json::from_str(&text).map_err(CrmError::storage)
 }
 
 /// The error as JSON for bindings: `{code, message, details}` where details are the variant's fields.
 pub fn error_json(error: &CrmError) -> Value {
-    let mut json = serde_json::to_value(error).unwrap_or_else(|_| serde_json::json!({}));
+    let mut json = json_text(error)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
     json["code"] = Value::from(error.code());
     json["message"] = Value::from(error.to_string());
     json

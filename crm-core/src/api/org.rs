@@ -3,7 +3,7 @@
 use super::operations;
 use crate::access::{NewUser, Team, User};
 use crate::allocation::{Allocator, LeadAllocation, NewAllocator};
-use crate::commission::{self, CommissionPlan, CommissionStatement};
+use crate::commission::{CommissionPlan, CommissionStatement};
 use crate::contract::{
     Contract, NewContract, NewPayment, OutstandingBy, OutstandingRow, OverdueInstalment,
 };
@@ -11,7 +11,6 @@ use crate::customer::{
     Contact, Customer, CustomerPatch, DuplicateMatch, DuplicateProbe, FollowUp, NewContact,
     NewCustomer, NewFollowUp, OverdueFollowUp,
 };
-use crate::error::CrmError;
 use crate::event::{Event, OwnershipChange};
 use crate::lead::{Lead, LeadCaptured, LeadConversion, NewLead};
 use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
@@ -300,11 +299,7 @@ operations! {
         plan: Option<CommissionPlan>,
         plan_toml: Option<String>
     ) -> Vec<CommissionStatement> {
-        let plan = match (plan, plan_toml) {
-            (Some(plan), None) => plan,
-            (None, Some(text)) => commission::parse_plan(&text)?,
-            _ => return Err(CrmError::invalid("plan", "give either plan or plan_toml")),
-        };
+        let plan = super::pure::plan_of(plan, plan_toml.as_deref())?;
         crm.commission_statements(actor, &plan, &period)
     }
 }

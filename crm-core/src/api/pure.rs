@@ -10,31 +10,114 @@ use crate::rfm::{
     self, ChurnRule, ChurnWarning, RfmConfig, RfmFlow, RfmMovement, RfmOrder, RfmRow,
 };
 use crate::sla::{
-    parse_calendar, ticket_status, Calendar, SlaClockStatus, SlaDue, SlaElapsed, SlaHistoryEntry,
-    SlaPolicy, SlaWorkingAt,
+    parse_calendar, ticket_status, SlaClockStatus, SlaDue, SlaElapsed, SlaHistoryEntry, SlaPolicy,
+    SlaWorkingAt,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 #[cfg_attr(not(feature = "schema"), allow(dead_code))]
 const NEEDS_ACTOR: bool = false;
 
-fn cal(text: &str) -> Result<Calendar> {
-    parse_calendar(text)
+// The bodies of the pure operations, public so typed bindings (crm-mobile) call the very same
+// code the JSON table runs.
+
+fn duration(minutes: i64) -> Result<Duration> {
+    Duration::try_minutes(minutes).ok_or_else(|| CrmError::invalid("minutes", "out of range"))
 }
 
-fn duration(m: i64) -> Result<Duration> {
-    Duration::try_minutes(m).ok_or_else(|| CrmError::invalid("minutes", "out of range"))
+/// When a target of `minutes` business minutes from `start` runs out on `calendar` (TOML).
+pub fn sla_due(calendar: &str, start: DateTime<Utc>, minutes: i64) -> Result<SlaDue> {
+    let due_at = parse_calendar(calendar)?.due(start, duration(minutes)?)?;
+    Ok(SlaDue { due_at })
 }
 
-fn rfm_config(text: Option<String>) -> Result<RfmConfig> {
-    text.map_or_else(|| Ok(RfmConfig::default()), |t| rfm::parse_config(&t))
+/// [`sla_due`] for many tickets at once: one due time per start.
+pub fn sla_due_batch(
+    calendar: &str,
+    starts: &[DateTime<Utc>],
+    minutes: &[i64],
+) -> Result<Vec<DateTime<Utc>>> {
+    let cal = parse_calendar(calendar)?;
+    let starts_ms: Vec<i64> = starts.iter().map(|t| t.timestamp_millis()).collect();
+    let work_ms: Vec<i64> = minutes.iter().map(|m| m.saturating_mul(60_000)).collect();
+    cal.due_batch(&starts_ms, &work_ms)?
+        .into_iter()
+        .map(|ms| {
+            DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| CrmError::invalid("minutes", "the due time lies out of range"))
+        })
+        .collect()
 }
 
-fn plan_of(plan: Option<CommissionPlan>, plan_toml: Option<String>) -> Result<CommissionPlan> {
+/// Business time between two instants, in whole minutes (rounded down).
+pub fn sla_elapsed(calendar: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<SlaElapsed> {
+    let elapsed = parse_calendar(calendar)?.elapsed(start, end)?;
+    Ok(SlaElapsed {
+        elapsed_minutes: elapsed.num_milliseconds().div_euclid(60_000),
+    })
+}
+
+/// Whether `calendar` is at work at `at`, and when work next starts.
+pub fn sla_working_at(calendar: &str, at: DateTime<Utc>) -> Result<SlaWorkingAt> {
+    let cal = parse_calendar(calendar)?;
+    Ok(SlaWorkingAt {
+        working: cal.is_working_at(at)?,
+        next_working_at: cal.next_working_instant(at)?,
+    })
+}
+
+/// Every clock of a ticket at `now`, replayed from its history under `policy`.
+pub fn sla_ticket_status(
+    calendar: &str,
+    policy: &SlaPolicy,
+    history: &[SlaHistoryEntry],
+    now: DateTime<Utc>,
+) -> Result<Vec<SlaClockStatus>> {
+    policy.validate()?;
+    ticket_status(&parse_calendar(calendar)?, policy, history, now)
+}
+
+/// RFM scores with the configuration's TOML text (the default quintiles when `None`).
+pub fn rfm_score(
+    orders: &[RfmOrder],
+    as_of: NaiveDate,
+    config: Option<&str>,
+) -> Result<Vec<RfmRow>> {
+    let config = config.map_or_else(|| Ok(RfmConfig::default()), rfm::parse_config)?;
+    rfm::score(orders, as_of, &config)
+}
+
+/// Attainments of one period, best first: reps, or teams with `teams`.
+pub fn leaderboard(
+    targets: &[PerformanceTarget],
+    achievements: &[Achievement],
+    basis: PerformanceBasis,
+    period: &str,
+    teams: bool,
+) -> Result<Vec<Attainment>> {
+    let rows = performance::evaluate(targets, achievements, basis)?;
+    performance::leaderboard(&rows, teams, period)
+}
+
+/// The plan as given, or parsed from its TOML text: exactly one of the two.
+pub fn plan_of(plan: Option<CommissionPlan>, plan_toml: Option<&str>) -> Result<CommissionPlan> {
     match (plan, plan_toml) {
         (Some(plan), None) => Ok(plan),
-        (None, Some(text)) => commission::parse_plan(&text),
+        (None, Some(text)) => commission::parse_plan(text),
         _ => Err(CrmError::invalid("plan", "give either plan or plan_toml")),
+    }
+}
+
+/// Commission statements over `credits`: one rep's, or every rep's.
+pub fn commission_statement(
+    plan: &CommissionPlan,
+    credits: &[CommissionCredit],
+    period: &str,
+    rep_id: Option<&str>,
+) -> Result<Vec<CommissionStatement>> {
+    match rep_id {
+        Some(rep) => commission::statement(plan, credits, rep, period).map(|s| vec![s]),
+        None => commission::statements(plan, credits, period),
     }
 }
 
@@ -43,35 +126,18 @@ operations! {
 
     /// When a target of `minutes` business minutes from `start` runs out on the calendar (TOML).
     fn sla_due(calendar: String, start: DateTime<Utc>, minutes: i64) -> SlaDue {
-        let due_at = cal(&calendar)?.due(start, duration(minutes)?)?;
-        Ok(SlaDue { due_at })
+        sla_due(&calendar, start, minutes)
     }
     /// `sla_due` for many tickets at once: one due time per start.
     fn sla_due_batch(calendar: String, starts: Vec<DateTime<Utc>>, minutes: Vec<i64>) -> Vec<DateTime<Utc>> {
-        let cal = cal(&calendar)?;
-        let starts_ms: Vec<i64> = starts.iter().map(|t| t.timestamp_millis()).collect();
-        let work_ms: Vec<i64> = minutes.iter().map(|m| m.saturating_mul(60_000)).collect();
-        cal.due_batch(&starts_ms, &work_ms)?
-            .into_iter()
-            .map(|ms| {
-                DateTime::from_timestamp_millis(ms)
-                    .ok_or_else(|| CrmError::invalid("minutes", "the due time lies out of range"))
-            })
-            .collect()
+        sla_due_batch(&calendar, &starts, &minutes)
     }
     /// Business time between two instants.
     fn sla_elapsed(calendar: String, start: DateTime<Utc>, end: DateTime<Utc>) -> SlaElapsed {
-        let elapsed = cal(&calendar)?.elapsed(start, end)?;
-        Ok(SlaElapsed {
-            elapsed_minutes: elapsed.num_milliseconds().div_euclid(60_000),
-        })
+        sla_elapsed(&calendar, start, end)
     }
     fn sla_working_at(calendar: String, at: DateTime<Utc>) -> SlaWorkingAt {
-        let cal = cal(&calendar)?;
-        Ok(SlaWorkingAt {
-            working: cal.is_working_at(at)?,
-            next_working_at: cal.next_working_instant(at)?,
-        })
+        sla_working_at(&calendar, at)
     }
     /// Every clock of a ticket at `now`, replayed from its history under the policy.
     fn sla_ticket_status(
@@ -80,13 +146,12 @@ operations! {
         history: Vec<SlaHistoryEntry>,
         now: DateTime<Utc>
     ) -> Vec<SlaClockStatus> {
-        policy.validate()?;
-        ticket_status(&cal(&calendar)?, &policy, &history, now)
+        sla_ticket_status(&calendar, &policy, &history, now)
     }
     /// RFM scores of the customers in `orders` as of a date (config: TOML text; the default
     /// quintiles when left out), in customer id order.
     fn rfm_score(orders: Vec<RfmOrder>, as_of: NaiveDate, config: Option<String>) -> Vec<RfmRow> {
-        rfm::score(&orders, as_of, &rfm_config(config)?)
+        rfm_score(&orders, as_of, config.as_deref())
     }
     /// Customers whose segment differs between two scorings.
     fn rfm_movements(before: Vec<RfmRow>, after: Vec<RfmRow>) -> Vec<RfmMovement> {
@@ -120,8 +185,7 @@ operations! {
         period: String,
         teams: Option<bool>
     ) -> Vec<Attainment> {
-        let rows = performance::evaluate(&targets, &achievements, basis)?;
-        performance::leaderboard(&rows, teams.unwrap_or(false), &period)
+        leaderboard(&targets, &achievements, basis, &period, teams.unwrap_or(false))
     }
     /// Commission statements over the credits given: one rep's, or every rep's.
     fn commission_statement(
@@ -131,11 +195,8 @@ operations! {
         plan_toml: Option<String>,
         rep_id: Option<String>
     ) -> Vec<CommissionStatement> {
-        let plan = plan_of(plan, plan_toml)?;
-        match rep_id {
-            Some(rep) => commission::statement(&plan, &credits, &rep, &period).map(|s| vec![s]),
-            None => commission::statements(&plan, &credits, &period),
-        }
+        let plan = plan_of(plan, plan_toml.as_deref())?;
+        commission_statement(&plan, &credits, &period, rep_id.as_deref())
     }
 }
 
@@ -144,7 +205,8 @@ mod tests {
     use serde_json::json;
 
     fn call(op: &str, args: serde_json::Value) -> crate::error::Result<serde_json::Value> {
-        super::dispatch(op, &args).unwrap()?.to_value()
+        let text = super::super::call_pure(op, &args.to_string()).unwrap()?;
+        Ok(serde_json::from_str(&text).unwrap())
     }
 
     #[test]

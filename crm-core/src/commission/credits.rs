@@ -30,15 +30,18 @@ pub struct CommissionCredit {
     pub deal_id: String,
     /// The rep of a `won` row; ignored on the others.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub rep_id: Option<String>,
     /// Percent of the deal credited to `rep_id` (`won` rows; default 100).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub split: Option<Decimal>,
     pub date: NaiveDate,
     #[serde(default)]
     pub amount: Decimal,
     /// The contract total a payment is part of (collected plans).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub contract_total: Option<Decimal>,
 }
 

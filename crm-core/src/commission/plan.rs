@@ -41,6 +41,7 @@ impl CommissionPeriod {
 pub struct CommissionTier {
     pub lower: Decimal,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub upper: Option<Decimal>,
     pub rate: Decimal,
 }
@@ -77,8 +78,10 @@ pub enum TierBoundary {
 pub struct CommissionQuota {
     /// The quota of every rep without their own.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub default: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub reps: BTreeMap<String, Decimal>,
 }
 
@@ -130,6 +133,7 @@ pub enum RoundingMode {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CommissionRounding {
     #[serde(default = "two")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 2))]
     pub scale: u32,
     #[serde(default)]
     pub mode: RoundingMode,
@@ -182,27 +186,37 @@ pub struct CommissionPlan {
     #[serde(default)]
     pub boundary: TierBoundary,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub quota: Option<CommissionQuota>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub bands: Vec<QuotaBand>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub gate: Option<CommissionGate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub deal_cap: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub deal_floor: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub period_cap: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub period_floor: Option<Decimal>,
     #[serde(default = "clawback_default")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 90))]
     pub clawback_days: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub draw: Option<CommissionDraw>,
     #[serde(default)]
     pub rounding: CommissionRounding,
     /// The pipeline stage whose entry books a deal (for credits taken from opportunities).
     #[serde(default = "won_stage")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = "won"))]
     pub booked_stage: String,
 }
 

@@ -105,6 +105,7 @@ pub struct Contract {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewInstalment {
     pub due_date: NaiveDate,
     pub amount: Decimal,
@@ -113,10 +114,12 @@ pub struct NewInstalment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewContract {
     pub signed_on: NaiveDate,
     /// Default: the won opportunity's amount.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub amount: Option<Decimal>,
     pub instalments: Vec<NewInstalment>,
 }
@@ -124,13 +127,16 @@ pub struct NewContract {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewPayment {
     pub received_on: NaiveDate,
     pub amount: Decimal,
     /// The instalment the payer named, paid first.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub instalment: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 

@@ -42,12 +42,16 @@ impl Default for DuplicatePolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct DuplicateProbe {
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phones: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub emails: Vec<String>,
 }
 

@@ -124,32 +124,44 @@ pub struct Customer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub kind: Option<CustomerKind>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub level: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tags: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub source: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub industry: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub region: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phones: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub emails: Vec<String>,
     /// The owner; defaults to the acting user unless the customer goes into `pool_id` unowned.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub owner_id: Option<UserId>,
     /// The customer's pool: with no owner it enters the pool (公海) waiting to be claimed; with
     /// an owner it is the pool recycling returns it to.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub pool_id: Option<PoolId>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub custom_fields: BTreeMap<String, FieldValue>,
 }
 
@@ -157,32 +169,45 @@ pub struct NewCustomer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub kind: Option<CustomerKind>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub level: Option<String>,
     /// Removes the level (`level` is then ignored).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub clear_level: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub add_tags: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub remove_tags: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub source: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub industry: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub region: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phones: Option<Vec<String>>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub emails: Option<Vec<String>>,
     /// Fields to set; a `None` value removes the field.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub custom_fields: BTreeMap<String, Option<FieldValue>>,
 }
 
@@ -204,13 +229,17 @@ pub struct Contact {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewContact {
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phones: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub emails: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub role: Option<String>,
 }
 
@@ -246,14 +275,18 @@ pub struct FollowUp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewFollowUp {
     pub channel: Channel,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: String,
     /// Defaults to now; may not lie in the future.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub at: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub next_follow_up_at: Option<DateTime<Utc>>,
 }
 

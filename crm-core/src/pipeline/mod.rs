@@ -80,9 +80,11 @@ pub struct Stage {
     /// Opportunity fields that must be filled to enter: `amount`, `expected_close`, or a custom
     /// field name.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub required_fields: Vec<String>,
     /// Days without activity after which an open opportunity in this stage is rotting.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub rot_days: Option<u32>,
 }
 
@@ -110,14 +112,17 @@ pub struct Pipeline {
     pub stages: Vec<Stage>,
     /// Allowed moves; empty means the default rule (see the module doc).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub transitions: Vec<Transition>,
     /// The reasons a loss may give; empty accepts any non-empty reason.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub lost_reasons: Vec<String>,
     /// Roles that may reopen a won or lost opportunity.
     #[serde(default = "reopeners")]
     pub reopen_roles: Vec<Role>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub version: u64,
 }
 

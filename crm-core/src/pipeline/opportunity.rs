@@ -113,20 +113,26 @@ impl Opportunity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewOpportunity {
     pub name: String,
     pub amount: Decimal,
     /// Default: the organisation's `default` pipeline.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub pipeline_id: Option<String>,
     /// Default: the pipeline's first open stage. Its guards apply.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub stage: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub expected_close: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub probability_override: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub fields: BTreeMap<String, String>,
 }
 
@@ -148,20 +154,27 @@ impl NewOpportunity {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct OpportunityPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub amount: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub expected_close: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub probability_override: Option<Decimal>,
     /// Removes the override, so the stage's probability applies (`probability_override` is then
     /// ignored).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub clear_probability_override: bool,
     /// Custom fields to set; an empty value removes one.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub fields: BTreeMap<String, String>,
 }

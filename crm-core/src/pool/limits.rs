@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct ClaimPolicy {
     /// Claims per rep per local day, across all pools.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub daily_limit: Option<u64>,
     /// Caps on customers owned per rep; the strictest that matches a rep applies.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub caps: Vec<OwnershipCap>,
 }
 
@@ -38,6 +40,7 @@ pub struct OwnershipCap {
     pub max_owned: u64,
     /// Whether won customers count against the cap.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub count_won: bool,
 }
 
@@ -66,8 +69,10 @@ impl OwnershipCap {
 #[serde(default)]
 pub struct LockPolicy {
     /// Locked customers per rep.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_locked: Option<u64>,
     /// The longest a lock may last.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_days: Option<u32>,
 }
 

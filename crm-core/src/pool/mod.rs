@@ -45,16 +45,22 @@ pub struct Pool {
 pub struct PoolRules {
     /// The previous owner may not re-claim a customer for this many days after it was recycled
     /// or released (0: no cool-down).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub cool_down_days: u32,
     /// A customer newly put into the pool cannot be claimed for this many hours (0: at once).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub waiting_hours: u32,
     /// Enabled recycling rules for customers whose pool this is; any one matching recycles.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub recycle: Vec<RecycleRule>,
     /// Won customers are never recycled.
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub exempt_won: bool,
     /// Customers with an open opportunity are never recycled.
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub exempt_open_opportunity: bool,
     /// Owners are warned this many days before a rule recycles a customer (0: no warnings).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub warn_days: u32,
 }
 
@@ -78,17 +84,23 @@ impl Default for PoolRules {
 #[serde(deny_unknown_fields)]
 pub struct PoolRulesPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub cool_down_days: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub waiting_hours: Option<u32>,
     /// Replaces the whole list of recycling rules.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub recycle: Option<Vec<RecycleRule>>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub exempt_won: Option<bool>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub exempt_open_opportunity: Option<bool>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub warn_days: Option<u32>,
 }
 
@@ -124,15 +136,20 @@ impl PoolRulesPatch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct NewPool {
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub member_ids: Vec<UserId>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub member_team_ids: Vec<TeamId>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub admin_ids: Vec<UserId>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub rules: PoolRules,
 }
 

@@ -49,6 +49,7 @@ pub struct RecycleRule {
     pub days: u32,
     /// Days for customers of a given level, instead of `days`.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub days_by_level: BTreeMap<String, u32>,
 }
 

@@ -36,7 +36,6 @@ pub struct RfmOrder {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum RfmMethod {
     #[default]
@@ -48,7 +47,6 @@ pub enum RfmMethod {
 /// and a value no break point covers gets 1.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RfmThresholds {
     /// (at most this many days since the last order, points)
     pub recency: Vec<(i64, u8)>,
@@ -60,7 +58,6 @@ pub struct RfmThresholds {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RfmWeights {
     pub r: Decimal,
     pub f: Decimal,
@@ -80,7 +77,6 @@ impl Default for RfmWeights {
 /// A named level for total scores of at least `min_score` (e.g. VIP tiers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RfmLevel {
     pub min_score: Decimal,
     pub name: String,
@@ -88,7 +84,6 @@ pub struct RfmLevel {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RfmConfig {
     pub method: RfmMethod,
     /// Buckets of the quantile method.

@@ -97,6 +97,7 @@ pub struct ChurnRule {
     /// Segments that mean the customer is going cold.
     pub cooling: Vec<String>,
     /// Also warn when R fell by at least this many points (0: never on R alone).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 2))]
     pub r_drop: u8,
 }
 

@@ -11,7 +11,6 @@ pub const UNMAPPED: &str = "Unmapped";
 /// half up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SegmentMap {
     codes: BTreeMap<String, String>,
     /// Keyed by R x FM cells rather than R, F, M codes.

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaCycle {
     pub started_at: DateTime<Utc>,
     pub target: SlaTarget,
@@ -28,7 +27,6 @@ impl SlaCycle {
 /// One metric's clock; a reopen or a new customer message starts a new cycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaClock {
     pub metric: SlaMetric,
     pub cycles: Vec<SlaCycle>,
@@ -303,7 +301,6 @@ impl SlaClock {
 /// The SLA clocks of one ticket under a policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SlaTicket {
     pub priority: String,
     pub status: String,
