@@ -1,15 +1,20 @@
-"""Checks that generated bindings expose everything the crate exports.
+"""Checks that generated bindings expose everything the library exports, and exactly the core's types.
 
 No Swift toolchain exists on Linux CI, so the generated Swift cannot be compiled here; instead it is
-checked for completeness. The expected list comes from the crate's own uniffi metadata (the
+checked for completeness. The expected list comes from the library's own uniffi metadata (the
 `initial` pass of `uniffi-bindgen pipeline --library`), never from a hand-kept list: every exported
 function, constructor and method, every record and its fields, every enum and its variants (with
-their fields) and every error variant must appear in the generated file, spelled as that language's
-bindings spell it. The generated Kotlin is checked the same way (it is also compiled and run).
+their fields), every error variant and every custom type must appear in the generated file of its
+crate (crm_core: the records; crm_mobile: the `Crm` object and the pure functions), spelled as that
+language's bindings spell it (Kotlin renames from uniffi.toml applied). The generated Kotlin is
+checked the same way (it is also compiled and run). Last, the records and enums crm_core exports
+must be exactly the types of tests/records.json: none missing, none the operation table does not use.
 
-Usage: python3 check_bindings.py METADATA_DUMP SWIFT_FILE KOTLIN_FILE
+Usage: python3 check_bindings.py METADATA_DUMP GENERATED_DIR UNIFFI_TOML RECORDS_JSON
 """
 
+import json
+import tomllib
 import re
 import sys
 
@@ -102,8 +107,11 @@ def body(text, header):
     return text[m.start(): end.end() if end else len(text)]
 
 
-def check(lang, text, ns):
+def check(lang, text, ns, renames):
     found, missing = 0, []
+
+    def field_name(where, name):
+        return renames.get(f"{where}.{name}", name) if lang == "kotlin" else name
 
     def need(what, pattern, where=None):
         nonlocal found
@@ -123,13 +131,14 @@ def check(lang, text, ns):
             need(f"record {name}", header)
             decl = body(text, header) or ""
             for fld in t["fields"]:
-                need(f"field {name}.{fld['name']}", rf"\b(var|let|val)\s+{q(lower_camel(fld['name']))}\s*:", decl)
+                shown = lower_camel(field_name(name, fld["name"]))
+                need(f"field {name}.{fld['name']}", rf"\b(var|let|val)\s+{q(shown)}\s*:", decl)
         elif kind == "Enum":
             is_error = isinstance(t["shape"], dict) and t["shape"].get("__type__") == "Error"
             has_fields = any(v["fields"] for v in t["variants"])
             shown = name if swift or not is_error else name.replace("Error", "Exception")
             if swift:
-                header = rf"public\s+enum\s+{shown}\b"
+                header = rf"public\s+(?:indirect\s+)?enum\s+{shown}\b"
             elif is_error or has_fields:
                 header = rf"sealed\s+class\s+{shown}\b"
             else:
@@ -147,9 +156,14 @@ def check(lang, text, ns):
                     pattern = rf"\b{q(upper_snake(vname))}\b"
                 need(f"variant {name}.{vname}", pattern, decl)
                 for fld in v["fields"]:
-                    label = lower_camel(fld["name"]) if not re.fullmatch(r"v?\d*", fld["name"]) else None
+                    label = lower_camel(field_name(f"{name}.{vname}", fld["name"])) if not re.fullmatch(r"v?\d*", fld["name"]) else None
                     if label:
                         need(f"field {name}.{vname}.{fld['name']}", rf"\b{q(label)}\s*:", decl)
+            for meth in t["methods"]:
+                pattern = rf"func\s+{q(lower_camel(meth['name']))}\(" if swift else rf"\bfun\s+{q(lower_camel(meth['name']))}\("
+                need(f"method {name}.{meth['name']}", pattern, decl)
+        elif kind == "Custom":
+            need(f"custom type {name}", rf"public\s+typealias\s+{name}\s*=")
         elif kind == "Interface":
             header = rf"open\s+class\s+{name}\b"
             need(f"object {name}", header)
@@ -166,21 +180,49 @@ def check(lang, text, ns):
     return found, missing
 
 
+def exported_types(ns):
+    """The records and the enums (errors included) of a namespace, by name."""
+    kinds = {}
+    for td in ns["type_definitions"]:
+        if td["__type__"] in ("Record", "Enum"):
+            kinds[td["items"][0]["name"]] = td["__type__"]
+    return kinds
+
+
 def main():
-    metadata, swift_file, kotlin_file = sys.argv[1:4]
+    metadata, generated, uniffi_toml, records_json = sys.argv[1:5]
     text = open(metadata, encoding="utf-8").read()
-    start = text.index("Root {")
-    root = Parser(tokenize(text[start:])).value()
-    namespaces = list(root["namespaces"].values())
-    assert len(namespaces) == 1, "one namespace"
-    ns = namespaces[0]
+    root = Parser(tokenize(text[text.index("Root {"):])).value()
+    namespaces = root["namespaces"]
+    config = tomllib.load(open(uniffi_toml, "rb"))["crates"]
     failed = False
-    for lang, path in (("swift", swift_file), ("kotlin", kotlin_file)):
-        found, missing = check(lang, open(path, encoding="utf-8").read(), ns)
-        for m in missing:
-            print(f"missing from the {lang} bindings: {m}")
-        print(f"{lang} completeness: {found} passed, {len(missing)} failed")
-        failed |= bool(missing) or found < 100
+    for crate, ns in namespaces.items():
+        kotlin = config[crate]["bindings"]["kotlin"]
+        files = {
+            "swift": f"{generated}/{config[crate]['bindings']['swift']['module_name']}.swift",
+            "kotlin": f"{generated}/{kotlin['package_name'].replace('.', '/')}/{crate}.kt",
+        }
+        for lang, path in files.items():
+            renames = kotlin.get("rename", {})
+            found, missing = check(lang, open(path, encoding="utf-8").read(), ns, renames)
+            for m in missing:
+                print(f"missing from the {lang} bindings of {crate}: {m}")
+            print(f"{lang} completeness of {crate}: {found} passed, {len(missing)} failed")
+            failed |= bool(missing) or found < 50
+    types = json.load(open(records_json, encoding="utf-8"))["types"]
+    core = exported_types(namespaces["crm_core"])
+    for kind, wanted in (("Record", {n for n, d in types.items() if "record" in d}),
+                         ("Enum", {n for n, d in types.items() if "record" not in d})):
+        got = {n for n, k in core.items() if k == kind}
+        for n in sorted(wanted - got):
+            print(f"records.json type {n} is not exported")
+        for n in sorted(got - wanted):
+            print(f"exported {kind.lower()} {n} is not in records.json (the operation table does not reach it)")
+        failed |= got != wanted
+    print(f"exported types: {len(core)} of crm_core, {len(types)} in records.json")
+    if any(exported_types(ns) for crate, ns in namespaces.items() if crate != "crm_core"):
+        print("crm_mobile defines records or enums of its own")
+        failed = True
     return 1 if failed else 0
 
 

@@ -1,8 +1,12 @@
-// The Kotlin surface as an Android app would use it: typed records, Instants, typed exceptions,
-// and failed calls that change nothing. Compiled with the generated bindings and run on the JVM.
+// The Kotlin surface as an Android app would use it: the core's records, Instants, LocalDates and
+// BigDecimals, typed exceptions, and failed calls that change nothing. Compiled with the generated
+// bindings and run on the JVM.
 import dev.crm.*
+import dev.crm.core.*
+import java.math.BigDecimal
 import java.nio.file.Files
 import java.time.Instant
+import java.time.LocalDate
 
 var passed = 0
 var failed = 0
@@ -32,10 +36,13 @@ inline fun <reified E : CrmException> expectThrows(body: () -> Unit): E {
     throw AssertionError("expected ${E::class.simpleName}, nothing was thrown")
 }
 
+fun d(text: String) = BigDecimal(text)
+fun day(text: String): LocalDate = LocalDate.parse(text)
+
 val start: Instant = Instant.parse("2026-03-02T01:00:00Z")
 
 fun organisation(crm: Crm): Triple<User, User, User> {
-    val admin = crm.bootstrap("Ada", null)
+    val admin = crm.bootstrap("Ada")
     val team = crm.createTeam(admin.id, "East")
     val rep = crm.createUser(admin.id, NewUser(name = "Li Lei", role = Role.REP, teamId = team.id))
     val other = crm.createUser(admin.id, NewUser(name = "Han Meimei", role = Role.REP, teamId = team.id))
@@ -43,46 +50,46 @@ fun organisation(crm: Crm): Triple<User, User, User> {
 }
 
 fun main() {
-    check("records, Instants and decimal strings round-trip") {
+    check("the core's records, Instants and exact decimals round-trip") {
         val crm = Crm.inMemory(start)
         val (_, rep, _) = organisation(crm)
         val created = crm.createCustomer(rep.id, NewCustomer(
             name = "Acme Trading Co., Ltd.",
             phones = listOf("+86 139 1234 5678"),
-            customFields = mapOf("budget" to FieldValue.Number("125000.50")),
+            tags = listOf("vip", "north"),
+            customFields = mapOf("budget" to FieldValue.Number(d("125000.50")), "since" to FieldValue.Date(day("2019-05-01"))),
         ))
         val c = created.customer
-        expect(c.id == "c-1" && c.ownerId == rep.id) { "owner: $c" }
+        expect(c.id == "c-1" && c.ownerId == rep.id && c.tags == setOf("north", "vip")) { "customer: $c" }
         expect(c.createdAt == start) { "createdAt ${c.createdAt}" }
-        expect(c.customFields["budget"] == FieldValue.Number("125000.50")) { "fields ${c.customFields}" }
+        val budget = c.customFields["budget"] as FieldValue.Number
+        expect(budget.v1.toPlainString() == "125000.50") { "the scale is kept: ${c.customFields}" }
+        expect(c.customFields["since"] == FieldValue.Date(day("2019-05-01"))) { "days: ${c.customFields}" }
         expect(c.kind == CustomerKind.COMPANY && c.status == CustomerStatus.ACTIVE) { "enums" }
+        expect(crm.customer(rep.id, c.id) == c) { "read back" }
         val next = start.plusSeconds(86_400)
         val f = crm.recordFollowUp(rep.id, c.id, NewFollowUp(channel = Channel.CALL, note = "intro", nextFollowUpAt = next))
         expect(f.at == start && f.nextFollowUpAt == next) { "follow-up times $f" }
         crm.setNow(start.plusSeconds(2 * 86_400))
-        val overdue = crm.overdueFollowUps(rep.id, null)
-        expect(overdue.single().dueAt == next) { "overdue $overdue" }
+        expect(crm.overdueFollowUps(rep.id).single().dueAt == next) { "overdue" }
     }
 
-    check("typed exceptions, caught by subclass and by base class") {
+    check("typed exceptions: subclass per code, code(), the core's text, typed fields") {
         val crm = Crm.inMemory(start)
         val (admin, rep, other) = organisation(crm)
         val c = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
-        expectThrows<CrmException.NotFound> { crm.customer(rep.id, "c-404") }
-        expectThrows<CrmException.OutOfScope> { crm.customer(other.id, c.id) }
-        expectThrows<CrmException.PermissionDenied> { crm.createTeam(rep.id, "Mine") }
         expectThrows<CrmException.InvalidPhone> { crm.createCustomer(rep.id, NewCustomer(name = "X", phones = listOf("12"))) }
         expectThrows<CrmException.InvalidEmail> { crm.createCustomer(rep.id, NewCustomer(name = "X", emails = listOf("nope"))) }
         expectThrows<CrmException.InvalidInput> { crm.createCustomer(rep.id, NewCustomer(name = " ")) }
-        expectThrows<CrmException.InvalidState> { Crm.inMemory(null).setNow(start) }
+        expectThrows<CrmException.InvalidState> { Crm.inMemory().setNow(start) }
         val conflict = expectThrows<CrmException.VersionConflict> {
             crm.updateCustomer(rep.id, c.id, 7u, CustomerPatch(level = "A"))
         }
-        expect(conflict.code == "VERSION_CONFLICT" && conflict.expected == 7uL && conflict.actual == 1uL) { "$conflict" }
+        expect(conflict.code() == "VERSION_CONFLICT" && conflict.expected == 7uL && conflict.actual == 1uL) { "$conflict" }
         expect(conflict.kind == EntityKind.CUSTOMER && conflict.id == c.id) { "$conflict" }
-        expect(conflict.description == "customer c-1 was changed by someone else: expected version 7, found 1") { conflict.description }
+        expect(conflict.toString() == "customer c-1 was changed by someone else: expected version 7, found 1") { "$conflict" }
         val missing = expectThrows<CrmException.NotFound> { crm.customer(rep.id, "c-404") }
-        expect(missing.kind == EntityKind.CUSTOMER && missing.id == "c-404" && missing.code == "NOT_FOUND") { "$missing" }
+        expect(missing.kind == EntityKind.CUSTOMER && missing.id == "c-404" && missing.code() == "NOT_FOUND") { "$missing" }
         val denied = expectThrows<CrmException.PermissionDenied> { crm.createTeam(rep.id, "Mine") }
         expect(denied.actor == rep.id && denied.action == "create teams") { "$denied" }
         val scope = expectThrows<CrmException.OutOfScope> { crm.customer(other.id, c.id) }
@@ -91,57 +98,62 @@ fun main() {
             crm.user(admin.id, "u-404")
             throw AssertionError("no exception")
         } catch (e: CrmException) {
-            expect(e is CrmException.NotFound) { "$e" }
+            expect(e is CrmException.NotFound && e.code() == "NOT_FOUND") { "caught by the base class: $e" }
         }
     }
 
-    check("Instants keep their nanoseconds; out-of-range Instants are typed errors") {
+    check("values the core cannot hold are InvalidInput before the call, never a crash") {
         val precise = Instant.parse("2026-03-02T01:00:00.123456789Z")
         val crm = Crm.inMemory(precise)
-        expect(crm.now() == precise) { "now ${crm.now()}" }
+        expect(crm.now() == precise) { "nanoseconds kept: ${crm.now()}" }
         val (_, rep, _) = organisation(crm)
-        expect(rep.createdAt == precise) { "createdAt ${rep.createdAt}" }
         val before = Instant.parse("1969-07-20T20:17:40.5Z")
         crm.setNow(before)
         expect(crm.now() == before) { "before the epoch: ${crm.now()}" }
-        val e = expectThrows<CrmException.InvalidInput> { crm.setNow(Instant.MAX) }
-        expect(e.field == "now") { "$e" }
+        val far = expectThrows<CrmException.InvalidInput> { crm.setNow(Instant.MAX) }
+        expect(far.field == "instant") { "$far" }
         expect(crm.now() == before) { "a rejected instant moved the clock" }
         expectThrows<CrmException.InvalidInput> { Crm.inMemory(Instant.MIN) }
         val c = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
-        crm.setNow(precise)
         expectThrows<CrmException.InvalidInput> {
             crm.recordFollowUp(rep.id, c.id, NewFollowUp(channel = Channel.CALL, nextFollowUpAt = Instant.MAX))
         }
         expect(crm.followUps(rep.id, c.id).isEmpty()) { "a follow-up was written" }
+        val digits = expectThrows<CrmException.InvalidInput> {
+            crm.updateCustomer(rep.id, c.id, c.version, CustomerPatch(customFields = mapOf("x" to FieldValue.Number(d("1.00000000000000000000000000001")))))
+        }
+        expect(digits.field == "decimal" && digits.reason.contains("1.00000000000000000000000000001")) { "$digits" }
+        val huge = expectThrows<CrmException.InvalidInput> { rfmScore(emptyList(), LocalDate.of(300_000, 1, 1)) }
+        expect(huge.field == "date") { "$huge" }
+        expect(crm.customer(rep.id, c.id) == c) { "nothing changed" }
     }
 
     check("failed calls change nothing") {
         val crm = Crm.inMemory(start)
         val (admin, rep, other) = organisation(crm)
         val c = crm.createCustomer(rep.id, NewCustomer(name = "Acme", phones = listOf("13800138000"))).customer
-        val events = crm.events(admin.id, 0u, null).size
+        val events = crm.events(admin.id, 0u).size
         expectThrows<CrmException.InvalidPhone> { crm.updateCustomer(rep.id, c.id, c.version, CustomerPatch(phones = listOf("bad phone"))) }
         expectThrows<CrmException.OutOfScope> { crm.updateCustomer(other.id, c.id, c.version, CustomerPatch(name = "Stolen")) }
         expectThrows<CrmException.VersionConflict> { crm.updateCustomer(rep.id, c.id, c.version + 1u, CustomerPatch(name = "Later")) }
-        expectThrows<CrmException.InvalidInput> {
-            crm.updateCustomer(rep.id, c.id, c.version, CustomerPatch(customFields = mapOf("budget" to FieldValue.Number("lots"))))
-        }
         expectThrows<CrmException.InactiveUser> {
             crm.deactivateUser(admin.id, other.id, "left")
             crm.createCustomer(other.id, NewCustomer(name = "After leaving"))
         }
         expect(crm.customer(rep.id, c.id) == c) { "customer changed" }
-        expect(crm.events(admin.id, 0u, null).size == events + 1) { "only the deactivation was recorded" }
+        expect(crm.events(admin.id, 0u).size == events + 1) { "only the deactivation was recorded" }
+        expect(crm.events(admin.id, 0u, limit = 1u).size == 1) { "the limit holds" }
         expect(crm.customers(admin.id).map { it.id } == listOf(c.id)) { "a customer was created" }
     }
 
-    check("blocked duplicates carry their matches") {
+    check("settings are patched; blocked duplicates carry their matches") {
         val crm = Crm.inMemory(start)
         val (admin, rep, other) = organisation(crm)
         crm.createCustomer(rep.id, NewCustomer(name = "北京星辰科技有限公司", phones = listOf("+86 138-0013-8000")))
         val s = crm.settings()
-        crm.updateSettings(admin.id, s.copy(duplicates = DuplicatePolicy(DuplicateMode.BLOCK, 0.85)))
+        val patched = crm.updateSettings(admin.id, s.version, SettingsPatch(duplicates = DuplicatePolicy(DuplicateMode.BLOCK, 0.85)))
+        expect(patched.timezone == s.timezone && patched.version == s.version + 1u) { "only the patch changes: $patched" }
+        expectThrows<CrmException.VersionConflict> { crm.updateSettings(admin.id, s.version, SettingsPatch(timezone = "UTC")) }
         val e = expectThrows<CrmException.DuplicateFound> {
             crm.createCustomer(other.id, NewCustomer(name = "Other", phones = listOf("13800138000")))
         }
@@ -152,10 +164,9 @@ fun main() {
         val crm = Crm.inMemory(start)
         val (admin, rep, other) = organisation(crm)
         val c = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
-        crm.handover(admin.id, rep.id, other.id, "leaving")
-        val kinds = crm.customerEvents(admin.id, c.id).map { it.kind }
-        val handover = kinds.filterIsInstance<EventKind.OwnerChanged>().last()
-        expect(handover.fromOwner == rep.id && handover.toOwner == other.id && handover.cause == OwnershipReason.HANDOVER) { "$handover" }
+        expect(crm.handover(admin.id, rep.id, other.id, "leaving") == listOf(c.id)) { "handed over" }
+        val handover = crm.customerEvents(admin.id, c.id).map { it.kind }.filterIsInstance<EventKind.OwnerChanged>().last()
+        expect(handover.fromOwnerId == rep.id && handover.toOwnerId == other.id && handover.cause == OwnershipReason.HANDOVER) { "$handover" }
         val history = crm.ownershipHistory(admin.id, c.id)
         expect(history.map { it.cause } == listOf(OwnershipReason.CREATED, OwnershipReason.HANDOVER)) { "$history" }
     }
@@ -164,37 +175,43 @@ fun main() {
         val dir = Files.createTempDirectory("crm-kotlin")
         val path = dir.resolve("crm.db").toString()
         val crm = Crm.open(path, start)
-        val admin = crm.bootstrap("Ada", null)
+        val admin = crm.bootstrap("Ada")
         crm.createCustomer(admin.id, NewCustomer(name = "Acme"))
         crm.close()
-        val again = Crm.open(path, null)
+        val again = Crm.open(path)
         expect(again.customers(admin.id).map { it.name } == listOf("Acme")) { "reopened" }
-        expectThrows<CrmException.Storage> { Crm.open(dir.resolve("missing/x.db").toString(), null) }
+        val e = expectThrows<CrmException.Storage> { Crm.open(dir.resolve("missing/x.db").toString()) }
+        expect(e.code() == "STORAGE" && e.reason.isNotEmpty()) { "$e" }
     }
 
-    check("SLA due times and ticket clocks on a business calendar") {
+    check("SLA due times and ticket clocks on a business calendar, batches in one call") {
         val calendar = "timezone = \"Asia/Shanghai\"\n[week]\nmon = [\"09:00-12:00\", \"13:30-18:00\"]\n"
-        val start = Instant.parse("2026-09-14T03:00:00Z") // Monday 11:00 in Shanghai
-        expect(slaDue(calendar, start, 120) == Instant.parse("2026-09-14T06:30:00Z")) { "due after lunch" }
-        expect(slaElapsedMs(calendar, start, Instant.parse("2026-09-14T06:30:00Z")) == 7_200_000L) { "elapsed" }
-        expect(slaDueBatch(calendar, listOf(start, start), listOf(60L, 120L)).last() == Instant.parse("2026-09-14T06:30:00Z")) { "batch" }
-        expectThrows<CrmException.InvalidInput> { slaDue(calendar.replace("18:00", "28:00"), start, 5) }
+        val monday = Instant.parse("2026-09-14T03:00:00Z") // 11:00 in Shanghai
+        val due = Instant.parse("2026-09-14T06:30:00Z")
+        expect(slaDue(calendar, monday, 120).dueAt == due) { "due after lunch" }
+        expect(slaElapsed(calendar, monday, due).elapsedMinutes == 120L) { "elapsed" }
+        expect(slaDueBatch(calendar, listOf(monday, monday), listOf(60L, 120L)).last() == due) { "batch" }
+        val lunch = slaWorkingAt(calendar, Instant.parse("2026-09-14T04:30:00Z"))
+        expect(!lunch.working && lunch.nextWorkingAt == Instant.parse("2026-09-14T05:30:00Z")) { "$lunch" }
+        expectThrows<CrmException.InvalidInput> { slaDue(calendar.replace("18:00", "28:00"), monday, 5) }
+        val business = { minutes: Long -> SlaTarget(minutes, SlaTimeBasis.BUSINESS) }
         val policy = SlaPolicy(
             name = "support",
-            targets = listOf(PriorityTarget("urgent", Metric.FIRST_RESPONSE, Target(60, TimeBasis.BUSINESS)),
-                             PriorityTarget("urgent", Metric.RESOLUTION, Target(480, TimeBasis.BUSINESS))),
+            targets = mapOf("urgent" to mapOf(SlaMetric.FIRST_RESPONSE to business(60), SlaMetric.RESOLUTION to business(480))),
             warnAtPercent = 75u,
-            pauseStatuses = listOf("waiting"),
+            pauseStatuses = setOf("waiting"),
+            onPriorityChange = OnPriorityChange.RECOMPUTE,
         )
         val history = listOf(
-            TicketEntry(start, TicketAction.Open("urgent", "open")),
-            TicketEntry(Instant.parse("2026-09-14T03:50:00Z"), TicketAction.Respond),
+            SlaHistoryEntry.Open(monday, "urgent", "open"),
+            SlaHistoryEntry.Respond(Instant.parse("2026-09-14T03:50:00Z")),
         )
         val statuses = slaTicketStatus(calendar, policy, history, Instant.parse("2026-09-14T07:00:00Z"))
-        val first = statuses.first { it.metric == Metric.FIRST_RESPONSE }
-        expect(first.state == ClockState.MET && first.elapsedMs == 3_000_000L) { "$first" }
-        val resolution = statuses.first { it.metric == Metric.RESOLUTION }
-        expect(resolution.state == ClockState.RUNNING && resolution.dueAt != null) { "$resolution" }
+        val first = statuses.first { it.metric == SlaMetric.FIRST_RESPONSE }
+        expect(first.state == SlaClockState.MET && first.elapsedMinutes == 50L) { "$first" }
+        val resolution = statuses.first { it.metric == SlaMetric.RESOLUTION }
+        expect(resolution.state == SlaClockState.RUNNING && resolution.dueAt != null) { "$resolution" }
+        expectThrows<CrmException.InvalidInput> { slaTicketStatus(calendar, policy.copy(warnAtPercent = 0u), history, monday) }
     }
 
     val rfmConfig = """
@@ -214,36 +231,26 @@ fun main() {
         min_score = 60
         name = "VIP2"
     """.trimIndent()
-    val orders = listOf("2026-03-01", "2026-04-01", "2026-05-01", "2026-06-10").map { RfmOrder("c1", it, "5000.00") } +
-        listOf(RfmOrder("c2", "2026-01-15", "800.50"), RfmOrder("c3", "2026-07-02", "1.00"))
+    val orders = listOf("2026-03-01", "2026-04-01", "2026-05-01", "2026-06-10").map { RfmOrder("c1", day(it), d("5000.00")) } +
+        listOf(RfmOrder("c2", day("2026-01-15"), d("800.50")), RfmOrder("c3", day("2026-07-02"), d("1.00")))
 
     check("RFM: the seed example scores 84 and reaches VIP1, in one batch") {
-        val rows = rfmScore(orders, "2026-06-30", rfmConfig)
+        val rows = rfmScore(orders, day("2026-06-30"), rfmConfig)
         expect(rows.map { it.customerId } == listOf("c1", "c2")) { "c3 ordered after the as-of date: $rows" }
         val c1 = rows[0]
-        expect(c1.recencyDays == 20L && c1.frequency == 4uL && c1.monetary == "20000.00") { "figures $c1" }
+        expect(c1.recencyDays == 20L && c1.frequency == 4uL && c1.monetary == d("20000.00")) { "figures $c1" }
         expect(c1.r.toInt() == 5 && c1.f.toInt() == 4 && c1.m.toInt() == 4) { "points $c1" }
-        expect(c1.score == "84" && c1.level == "VIP1" && c1.segment == "Champions") { "score $c1" }
-        expect(rows[1].score == "28" && rows[1].level == null && rows[1].segment == "New") { "c2 ${rows[1]}" }
-        // Without a configuration: quantile, 5 buckets, weights 1, 1, 1.
-        val plain = rfmScore(orders, "2026-06-30")
-        expect(plain[0].score == "9" && plain[1].segment == "Lost" && plain.all { it.level == null }) { "defaults $plain" }
-    }
-
-    check("RFM: a bad configuration or order is a typed InvalidInput") {
-        val buckets = expectThrows<CrmException.InvalidInput> { rfmScore(orders, "2026-06-30", "buckets = 12") }
-        expect(buckets.field == "buckets" && buckets.code == "INVALID_INPUT") { "$buckets" }
-        val method = expectThrows<CrmException.InvalidInput> { rfmScore(orders, "2026-06-30", "method = \"median\"") }
-        expect(method.field == "rfm config" && method.description.contains("median")) { "$method" }
-        val amount = expectThrows<CrmException.InvalidInput> { rfmScore(listOf(RfmOrder("x", "2026-06-01", "lots")), "2026-06-30") }
-        expect(amount.field == "orders") { "$amount" }
-        val asOf = expectThrows<CrmException.InvalidInput> { rfmScore(orders, "30/06/2026") }
-        expect(asOf.field == "as_of") { "$asOf" }
+        expect(c1.score == d("84") && c1.level == "VIP1" && c1.segment == "Champions") { "score $c1" }
+        expect(rows[1].score == d("28") && rows[1].level == null && rows[1].segment == "New") { "c2 ${rows[1]}" }
+        val plain = rfmScore(orders, day("2026-06-30"))
+        expect(plain[0].score == d("9") && plain[1].segment == "Lost" && plain.all { it.level == null }) { "defaults $plain" }
+        val buckets = expectThrows<CrmException.InvalidInput> { rfmScore(orders, day("2026-06-30"), "buckets = 12") }
+        expect(buckets.field == "buckets") { "$buckets" }
     }
 
     check("RFM: segment movements, flows and churn warnings between two scorings") {
-        val june = rfmScore(orders, "2026-06-30", rfmConfig)
-        val december = rfmScore(orders, "2026-12-31", rfmConfig)
+        val june = rfmScore(orders, day("2026-06-30"), rfmConfig)
+        val december = rfmScore(orders, day("2026-12-31"), rfmConfig)
         expect(december.map { it.segment } == listOf("At risk", "Hibernating", "Hibernating")) { "$december" }
         val moved = rfmMovements(june, december).map { Triple(it.customerId, it.fromSegment, it.toSegment) }
         expect(moved == listOf(Triple("c1", "Champions", "At risk"), Triple("c2", "New", "Hibernating"), Triple("c3", null, "Hibernating"))) { "$moved" }
@@ -252,50 +259,46 @@ fun main() {
         val warned = rfmChurnWarnings(june, december).single()
         expect(warned.customerId == "c1" && warned.rBefore.toInt() == 5 && warned.rAfter.toInt() == 2) { "$warned" }
         expect(warned.reason == "moved from Champions to At risk; recency score fell from 5 to 2") { warned.reason }
-        val bySegment = rfmChurnWarnings(june, december, ChurnRule(rDrop = 0u)).single()
-        expect(bySegment.reason == "moved from Champions to At risk") { bySegment.reason }
         val custom = rfmChurnWarnings(june, december, ChurnRule(valuable = listOf("New"), cooling = listOf("Hibernating"), rDrop = 0u))
         expect(custom.map { it.customerId } == listOf("c2")) { "$custom" }
         expect(rfmChurnWarnings(december, december).isEmpty()) { "no change, no warning" }
     }
 
     check("performance: attainment on won or collected amounts, leaderboards with shared ranks") {
+        val rep = { id: String -> PerformanceSubject.Rep(id) }
         val targets = listOf(
-            PerformanceTarget(Subject.Rep("u-2"), "2026-11", "80000"),
-            PerformanceTarget(Subject.Rep("u-3"), "2026-11", "60000"),
-            PerformanceTarget(Subject.Rep("u-4"), "2026-11", "30000"),
-            PerformanceTarget(Subject.Team("t-1"), "2026-11", "150000"),
+            PerformanceTarget(rep("u-2"), "2026-11", d("80000")),
+            PerformanceTarget(rep("u-3"), "2026-11", d("60000")),
+            PerformanceTarget(rep("u-4"), "2026-11", d("30000")),
+            PerformanceTarget(PerformanceSubject.Team("t-1"), "2026-11", d("150000")),
         )
+        val won = PerformanceBasis.WON
         val achievements = listOf(
-            Achievement("u-2", "t-1", "2026-11-03", "40000", Basis.WON),
-            Achievement("u-2", "t-1", "2026-11-30", "20000", Basis.WON),
-            Achievement("u-2", "t-1", "2026-11-15", "10000", Basis.COLLECTED),
-            Achievement("u-2", "t-1", "2026-12-01", "99999", Basis.WON),
-            Achievement("u-3", "t-1", "2026-11-10", "45000", Basis.WON),
-            Achievement(repId = "u-4", date = "2026-11-11", amount = "30000", basis = Basis.WON),
+            Achievement("u-2", "t-1", day("2026-11-03"), d("40000"), won),
+            Achievement("u-2", "t-1", day("2026-11-30"), d("20000"), won),
+            Achievement("u-2", "t-1", day("2026-11-15"), d("10000"), PerformanceBasis.COLLECTED),
+            Achievement("u-2", "t-1", day("2026-12-01"), d("99999"), won),
+            Achievement("u-3", "t-1", day("2026-11-10"), d("45000"), won),
+            Achievement(repId = "u-4", date = day("2026-11-11"), amount = d("30000"), basis = won),
         )
-        val won = performance(targets, achievements, Basis.WON)
-        expect(won.map { Triple(it.achieved, it.ratio, it.rank) } == listOf(
-            Triple("60000", "0.75", 2u), Triple("45000", "0.75", 3u), Triple("30000", "1", 1u), Triple("105000", "0.7", 1u),
-        )) { "$won" }
-        val collected = leaderboard(targets, achievements, Basis.COLLECTED, "2026-11")
-        expect(collected.map { it.subject to it.rank } == listOf(Subject.Rep("u-2") to 1u, Subject.Rep("u-3") to 2u, Subject.Rep("u-4") to 2u)) { "$collected" }
-        expect(collected[0].ratio == "0.125" && collected[1].achieved == "0" && collected[2].achieved == "0") { "$collected" }
-        val teams = leaderboard(targets, achievements, Basis.WON, "2026-11", teams = true)
-        expect(teams.single().subject == Subject.Team("t-1") && teams.single().target == "150000") { "$teams" }
-        expect(leaderboard(targets, achievements, Basis.WON, "2026-12").isEmpty()) { "no targets in December" }
+        val rows = performance(targets, achievements, won)
+        expect(rows.map { Triple(it.achieved, it.ratio, it.rank) } == listOf(
+            Triple(d("60000"), d("0.75"), 2u), Triple(d("45000"), d("0.75"), 3u), Triple(d("30000"), d("1"), 1u), Triple(d("105000"), d("0.7"), 1u),
+        )) { "$rows" }
+        val collected = leaderboard(targets, achievements, PerformanceBasis.COLLECTED, "2026-11")
+        expect(collected.map { it.subject to it.rank } == listOf(rep("u-2") to 1u, rep("u-3") to 2u, rep("u-4") to 2u)) { "$collected" }
+        val teams = leaderboard(targets, achievements, won, "2026-11", teams = true)
+        expect(teams.single().subject == PerformanceSubject.Team("t-1") && teams.single().target == d("150000")) { "$teams" }
         val period = expectThrows<CrmException.InvalidInput> {
-            performance(listOf(PerformanceTarget(Subject.Rep("u-2"), "November", "1")), emptyList(), Basis.WON)
+            performance(listOf(PerformanceTarget(rep("u-2"), "November", d("1"))), emptyList(), won)
         }
         expect(period.field == "period") { "$period" }
-        val twice = expectThrows<CrmException.InvalidInput> { performance(targets + targets[0], achievements, Basis.WON) }
-        expect(twice.field == "targets") { "$twice" }
     }
 
     check("claims: typed refusals, all-or-nothing batches, locks") {
         val crm = Crm.inMemory(start)
-        val admin = crm.bootstrap("Ada", null)
-        crm.updateSettings(admin.id, crm.settings().copy(
+        val admin = crm.bootstrap("Ada")
+        crm.updateSettings(admin.id, crm.settings().version, SettingsPatch(
             claims = ClaimPolicy(dailyLimit = 2u, caps = listOf(OwnershipCap(CapScope.Everyone, maxOwned = 5u))),
             locks = LockPolicy(maxLocked = 1u, maxDays = 30u),
         ))
@@ -310,36 +313,24 @@ fun main() {
         expect(a.ownerId == null && a.poolId == pool.id && a.pooledAt == start) { "pooled $a" }
         val waiting = expectThrows<CrmException.WaitingPeriod> { crm.claimCustomer(rep.id, a.id) }
         expect(waiting.customerId == a.id && waiting.until == start.plusSeconds(24 * 3600)) { "$waiting" }
-        expect(waiting.code == "WAITING_PERIOD") { waiting.code }
-
         val dayTwo = start.plusSeconds(25 * 3600)
         crm.setNow(dayTwo)
         val claimed = crm.claimCustomer(rep.id, a.id)
         expect(claimed.ownerId == rep.id && claimed.ownedSince == dayTwo) { "claimed $claimed" }
         val taken = expectThrows<CrmException.AlreadyOwned> { crm.claimCustomer(other.id, a.id) }
-        expect(taken.code == "ALREADY_OWNED" && taken.customerId == a.id && taken.ownerId == rep.id) { "$taken" }
-        expect(taken.description == "customer ${a.id} is already owned by ${rep.id}") { taken.description }
-        try {
-            crm.claimCustomer(other.id, a.id)
-            throw AssertionError("no exception")
-        } catch (e: CrmException) {
-            expect(e is CrmException.AlreadyOwned) { "caught by the base class: $e" }
-        }
-
+        expect(taken.customerId == a.id && taken.ownerId == rep.id) { "$taken" }
+        expect(taken.toString() == "customer ${a.id} is already owned by ${rep.id}") { "$taken" }
         val limit = expectThrows<CrmException.DailyLimitReached> { crm.claimCustomers(rep.id, listOf(b.id, c.id)) }
-        expect(limit.limit == 2uL && limit.date == "2026-03-03" && limit.userId == rep.id) { "$limit" }
+        expect(limit.limit == 2uL && limit.date == day("2026-03-03") && limit.userId == rep.id) { "$limit" }
         expect(crm.customer(admin.id, b.id) == b) { "the batch is all or nothing" }
         expect(crm.claimCustomers(other.id, listOf(b.id, c.id)).map { it.ownerId } == listOf(other.id, other.id)) { "batch" }
-
         val locked = crm.lockCustomer(rep.id, a.id, 90u)
         expect(locked.locked && locked.lockedUntil == dayTwo.plusSeconds(30L * 86_400)) { "capped at 30 days: $locked" }
         expect(crm.lockCustomer(other.id, b.id).lockedUntil == dayTwo.plusSeconds(30L * 86_400)) { "the policy's maximum" }
         val lockLimit = expectThrows<CrmException.LockLimitReached> { crm.lockCustomer(other.id, c.id, 5u) }
         expect(lockLimit.limit == 1uL && lockLimit.userId == other.id) { "$lockLimit" }
-        expect(!crm.customer(other.id, c.id).locked) { "a refused lock changes nothing" }
-        val events = crm.customerEvents(admin.id, a.id).map { it.kind }
-        val lock = events.filterIsInstance<EventKind.CustomerLocked>().single()
-        expect(lock.until == dayTwo.plusSeconds(30L * 86_400)) { "$lock" }
+        val patched = crm.updatePoolRules(admin.id, pool.id, pool.version, PoolRulesPatch(warnDays = 3u))
+        expect(patched.rules == pool.rules.copy(warnDays = 3u) && patched.version == pool.version + 1u) { "a patch: ${patched.rules}" }
     }
 
     check("a sweep recycles by rule, with its figures, once") {
@@ -356,33 +347,22 @@ fun main() {
         ))
         val kept = crm.createCustomer(admin.id, NewCustomer(name = "Keeper", level = "A", ownerId = rep.id, poolId = pool.id)).customer
         val lapsed = crm.createCustomer(admin.id, NewCustomer(name = "Lapsed", level = "B", ownerId = rep.id, poolId = pool.id)).customer
-        expect(lapsed.ownerId == rep.id && lapsed.poolId == pool.id) { "owned, recycled into its pool: $lapsed" }
-
         crm.setNow(start.plusSeconds(28L * 86_400))
         val warnings = crm.recycleWarnings(rep.id)
         expect(warnings.map { it.customerId } == listOf(lapsed.id)) { "$warnings" }
         expect(warnings.single().due.dueAt == start.plusSeconds(30L * 86_400)) { "${warnings.single().due}" }
         expectThrows<CrmException.PermissionDenied> { crm.sweepPools(rep.id) }
-
         val sweptAt = start.plusSeconds(31L * 86_400)
         crm.setNow(sweptAt)
         val report = crm.sweepPools(admin.id)
-        expect(report.at == sweptAt) { "at ${report.at}" }
         val recycled = report.recycled.single()
-        expect(recycled.customerId == lapsed.id && recycled.ownerId == rep.id && recycled.poolId == pool.id) { "$recycled" }
-        expect(recycled.customerName == "Lapsed") { recycled.customerName }
+        expect(report.at == sweptAt && recycled.customerId == lapsed.id && recycled.poolId == pool.id) { "$report" }
         val due = recycled.due
-        expect(due.rule == RecycleKind.NO_FOLLOW_UP && due.days == 30u && due.level == "B") { "$due" }
-        expect(due.clockStart == start && due.dueAt == start.plusSeconds(30L * 86_400) && due.lockedUntil == null) { "$due" }
+        expect(due.rule == RecycleKind.NO_FOLLOW_UP && due.days == 30u && due.level == "B" && due.clockStart == start) { "$due" }
         expect(crm.sweepPools(admin.id).recycled.isEmpty()) { "a second sweep at the same instant changes nothing" }
-
-        val back = crm.customer(admin.id, lapsed.id)
-        expect(back.ownerId == null && back.previousOwnerId == rep.id && back.pooledAt == sweptAt) { "$back" }
         expect(crm.customer(admin.id, kept.id).ownerId == rep.id) { "level A waits 60 days" }
         val event = crm.customerEvents(admin.id, lapsed.id).map { it.kind }.filterIsInstance<EventKind.CustomerRecycled>().single()
         expect(event.rule == RecycleKind.NO_FOLLOW_UP && event.poolId == pool.id && event.dueAt == due.dueAt) { "$event" }
-        expect(crm.ownershipHistory(admin.id, lapsed.id).last().cause == OwnershipReason.RECYCLED) { "history" }
-
         val coolDown = expectThrows<CrmException.CoolDown> { crm.claimCustomer(rep.id, lapsed.id) }
         expect(coolDown.userId == rep.id && coolDown.until == sweptAt.plusSeconds(7L * 86_400)) { "$coolDown" }
         expect(crm.claimCustomer(other.id, lapsed.id).ownerId == other.id) { "another rep may claim it" }
@@ -394,12 +374,12 @@ fun main() {
         val spam = crm.createPool(admin.id, NewPool(name = "Lead pool"))
         val allocator = crm.createAllocator(admin.id, NewAllocator(
             name = "Inbound",
-            strategy = Strategy.Rules(
+            strategy = AllocationStrategy.Rules(
                 rules = listOf(
-                    Rule("VIPs to Han", listOf(Condition("level", listOf("VIP"))), RuleTarget.Reps(listOf(other.id), RepStrategy.LEAST_LOADED)),
-                    Rule("spam to the pool", listOf(Condition("source", listOf("spam"))), RuleTarget.Pool(spam.id)),
+                    AllocationRule("VIPs to Han", listOf(RuleCondition("level", listOf("VIP"))), RuleTarget.Reps(listOf(other.id), AllocationStrategy.LeastLoaded)),
+                    AllocationRule("spam to the pool", listOf(RuleCondition("source", listOf("spam"))), RuleTarget.Pool(spam.id)),
                 ),
-                defaultTarget = RuleTarget.Reps(listOf(rep.id, other.id), RepStrategy.ROUND_ROBIN),
+                default = RuleTarget.Reps(listOf(rep.id, other.id), AllocationStrategy.RoundRobin),
             ),
             reps = listOf(AllocatorRep(rep.id, dailyCap = 5u), AllocatorRep(other.id)),
         ))
@@ -408,94 +388,85 @@ fun main() {
         expect(captured.lead.status == LeadStatus.OPEN && captured.lead.weight == 1uL && captured.duplicates.isEmpty()) { "$captured" }
         val vip = crm.captureLead(admin.id, NewLead(name = "Big Fish", level = "VIP")).lead
         val junk = crm.captureLead(admin.id, NewLead(name = "Free Money", source = "spam")).lead
-
-        expectThrows<CrmException.PermissionDenied> { crm.allocateLeads(rep.id, allocator.id, listOf(vip.id)) }
         val placed = crm.allocateLeads(admin.id, allocator.id, listOf(captured.lead.id, vip.id, junk.id))
-        expect(placed.map { it.placement } == listOf(
-            Placement.Rep(rep.id), Placement.Rep(other.id), Placement.Pool(spam.id),
-        )) { "$placed" }
-        expect(placed[1].reason.contains("VIPs to Han")) { placed[1].reason }
+        expect(placed.map { it.placement } == listOf(Placement.Rep(rep.id), Placement.Rep(other.id), Placement.Pool(spam.id))) { "$placed" }
         val again = crm.allocateLeads(admin.id, allocator.id, listOf(captured.lead.id)).single().placement
         expect(again is Placement.Kept && again.ownerId == rep.id) { "owned leads are kept: $again" }
         val stored = crm.allocators(admin.id).single()
-        expect(stored.state.pointer == rep.id && stored.usage[rep.id]?.today == 1uL && stored.usage[rep.id]?.day == "2026-03-02") { "$stored" }
-        expect(crm.leads(rep.id).map { it.id } == listOf(captured.lead.id)) { "a rep sees their leads" }
-        expectThrows<CrmException.OutOfScope> { crm.lead(other.id, captured.lead.id) }
-
-        val capped = crm.createAllocator(admin.id, NewAllocator("Full", Strategy.Capacity, listOf(AllocatorRep(rep.id, dailyCap = 0u))))
+        expect(stored.state.pointer == rep.id && stored.usage[rep.id]?.day == day("2026-03-02")) { "$stored" }
+        val capped = crm.createAllocator(admin.id, NewAllocator("Full", AllocationStrategy.Capacity, listOf(AllocatorRep(rep.id, dailyCap = 0u))))
         val late = crm.captureLead(admin.id, NewLead(name = "Late")).lead
         val none = expectThrows<CrmException.NoEligibleRep> { crm.allocateLeads(admin.id, capped.id, listOf(late.id)) }
-        expect(none.leadId == late.id && none.code == "NO_ELIGIBLE_REP") { "$none" }
+        expect(none.leadId == late.id) { "$none" }
         expect(crm.lead(admin.id, late.id) == late) { "a refused batch changes nothing" }
-
-        val conversion = crm.convertLead(rep.id, captured.lead.id, Conversion(NewOpportunity("First order", "5000.00")))
-        expect(conversion.lead.status == LeadStatus.CONVERTED && conversion.lead.customerId == conversion.customer.id) { "${conversion.lead}" }
-        expect(conversion.customer.ownerId == rep.id && conversion.customer.source == "web" && conversion.customer.openOpportunities == 1u) { "${conversion.customer}" }
+        val conversion = crm.convertLead(rep.id, captured.lead.id, NewOpportunity("First order", d("5000.00")))
+        expect(conversion.lead.status == LeadStatus.CONVERTED && conversion.customer.ownerId == rep.id) { "$conversion" }
         val opportunity = conversion.opportunity!!
-        expect(opportunity.amount == "5000.00" && opportunity.status == OpportunityStatus.OPEN) { "$opportunity" }
+        expect(opportunity.amount == d("5000.00") && opportunity.status == OpportunityStatus.OPEN) { "$opportunity" }
         expectThrows<CrmException.InvalidState> { crm.convertLead(rep.id, captured.lead.id) }
-        expectThrows<CrmException.InvalidInput> { crm.createOpportunity(rep.id, conversion.customer.id, NewOpportunity("More", "lots")) }
         val noReason = expectThrows<CrmException.InvalidInput> { crm.closeOpportunity(rep.id, opportunity.id, false) }
         expect(noReason.field == "lost_reason") { "$noReason" }
         val won = crm.closeOpportunity(rep.id, opportunity.id, true)
         expect(won.status == OpportunityStatus.WON && won.closedAt == start) { "$won" }
-        val customer = crm.customer(rep.id, conversion.customer.id)
-        expect(customer.dealStatus == DealStatus.WON && customer.lastWonAt == start && customer.openOpportunities == 0u) { "$customer" }
-        expect(crm.opportunities(rep.id, customer.id) == listOf(won)) { "opportunities" }
-        val converted = crm.events(admin.id, 0u, null).map { it.kind }.filterIsInstance<EventKind.LeadConverted>().single()
-        expect(converted.customerId == customer.id && converted.opportunityId == opportunity.id) { "$converted" }
+        expect(crm.customer(rep.id, conversion.customer.id).dealStatus == DealStatus.WON) { "the customer is won" }
     }
 
     check("pipelines: guards, loss reasons, reopening, forecast") {
         val crm = Crm.inMemory(start)
         val (admin, rep, _) = organisation(crm)
         val acme = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
-        val deal = crm.createOpportunity(rep.id, acme.id, NewOpportunity("ERP", "1000.00"))
+        val deal = crm.createOpportunity(rep.id, acme.id, NewOpportunity("ERP", d("1000.00")))
         expect(deal.stage == "qualify" && deal.history.single().enteredAt == start) { "$deal" }
-        val missing = expectThrows<CrmException.RequiredFieldsMissing> { crm.moveOpportunity(rep.id, deal.id, "proposal") }
-        expect(missing.fields == listOf("expected_close") && missing.code == "REQUIRED_FIELDS_MISSING") { "$missing" }
+        val missing = expectThrows<CrmException.RequiredFieldsMissing> { crm.moveOpportunity(rep.id, deal.id, deal.version, "proposal") }
+        expect(missing.fields == listOf("expected_close")) { "$missing" }
         expect(crm.opportunity(rep.id, deal.id) == deal) { "a refused move changes nothing" }
-        val dated = crm.updateOpportunity(rep.id, deal.id, deal.version, OpportunityPatch(expectedClose = "2026-04-30", fields = mapOf("po_number" to "PO-1")))
-        expect(dated.fields == mapOf("po_number" to "PO-1")) { "$dated" }
-        val proposal = crm.moveOpportunity(rep.id, deal.id, "proposal", expectedVersion = dated.version)
+        val dated = crm.updateOpportunity(rep.id, deal.id, deal.version, OpportunityPatch(expectedClose = day("2026-04-30"), fields = mapOf("po_number" to "PO-1")))
+        expect(dated.fields == mapOf("po_number" to "PO-1") && dated.expectedClose == day("2026-04-30")) { "$dated" }
+        val proposal = crm.moveOpportunity(rep.id, deal.id, dated.version, "proposal")
         expect(proposal.history.last().category == ForecastCategory.BEST_CASE) { "$proposal" }
-        expectThrows<CrmException.InvalidInput> { crm.moveOpportunity(rep.id, deal.id, "lost") }
-        val lost = crm.moveOpportunity(rep.id, deal.id, "lost", lostReason = "price")
+        expectThrows<CrmException.VersionConflict> { crm.moveOpportunity(rep.id, deal.id, dated.version, "negotiation") }
+        expectThrows<CrmException.InvalidInput> { crm.moveOpportunity(rep.id, deal.id, proposal.version, "lost") }
+        val lost = crm.moveOpportunity(rep.id, deal.id, proposal.version, "lost", lostReason = "price")
         expect(lost.status == OpportunityStatus.LOST && lost.lostReason == "price") { "$lost" }
-        val refused = expectThrows<CrmException.TransitionNotAllowed> { crm.moveOpportunity(rep.id, deal.id, "qualify") }
+        val refused = expectThrows<CrmException.TransitionNotAllowed> { crm.moveOpportunity(rep.id, deal.id, lost.version, "qualify") }
         expect(refused.fromStage == "lost" && refused.toStage == "qualify") { "$refused" }
-        expect(crm.moveOpportunity(admin.id, deal.id, "qualify").status == OpportunityStatus.OPEN) { "reopened" }
-        val rows = crm.forecast(admin.id, "month")
-        expect(rows.map { Triple(it.period, it.open, it.weighted) } == listOf(Triple("2026-04", 1u, "100.00"))) { "$rows" }
-        val moved = crm.events(admin.id, 0u, null).map { it.kind }.filterIsInstance<EventKind.OpportunityMoved>()
-        expect(moved.map { it.transition } == listOf(Move.FORWARD, Move.LOSE, Move.REOPEN)) { "$moved" }
+        expect(crm.moveOpportunity(admin.id, deal.id, lost.version, "qualify").status == OpportunityStatus.OPEN) { "reopened" }
+        val rows = crm.forecast(admin.id, PeriodKind.MONTH)
+        expect(rows.map { Triple(it.period, it.open, it.weighted) } == listOf(Triple("2026-04", 1u, d("100.00")))) { "$rows" }
+        val moved = crm.events(admin.id, 0u).map { it.kind }.filterIsInstance<EventKind.OpportunityMoved>()
+        expect(moved.map { it.transition } == listOf(StageMove.FORWARD, StageMove.LOSE, StageMove.REOPEN)) { "$moved" }
     }
 
     check("contracts: payments matched to instalments, overdue lists, commission") {
         val crm = Crm.inMemory(start)
         val (admin, rep, _) = organisation(crm)
         val acme = crm.createCustomer(rep.id, NewCustomer(name = "Acme")).customer
-        val deal = crm.createOpportunity(rep.id, acme.id, NewOpportunity("ERP", "900"))
+        val deal = crm.createOpportunity(rep.id, acme.id, NewOpportunity("ERP", d("900")))
         crm.closeOpportunity(rep.id, deal.id, true)
-        val k = crm.createContract(rep.id, deal.id, NewContract("2026-03-02", listOf(NewInstalment("2026-03-10", "300"), NewInstalment("2026-04-10", "600"))))
+        val k = crm.createContract(rep.id, deal.id, NewContract(signedOn = day("2026-03-02"), instalments = listOf(NewInstalment(day("2026-03-10"), d("300")), NewInstalment(day("2026-04-10"), d("600")))))
         expect(k.status == ContractStatus.ACTIVE && k.instalments.size == 2) { "$k" }
-        val paid = crm.recordPayment(rep.id, k.id, NewPayment("2026-03-02", "400"), k.version)
-        expect(paid.payments.single().allocations == listOf(PaymentAllocation(1u, "300"), PaymentAllocation(2u, "100"))) { "$paid" }
-        expectThrows<CrmException.InvalidInput> { crm.recordPayment(rep.id, k.id, NewPayment("2026-03-02", "501")) }
+        val paid = crm.recordPayment(rep.id, k.id, k.version, NewPayment(day("2026-03-02"), d("400")))
+        expect(paid.payments.single().allocations == listOf(PaymentAllocation(1u, d("300")), PaymentAllocation(2u, d("100")))) { "$paid" }
+        expectThrows<CrmException.InvalidInput> { crm.recordPayment(rep.id, k.id, paid.version, NewPayment(day("2026-03-02"), d("501"))) }
         crm.setNow(Instant.parse("2026-04-20T01:00:00Z"))
-        val overdue = crm.overdueInstalments(admin.id)
-        expect(overdue.map { Triple(it.seq, it.open, it.daysOverdue) } == listOf(Triple(2u, "500", 10L))) { "$overdue" }
-        val statements = crm.commissionStatements(admin.id, "name = \"p\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"10\"", "2026-03")
-        expect(statements.map { it.repId to it.total } == listOf(rep.id to "90.00")) { "$statements" }
-        val split = commissionStatement(
-            "name = \"s\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"5\"",
-            listOf(Credit(CreditKind.WON, "d1", "2026-03-02", "10000", repId = "a", split = "60"), Credit(CreditKind.WON, "d1", "2026-03-02", "10000", repId = "b", split = "40")),
-            "2026-03",
+        val overdue = crm.overdueInstalments(admin.id).map { Triple(it.seq, it.open, it.daysOverdue) }
+        expect(overdue == listOf(Triple(2u, d("500"), 10L))) { "$overdue" }
+        val plan = CommissionPlan(
+            name = "p", base = CommissionBase.BOOKED, period = CommissionPeriod.MONTH, rates = CommissionRates.Flat(d("10")),
+            boundary = TierBoundary.LOWER, rounding = CommissionRounding(mode = RoundingMode.HALF_EVEN),
         )
-        expect(split.map { it.total } == listOf("300.00", "200.00")) { "$split" }
-        expectThrows<CrmException.InvalidInput> { commissionStatement("name = \"x\"", emptyList(), "2026-03") }
+        val statements = crm.commissionStatements(admin.id, "2026-03", plan = plan)
+        expect(statements.map { it.repId to it.total } == listOf(rep.id to d("90.00"))) { "$statements" }
+        val toml = "name = \"s\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"5\""
+        val credit = { repId: String, split: String ->
+            CommissionCredit(CommissionCreditKind.WON, "d1", repId, d(split), day("2026-03-02"), d("10000"))
+        }
+        val split = commissionStatement(listOf(credit("a", "60"), credit("b", "40")), "2026-03", planToml = toml)
+        expect(split.map { it.total } == listOf(d("300.00"), d("200.00"))) { "$split" }
+        val both = expectThrows<CrmException.InvalidInput> { commissionStatement(emptyList(), "2026-03", plan, toml) }
+        expect(both.field == "plan") { "$both" }
     }
 
     println("kotlin: $passed passed, $failed failed")
-    if (failed > 0) kotlin.system.exitProcess(1)
+    if (failed > 0 || passed == 0) kotlin.system.exitProcess(1)
 }

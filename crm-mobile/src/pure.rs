@@ -1,0 +1,141 @@
+//! The core's pure rules as top-level functions (no organisation): SLA calendar arithmetic and
+//! ticket clocks, RFM scoring and segment movement, performance (业绩) and commission statements.
+//! Each batch crosses the FFI once, as typed lists, and goes straight to the core's rule function
+//! (what `crm_core::api`'s pure table runs for JSON callers).
+
+use crate::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_core::api::pure;
+use crm_core::commission::{CommissionCredit, CommissionPlan, CommissionStatement};
+use crm_core::performance::{Achievement, Attainment, PerformanceBasis, PerformanceTarget};
+use crm_core::pipeline::Pipeline;
+use crm_core::rfm::{ChurnRule, ChurnWarning, RfmFlow, RfmMovement, RfmOrder, RfmRow};
+use crm_core::sla::{SlaClockStatus, SlaDue, SlaElapsed, SlaHistoryEntry};
+use crm_core::sla::{SlaPolicy, SlaWorkingAt};
+
+/// When a target of `minutes` business minutes from `start` runs out on the calendar (TOML).
+#[uniffi::export]
+pub fn sla_due(calendar: String, start: DateTime<Utc>, minutes: i64) -> Result<SlaDue> {
+    pure::sla_due(&calendar, start, minutes)
+}
+
+/// `sla_due` for many tickets at once: one due time per start.
+#[uniffi::export]
+pub fn sla_due_batch(
+    calendar: String,
+    starts: Vec<DateTime<Utc>>,
+    minutes: Vec<i64>,
+) -> Result<Vec<DateTime<Utc>>> {
+    pure::sla_due_batch(&calendar, &starts, &minutes)
+}
+
+/// Business time between two instants, in whole minutes (negative when `end` is before `start`).
+#[uniffi::export]
+pub fn sla_elapsed(
+    calendar: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<SlaElapsed> {
+    pure::sla_elapsed(&calendar, start, end)
+}
+
+/// Whether `at` is working time, and the next working instant from it.
+#[uniffi::export]
+pub fn sla_working_at(calendar: String, at: DateTime<Utc>) -> Result<SlaWorkingAt> {
+    pure::sla_working_at(&calendar, at)
+}
+
+/// Every clock of a ticket at `now`, replayed from its history under the policy.
+#[uniffi::export]
+pub fn sla_ticket_status(
+    calendar: String,
+    policy: SlaPolicy,
+    history: Vec<SlaHistoryEntry>,
+    now: DateTime<Utc>,
+) -> Result<Vec<SlaClockStatus>> {
+    pure::sla_ticket_status(&calendar, &policy, &history, now)
+}
+
+/// RFM scores of the customers in `orders` as of a day, in customer id order; `config` is the RFM
+/// configuration's TOML text (the default quintiles when left out).
+#[uniffi::export(default(config = None))]
+pub fn rfm_score(
+    orders: Vec<RfmOrder>,
+    as_of: NaiveDate,
+    config: Option<String>,
+) -> Result<Vec<RfmRow>> {
+    pure::rfm_score(&orders, as_of, config.as_deref())
+}
+
+/// Customers whose segment differs between two scorings.
+#[uniffi::export]
+pub fn rfm_movements(before: Vec<RfmRow>, after: Vec<RfmRow>) -> Vec<RfmMovement> {
+    crm_core::rfm::movements(&before, &after)
+}
+
+/// How many customers went from each segment to each other.
+#[uniffi::export]
+pub fn rfm_flows(before: Vec<RfmRow>, after: Vec<RfmRow>) -> Vec<RfmFlow> {
+    crm_core::rfm::flows(&before, &after)
+}
+
+/// Valuable customers sliding into a cooling segment (the core's default rule when left out).
+#[uniffi::export(default(rule = None))]
+pub fn rfm_churn_warnings(
+    before: Vec<RfmRow>,
+    after: Vec<RfmRow>,
+    rule: Option<ChurnRule>,
+) -> Vec<ChurnWarning> {
+    crm_core::rfm::churn_warnings(&before, &after, &rule.unwrap_or_default())
+}
+
+/// Attainment of each target on won or collected amounts, ranked per kind of subject and period.
+#[uniffi::export]
+pub fn performance(
+    targets: Vec<PerformanceTarget>,
+    achievements: Vec<Achievement>,
+    basis: PerformanceBasis,
+) -> Result<Vec<Attainment>> {
+    crm_core::performance::evaluate(&targets, &achievements, basis)
+}
+
+/// Attainments of one period, best first: reps, or teams with `teams`.
+#[uniffi::export(default(teams = false))]
+pub fn leaderboard(
+    targets: Vec<PerformanceTarget>,
+    achievements: Vec<Achievement>,
+    basis: PerformanceBasis,
+    period: String,
+    teams: bool,
+) -> Result<Vec<Attainment>> {
+    pure::leaderboard(&targets, &achievements, basis, &period, teams)
+}
+
+/// Commission statements over the credits given: one rep's, or every rep's; the plan as a record
+/// or as TOML text (`plan_toml`), exactly one of them.
+#[uniffi::export(default(plan = None, plan_toml = None, rep_id = None))]
+pub fn commission_statement(
+    credits: Vec<CommissionCredit>,
+    period: String,
+    plan: Option<CommissionPlan>,
+    plan_toml: Option<String>,
+    rep_id: Option<String>,
+) -> Result<Vec<CommissionStatement>> {
+    let plan = pure::plan_of(plan, plan_toml.as_deref())?;
+    pure::commission_statement(&plan, &credits, &period, rep_id.as_deref())
+}
+
+// uniffi can give a Kotlin or Swift parameter no enum and no non-empty list as its default, so the
+// core's defaults of such fields come as whole records to adjust (Kotlin `copy`).
+
+/// The core's churn rule (its valuable and cooling segments, R falling by 2).
+#[uniffi::export]
+pub fn default_churn_rule() -> ChurnRule {
+    ChurnRule::default()
+}
+
+/// The built-in B2B pipeline (`default` until an admin stores another), a template for new ones.
+#[uniffi::export]
+pub fn standard_pipeline() -> Pipeline {
+    Pipeline::standard()
+}

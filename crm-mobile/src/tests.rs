@@ -1,0 +1,187 @@
+//! What this crate adds to the core: the settable clock, the stores, the pure functions' wiring and
+//! the plan's either/or. The rules themselves are tested in crm-core; the Kotlin tests call every
+//! method through the generated bindings.
+
+use super::*;
+use crm_core::customer::{CustomerPatch, FieldValue, NewCustomer};
+use crm_core::sla::SlaHistoryEntry;
+use crm_core::{NewUser, Role};
+use std::collections::BTreeMap;
+
+fn start() -> DateTime<Utc> {
+    "2026-03-02T01:00:00Z".parse().unwrap()
+}
+
+fn org(crm: &Crm) -> (String, String) {
+    let admin = crm.bootstrap("Ada".into(), None).unwrap();
+    let rep = NewUser {
+        name: "Li Lei".into(),
+        role: Role::Rep,
+        scope: None,
+        team_id: None,
+    };
+    let rep = crm.create_user(admin.id.clone(), rep).unwrap();
+    (admin.id, rep.id)
+}
+
+fn acme() -> NewCustomer {
+    NewCustomer {
+        name: "Acme".into(),
+        level: Some("B".into()),
+        custom_fields: BTreeMap::from([(
+            "budget".to_string(),
+            FieldValue::Number("125000.50".parse().unwrap()),
+        )]),
+        ..NewCustomer::default()
+    }
+}
+
+#[test]
+fn the_clock_is_fixed_only_when_now_is_given() {
+    let crm = Crm::in_memory(Some(start())).unwrap();
+    let later = start() + chrono::Duration::nanoseconds(86_400_000_000_123);
+    crm.set_now(later).unwrap();
+    assert_eq!(crm.now(), later);
+    let (_, rep) = org(&crm);
+    let c = crm.create_customer(rep.clone(), acme()).unwrap().customer;
+    assert_eq!(c.created_at, later, "the service reads the same clock");
+    let system = Crm::in_memory(None).unwrap();
+    assert_eq!(system.set_now(start()).unwrap_err().code(), "INVALID_STATE");
+    assert!(system.now() > start());
+}
+
+#[test]
+fn records_and_errors_are_the_cores_own() {
+    let crm = Crm::in_memory(Some(start())).unwrap();
+    let (admin, rep) = org(&crm);
+    let c = crm.create_customer(rep.clone(), acme()).unwrap().customer;
+    assert_eq!(crm.customer(rep.clone(), c.id.clone()).unwrap(), c);
+    let patch = CustomerPatch {
+        clear_level: true,
+        custom_fields: BTreeMap::from([("budget".to_string(), None)]),
+        ..CustomerPatch::default()
+    };
+    let cleared = crm
+        .update_customer(rep.clone(), c.id.clone(), c.version, patch.clone())
+        .unwrap();
+    assert_eq!((cleared.level, cleared.custom_fields.len()), (None, 0));
+    let stale = crm
+        .update_customer(rep.clone(), c.id.clone(), c.version, patch)
+        .unwrap_err();
+    assert!(matches!(
+        stale,
+        CrmError::VersionConflict {
+            expected: 1,
+            actual: 2,
+            ..
+        }
+    ));
+    let all = crm.events(admin.clone(), 0, None).unwrap();
+    assert!(all.len() > 2, "{all:?}");
+    assert_eq!(
+        crm.events(admin, 0, Some(2)).unwrap(),
+        all[..2],
+        "the limit holds"
+    );
+}
+
+#[test]
+fn a_sqlite_file_keeps_its_data() {
+    let dir = std::env::temp_dir().join(format!("crm-mobile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("crm.db").to_string_lossy().into_owned();
+    let _ = std::fs::remove_file(&path);
+    let (admin, _) = org(&Crm::open(path.clone(), Some(start())).unwrap());
+    let again = Crm::open(path, None).unwrap();
+    assert_eq!(again.users(admin).unwrap().len(), 2);
+    let missing = dir.join("no/such/dir/x.db").to_string_lossy().into_owned();
+    assert_eq!(Crm::open(missing, None).err().unwrap().code(), "STORAGE");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+const CALENDAR: &str =
+    "timezone = \"Asia/Shanghai\"\n[week]\nmon = [\"09:00-12:00\", \"13:30-18:00\"]\n";
+
+#[test]
+fn sla_functions_answer_with_the_cores_records() {
+    let monday = "2026-09-14T03:00:00Z".parse().unwrap(); // 11:00 in Shanghai
+    let due = sla_due(CALENDAR.into(), monday, 120).unwrap().due_at;
+    assert_eq!(
+        due,
+        "2026-09-14T06:30:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+    let batch = sla_due_batch(CALENDAR.into(), vec![monday, monday], vec![60, 120]).unwrap();
+    assert_eq!(batch[1], due);
+    let e = sla_due_batch(CALENDAR.into(), vec![monday], vec![]).unwrap_err();
+    assert_eq!(e.code(), "INVALID_INPUT");
+    let elapsed = sla_elapsed(CALENDAR.into(), monday, due).unwrap();
+    assert_eq!(elapsed.elapsed_minutes, 120);
+    let at = sla_working_at(CALENDAR.into(), "2026-09-14T04:30:00Z".parse().unwrap()).unwrap();
+    assert!(!at.working, "12:30 is lunch");
+    assert_eq!(
+        at.next_working_at,
+        "2026-09-14T05:30:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+    let policy: crm_core::sla::SlaPolicy = serde_json::from_value(serde_json::json!({
+        "name": "p", "targets": {"urgent": {"first_response": {"minutes": 60, "basis": "business"}}},
+        "warn_at_percent": 0, "pause_statuses": []
+    }))
+    .unwrap();
+    let history = vec![SlaHistoryEntry::Open {
+        at: monday,
+        priority: "urgent".into(),
+        status: "new".into(),
+    }];
+    let e = sla_ticket_status(CALENDAR.into(), policy, history, due).unwrap_err();
+    assert!(matches!(e, CrmError::InvalidInput { ref field, .. } if field == "warn_at_percent"));
+}
+
+#[test]
+fn commission_takes_a_plan_or_its_text_but_not_both() {
+    let toml = "name = \"p\"\nbase = \"booked\"\nperiod = \"month\"\n[rates]\ntype = \"flat\"\nrate = \"5\"";
+    let credits: Vec<crm_core::commission::CommissionCredit> = serde_json::from_value(serde_json::json!([
+        {"kind": "won", "deal_id": "d1", "rep_id": "a", "split": "60", "date": "2026-03-02", "amount": "10000"},
+        {"kind": "won", "deal_id": "d1", "rep_id": "b", "split": "40", "date": "2026-03-02", "amount": "10000"}
+    ]))
+    .unwrap();
+    let all = commission_statement(
+        credits.clone(),
+        "2026-03".into(),
+        None,
+        Some(toml.into()),
+        None,
+    )
+    .unwrap();
+    let totals: Vec<String> = all.iter().map(|s| s.total.to_string()).collect();
+    assert_eq!(totals, ["300.00", "200.00"]);
+    let plan = crm_core::commission::parse_plan(toml).unwrap();
+    let one = commission_statement(
+        credits.clone(),
+        "2026-03".into(),
+        Some(plan.clone()),
+        None,
+        Some("b".into()),
+    )
+    .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].total.to_string(), "200.00");
+    for (plan, text) in [(Some(plan), Some(toml.to_string())), (None, None)] {
+        let e =
+            commission_statement(credits.clone(), "2026-03".into(), plan, text, None).unwrap_err();
+        assert!(matches!(e, CrmError::InvalidInput { ref field, .. } if field == "plan"));
+    }
+}
+
+#[test]
+fn rfm_scores_with_the_default_configuration_or_a_given_one() {
+    let orders: Vec<crm_core::rfm::RfmOrder> = serde_json::from_value(serde_json::json!([
+        {"customer_id": "c1", "date": "2026-06-10", "amount": "5000.00"},
+        {"customer_id": "c2", "date": "2026-01-15", "amount": "800.50"}
+    ]))
+    .unwrap();
+    let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let rows = rfm_score(orders.clone(), as_of, None).unwrap();
+    assert_eq!(rows.len(), 2);
+    let e = rfm_score(orders, as_of, Some("buckets = 12".into())).unwrap_err();
+    assert!(matches!(e, CrmError::InvalidInput { ref field, .. } if field == "buckets"));
+}
