@@ -5,8 +5,9 @@ Contenders, each in its own process so times and peak memory are its own:
   segment join, sort, CSV out);
 - in memory, data already loaded: crm's Rust batch API (`crm_core::rfm::score_columns` on typed
   columns as a data frame holds them, and `crm_core::rfm::score` on a slice of rows),
-  polars' group-by + bucketing, pandas' groupby + bucketing, and the crm Python binding (when the
-  test venv with the `crm` wheel exists).
+  polars' group-by + bucketing, pandas' groupby + bucketing, and the crm Python binding
+  (`crm.rfm_score` on a polars DataFrame and on a pyarrow Table, from the test venv with the `crm`
+  wheel: `bash crm-py/test.sh`), whose scores written as CSV must equal `crm rfm`'s byte for byte.
 Buckets follow DOMAIN.md exactly (position after sorting by value then customer id), which is what
 qcut would do without its duplicate-edge failure. Results are checked: polars' CSV must equal crm's
 byte for byte, and the in-memory contenders must score the same customers.
@@ -24,6 +25,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 AS_OF = "2026-06-30"
 SEGMENTS = {
     "Champions": "555 554 544 545 454 455 445",
@@ -124,7 +126,9 @@ def main() -> int:
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--orders", type=int, default=10_000_000)
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "crm-cli", "-p", "crm-examples", "--example", "rfm_batch"], cwd=ROOT, check=True)
+    # Two builds: a target filter (`--example`) given with several packages drops crm-cli's binary.
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "crm-cli"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "crm-examples", "--example", "rfm_batch"], cwd=ROOT, check=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="crm-rfm-"))
     orders = pathlib.Path(args.orders_file) if args.orders_file else tmp / "orders.csv"
     if not orders.exists():
@@ -133,7 +137,7 @@ def main() -> int:
     crm_out, polars_out = tmp / "crm.csv", tmp / "polars.csv"
 
     with open(crm_out, "w") as sink:
-        crm_wall, crm_mem, _ = measured([ROOT / "target" / "release" / "crm", "rfm", "--orders", orders, "--as-of", AS_OF], stdout=sink)
+        crm_wall, crm_mem, _ = measured([TARGET / "release" / "crm", "rfm", "--orders", orders, "--as-of", AS_OF], stdout=sink)
     pl_wall, pl_mem, pl_inner = measured([sys.executable, "-c", POLARS_LAZY, orders, polars_out])
     same = crm_out.read_bytes() == polars_out.read_bytes()
     print(f"end to end (CSV in, CSV out):")
@@ -141,7 +145,7 @@ def main() -> int:
     print(f"  polars lazy    {pl_wall:7.2f} s  peak {pl_mem:6.0f} MB  (pipeline alone {float(pl_inner):.2f} s)")
     print(f"  ratio crm/polars {crm_wall / pl_wall:.2f}; outputs identical: {same}")
 
-    batch = ROOT / "target" / "release" / "examples" / "rfm_batch"
+    batch = TARGET / "release" / "examples" / "rfm_batch"
     _, cols_mem, cols = measured([batch, "columns", orders, AS_OF])
     _, rows_mem, rows = measured([batch, "rows", orders, AS_OF])
     _, pol_mem, pol = measured([sys.executable, "-c", POLARS_MEMORY, orders])
@@ -154,11 +158,19 @@ def main() -> int:
     print(f"  pandas         {float(pds_s):7.2f} s  peak {pds_mem:6.0f} MB  ({pds_n} customers)  ratio to polars {float(pds_s) / float(pol_s):.2f}")
     py = pathlib.Path(os.environ.get("CRM_TOOLS", pathlib.Path.home() / ".cache" / "crm-tools")) / "venv" / "bin" / "python"
     binding = ROOT / "bench" / "rfm_python_binding.py"
-    if py.exists() and binding.exists():
-        _, _, out = measured([py, binding, orders, AS_OF])
-        b_s, b_n = out.split()
-        print(f"  crm Python     {float(b_s):7.2f} s  ({b_n} customers)  ratio to polars {float(b_s) / float(pol_s):.2f}")
-    agree = same and rust_n == rows_n == pol_n == pds_n
+    binding_ok = True
+    if py.exists():
+        for frame in ("polars", "pyarrow"):
+            csv = tmp / f"python-{frame}.csv"
+            _, b_mem, out = measured([py, binding, orders, AS_OF, "--frame", frame, "--csv", csv])
+            b_s, b_n = out.split()
+            identical = csv.read_bytes() == crm_out.read_bytes()
+            binding_ok &= identical and b_n == pol_n
+            print(f"  crm Python ({frame:7}) {float(b_s):5.2f} s  peak {b_mem:6.0f} MB  ({b_n} customers)  ratio to polars "
+                  f"{float(b_s) / float(pol_s):.2f}, memory {b_mem / pol_mem:.2f}; CSV identical to crm rfm: {identical}")
+    else:
+        print(f"  (no {py}: run scripts/install-deps.sh and crm-py/test.sh for the Python binding)")
+    agree = same and binding_ok and rust_n == rows_n == pol_n == pds_n
     print("results agree" if agree else "RESULTS DIFFER")
     return 0 if agree else 1
 

@@ -19,6 +19,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# wasm-opt (Debian's binaryen) optimises the npm package's .wasm for size (crm-wasm/build.sh).
+if ! command -v wasm-opt >/dev/null 2>&1; then
+  echo "installing binaryen (wasm-opt)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq binaryen >/dev/null
+fi
+
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
@@ -35,5 +43,10 @@ if [ ! -x "$TOOLS/venv/bin/maturin" ]; then
   python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install --quiet --upgrade pip
   "$TOOLS/venv/bin/pip" install --quiet maturin pytest
+fi
+# crm-py's tests and benchmarks: Arrow from pyarrow, polars and pandas, and mypy --strict.
+if ! "$TOOLS/venv/bin/python" -c "import pyarrow, polars, pandas, numpy, mypy" 2>/dev/null; then
+  echo "installing python test dependencies (pyarrow, polars, pandas, numpy, mypy)"
+  "$TOOLS/venv/bin/pip" install --quiet "pyarrow>=14" "polars>=1.0" "pandas>=2.2" numpy mypy
 fi
 echo "tools ready in $TOOLS"

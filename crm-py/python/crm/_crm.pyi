@@ -1,4 +1,6 @@
-from typing import List, Optional, Tuple, Union
+"""The native module (crm-py/src): JSON text in and out, Arrow through the PyCapsule interface."""
+
+from typing import List, Optional, Tuple
 
 class NativeError(Exception):
     """args: (code, message, details_json)"""
@@ -8,23 +10,14 @@ class NativeCrm:
     def call(self, op: str, actor: str, args_json: str) -> str: ...
     def set_now(self, now: str) -> None: ...
     def now(self) -> str: ...
-    @staticmethod
-    def operations() -> List[str]: ...
+    def close(self) -> None: ...
 
-def sla_call(op: str, args_json: str) -> str: ...
-def analytics_call(op: str, args_json: str) -> str:
-    """Runs an analytics operation of the core (JSON in and out), the GIL released."""
-
-def analytics_operations() -> List[str]: ...
-def rfm_score_columns(
-    customer_ids: List[str],
-    dates: Union[List[int], List[str], List[Union[int, str]]],
-    amounts: List[str],
-    as_of: str,
-    config: Optional[str] = None,
-) -> Tuple[
-    List[str], List[int], List[int], List[str], List[int], List[int], List[int], List[str], List[Optional[str]], List[str]
-]:
-    """Scores orders given as three equally long lists: ids, dates (days since 1970-01-01, or
-    YYYY-MM-DD text) and amounts (decimal text). Returns the rows as columns: customer_id,
-    recency_days, frequency, monetary (text), r, f, m, score (text), level, segment."""
+def call_pure(op: str, args_json: str) -> str: ...
+def rfm_score_arrow(orders: object, as_of: str, config: Optional[str] = None, zone: Optional[str] = None) -> object: ...
+def sla_arrow(calendar: str, starts: object, other: object, elapsed: bool) -> object: ...
+def call_table(
+    op: str, args_json: str, tables: List[Tuple[str, object, List[Tuple[str, str]]]], zone: Optional[str] = None
+) -> str: ...
+def rfm_compare(
+    op: str, before: object, after: object, result: List[Tuple[str, str]], rule_json: Optional[str] = None
+) -> object: ...

@@ -1,115 +1,62 @@
-"""SLA timing on business calendars: due times, business time between instants, and the state of a
-ticket's clocks from its history. Pure functions: no organisation or store is involved.
+"""SLA timing on business calendars in batch: due times and business minutes between instants for
+many tickets in one crossing. The calendar is TOML text (see `crm.formats`); the one-ticket
+functions (`crm.sla_due`, `crm.sla_elapsed`, `crm.sla_working_at`, `crm.sla_ticket_status`) are in
+the package root.
 
-A calendar is the TOML text of DOMAIN.md section 7 (`timezone`, `[week]`, `[[holiday]]`,
-`[[workday]]`); errors name the line and the problem (`crm.InvalidInputError`).
+Arrow columns (a pyarrow Array or ChunkedArray, a polars Series, a pandas Series of
+``datetime64[ns, zone]``...) are read without a Python object per value: instants must carry a
+time zone (a naive timestamp names no instant: localize it first); nulls give nulls. Plain sequences
+of aware datetimes give lists.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import List, Sequence, Union, cast, overload
 
-from . import _convert as _c
-from ._crm import NativeError as _NativeError
-from ._crm import sla_call as _sla_call
-from .errors import translate as _translate
+from . import _crm, _ops
+from ._batch import ArrowArray, ArrowData, arrow_source, to_pyarrow, whole_number
+from ._convert import native
 
-
-@dataclass(frozen=True)
-class SlaEvent:
-    metric: str
-    cycle: int
-    #: "warning", "breach" or "fulfilled"
-    kind: str
-    at: _dt.datetime
+__all__ = ["sla_due_batch", "sla_elapsed_batch"]
 
 
-@dataclass(frozen=True)
-class ClockStatus:
-    #: "first_response", "next_response" or "resolution"
-    metric: str
-    cycle: int
-    #: "running", "paused", "warning", "breached", "met" or "met_late"
-    state: str
-    target_minutes: int
-    #: "business" or "calendar"
-    basis: str
-    elapsed: _dt.timedelta
-    #: Negative once breached.
-    remaining: _dt.timedelta
-    due_at: Optional[_dt.datetime]
-    warning_at: Optional[_dt.datetime]
-    events: List[SlaEvent]
+@overload
+def sla_due_batch(
+    calendar: str, starts: Sequence[_dt.datetime], minutes: Union[int, Sequence[int]]
+) -> List[_dt.datetime]: ...
+@overload
+def sla_due_batch(calendar: str, starts: ArrowData, minutes: Union[int, ArrowData]) -> ArrowArray: ...
+def sla_due_batch(
+    calendar: str, starts: Union[Sequence[_dt.datetime], ArrowData], minutes: Union[int, Sequence[int], ArrowData]
+) -> Union[List[_dt.datetime], ArrowArray]:
+    """When each ticket's target of `minutes` business minutes (one int for all, or one per
+    start) runs out. Arrow starts give a timestamp array in the starts' zone."""
+    source = arrow_source(starts)
+    n = whole_number(minutes)
+    if source is None:
+        plain = list(cast(Sequence[_dt.datetime], starts))
+        per = [n] * len(plain) if n is not None else list(cast(Sequence[int], minutes))
+        return _ops.sla_due_batch(calendar, plain, per)
+    each = n if n is not None else arrow_source(minutes)
+    if each is None:
+        raise TypeError("minutes must be an int or an Arrow array when starts are Arrow data")
+    return cast(ArrowArray, to_pyarrow(native(lambda: _crm.sla_arrow(calendar, source, each, False))))
 
 
-def _call(op: str, args: Mapping[str, Any]) -> Any:
-    try:
-        return json.loads(_sla_call(op, json.dumps(args)))
-    except _NativeError as e:
-        raise _translate(e) from None
-
-
-def _minutes(name: str, value: Any) -> int:
-    if isinstance(value, _dt.timedelta):
-        return int(value.total_seconds() // 60)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be whole minutes (int) or a timedelta")
-    return value
-
-
-def due(calendar: str, start: _dt.datetime, minutes: Any) -> _dt.datetime:
-    """The instant `minutes` of working time (an int or a timedelta) are used up from `start`."""
-    result = _call("sla_due", {"calendar": calendar, "start": _c.instant(start, "start"), "minutes": _minutes("minutes", minutes)})
-    return _c.parse_instant(result["due_at"])
-
-
-def due_batch(calendar: str, starts: Sequence[_dt.datetime], minutes: Sequence[Any]) -> List[_dt.datetime]:
-    """Due times of many tickets in one call across the native boundary."""
-    args = {
-        "calendar": calendar,
-        "starts": [_c.instant(s, "starts") for s in starts],
-        "minutes": [_minutes("minutes", m) for m in minutes],
-    }
-    return [_c.parse_instant(t) for t in _call("sla_due_batch", args)]
-
-
-def elapsed(calendar: str, start: _dt.datetime, end: _dt.datetime) -> _dt.timedelta:
-    """Working time between two instants (negative when `end` is before `start`)."""
-    result = _call("sla_elapsed", {"calendar": calendar, "from": _c.instant(start, "start"), "to": _c.instant(end, "end")})
-    return _dt.timedelta(milliseconds=result["elapsed_ms"])
-
-
-def working_at(calendar: str, at: _dt.datetime) -> bool:
-    """Whether `at` is working time."""
-    return bool(_call("sla_working_at", {"calendar": calendar, "at": _c.instant(at, "at")})["working"])
-
-
-def next_working_instant(calendar: str, at: _dt.datetime) -> _dt.datetime:
-    """`at` itself when it is working time, else the start of the next working interval."""
-    result = _call("sla_working_at", {"calendar": calendar, "at": _c.instant(at, "at")})
-    return _c.parse_instant(result["next_working_at"])
-
-
-def ticket_status(
-    calendar: str, policy: Mapping[str, Any], history: Sequence[Mapping[str, Any]], now: _dt.datetime,
-) -> List[ClockStatus]:
-    """Every SLA clock of a ticket at `now`, from its history: entries `{"at": datetime, "type":
-    "open"|"status"|"respond"|"customer_replied"|"resolve"|"reopen"|"priority", ...}` in time order.
-    `policy` is `{"name", "targets": {priority: {metric: {"minutes", "basis"}}}, "warn_at_percent",
-    "pause_statuses", "on_priority_change"}`."""
-    entries = [{**e, "at": _c.instant(e["at"], "at")} for e in history]
-    args = {"calendar": calendar, "policy": dict(policy), "history": entries, "now": _c.instant(now, "now")}
-    return [_status(s) for s in _call("sla_ticket_status", args)]
-
-
-def _status(s: Dict[str, Any]) -> ClockStatus:
-    opt = lambda v: None if v is None else _c.parse_instant(v)  # noqa: E731
-    return ClockStatus(
-        metric=s["metric"], cycle=s["cycle"], state=s["state"], target_minutes=s["target"]["minutes"],
-        basis=s["target"]["basis"], elapsed=_dt.timedelta(milliseconds=s["elapsed_ms"]),
-        remaining=_dt.timedelta(milliseconds=s["remaining_ms"]), due_at=opt(s["due_at"]), warning_at=opt(s["warning_at"]),
-        events=[SlaEvent(e["metric"], e["cycle"], e["kind"], _c.parse_instant(e["at"])) for e in s["events"]],
-    )
+@overload
+def sla_elapsed_batch(calendar: str, starts: Sequence[_dt.datetime], ends: Sequence[_dt.datetime]) -> List[int]: ...
+@overload
+def sla_elapsed_batch(calendar: str, starts: ArrowData, ends: ArrowData) -> ArrowArray: ...
+def sla_elapsed_batch(
+    calendar: str, starts: Union[Sequence[_dt.datetime], ArrowData], ends: Union[Sequence[_dt.datetime], ArrowData]
+) -> Union[List[int], ArrowArray]:
+    """Business minutes from each start to its end (negative when the end comes first), as
+    `crm.sla_elapsed` counts them. Plain sequences take one call per pair: prefer Arrow for many."""
+    a, b = arrow_source(starts), arrow_source(ends)
+    if a is not None and b is not None:
+        return cast(ArrowArray, to_pyarrow(native(lambda: _crm.sla_arrow(calendar, a, b, True))))
+    if a is not None or b is not None:
+        raise TypeError("starts and ends must both be Arrow data or both sequences")
+    pairs = zip(cast(Sequence[_dt.datetime], starts), cast(Sequence[_dt.datetime], ends))
+    return [_ops.sla_elapsed(calendar, s, e).elapsed_minutes for s, e in pairs]
