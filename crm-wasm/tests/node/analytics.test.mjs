@@ -1,23 +1,13 @@
-// RFM scoring, segment movement, churn warnings and performance through the free functions of the
-// Node build: decimals are strings, dates "YYYY-MM-DD" or Dates (their UTC day), bad input throws
-// CrmError, and columnar batches score exactly like arrays of orders.
-const test = require("node:test");
-const assert = require("node:assert/strict");
-const {
-  Crm, CrmError, rfmScore, rfmMovements, rfmFlows, rfmChurnWarnings, performance, leaderboard,
-} = require("../../pkg/node/crm_wasm.js");
-
-/** The CrmError `fn` throws (fails when it throws something else or nothing). */
-function refusal(fn, code) {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CrmError && e instanceof Error, `not a CrmError: ${e}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}, got success`);
-}
+// RFM scoring, segment movement, churn warnings and performance through the package's functions:
+// decimals are strings, dates "YYYY-MM-DD" or Dates (their UTC day), bad input throws CrmError, and
+// typed-array columns score exactly like arrays of orders.
+import test from "node:test";
+import assert from "node:assert/strict";
+import {
+  rfmScore, rfmScoreColumns, rfmMovements, rfmFlows, rfmChurnWarnings, performance, leaderboard,
+  slaDueBatch, slaDueColumns,
+} from "../../pkg/node.js";
+import { refusal } from "./refusal.mjs";
 
 const dayOf = (text) => Date.parse(`${text}T00:00:00Z`) / 864e5;
 const textOf = (day) => new Date(day * 864e5).toISOString().slice(0, 10);
@@ -58,79 +48,99 @@ test("the seed example scores 84 and reaches VIP1, with string or Date order dat
   assert.equal(late[0].recencyDays, 0);
 });
 
-/** Deterministic orders: mixed ids (so they sort byte by byte), some after the as-of date. */
+/** Deterministic orders over integer customer ids, some after the as-of date. */
 function sampleOrders(n) {
   let seed = 42;
   const next = (k) => {
     seed = (seed * 48271) % 2147483647;
     return seed % k;
   };
-  const names = ["acme", "客户", "北京-", "😀", "z"];
   const start = dayOf("2025-01-01");
-  return Array.from({ length: n }, () => {
-    const c = next(300);
-    return {
-      customerId: `${names[c % names.length]}${c}`,
-      date: textOf(start + next(560)),
-      amount: `${next(100000)}.${String(next(100)).padStart(2, "0")}`,
-    };
-  });
+  return Array.from({ length: n }, () => ({
+    customerId: String(next(300) * 7919),
+    date: textOf(start + next(560)),
+    amount: `${next(100000)}.${String(next(100)).padStart(2, "0")}`,
+  }));
 }
 
-test("columns (Int32Array days or date strings) score exactly like an array of orders", () => {
+/** RFM columns as rows, to compare with `rfmScore`. */
+const rowsOf = (t) =>
+  Array.from(t.customerIds, (id, i) => ({
+    customerId: String(id), recencyDays: t.recencyDays[i], frequency: t.frequency[i], monetary: t.monetary[i],
+    r: t.r[i], f: t.f[i], m: t.m[i], score: t.score[i], level: t.level[i] < 0 ? null : t.levelNames[t.level[i]],
+    segment: t.segmentNames[t.segment[i]],
+  }));
+
+test("typed-array columns score exactly like an array of orders", () => {
   const orders = sampleOrders(5000);
-  const columns = {
-    customerIds: orders.map((o) => o.customerId),
-    dates: Int32Array.from(orders, (o) => dayOf(o.date)),
-    amounts: orders.map((o) => o.amount),
-  };
+  const ids = orders.map((o) => Number(o.customerId));
+  const dates = Int32Array.from(orders, (o) => dayOf(o.date));
+  const amounts = orders.map((o) => o.amount);
   for (const config of [undefined, "window_days = 180\nsegment_map = \"grid\"\n[weights]\nr = 3\nf = \"1.5\"\nm = 1", SEED_CONFIG]) {
-    const expected = rfmScore(orders, "2026-06-30", config);
+    const expected = rfmScore(orders, "2026-06-30", config).sort((a, b) => Number(a.customerId) - Number(b.customerId));
     assert.ok(expected.length > 250, `${expected.length} customers scored`);
-    assert.deepEqual(rfmScore(columns, "2026-06-30", config), expected);
-    assert.deepEqual(rfmScore({ ...columns, dates: orders.map((o) => o.date) }, "2026-06-30", config), expected);
+    for (const customerIds of [Uint32Array.from(ids), Float64Array.from(ids), Int32Array.from(ids)]) {
+      assert.deepEqual(rowsOf(rfmScoreColumns({ customerIds, dates, amounts }, "2026-06-30", config)), expected);
+    }
+    const big = rfmScoreColumns({ customerIds: BigUint64Array.from(ids, BigInt), dates, amounts }, "2026-06-30", config);
+    assert.ok(big.customerIds instanceof BigUint64Array);
+    assert.deepEqual(rowsOf(big), expected);
   }
-  const rows = rfmScore(columns, "2026-06-30");
-  const ids = rows.map((r) => r.customerId);
-  assert.deepEqual(ids, [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), "byte order of ids");
-  assert.ok(ids.some((id) => id.startsWith("😀")) && ids.some((id) => id.startsWith("客户")));
-  // Orders after the as-of date are ignored on both paths.
-  const future = { customerIds: ["late"], dates: Int32Array.of(dayOf("2026-07-01")), amounts: ["5"] };
-  assert.deepEqual(rfmScore(future, "2026-06-30"), []);
-  assert.deepEqual(rfmScore({ customerIds: [], dates: new Int32Array(0), amounts: [] }, "2026-06-30"), []);
+  // Floats count as the decimal their shortest text reads.
+  const floats = rfmScoreColumns({ customerIds: Uint32Array.from(ids), dates, amounts: Float64Array.from(amounts, Number) }, new Date("2026-06-30T12:00:00Z"));
+  assert.deepEqual(floats.monetary, rfmScoreColumns({ customerIds: Uint32Array.from(ids), dates, amounts: amounts.map((a) => String(Number(a))) }, "2026-06-30").monetary);
+  const cents = rfmScoreColumns({ customerIds: Uint32Array.of(1, 1, 1), dates: Int32Array.of(0, 0, 0), amounts: Float64Array.of(0.1, 0.2, 19.99) }, "1970-01-01");
+  assert.deepEqual([cents.monetary[0], cents.score[0], cents.r[0]], ["20.29", "3", 1]);
+  assert.ok(cents.customerIds instanceof Float64Array && cents.r instanceof Uint8Array);
+  // Orders after the as-of date are ignored; no orders, no customers.
+  const future = { customerIds: Uint32Array.of(1), dates: Int32Array.of(dayOf("2026-07-01")), amounts: ["5"] };
+  assert.equal(rfmScoreColumns(future, "2026-06-30").customerIds.length, 0);
+  assert.equal(rfmScoreColumns({ customerIds: new Uint32Array(0), dates: new Int32Array(0), amounts: [] }, "2026-06-30").monetary.length, 0);
 });
 
-test("bad configurations and inputs throw CrmError INVALID_INPUT naming the field", () => {
+test("bad orders, columns and configurations throw CrmError INVALID_INPUT naming the field", () => {
   const orders = [{ customerId: "x", date: "2026-06-01", amount: "12.50" }];
   const field = (fn) => refusal(fn, "INVALID_INPUT").details.field;
   const median = refusal(() => rfmScore(orders, "2026-06-30", 'method = "median"'), "INVALID_INPUT");
-  assert.equal(median.details.field, "rfm config");
   assert.match(median.message, /median/);
   assert.equal(field(() => rfmScore(orders, "2026-06-30", "buckets = 12")), "buckets");
-  assert.equal(field(() => rfmScore(orders, "2026-06-30", "[weights]\nr = 1.5\nf = 1\nm = 1")), "rfm config");
   assert.equal(field(() => rfmScore(orders, "2026-06-30", 5)), "config");
   assert.equal(field(() => rfmScore([{ ...orders[0], amount: 12.5 }], "2026-06-30")), "orders[0].amount");
-  assert.equal(field(() => rfmScore([orders[0], { ...orders[0], date: "2026-02-30" }], "2026-06-30")), "orders[1].date");
   assert.equal(field(() => rfmScore([{ ...orders[0], date: new Date(NaN) }], "2026-06-30")), "orders[0].date");
   assert.equal(field(() => rfmScore([{ ...orders[0], date: 20000 }], "2026-06-30")), "orders[0].date");
   assert.equal(field(() => rfmScore([{ ...orders[0], customerId: 7 }], "2026-06-30")), "orders[0].customerId");
   assert.equal(field(() => rfmScore([orders[0], null], "2026-06-30")), "orders[1]");
-  assert.equal(field(() => rfmScore(orders, "30/06/2026")), "asOf");
   assert.equal(field(() => rfmScore(orders)), "asOf");
   assert.equal(field(() => rfmScore("orders", "2026-06-30")), "orders");
+  assert.equal(field(() => rfmScore(orders, "30/06/2026")), "asOf");
 
-  const columns = { customerIds: ["x", "y"], dates: ["2026-06-01", "2026-06-02"], amounts: ["1", "2"] };
-  assert.equal(rfmScore(columns, "2026-06-30").length, 2);
-  assert.equal(field(() => rfmScore({ ...columns, amounts: ["1", 2] }, "2026-06-30")), "amounts[1]");
-  assert.equal(field(() => rfmScore({ ...columns, amounts: ["1", "2,5"] }, "2026-06-30")), "amounts[1]");
-  assert.equal(field(() => rfmScore({ ...columns, amounts: ["1"] }, "2026-06-30")), "orders");
-  assert.equal(field(() => rfmScore({ ...columns, customerIds: ["x", 7] }, "2026-06-30")), "customerIds[1]");
-  assert.equal(field(() => rfmScore({ ...columns, dates: ["2026-06-01", "June 2"] }, "2026-06-30")), "dates[1]");
-  assert.equal(field(() => rfmScore({ ...columns, dates: new Float64Array(2) }, "2026-06-30")), "dates");
-  assert.equal(field(() => rfmScore({ ...columns, dates: Int32Array.of(0, 2 ** 31 - 1) }, "2026-06-30")), "dates[1]");
-  assert.equal(field(() => rfmScore({ dates: columns.dates, amounts: columns.amounts }, "2026-06-30")), "customerIds");
+  const columns = { customerIds: Uint32Array.of(1, 2), dates: Int32Array.of(20000, 20001), amounts: ["1", "2"] };
+  assert.equal(rfmScoreColumns(columns, "2026-06-30").customerIds.length, 2);
+  assert.equal(field(() => rfmScoreColumns({ ...columns, amounts: ["1", 2] }, "2026-06-30")), "amounts[1]");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, amounts: ["1", "2,5"] }, "2026-06-30")), "amounts[1]");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, amounts: Float64Array.of(1, NaN) }, "2026-06-30")), "amounts[1]");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, amounts: ["1"] }, "2026-06-30")), "customerIds");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, customerIds: ["a", "b"] }, "2026-06-30")), "customerIds");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, customerIds: Float64Array.of(1, 1.5) }, "2026-06-30")), "customerIds[1]");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, customerIds: Int32Array.of(1, -2) }, "2026-06-30")), "customerIds[1]");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, dates: Float64Array.of(1, 2) }, "2026-06-30")), "dates");
+  assert.equal(field(() => rfmScoreColumns({ ...columns, dates: Int32Array.of(0, 2 ** 31 - 1) }, "2026-06-30")), "dates[1]");
+  assert.equal(field(() => rfmScoreColumns(columns, "2026-06-30", "buckets = 12")), "buckets");
+  assert.equal(field(() => rfmScoreColumns(columns, "June")), "asOf");
 });
 
+test("SLA due times in batch: arrays of Dates, or typed-array columns", () => {
+  const cal = 'timezone = "Asia/Shanghai"\n[week]\nmon = ["09:00-12:00", "13:30-18:00"]\n';
+  const start = Date.parse("2026-09-14T11:00:00+08:00");
+  const expected = [Date.parse("2026-09-14T12:00:00+08:00"), Date.parse("2026-09-14T14:30:00+08:00")];
+  const due = slaDueColumns(cal, Float64Array.of(start, start), Int32Array.of(60, 120));
+  assert.ok(due instanceof Float64Array);
+  assert.deepEqual(Array.from(due), expected, "one hour from 11:00 runs out at noon, not after lunch");
+  assert.deepEqual(slaDueBatch(cal, [new Date(start), new Date(start).toISOString()], [60, 120]).map((d) => d.getTime()), expected);
+  assert.equal(refusal(() => slaDueColumns(cal, Float64Array.of(start), [1.5]), "INVALID_INPUT").details.field, "minutes[0]");
+  assert.equal(refusal(() => slaDueColumns(cal, [start], [1]), "INVALID_INPUT").details.field, "starts");
+  assert.match(refusal(() => slaDueColumns(cal.replace("18:00", "28:00"), Float64Array.of(start), [5]), "INVALID_INPUT").message, /line 3/);
+});
 // Thresholds that put the customers below in known segments.
 const CHURN_CONFIG = `method = "thresholds"
 [thresholds]
@@ -161,20 +171,20 @@ test("movements, flows and churn warnings between two scorings", () => {
   ]);
 
   assert.deepEqual(rfmMovements(before, after), [
-    { customerId: "a", from: "Champions", to: "At risk" },
-    { customerId: "b", from: "Promising", to: "Potential loyalist" },
-    { customerId: "c", from: null, to: "New" },
+    { customerId: "a", fromSegment: "Champions", toSegment: "At risk" },
+    { customerId: "b", fromSegment: "Promising", toSegment: "Potential loyalist" },
+    { customerId: "c", fromSegment: null, toSegment: "New" },
   ]);
-  assert.deepEqual(rfmMovements(after, before).at(-1), { customerId: "c", from: "New", to: null });
+  assert.deepEqual(rfmMovements(after, before).at(-1), { customerId: "c", fromSegment: "New", toSegment: null });
   assert.deepEqual(rfmFlows(before, after), [
-    { from: null, to: "New", customers: 1 },
-    { from: "Champions", to: "At risk", customers: 1 },
-    { from: "Champions", to: "Champions", customers: 1 },
-    { from: "Promising", to: "Potential loyalist", customers: 1 },
+    { fromSegment: null, toSegment: "New", customers: 1 },
+    { fromSegment: "Champions", toSegment: "At risk", customers: 1 },
+    { fromSegment: "Champions", toSegment: "Champions", customers: 1 },
+    { fromSegment: "Promising", toSegment: "Potential loyalist", customers: 1 },
   ]);
 
   assert.deepEqual(rfmChurnWarnings(before, after), [{
-    customerId: "a", from: "Champions", to: "At risk", rBefore: 5, rAfter: 2,
+    customerId: "a", fromSegment: "Champions", toSegment: "At risk", rBefore: 5, rAfter: 2,
     reason: "moved from Champions to At risk; recency score fell from 5 to 2",
   }]);
   // Fields left out of the rule keep their defaults.
@@ -183,7 +193,7 @@ test("movements, flows and churn warnings between two scorings", () => {
     .map((w) => [w.customerId, w.reason]), [["b", "moved from Promising to Potential loyalist"]]);
   assert.deepEqual(rfmChurnWarnings(before, after, { valuable: [], rDrop: 0 }), []);
 
-  assert.equal(refusal(() => rfmMovements(before, [{ customerId: "a" }]), "INVALID_INPUT").details.field, "after");
+  assert.equal(refusal(() => rfmMovements(before, [{ customerId: "a" }]), "INVALID_INPUT").details.field, "after[0].recencyDays");
   assert.equal(refusal(() => rfmChurnWarnings(before, after, { rDrop: -1 }), "INVALID_INPUT").details.field, "rule");
 });
 
@@ -229,14 +239,10 @@ test("performance and leaderboards: won or collected, shared ranks, teams, perio
     ["u-2", "1", 1], ["u-1", "0", 2], ["u-3", "0", 2], ["u-4", null, 4],
   ]);
   assert.deepEqual(leaderboard(targets, achievements, "won", "2026-11"), []);
-  // The generic `call` runs the same operations, with camelCase keys in the list of targets too.
-  const plain = achievements.filter((a) => typeof a.date === "string");
-  assert.deepEqual(new Crm().call("leaderboard", "", { targets, achievements: plain, basis: "won", period: "2026-Q4", teams: true }),
-    leaderboard(targets, plain, "won", "2026-Q4", true));
 
   const field = (fn) => refusal(fn, "INVALID_INPUT").details.field;
   assert.equal(field(() => performance([{ ...targets[0], period: "November" }], [], "won")), "period");
-  assert.equal(field(() => performance([{ ...targets[0], amount: 100000 }], [], "won")), "targets");
+  assert.equal(field(() => performance([{ ...targets[0], amount: 100000 }], [], "won")), "targets[0].amount");
   assert.equal(field(() => performance(targets, achievements, "booked")), "basis");
   assert.equal(field(() => performance([targets[0], targets[0]], [], "won")), "targets");
   assert.equal(field(() => leaderboard(targets, achievements, "won")), "period");

@@ -1,25 +1,13 @@
-// Public pools, claims, recycling, leads and allocation through the typed methods of the Node
-// build: refusals are CrmErrors with typed details, instants are Dates, and the keys of data maps
+// Public pools, claims, recycling, leads and allocation through the methods of the package:
+// refusals are CrmErrors with typed details, instants are Dates, and the keys of data maps
 // (customer levels, rep ids, custom field names) keep their spelling.
-const test = require("node:test");
-const assert = require("node:assert/strict");
-const { Crm, CrmError } = require("../../pkg/node/crm_wasm.js");
+import test from "node:test";
+import assert from "node:assert/strict";
+import { Crm } from "../../pkg/node.js";
+import { refusal } from "./refusal.mjs";
 
 const DAY = 864e5;
 const HOUR = 36e5;
-
-/** The CrmError `fn` throws (fails when it throws something else or nothing). */
-function refusal(fn, code) {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CrmError && e instanceof Error, `not a CrmError: ${e}`);
-    assert.equal(e.name, "CrmError");
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}, got success`);
-}
 
 function organisation(settings) {
   const crm = new Crm({ now: "2026-03-02T01:00:00Z" });
@@ -85,7 +73,7 @@ test("claims: waiting period, ALREADY_OWNED as a CrmError, all-or-nothing batche
   assert.equal(coolDown.details.until.getTime(), released.pooledAt.getTime() + 7 * DAY);
   assert.equal(crm.claimCustomer(han.id, alpha.id).ownerId, han.id);
 
-  const history = crm.ownershipHistory(admin.id, alpha.id).map((h) => [h.from, h.to, h.cause]);
+  const history = crm.ownershipHistory(admin.id, alpha.id).map((h) => [h.fromOwnerId, h.toOwnerId, h.cause]);
   assert.deepEqual(history, [[null, li.id, "claimed"], [li.id, null, "released"], [null, han.id, "claimed"]]);
 });
 
@@ -200,7 +188,7 @@ test("leads are allocated by rules in one batch; usage is keyed by rep id; conve
   assert.deepEqual(crm.allocateLeads(manager.id, allocator.id, [l2.id])[0].placement, { type: "kept", ownerId: li.id });
   assert.deepEqual(crm.leads(li.id).map((l) => l.id), [l2.id]);
 
-  const conversion = crm.convertLead(li.id, l2.id, { opportunity: { name: "First order", amount: "1250.50" } });
+  const conversion = crm.convertLead(li.id, l2.id, { name: "First order", amount: "1250.50" });
   assert.equal(conversion.lead.status, "converted");
   assert.equal(conversion.lead.customerId, conversion.customer.id);
   assert.equal(conversion.customer.ownerId, li.id);
@@ -213,13 +201,13 @@ test("leads are allocated by rules in one batch; usage is keyed by rep id; conve
   refusal(() => crm.convertLead(li.id, l2.id), "INVALID_STATE");
 
   // A lost opportunity needs a reason (TypeScript says so too; plain JavaScript hears it here).
-  refusal(() => crm.closeOpportunity(li.id, opportunity.id, { won: false }), "INVALID_INPUT");
-  const lost = crm.closeOpportunity(li.id, opportunity.id, { won: false, lostReason: "budget cut" });
+  refusal(() => crm.closeOpportunity(li.id, opportunity.id, false), "INVALID_INPUT");
+  const lost = crm.closeOpportunity(li.id, opportunity.id, false, "budget cut");
   assert.equal(lost.status, "lost");
   assert.equal(lost.lostReason, "budget cut");
   assert.ok(lost.closedAt instanceof Date);
   const second = crm.createOpportunity(li.id, conversion.customer.id, { name: "Second order", amount: "80" });
-  const won = crm.closeOpportunity(li.id, second.id, { won: true });
+  const won = crm.closeOpportunity(li.id, second.id, true);
   assert.equal(won.status, "won");
   const customer = crm.customer(li.id, conversion.customer.id);
   assert.equal(customer.dealStatus, "won");
@@ -228,7 +216,7 @@ test("leads are allocated by rules in one batch; usage is keyed by rep id; conve
   assert.deepEqual(crm.opportunities(li.id, customer.id).map((o) => o.status), ["lost", "won"]);
 });
 
-test("typed methods: optional arguments may be left out, inputs must be objects, deletePool gives undefined", () => {
+test("methods: optional arguments may be left out, inputs must be objects, deletePool gives undefined", () => {
   const { crm, admin, li } = organisation(undefined);
   const pool = crm.createPool(admin.id, { name: "Spare" });
   const input = refusal(() => crm.createPool(admin.id, "Spare"), "INVALID_INPUT");
