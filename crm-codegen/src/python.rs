@@ -23,7 +23,9 @@ fn error_bases(code: &str) -> &'static str {
     match code {
         "NOT_FOUND" => "CrmError, LookupError",
         "INVALID_PHONE" | "INVALID_EMAIL" | "INVALID_INPUT" => "CrmError, ValueError",
-        "STORAGE" => "CrmError, OSError",
+        "STORAGE" | "STORAGE_FULL" | "READ_ONLY" => "CrmError, OSError",
+        // Retryable, as a `TimeoutError` is: the store gave up waiting for another writer.
+        "STORAGE_BUSY" => "CrmError, TimeoutError",
         "ALREADY_OWNED" => "InvalidStateError",
         "DAILY_LIMIT_REACHED" | "OWNERSHIP_CAP_REACHED" | "LOCK_LIMIT_REACHED" => {
             "LimitReachedError"

@@ -3,6 +3,21 @@
 use chrono::{DateTime, Duration, Utc};
 use std::sync::RwLock;
 
+/// `at` plus a period counted in whole `days`, or the last representable instant when the sum
+/// lies beyond it: a period that long never runs out, and no rule may panic on stored data.
+pub fn after_days(at: DateTime<Utc>, days: i64) -> DateTime<Utc> {
+    Duration::try_days(days)
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// [`after_days`] for a period in whole hours.
+pub fn after_hours(at: DateTime<Utc>, hours: i64) -> DateTime<Utc> {
+    Duration::try_hours(hours)
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }

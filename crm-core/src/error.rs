@@ -139,6 +139,22 @@ pub enum CrmError {
     },
     #[error("storage failure: {message}")]
     Storage { message: String },
+    /// Another writer (a thread, connection or process) held the database for longer than the
+    /// store's busy timeout. Retryable: nothing was changed, and the same call may succeed once
+    /// the other writer finishes.
+    #[error("the database is busy: another writer held it for more than {timeout_ms} ms; nothing was changed, try again")]
+    StorageBusy {
+        /// The busy timeout the store waited for, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// The disk (or the store's size limit) is full; nothing was changed. Retrying helps only
+    /// after space is freed.
+    #[error("storage full: {message}; nothing was changed")]
+    StorageFull { message: String },
+    /// The database cannot be written: it was opened read-only, or the file, its directory or the
+    /// medium is read-only. Reads still work in a read-only store.
+    #[error("the database is read-only: {reason}")]
+    ReadOnly { reason: String },
 }
 
 impl CrmError {
@@ -166,6 +182,9 @@ impl CrmError {
             CrmError::TransitionNotAllowed { .. } => "TRANSITION_NOT_ALLOWED",
             CrmError::RequiredFieldsMissing { .. } => "REQUIRED_FIELDS_MISSING",
             CrmError::Storage { .. } => "STORAGE",
+            CrmError::StorageBusy { .. } => "STORAGE_BUSY",
+            CrmError::StorageFull { .. } => "STORAGE_FULL",
+            CrmError::ReadOnly { .. } => "READ_ONLY",
         }
     }
 
@@ -184,6 +203,57 @@ impl CrmError {
         }
     }
 
+    /// The error with every text a caller handed in clipped: ids and values to [`QUOTE`]
+    /// characters (the longest valid id is never clipped), reasons and messages, which may quote
+    /// a value, to [`QUOTE_REASON`]. Applied where a call returns, so no message repeats a whole
+    /// oversized input.
+    pub fn clipped(mut self) -> Self {
+        use CrmError::*;
+        let (short, long): (Vec<&mut String>, Vec<&mut String>) = match &mut self {
+            NotFound { id, .. }
+            | AlreadyExists { id, .. }
+            | VersionConflict { id, .. }
+            | InactiveUser { id } => (vec![id], vec![]),
+            OutOfScope { actor, id, .. } => (vec![actor, id], vec![]),
+            PermissionDenied { actor, action } => (vec![actor], vec![action]),
+            InvalidPhone { input, reason } => (vec![input], vec![reason]),
+            InvalidEmail { input } => (vec![input], vec![]),
+            InvalidInput { field, reason } => (vec![field], vec![reason]),
+            InvalidState { reason } => (vec![], vec![reason]),
+            AlreadyOwned {
+                customer_id,
+                owner_id,
+            } => (vec![customer_id, owner_id], vec![]),
+            DailyLimitReached { user_id, .. }
+            | OwnershipCapReached { user_id, .. }
+            | LockLimitReached { user_id, .. } => (vec![user_id], vec![]),
+            CoolDown {
+                customer_id,
+                user_id,
+                ..
+            } => (vec![customer_id, user_id], vec![]),
+            WaitingPeriod { customer_id, .. } => (vec![customer_id], vec![]),
+            NoEligibleRep { lead_id, reason } => (vec![lead_id], vec![reason]),
+            TransitionNotAllowed {
+                opportunity_id,
+                from_stage,
+                to_stage,
+                reason,
+            } => (vec![opportunity_id, from_stage, to_stage], vec![reason]),
+            RequiredFieldsMissing {
+                opportunity_id,
+                stage,
+                ..
+            } => (vec![opportunity_id, stage], vec![]),
+            Storage { message } | StorageFull { message } => (vec![], vec![message]),
+            ReadOnly { reason } => (vec![], vec![reason]),
+            DuplicateFound { .. } | StorageBusy { .. } => (vec![], vec![]),
+        };
+        short.into_iter().for_each(|s| clip(s, QUOTE));
+        long.into_iter().for_each(|s| clip(s, QUOTE_REASON));
+        self
+    }
+
     /// For storage backends: wraps a driver error.
     pub fn storage(err: impl std::fmt::Display) -> Self {
         CrmError::Storage {
@@ -193,3 +263,54 @@ impl CrmError {
 }
 
 pub type Result<T, E = CrmError> = std::result::Result<T, E>;
+
+/// The most characters of an id or value an error repeats (the longest valid id).
+pub const QUOTE: usize = crate::limits::ID;
+/// The most characters of an error's reason or message.
+pub const QUOTE_REASON: usize = 500;
+
+/// Cuts `text` to at most `max` characters, the end saying how long it was; text within `max` is
+/// kept, so clipping twice changes nothing.
+fn clip(text: &mut String, max: usize) {
+    if text.char_indices().nth(max).is_none() {
+        return;
+    }
+    let mark = format!("… ({} characters)", text.chars().count());
+    let keep = max.saturating_sub(mark.chars().count());
+    let at = text
+        .char_indices()
+        .nth(keep)
+        .map_or(text.len(), |(at, _)| at);
+    text.truncate(at);
+    text.push_str(&mark);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_ids_and_reasons_are_clipped_with_their_length_and_short_ones_kept() {
+        let huge = "x".repeat(1_048_576);
+        let e = CrmError::not_found(EntityKind::Customer, huge.clone()).clipped();
+        let shown = e.to_string();
+        assert!(shown.len() < 200, "{shown}");
+        assert!(
+            shown.ends_with("… (1048576 characters) not found"),
+            "{shown}"
+        );
+        let e = CrmError::invalid("name", format!("bad value {huge}")).clipped();
+        assert!(e.to_string().chars().count() < QUOTE_REASON + 60);
+        let kept = CrmError::not_found(EntityKind::Customer, "c-1".repeat(33)).clipped();
+        assert_eq!(
+            kept,
+            CrmError::not_found(EntityKind::Customer, "c-1".repeat(33))
+        );
+        let mut cjk = "星".repeat(101);
+        clip(&mut cjk, 100);
+        assert_eq!(cjk, format!("{}… (101 characters)", "星".repeat(82)));
+        let once = cjk.clone();
+        clip(&mut cjk, 100);
+        assert_eq!(cjk, once, "clipping twice changes nothing");
+    }
+}

@@ -28,8 +28,12 @@
 //!   strictest that matches applies, so every matching cap holds after a claim. Only claims are
 //!   limited: assignment by a manager, allocation and handover are deliberate and not capped.
 //! - A claim is refused, first reason wins, for: owned (`ALREADY_OWNED`), not in a pool, not a
-//!   member, waiting period (`WAITING_PERIOD`, from `pooled_at`), cool-down of the previous owner
-//!   (`COOL_DOWN`), daily limit, cap. A batch claim is all or nothing and lists no customer twice.
+//!   member, waiting period (`WAITING_PERIOD`, from `pooled_at`: a move to another pool starts it
+//!   again), cool-down of the previous owner (`COOL_DOWN`, from `released_at`, the release or
+//!   recycle: nothing else restarts it), daily limit, cap. A batch claim is all or nothing and
+//!   lists no customer twice. Warnings list customers already due but not yet swept too.
+//! - Inputs have bounds (text lengths, list sizes, day counts, amounts: `limits`), the same on every
+//!   surface; a refusal names the field as the caller spells it and quotes at most a short prefix.
 //! - Recycling days are whole 24-hour days from the rule's clock. When several rules match, the
 //!   one that runs out first is reported. A lock postpones recycling to its end (an open-ended
 //!   lock prevents it); locks are capped per owner and in length. Release and recycling clear
@@ -76,6 +80,7 @@ pub mod event;
 mod ffi;
 pub mod ids;
 pub mod lead;
+pub mod limits;
 pub use pipeline::opportunity;
 pub mod performance;
 pub mod pipeline;

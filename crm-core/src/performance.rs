@@ -33,6 +33,7 @@ pub enum PerformanceSubject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct PerformanceTarget {
     pub subject: PerformanceSubject,
     pub period: String,
@@ -43,6 +44,7 @@ pub struct PerformanceTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct Achievement {
     pub rep_id: String,
     #[serde(default)]

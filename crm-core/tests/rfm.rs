@@ -539,3 +539,25 @@ fn a_window_longer_than_the_calendar_covers_everything() {
         (2, Decimal::from(12))
     );
 }
+
+#[test]
+fn negative_amounts_and_weights_are_refused_not_scored() {
+    let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let orders = vec![order("a", "2026-06-01", 100), order("b", "2026-06-02", -5)];
+    let e = crm_core::rfm::score(&orders, as_of, &RfmConfig::default()).unwrap_err();
+    let crm_core::CrmError::InvalidInput { field, reason } = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(field, "orders");
+    assert!(
+        reason.contains("customer b has a negative amount"),
+        "{reason}"
+    );
+    let mut config = RfmConfig::default();
+    config.weights.f = Decimal::from(-1);
+    let e = crm_core::rfm::score(&orders[..1], as_of, &config).unwrap_err();
+    assert_eq!(
+        e,
+        crm_core::CrmError::invalid("weights.f", "must not be negative")
+    );
+}

@@ -378,6 +378,7 @@ pub struct Allocator {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct AllocatorRep {
     pub rep_id: String,
     #[serde(default = "one")]

@@ -15,6 +15,7 @@
 mod camel;
 mod org;
 pub mod pure;
+mod words;
 
 use crate::error::{CrmError, Result};
 use crate::service::Crm;
@@ -62,10 +63,24 @@ impl Args {
             Ok(Value::Null) => Ok(Args {
                 value: Value::Object(Default::default()),
             }),
-            Ok(_) => Err(CrmError::invalid("args", "an object of named arguments")),
-            Err(e) => Err(CrmError::invalid(
+            Ok(_) => Err(CrmError::invalid(
                 "args",
-                format!("an object of named arguments ({e})"),
+                "must be an object of named arguments",
+            )),
+            // Two different ids must never read as one: text that is not valid Unicode is refused.
+            Err(e)
+                if ["surrogate", "hex escape"]
+                    .iter()
+                    .any(|w| e.to_string().contains(w)) =>
+            {
+                Err(CrmError::invalid(
+                    "args",
+                    "holds text with a lone surrogate, which is not valid Unicode",
+                ))
+            }
+            Err(_) => Err(CrmError::invalid(
+                "args",
+                "must be an object of named arguments in JSON",
             )),
         }
     }
@@ -208,25 +223,24 @@ pub(crate) fn check_args(op: &str, args: &Args, names: &[&str], record: bool) ->
 
 /// Argument `name`; a missing one is read as null, which suits optional arguments.
 pub(crate) fn arg<T: DeserializeOwned>(args: &Args, name: &str) -> Result<T> {
-    let value = args.value.get(name);
-    T::deserialize(value.unwrap_or(&Value::Null)).map_err(|e| match value {
-        None => CrmError::invalid(name, "is missing"),
-        Some(_) => CrmError::invalid(name, e.to_string()),
-    })
+    match args.value.get(name) {
+        Some(value) => words::read(name, value),
+        None => T::deserialize(&Value::Null).map_err(|_| CrmError::invalid(name, "is missing")),
+    }
 }
 
 /// The arguments as one input record.
 pub(crate) fn record<T: DeserializeOwned>(args: &Args) -> Result<T> {
-    T::deserialize(&args.value).map_err(|e| CrmError::invalid("args", e.to_string()))
+    words::read("", &args.value)
 }
 
 /// Runs pure operation `op` (no organisation needed) on JSON text; `None` when `op` is not one.
 pub fn call_pure(op: &str, args: &str) -> Option<Result<String>> {
     let args = match Args::parse(args) {
         Ok(args) => args,
-        Err(e) => return pure::NAMES.contains(&op).then_some(Err(e)),
+        Err(e) => return pure::NAMES.contains(&op).then_some(Err(e.clipped())),
     };
-    pure::dispatch(op, &args).map(|answer| answer?.to_json())
+    pure::dispatch(op, &args).map(|answer| answer?.to_json().map_err(CrmError::clipped))
 }
 
 /// Runs operation `op` as `actor` (ignored by the ones that need no actor) with named `args`.
@@ -234,11 +248,13 @@ pub fn answer(crm: &Crm, op: &str, actor: &str, args: &Args) -> Answer {
     org::dispatch(crm, actor, op, args)
         .or_else(|| pure::dispatch(op, args))
         .unwrap_or_else(|| Err(CrmError::invalid("op", format!("unknown operation {op:?}"))))
+        .map_err(CrmError::clipped)
 }
 
 /// [`answer`] from and to JSON text: what every binding hands over.
 pub fn call_json(crm: &Crm, op: &str, actor: &str, args: &str) -> Result<String> {
-    answer(crm, op, actor, &Args::parse(args)?)?.to_json()
+    let args = Args::parse(args).map_err(CrmError::clipped)?;
+    answer(crm, op, actor, &args)?.to_json()
 }
 
 /// [`call_json`] on JSON values, for Rust callers such as the scenario runner.

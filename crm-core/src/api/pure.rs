@@ -260,4 +260,33 @@ mod tests {
         let e = call("rfm_score", json!({"as_of": "2026-01-01"})).unwrap_err();
         assert_eq!(e, crate::error::CrmError::invalid("orders", "is missing"));
     }
+
+    #[test]
+    fn a_calendar_without_working_hours_is_named_not_the_years_it_covers() {
+        let e = call(
+            "sla_due",
+            json!({"calendar": "timezone = \"Asia/Shanghai\"\n", "start": "2026-01-05T01:00:00Z", "minutes": 60}),
+        )
+        .unwrap_err();
+        let crate::error::CrmError::InvalidInput { field, reason } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(field, "calendar");
+        assert!(reason.contains("working hours"), "{reason}");
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_refused_so_two_ids_never_merge() {
+        let text = r#"{"orders": [{"customer_id": "\ud800", "date": "2026-01-01", "amount": "1"}], "as_of": "2026-01-02"}"#;
+        let e = super::super::call_pure("rfm_score", text)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            crate::error::CrmError::invalid(
+                "args",
+                "holds text with a lone surrogate, which is not valid Unicode"
+            )
+        );
+    }
 }

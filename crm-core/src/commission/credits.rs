@@ -25,6 +25,7 @@ pub enum CommissionCreditKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct CommissionCredit {
     pub kind: CommissionCreditKind,
     pub deal_id: String,

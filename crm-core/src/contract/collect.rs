@@ -1,6 +1,7 @@
 //! Collection lists: overdue instalments and outstanding balances per rep or per customer.
 
 use super::{Contract, ContractStatus};
+use crate::error::{CrmError, Result};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -74,12 +75,18 @@ pub struct OutstandingRow {
     pub overdue: Decimal,
 }
 
-/// Outstanding and overdue balances grouped by rep or customer, largest outstanding first.
+/// Outstanding and overdue balances grouped by rep or customer, largest outstanding first; a
+/// total beyond the exact decimal range is refused rather than rounded.
 pub fn outstanding(
     contracts: &[Contract],
     today: NaiveDate,
     by: OutstandingBy,
-) -> Vec<OutstandingRow> {
+) -> Result<Vec<OutstandingRow>> {
+    let add = |a: Decimal, b: Decimal| {
+        a.checked_add(b).ok_or_else(|| {
+            CrmError::invalid("amount", "the total lies beyond the exact decimal range")
+        })
+    };
     let mut rows: BTreeMap<String, OutstandingRow> = BTreeMap::new();
     for c in contracts
         .iter()
@@ -96,13 +103,10 @@ pub fn outstanding(
             overdue: Decimal::ZERO,
         });
         row.contracts += 1;
-        row.outstanding += c.outstanding();
-        row.overdue += c
-            .instalments
-            .iter()
-            .filter(|i| i.due_date < today)
-            .map(|i| i.open())
-            .sum::<Decimal>();
+        row.outstanding = add(row.outstanding, c.outstanding())?;
+        for i in c.instalments.iter().filter(|i| i.due_date < today) {
+            row.overdue = add(row.overdue, i.open())?;
+        }
     }
     let mut out: Vec<OutstandingRow> = rows.into_values().collect();
     out.sort_by(|a, b| {
@@ -110,5 +114,5 @@ pub fn outstanding(
             .cmp(&a.outstanding)
             .then_with(|| crate::ids::record_order(&a.key, &b.key))
     });
-    out
+    Ok(out)
 }

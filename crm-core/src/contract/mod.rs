@@ -430,7 +430,7 @@ mod tests {
             overdue(std::slice::from_ref(&c), d(4, 10)).is_empty(),
             "due today is not late"
         );
-        let rows = outstanding(std::slice::from_ref(&c), d(4, 12), OutstandingBy::Rep);
+        let rows = outstanding(std::slice::from_ref(&c), d(4, 12), OutstandingBy::Rep).unwrap();
         assert_eq!(rows[0].key, "u-2");
         assert_eq!(
             (rows[0].outstanding, rows[0].overdue),
@@ -439,5 +439,15 @@ mod tests {
         c.cancel(c.created_at, "void".into()).unwrap();
         assert!(overdue(std::slice::from_ref(&c), d(4, 12)).is_empty());
         assert!(c.match_payment(&pay(1, None)).is_err());
+    }
+
+    #[test]
+    fn balances_beyond_the_decimal_range_are_refused_not_panicked() {
+        let mut big = contract(&[1]);
+        big.amount = Decimal::MAX;
+        big.instalments[0].amount = Decimal::MAX;
+        let two = [big.clone(), big];
+        let e = outstanding(&two, d(4, 12), OutstandingBy::Rep).unwrap_err();
+        assert_eq!(e.code(), "INVALID_INPUT");
     }
 }

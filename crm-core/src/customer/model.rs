@@ -91,6 +91,11 @@ pub struct Customer {
     pub previous_owner_id: Option<UserId>,
     pub pool_id: Option<PoolId>,
     pub pooled_at: Option<DateTime<Utc>>,
+    /// When the last owner let it go (released or recycled): that owner's cool-down counts from
+    /// here, and nothing else restarts it (a move to another pool does not).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub released_at: Option<DateTime<Utc>>,
     pub status: CustomerStatus,
     pub merged_into: Option<CustomerId>,
     /// Customers folded into this one, transitively, so their history stays reachable.

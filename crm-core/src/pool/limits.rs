@@ -4,7 +4,7 @@ use super::Pool;
 use crate::access::{TeamId, User, UserId};
 use crate::customer::Customer;
 use crate::error::{CrmError, Result};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Organisation-wide claim limits (each optional).
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ClaimPolicy {
     /// Claims per rep per local day, across all pools.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -35,6 +36,7 @@ pub enum CapScope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct OwnershipCap {
     pub scope: CapScope,
     pub max_owned: u64,
@@ -67,6 +69,7 @@ impl OwnershipCap {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct LockPolicy {
     /// Locked customers per rep.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -114,14 +117,17 @@ pub fn check_claim(policy: &ClaimPolicy, cx: &ClaimContext<'_>) -> Result<()> {
     }
     let rules = &pool.rules;
     if let Some(pooled) = c.pooled_at {
-        let until = pooled + Duration::hours(i64::from(rules.waiting_hours));
+        let until = crate::clock::after_hours(pooled, i64::from(rules.waiting_hours));
         if rules.waiting_hours > 0 && cx.now < until {
             return Err(CrmError::WaitingPeriod {
                 customer_id: c.id.clone(),
                 until,
             });
         }
-        let until = pooled + Duration::days(i64::from(rules.cool_down_days));
+    }
+    // Records stored before `released_at` existed count from `pooled_at`, as they did then.
+    if let Some(released) = c.released_at.or(c.pooled_at) {
+        let until = crate::clock::after_days(released, i64::from(rules.cool_down_days));
         if rules.cool_down_days > 0
             && c.previous_owner_id.as_ref() == Some(&cx.actor.id)
             && cx.now < until
@@ -192,5 +198,5 @@ pub fn lock_until(
         (Some(d), Some(max)) => Some(d.min(max)),
         (d, max) => d.or(max),
     };
-    Ok(days.map(|d| now + Duration::days(i64::from(d))))
+    Ok(days.map(|d| crate::clock::after_days(now, i64::from(d))))
 }

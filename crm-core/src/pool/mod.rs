@@ -42,6 +42,7 @@ pub struct Pool {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct PoolRules {
     /// The previous owner may not re-claim a customer for this many days after it was recycled
     /// or released (0: no cool-down).

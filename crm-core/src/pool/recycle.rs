@@ -4,7 +4,7 @@
 use super::PoolRules;
 use crate::access::UserId;
 use crate::customer::{Customer, CustomerId, CustomerStatus, DealStatus, PoolId};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -43,6 +43,7 @@ impl RecycleKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct RecycleRule {
     pub kind: RecycleKind,
     /// Days of 24 hours after the rule's clock starts.
@@ -145,7 +146,7 @@ pub fn evaluate(rules: &PoolRules, c: &Customer) -> Option<RecycleDue> {
             RecycleKind::NoWonDeal | RecycleKind::NoOpenOpportunity => owned_since,
         };
         let days = rule.days_for(c.level.as_deref());
-        let due_at = clock_start + Duration::days(i64::from(days));
+        let due_at = crate::clock::after_days(clock_start, i64::from(days));
         if best.as_ref().is_none_or(|b| due_at < b.due_at) {
             best = Some(RecycleDue {
                 rule: rule.kind,

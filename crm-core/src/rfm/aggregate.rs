@@ -120,6 +120,9 @@ pub struct Aggregator {
     /// The first customer whose monetary total left the representable range: scoring refuses
     /// then, since pushing stays infallible.
     pub(super) overflowed: Option<Box<str>>,
+    /// The first customer with a negative amount: RFM scores purchases, so scoring refuses
+    /// returns mixed in (net them out first) rather than let them lower a monetary value.
+    pub(super) negative: Option<Box<str>>,
 }
 
 /// A dense customer's figures in 16 bytes: the last order as days from the common era (0: no
@@ -209,6 +212,7 @@ impl Aggregator {
             numeric: FxHashMap::default(),
             text: FxHashMap::default(),
             overflowed: None,
+            negative: None,
         }
     }
 
@@ -226,6 +230,9 @@ impl Aggregator {
     }
 
     pub fn push(&mut self, customer_id: &str, date: NaiveDate, amount: Decimal) {
+        if amount.is_sign_negative() && !amount.is_zero() && self.negative.is_none() {
+            self.negative = Some(customer_id.into());
+        }
         match canonical_number(customer_id) {
             Some(n) => self.push_number(n, date, amount),
             None => {
@@ -290,6 +297,9 @@ impl Aggregator {
 
     #[inline]
     fn push_number(&mut self, n: u64, date: NaiveDate, amount: Decimal) {
+        if amount.is_sign_negative() && !amount.is_zero() && self.negative.is_none() {
+            self.negative = Some(n.to_string().into_boxed_str());
+        }
         if date > self.as_of {
             return;
         }
@@ -398,6 +408,9 @@ impl Aggregator {
         }
         if self.overflowed.is_none() {
             self.overflowed = other.overflowed.or(overflowed);
+        }
+        if self.negative.is_none() {
+            self.negative = other.negative;
         }
     }
 

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct RfmOrder {
     pub customer_id: String,
     /// The order's local date in the organisation's time zone.
@@ -243,6 +244,12 @@ fn points<T: PartialOrd>(value: T, bands: &[(T, u8)], holds: fn(&T, &T) -> bool)
 
 impl RfmConfig {
     pub fn validate(&self) -> Result<()> {
+        let w = &self.weights;
+        for (name, weight) in [("weights.r", w.r), ("weights.f", w.f), ("weights.m", w.m)] {
+            if weight.is_sign_negative() && !weight.is_zero() {
+                return Err(CrmError::invalid(name, "must not be negative"));
+            }
+        }
         if self.method == RfmMethod::Quantile && !(1..=9).contains(&self.buckets) {
             return Err(CrmError::invalid("buckets", "must lie between 1 and 9"));
         }
@@ -374,6 +381,12 @@ pub fn score_table(agg: &Aggregator, config: &RfmConfig) -> Result<RfmTable> {
     };
     if let Some(id) = &agg.overflowed {
         return Err(beyond(id));
+    }
+    if let Some(id) = &agg.negative {
+        return Err(CrmError::invalid(
+            "orders",
+            format!("customer {id} has a negative amount: RFM scores purchases, so net returns out of the orders first"),
+        ));
     }
     // Customers go into id order first, so that below, ties by customer id are ties by position.
     let mut entries = agg.entries();

@@ -91,6 +91,7 @@ pub fn flows(before: &[RfmRow], after: &[RfmRow]) -> Vec<RfmFlow> {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ChurnRule {
     /// Segments worth keeping.
     pub valuable: Vec<String>,

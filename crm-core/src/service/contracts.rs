@@ -10,6 +10,7 @@ use crate::contract::{
 use crate::customer::{Customer, CustomerStatus};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
+use crate::limits::Bounded;
 use crate::opportunity::OpportunityStatus;
 use crate::store::{Doc, DocKind, Tx};
 use chrono::NaiveDate;
@@ -53,6 +54,7 @@ impl Crm {
         opportunity_id: &str,
         new: NewContract,
     ) -> Result<Contract> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let (o, customer) = load_scoped_opportunity(cx, opportunity_id)?;
             if o.status != OpportunityStatus::Won {
@@ -120,6 +122,7 @@ impl Crm {
         expected_version: u64,
         payment: NewPayment,
     ) -> Result<Contract> {
+        payment.check_bounds()?;
         self.record_money(actor, contract_id, expected_version, payment, false)
     }
 
@@ -131,6 +134,7 @@ impl Crm {
         expected_version: u64,
         refund: NewPayment,
     ) -> Result<Contract> {
+        refund.check_bounds()?;
         self.record_money(actor, contract_id, expected_version, refund, true)
     }
 
@@ -219,6 +223,7 @@ impl Crm {
         contract_id: &str,
         reason: &str,
     ) -> Result<Contract> {
+        crate::limits::text("reason", reason, crate::limits::NOTE)?;
         let reason = non_empty("reason", reason)?;
         self.act(actor, |cx| {
             let (mut c, _) = scoped(cx, contract_id)?;
@@ -266,7 +271,7 @@ impl Crm {
         let tz = self.settings()?.tz()?;
         self.look(actor, |cx| {
             let day = today(cx, tz);
-            Ok(contract::outstanding(&in_scope(cx)?, day, by))
+            contract::outstanding(&in_scope(cx)?, day, by)
         })
     }
 }

@@ -11,6 +11,7 @@ use crate::customer::{
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, OwnershipReason};
 use crate::ids::record_order;
+use crate::limits::Bounded;
 use crate::store::CustomerQuery;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,7 @@ pub(super) fn cleaned(value: Option<String>) -> Option<String> {
 
 impl Crm {
     pub fn create_customer(&self, actor: &str, new: NewCustomer) -> Result<CustomerCreated> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let owner = match (&new.owner_id, &new.pool_id) {
                 (Some(id), _) => Some(cx.managed_user(id)?),
@@ -78,6 +80,7 @@ impl Crm {
         expected_version: u64,
         patch: CustomerPatch,
     ) -> Result<Customer> {
+        patch.check_bounds()?;
         self.act(actor, |cx| {
             let mut c = cx.customer(id)?;
             check_expected(EntityKind::Customer, id, expected_version, c.version)?;
@@ -268,6 +271,7 @@ pub(super) fn enter_customer(
         previous_owner_id: None,
         pool_id: new.pool_id.clone(),
         pooled_at: owner_id.is_none().then_some(cx.now),
+        released_at: None,
         status: CustomerStatus::Active,
         merged_into: None,
         merged_from: Vec::new(),

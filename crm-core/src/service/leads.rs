@@ -15,6 +15,7 @@ use crate::customer::{CustomerKind, NewCustomer};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
 use crate::lead::{Lead, LeadCaptured, LeadConversion, LeadStatus, NewLead};
+use crate::limits::Bounded;
 use crate::opportunity::NewOpportunity;
 use crate::store::{Doc, DocKind, Tx};
 use std::collections::BTreeSet;
@@ -60,6 +61,7 @@ fn check_strategy(
 
 impl Crm {
     pub fn create_allocator(&self, actor: &str, new: NewAllocator) -> Result<Allocator> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             cx.require_admin("create allocators")?;
             let name = non_empty("name", &new.name)?;
@@ -117,6 +119,7 @@ impl Crm {
     }
 
     pub fn capture_lead(&self, actor: &str, new: NewLead) -> Result<LeadCaptured> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let name = non_empty("name", &new.name)?;
             let phones = validated_phones(&new.phones)?;
@@ -201,6 +204,7 @@ impl Crm {
         lead_ids: &[String],
         reassign_owned: bool,
     ) -> Result<Vec<LeadAllocation>> {
+        crate::limits::count("lead_ids", lead_ids.len(), crate::limits::BATCH)?;
         if lead_ids.is_empty() {
             return Err(CrmError::invalid("lead_ids", "must not be empty"));
         }
@@ -321,6 +325,7 @@ impl Crm {
         lead_id: &str,
         opportunity: Option<NewOpportunity>,
     ) -> Result<LeadConversion> {
+        opportunity.as_ref().map_or(Ok(()), Bounded::check_bounds)?;
         self.act(actor, |cx| {
             let mut lead = scoped_lead(cx, lead_id)?;
             if lead.status != LeadStatus::Open {

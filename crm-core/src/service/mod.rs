@@ -59,6 +59,7 @@ impl Crm {
                 recycling: None,
             })
         })
+        .map_err(CrmError::clipped)
     }
 
     /// One read transaction with the acting user loaded and checked.
@@ -73,6 +74,7 @@ impl Crm {
                 recycling: None,
             })
         })
+        .map_err(CrmError::clipped)
     }
 }
 

@@ -7,6 +7,7 @@ use super::{check_expected, non_empty, scoped_doc, scoped_docs, Crm, Ctx};
 use crate::customer::{Customer, CustomerStatus, DealStatus};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
+use crate::limits::Bounded;
 use crate::opportunity::{
     NewOpportunity, Opportunity, OpportunityPatch, OpportunityStatus, StageEntry,
 };
@@ -202,6 +203,7 @@ impl Crm {
     /// Stores a pipeline (admins): `version` 0 creates, otherwise it must match the stored one.
     /// A stage that opportunities are in cannot be removed.
     pub fn save_pipeline(&self, actor: &str, pipeline: Pipeline) -> Result<Pipeline> {
+        pipeline.check_bounds()?;
         self.act(actor, |cx| {
             cx.require_admin("change pipelines")?;
             pipeline.validate()?;
@@ -243,6 +245,7 @@ impl Crm {
         customer_id: &str,
         new: NewOpportunity,
     ) -> Result<Opportunity> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let mut customer = cx.customer(customer_id)?;
             open_opportunity(cx, &mut customer, new)
@@ -279,6 +282,7 @@ impl Crm {
         stage: &str,
         lost_reason: Option<String>,
     ) -> Result<Opportunity> {
+        crate::limits::opt_text("lost_reason", lost_reason.as_deref(), crate::limits::NOTE)?;
         self.act(actor, |cx| {
             let (mut o, mut customer) = load_scoped_opportunity(cx, id)?;
             check_expected(EntityKind::Opportunity, id, expected_version, o.version)?;
@@ -339,6 +343,7 @@ impl Crm {
         won: bool,
         lost_reason: Option<String>,
     ) -> Result<Opportunity> {
+        crate::limits::opt_text("lost_reason", lost_reason.as_deref(), crate::limits::NOTE)?;
         let o = self.opportunity(actor, id)?;
         if o.status != OpportunityStatus::Open {
             return Err(CrmError::InvalidState {
@@ -363,6 +368,7 @@ impl Crm {
         expected_version: u64,
         patch: OpportunityPatch,
     ) -> Result<Opportunity> {
+        patch.check_bounds()?;
         if let Some(a) = patch.amount {
             check_amount(a)?;
         }
@@ -440,6 +446,7 @@ impl Crm {
         id: &str,
         note: &str,
     ) -> Result<Opportunity> {
+        crate::limits::text("note", note, crate::limits::NOTE)?;
         let note = non_empty("note", note)?;
         self.act(actor, |cx| {
             let (mut o, _) = load_scoped_opportunity(cx, id)?;

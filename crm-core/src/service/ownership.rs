@@ -17,6 +17,7 @@ impl Crm {
         to: &str,
         reason: &str,
     ) -> Result<Customer> {
+        crate::limits::text("reason", reason, crate::limits::NOTE)?;
         self.act(actor, |cx| {
             let mut c = cx.customer(customer_id)?;
             check_expected(
@@ -54,6 +55,7 @@ impl Crm {
         to: &str,
         reason: &str,
     ) -> Result<Vec<CustomerId>> {
+        crate::limits::text("reason", reason, crate::limits::NOTE)?;
         self.act(actor, |cx| {
             if cx.actor.role == crate::access::Role::Rep {
                 return Err(cx.denied("hand over customers"));

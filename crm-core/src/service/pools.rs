@@ -6,12 +6,13 @@ use super::{check_expected, non_empty, Crm, Ctx};
 use crate::customer::{Customer, CustomerId, CustomerStatus, DealStatus};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, OwnershipReason};
+use crate::limits::Bounded;
 use crate::pool::{
     check_claim, check_lock, evaluate, lock_until, ClaimContext, NewPool, Pool, PoolRules,
     PoolRulesPatch, RecycleWarning, Recycled, SweepReport,
 };
 use crate::store::{CustomerQuery, Doc, DocKind, Tx};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn load_pool(tx: &mut dyn Tx, id: &str) -> Result<Pool> {
@@ -81,6 +82,9 @@ fn to_pool(
     why: &str,
 ) -> Result<()> {
     let from = c.owner_id.take();
+    if from.is_some() {
+        c.released_at = Some(cx.now);
+    }
     c.previous_owner_id = from.clone().or(c.previous_owner_id.take());
     c.pool_id = Some(pool_id.to_string());
     c.pooled_at = Some(cx.now);
@@ -104,6 +108,7 @@ fn to_pool(
 
 impl Crm {
     pub fn create_pool(&self, actor: &str, new: NewPool) -> Result<Pool> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             cx.require_admin("create pools")?;
             let name = non_empty("name", &new.name)?;
@@ -158,6 +163,7 @@ impl Crm {
         expected_version: u64,
         patch: PoolRulesPatch,
     ) -> Result<Pool> {
+        patch.check_bounds()?;
         self.act(actor, |cx| {
             let mut pool = load_pool(cx.tx, pool_id)?;
             if !pool.is_admin(&cx.actor) {
@@ -260,6 +266,7 @@ impl Crm {
         actor: &str,
         customer_ids: &[CustomerId],
     ) -> Result<Vec<Customer>> {
+        crate::limits::count("customer_ids", customer_ids.len(), crate::limits::BATCH)?;
         if customer_ids.is_empty() {
             return Err(CrmError::invalid("customer_ids", "must not be empty"));
         }
@@ -343,6 +350,7 @@ impl Crm {
         customer_id: &str,
         reason: &str,
     ) -> Result<Customer> {
+        crate::limits::text("reason", reason, crate::limits::NOTE)?;
         self.act(actor, |cx| {
             let mut c = cx.customer(customer_id)?;
             if c.owner_id.is_none() {
@@ -374,6 +382,7 @@ impl Crm {
         pool_id: &str,
         reason: &str,
     ) -> Result<Customer> {
+        crate::limits::text("reason", reason, crate::limits::NOTE)?;
         self.act(actor, |cx| {
             let target = load_pool(cx.tx, pool_id)?;
             if !target.is_admin(&cx.actor) {
@@ -428,6 +437,7 @@ impl Crm {
         customer_id: &str,
         days: Option<u32>,
     ) -> Result<Customer> {
+        days.map_or(Ok(()), |d| crate::limits::days("days", d))?;
         self.act(actor, |cx| {
             let mut c = cx.customer(customer_id)?;
             let owner = c.owner_id.clone().ok_or_else(|| CrmError::InvalidState {
@@ -535,7 +545,8 @@ impl Crm {
         })
     }
 
-    /// Customers a rule will recycle within their pool's `warn_days`, soonest first; a rep sees
+    /// Customers a rule will recycle within their pool's `warn_days` (those already due and not yet
+    /// swept included), soonest first; a rep sees
     /// their own, a manager their team's, an administrator all (or one owner's with `owner_id`).
     pub fn recycle_warnings(
         &self,
@@ -544,7 +555,7 @@ impl Crm {
     ) -> Result<Vec<RecycleWarning>> {
         self.look(actor, |cx| {
             let recycling = Recycling::load(cx.tx)?;
-            let horizon = cx.now + Duration::days(recycling.max_warn_days());
+            let horizon = crate::clock::after_days(cx.now, recycling.max_warn_days());
             let mut out = Vec::new();
             for c in cx.tx.recycle_due(horizon)? {
                 if owner_id.is_some_and(|o| c.owner_id.as_deref() != Some(o)) || !cx.in_scope(&c)? {
@@ -555,7 +566,8 @@ impl Crm {
                 };
                 let at = due.recycle_at();
                 let warn = recycling.warn_days(&pool_id);
-                if at <= cx.now || warn == 0 || at > cx.now + Duration::days(warn) {
+                // Already due but not yet swept counts too: the owner still has a chance to act.
+                if warn == 0 || at > crate::clock::after_days(cx.now, warn) {
                     continue;
                 }
                 out.push(RecycleWarning {

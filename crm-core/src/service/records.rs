@@ -10,10 +10,12 @@ use crate::customer::{
 use crate::error::{CrmError, Result};
 use crate::event::EventKind;
 use crate::ids::record_order;
+use crate::limits::Bounded;
 use crate::store::CustomerQuery;
 
 impl Crm {
     pub fn add_contact(&self, actor: &str, customer_id: &str, new: NewContact) -> Result<Contact> {
+        new.check_bounds()?;
         let name = non_empty("name", &new.name)?;
         for phone in &new.phones {
             normalize_phone(phone)?;
@@ -73,6 +75,7 @@ impl Crm {
         customer_id: &str,
         new: NewFollowUp,
     ) -> Result<FollowUp> {
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let at = new.at.unwrap_or(cx.now);
             if at > cx.now {

@@ -5,12 +5,17 @@ use crate::access::{NewUser, Role, Team, User};
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::{EventKind, NewEvent};
 use crate::ids::record_order;
+use crate::limits::Bounded;
 use crate::settings::{OrgSettings, SettingsPatch};
 use crate::store;
 
 impl Crm {
     /// Creates the first administrator (and the settings) of an empty organisation.
     pub fn bootstrap(&self, admin_name: &str, settings: Option<OrgSettings>) -> Result<User> {
+        crate::limits::text("admin_name", admin_name, crate::limits::NAME)?;
+        if let Some(s) = &settings {
+            SettingsPatch::from(s.clone()).check_bounds()?;
+        }
         let now = self.now();
         let name = non_empty("name", admin_name)?;
         let mut settings = settings.unwrap_or_default();
@@ -67,6 +72,7 @@ impl Crm {
         expected_version: u64,
         patch: SettingsPatch,
     ) -> Result<OrgSettings> {
+        patch.check_bounds()?;
         self.act(actor, |cx| {
             cx.require_admin("change settings")?;
             let current = cx.tx.settings()?.unwrap_or_default();
@@ -92,6 +98,7 @@ impl Crm {
     }
 
     pub fn create_team(&self, actor: &str, name: &str) -> Result<Team> {
+        crate::limits::text("name", name, crate::limits::NAME)?;
         let name = non_empty("name", name)?;
         self.act(actor, |cx| {
             cx.require_admin("create teams")?;
@@ -121,6 +128,7 @@ impl Crm {
     }
 
     pub fn create_user(&self, actor: &str, new: NewUser) -> Result<User> {
+        new.check_bounds()?;
         let name = non_empty("name", &new.name)?;
         self.act(actor, |cx| {
             cx.require_admin("create users")?;
@@ -164,6 +172,7 @@ impl Crm {
 
     /// Deactivates a user (e.g. a rep who left); their customers stay theirs until handed over.
     pub fn deactivate_user(&self, actor: &str, id: &str, reason: &str) -> Result<User> {
+        crate::limits::text("reason", reason, crate::limits::NOTE)?;
         self.act(actor, |cx| {
             cx.require_admin("deactivate users")?;
             let mut user = cx.user(id)?;

@@ -79,6 +79,14 @@ fn out_of_range() -> CrmError {
     )
 }
 
+/// Work runs past the last year the calendar covers: too little working time (or none) for it.
+fn no_time_left() -> CrmError {
+    CrmError::invalid(
+        "calendar",
+        format!("has too little working time for this before the end of {LAST_YEAR} (does it have working hours?)"),
+    )
+}
+
 impl Calendar {
     pub fn new(
         tz: Tz,
@@ -150,7 +158,7 @@ impl Calendar {
             }
             y += 1;
             if y >= self.years.len() {
-                return Err(out_of_range());
+                return Err(no_time_left());
             }
         }
     }
@@ -173,7 +181,7 @@ impl Calendar {
             };
         }
         let (mut y, w0) = self.locate(start)?;
-        let mut target = w0 + work;
+        let mut target = w0.saturating_add(work);
         loop {
             let year = self.year(y);
             if target <= year.total() {
@@ -183,7 +191,7 @@ impl Calendar {
             target -= year.total();
             y += 1;
             if y >= self.years.len() {
-                return Err(out_of_range());
+                return Err(no_time_left());
             }
         }
     }

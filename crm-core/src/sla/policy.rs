@@ -28,6 +28,7 @@ pub enum SlaTimeBasis {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct SlaTarget {
     pub minutes: i64,
     pub basis: SlaTimeBasis,
@@ -49,6 +50,7 @@ pub enum OnPriorityChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     pub name: String,
     /// Priority name (e.g. "urgent") to the target of each metric it has.
@@ -61,6 +63,10 @@ pub struct SlaPolicy {
     pub on_priority_change: OnPriorityChange,
 }
 
+/// Ten years of minutes: a longer target is a typo, and ten years keeps every clock's arithmetic
+/// in range.
+pub const MAX_TARGET_MINUTES: i64 = 10 * 366 * 24 * 60;
+
 impl SlaPolicy {
     pub fn validate(&self) -> Result<()> {
         if !(1..=100).contains(&self.warn_at_percent) {
@@ -71,11 +77,11 @@ impl SlaPolicy {
         }
         for (priority, metrics) in &self.targets {
             for (metric, target) in metrics {
-                if target.minutes <= 0 {
+                if !(1..=MAX_TARGET_MINUTES).contains(&target.minutes) {
                     return Err(CrmError::invalid(
                         "targets",
                         format!(
-                            "{priority}/{metric:?}: a target must be a positive number of minutes"
+                            "{priority}/{metric:?}: a target must be from 1 to {MAX_TARGET_MINUTES} minutes (ten years)"
                         ),
                     ));
                 }

@@ -328,6 +328,44 @@ class StorageError(CrmError, OSError):
         return cast("str", self.details["message"])
 
 
+class StorageBusyError(CrmError, TimeoutError):
+    """Another writer (a thread, connection or process) held the database for longer than the
+    store's busy timeout. Retryable: nothing was changed, and the same call may succeed once
+    the other writer finishes.
+    """
+
+    code = "STORAGE_BUSY"
+
+    @property
+    def timeout_ms(self) -> int:
+        """The busy timeout the store waited for, in milliseconds."""
+        return cast("int", self.details["timeout_ms"])
+
+
+class StorageFullError(CrmError, OSError):
+    """The disk (or the store's size limit) is full; nothing was changed. Retrying helps only
+    after space is freed.
+    """
+
+    code = "STORAGE_FULL"
+
+    @property
+    def message(self) -> str:
+        return cast("str", self.details["message"])
+
+
+class ReadOnlyError(CrmError, OSError):
+    """The database cannot be written: it was opened read-only, or the file, its directory or the
+    medium is read-only. Reads still work in a read-only store.
+    """
+
+    code = "READ_ONLY"
+
+    @property
+    def reason(self) -> str:
+        return cast("str", self.details["reason"])
+
+
 #: Every error code: its class and the fields of its details (name, type, required).
 ERRORS: Dict[str, Tuple[Type[CrmError], Tuple[Tuple[str, str, bool], ...]]] = {
     "INVALID_STATE": (InvalidStateError, (("reason", "string", True),)),
@@ -409,6 +447,9 @@ ERRORS: Dict[str, Tuple[Type[CrmError], Tuple[Tuple[str, str, bool], ...]]] = {
         ("fields", "list<string>", True),
     )),
     "STORAGE": (StorageError, (("message", "string", True),)),
+    "STORAGE_BUSY": (StorageBusyError, (("timeout_ms", "int", True),)),
+    "STORAGE_FULL": (StorageFullError, (("message", "string", True),)),
+    "READ_ONLY": (ReadOnlyError, (("reason", "string", True),)),
 }
 
 __all__ = [
@@ -433,4 +474,7 @@ __all__ = [
     "TransitionNotAllowedError",
     "RequiredFieldsMissingError",
     "StorageError",
+    "StorageBusyError",
+    "StorageFullError",
+    "ReadOnlyError",
 ]

@@ -611,6 +611,9 @@ class Customer:
     previous_owner_id: Optional[str]
     pool_id: Optional[str]
     pooled_at: Optional[_dt.datetime]
+    #: When the last owner let it go (released or recycled): that owner's cool-down counts from
+    #: here, and nothing else restarts it (a move to another pool does not).
+    released_at: Optional[_dt.datetime]
     status: CustomerStatus
     merged_into: Optional[str]
     #: Customers folded into this one, transitively, so their history stays reachable.
@@ -2081,6 +2084,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("previous_owner_id", "string?", True),
         ("pool_id", "string?", True),
         ("pooled_at", "instant?", True),
+        ("released_at", "instant?", True),
         ("status", "CustomerStatus", True),
         ("merged_into", "string?", True),
         ("merged_from", "list<string>", True),

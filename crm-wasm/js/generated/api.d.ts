@@ -305,6 +305,11 @@ export interface Customer {
   previousOwnerId: string | null;
   poolId: string | null;
   pooledAt: Date | null;
+  /**
+   * When the last owner let it go (released or recycled): that owner's cool-down counts from
+   * here, and nothing else restarts it (a move to another pool does not).
+   */
+  releasedAt: Date | null;
   status: CustomerStatus;
   mergedInto: string | null;
   /** Customers folded into this one, transitively, so their history stays reachable. */
@@ -1360,7 +1365,10 @@ export type CrmErrorCode =
   | "NO_ELIGIBLE_REP"
   | "TRANSITION_NOT_ALLOWED"
   | "REQUIRED_FIELDS_MISSING"
-  | "STORAGE";
+  | "STORAGE"
+  | "STORAGE_BUSY"
+  | "STORAGE_FULL"
+  | "READ_ONLY";
 
 /** The `details` of a CrmError, by code: the error's own fields. */
 export interface CrmErrorDetails {
@@ -1385,6 +1393,22 @@ export interface CrmErrorDetails {
   TRANSITION_NOT_ALLOWED: { opportunityId: string; fromStage: string; toStage: string; reason: string };
   REQUIRED_FIELDS_MISSING: { opportunityId: string; stage: string; fields: string[] };
   STORAGE: { message: string };
+  /**
+   * Another writer (a thread, connection or process) held the database for longer than the
+   * store's busy timeout. Retryable: nothing was changed, and the same call may succeed once
+   * the other writer finishes.
+   */
+  STORAGE_BUSY: { timeoutMs: number };
+  /**
+   * The disk (or the store's size limit) is full; nothing was changed. Retrying helps only
+   * after space is freed.
+   */
+  STORAGE_FULL: { message: string };
+  /**
+   * The database cannot be written: it was opened read-only, or the file, its directory or the
+   * medium is read-only. Reads still work in a read-only store.
+   */
+  READ_ONLY: { reason: string };
 }
 
 /** A CrmError with a given code: `details` follow the code. */
