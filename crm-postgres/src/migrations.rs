@@ -9,6 +9,8 @@ use postgres::Client;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_docs_due.sql"),
+    include_str!("../migrations/0003_name_grams.sql"),
+    include_str!("../migrations/0004_docs_due_backfill.sql"),
 ];
 
 /// The schema version this build writes.

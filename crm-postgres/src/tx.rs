@@ -5,7 +5,8 @@
 use crate::db;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
-use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
+use crm_core::customer::grams::{name_grams, name_len};
+use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
 use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
@@ -14,6 +15,7 @@ use postgres::{Row, Statement, Transaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 type Param<'a> = &'a (dyn ToSql + Sync);
 
@@ -165,6 +167,57 @@ fn doc_of(kind: DocKind, row: &Row) -> Result<Doc> {
     })
 }
 
+/// The name gram index (`crm_core::customer::grams`), kept by `set_dedup_keys`.
+impl PgTx<'_, '_> {
+    /// Puts a name in the gram index or takes it out, as whether any customer now holds it says.
+    /// Writers of one name queue on a transaction lock, so under READ COMMITTED each sees the
+    /// other's committed holders and the index never keeps a name nobody holds, nor misses one.
+    fn reindex_name(&mut self, name: &str) -> Result<()> {
+        let org = self.org;
+        let key = format!("{NAME_PREFIX}{name}");
+        self.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
+            &[&org, &key],
+        )?;
+        let held: bool = self
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM dedup_keys WHERE org_id = $1 AND key = $2)",
+                &[&org, &key],
+            )?
+            .first()
+            .is_some_and(|r| r.get(0));
+        let grams = name_grams(name);
+        let len = i32::try_from(name_len(name)).unwrap_or(i32::MAX);
+        if held {
+            self.execute(
+                "WITH added AS (
+                     INSERT INTO name_grams (org_id, gram, len, name)
+                     SELECT $1, g, $2, $3 FROM unnest($4::text[]) AS g
+                     ON CONFLICT DO NOTHING RETURNING gram)
+                 INSERT INTO name_gram_counts (org_id, gram, names)
+                 SELECT $1, gram, 1 FROM added
+                 ON CONFLICT (org_id, gram) DO UPDATE SET names = name_gram_counts.names + 1",
+                &[&org, &len, &name, &grams],
+            )?;
+        } else {
+            self.execute(
+                "WITH removed AS (
+                     DELETE FROM name_grams
+                     WHERE org_id = $1 AND len = $2 AND name = $3 AND gram = ANY($4)
+                     RETURNING gram)
+                 UPDATE name_gram_counts c SET names = c.names - 1
+                   FROM removed WHERE c.org_id = $1 AND c.gram = removed.gram",
+                &[&org, &len, &name, &grams],
+            )?;
+            self.execute(
+                "DELETE FROM name_gram_counts WHERE org_id = $1 AND gram = ANY($2) AND names <= 0",
+                &[&org, &grams],
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl Tx for PgTx<'_, '_> {
     fn settings(&mut self) -> Result<Option<OrgSettings>> {
         let org = self.org;
@@ -290,10 +343,14 @@ impl Tx for PgTx<'_, '_> {
 
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {
         let org = self.org;
-        self.execute(
-            "DELETE FROM dedup_keys WHERE org_id = $1 AND customer_id = $2",
-            &[&org, &customer_id],
-        )?;
+        let old: Vec<String> = self
+            .query(
+                "DELETE FROM dedup_keys WHERE org_id = $1 AND customer_id = $2 RETURNING key",
+                &[&org, &customer_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         if !keys.is_empty() {
             let keys = keys.to_vec();
             self.execute(
@@ -301,6 +358,19 @@ impl Tx for PgTx<'_, '_> {
                  SELECT $1, k, $2 FROM unnest($3::text[]) AS k ON CONFLICT DO NOTHING",
                 &[&org, &customer_id, &keys],
             )?;
+        }
+        // Names this customer gains or loses enter or leave the gram index with their first or
+        // last holder.
+        let mut changed: Vec<&str> = old
+            .iter()
+            .filter(|k| !keys.contains(k))
+            .chain(keys.iter().filter(|k| !old.contains(k)))
+            .filter_map(|k| k.strip_prefix(NAME_PREFIX))
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        for name in changed {
+            self.reindex_name(name)?;
         }
         Ok(())
     }
@@ -330,6 +400,43 @@ impl Tx for PgTx<'_, '_> {
             )?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>> {
+        let org = self.org;
+        let grams = grams.to_vec();
+        let counts: HashMap<String, i64> = self
+            .query(
+                "SELECT gram, names FROM name_gram_counts WHERE org_id = $1 AND gram = ANY($2)",
+                &[&org, &grams],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        Ok(grams
+            .iter()
+            .map(|g| counts.get(g).map_or(0, |&n| u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
+    fn names_with_grams(
+        &mut self,
+        grams: &[String],
+        lengths: RangeInclusive<u32>,
+    ) -> Result<Vec<String>> {
+        let org = self.org;
+        let grams = grams.to_vec();
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        let (lo, hi) = (int(*lengths.start()), int(*lengths.end()));
+        Ok(self
+            .query(
+                "SELECT DISTINCT name FROM name_grams
+                 WHERE org_id = $1 AND gram = ANY($2) AND len BETWEEN $3 AND $4",
+                &[&org, &grams, &lo, &hi],
+            )?
+            .iter()
+            .map(|r| r.get(0))
             .collect())
     }
 

@@ -10,13 +10,14 @@ use std::sync::Mutex;
 
 type Case = fn(c::Factory);
 
-const CASES: [(&str, Case); 12] = [
+const CASES: [(&str, Case); 13] = [
     ("versioned_puts", c::versioned_puts),
     ("failed_writes_roll_back", c::failed_writes_roll_back),
     ("reads_do_not_persist", c::reads_do_not_persist),
     ("sequences", c::sequences),
     ("customer_queries", c::customer_queries),
     ("dedup_keys", c::dedup_keys),
+    ("name_gram_index", c::name_gram_index),
     (
         "contacts_and_follow_ups_move",
         c::contacts_and_follow_ups_move,

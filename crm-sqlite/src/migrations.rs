@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_pools.sql"),
     include_str!("../migrations/0003_docs_due.sql"),
+    include_str!("../migrations/0004_name_grams.sql"),
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
-use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
+use crm_core::customer::grams::{name_grams, name_len};
+use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
 use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
@@ -11,13 +12,15 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 
 pub(crate) struct SqliteTx<'a> {
     pub(crate) txn: &'a Transaction<'a>,
 }
 
 fn db(e: rusqlite::Error) -> CrmError {
-    CrmError::storage(e)
+    crate::errors::from_sqlite(e)
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String> {
@@ -161,6 +164,66 @@ impl SqliteTx<'_> {
             .optional()
             .map(|v| v.map(|v| v as u64))
             .map_err(db)
+    }
+}
+
+/// The name gram index (`crm_core::customer::grams`), kept by `set_dedup_keys`.
+impl SqliteTx<'_> {
+    /// Whether any customer holds a duplicate key.
+    fn key_held(&mut self, key: &str) -> Result<bool> {
+        self.txn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM dedup_keys WHERE key = ?1)")
+            .map_err(db)?
+            .query_row([key], |r| r.get(0))
+            .map_err(db)
+    }
+
+    /// Indexes a name that is getting its first holder.
+    fn index_name(&mut self, name: &str) -> Result<()> {
+        let len = name_len(name);
+        let mut insert = self
+            .txn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO name_grams (gram, len, name) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(db)?;
+        let mut count = self
+            .txn
+            .prepare_cached(
+                "INSERT INTO name_gram_counts (gram, names) VALUES (?1, 1)
+                 ON CONFLICT (gram) DO UPDATE SET names = names + 1",
+            )
+            .map_err(db)?;
+        for gram in name_grams(name) {
+            if insert.execute(params![gram, len, name]).map_err(db)? == 1 {
+                count.execute([&gram]).map_err(db)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops a name that has lost its last holder.
+    fn unindex_name(&mut self, name: &str) -> Result<()> {
+        let len = name_len(name);
+        let mut delete = self
+            .txn
+            .prepare_cached("DELETE FROM name_grams WHERE gram = ?1 AND len = ?2 AND name = ?3")
+            .map_err(db)?;
+        let mut count = self
+            .txn
+            .prepare_cached("UPDATE name_gram_counts SET names = names - 1 WHERE gram = ?1")
+            .map_err(db)?;
+        let mut empty = self
+            .txn
+            .prepare_cached("DELETE FROM name_gram_counts WHERE gram = ?1 AND names <= 0")
+            .map_err(db)?;
+        for gram in name_grams(name) {
+            if delete.execute(params![gram, len, name]).map_err(db)? == 1 {
+                count.execute([&gram]).map_err(db)?;
+                empty.execute([&gram]).map_err(db)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -395,17 +458,39 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {
-        self.txn
-            .prepare_cached("DELETE FROM dedup_keys WHERE customer_id = ?1")
-            .map_err(db)?
-            .execute([customer_id])
-            .map_err(db)?;
-        let mut insert = self
-            .txn
-            .prepare_cached("INSERT OR IGNORE INTO dedup_keys (key, customer_id) VALUES (?1, ?2)")
-            .map_err(db)?;
-        for key in keys {
-            insert.execute(params![key, customer_id]).map_err(db)?;
+        let old: Vec<String> = {
+            let mut stmt = self
+                .txn
+                .prepare_cached("SELECT key FROM dedup_keys WHERE customer_id = ?1")
+                .map_err(db)?;
+            let rows = stmt.query_map([customer_id], |r| r.get(0)).map_err(db)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db)?
+        };
+        for key in old.iter().filter(|k| !keys.contains(k)) {
+            self.txn
+                .prepare_cached("DELETE FROM dedup_keys WHERE key = ?1 AND customer_id = ?2")
+                .map_err(db)?
+                .execute(params![key, customer_id])
+                .map_err(db)?;
+            if let Some(name) = key.strip_prefix(NAME_PREFIX) {
+                if !self.key_held(key)? {
+                    self.unindex_name(name)?;
+                }
+            }
+        }
+        for key in keys.iter().filter(|k| !old.contains(k)) {
+            if let Some(name) = key.strip_prefix(NAME_PREFIX) {
+                if !self.key_held(key)? {
+                    self.index_name(name)?;
+                }
+            }
+            self.txn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO dedup_keys (key, customer_id) VALUES (?1, ?2)",
+                )
+                .map_err(db)?
+                .execute(params![key, customer_id])
+                .map_err(db)?;
         }
         Ok(())
     }
@@ -430,6 +515,44 @@ impl Tx for SqliteTx<'_> {
             .query_map(params![prefix, upper], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT names FROM name_gram_counts WHERE gram = ?1")
+            .map_err(db)?;
+        grams
+            .iter()
+            .map(|gram| {
+                let n: Option<i64> = stmt
+                    .query_row([gram], |r| r.get(0))
+                    .optional()
+                    .map_err(db)?;
+                Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
+    }
+
+    fn names_with_grams(
+        &mut self,
+        grams: &[String],
+        lengths: RangeInclusive<u32>,
+    ) -> Result<Vec<String>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT name FROM name_grams WHERE gram = ?1 AND len BETWEEN ?2 AND ?3")
+            .map_err(db)?;
+        let mut found = BTreeSet::new();
+        for gram in grams {
+            let rows = stmt
+                .query_map(params![gram, lengths.start(), lengths.end()], |r| r.get(0))
+                .map_err(db)?;
+            for name in rows {
+                found.insert(name.map_err(db)?);
+            }
+        }
+        Ok(found.into_iter().collect())
     }
 
     fn contact(&mut self, id: &str) -> Result<Option<Contact>> {

@@ -117,7 +117,8 @@ fn a_database_from_a_newer_build_is_refused() {
 }
 
 /// Four threads, each with its own connection, race read-modify-write cycles on the same customers.
-/// Every success moves a version by exactly one; every loser gets VERSION_CONFLICT; nothing else.
+/// Every success moves a version by exactly one; every loser gets VERSION_CONFLICT (after any
+/// retries of STORAGE_BUSY); nothing else.
 #[test]
 fn concurrent_writers_are_resolved_by_versions() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,7 +168,14 @@ fn concurrent_writers_are_resolved_by_versions() {
                         add_tags: vec![format!("t{thread}-{round}")],
                         ..Default::default()
                     };
-                    match crm.update_customer(&rep, id, read.version, patch) {
+                    // A busy file changed nothing: the same write is simply tried again.
+                    let outcome = loop {
+                        match crm.update_customer(&rep, id, read.version, patch.clone()) {
+                            Err(e) if e.code() == "STORAGE_BUSY" => continue,
+                            outcome => break outcome,
+                        }
+                    };
+                    match outcome {
                         Ok(c) => {
                             assert_eq!(c.version, read.version + 1);
                             won += 1;
@@ -263,7 +271,8 @@ fn contracts_from_schema_version_2_are_found_by_the_overdue_list_after_migrating
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP INDEX docs_by_due; ALTER TABLE docs DROP COLUMN due; PRAGMA user_version = 2;",
+            "DROP INDEX docs_by_due; ALTER TABLE docs DROP COLUMN due;
+             DROP TABLE name_grams; DROP TABLE name_gram_counts; PRAGMA user_version = 2;",
         )
         .unwrap();
     }
@@ -277,4 +286,81 @@ fn contracts_from_schema_version_2_are_found_by_the_overdue_list_after_migrating
         vec![(1, Decimal::from(100))],
         "the first instalment (due 12 March) is overdue on 1 April; the second is not yet due"
     );
+}
+
+#[test]
+fn names_from_schema_version_3_are_found_by_fuzzy_duplicate_checks_after_migrating() {
+    use crm_core::customer::{DuplicateProbe, MatchField};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    let names = ["Acme Trading", "星辰科技有限公司", "Globex", "Acme Trading"];
+    {
+        let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+        crm.bootstrap("Ada", None).unwrap();
+        let mut settings = crm.settings().unwrap();
+        settings.duplicates.on_create = crm_core::customer::DuplicateMode::Off;
+        crm.update_settings(
+            "u-1",
+            settings.version,
+            crm_core::SettingsPatch {
+                duplicates: Some(settings.duplicates),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        for name in names {
+            crm.create_customer(
+                "u-1",
+                NewCustomer {
+                    name: name.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    // Back to the shape schema 3 wrote: no gram index.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE name_grams; DROP TABLE name_gram_counts; PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    }
+    let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock());
+    let find = |name: &str| {
+        let mut found: Vec<String> = crm
+            .find_duplicates(
+                "u-1",
+                DuplicateProbe {
+                    name: Some(name.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.matched_on == MatchField::Name)
+            .map(|m| m.customer_name)
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(find("Acme Tradng"), ["Acme Trading", "Acme Trading"]);
+    assert_eq!(find("星辰科技"), ["星辰科技有限公司"]);
+    assert!(find("Initech").is_empty());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let counted: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM name_gram_counts c WHERE c.names =
+               (SELECT count(*) FROM name_grams g WHERE g.gram = c.gram)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let grams: i64 = conn
+        .query_row("SELECT count(DISTINCT gram) FROM name_grams", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(counted, grams, "every gram's count is its number of names");
 }

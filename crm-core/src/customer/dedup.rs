@@ -1,7 +1,7 @@
 //! Duplicate detection (撞单 prevention): keys a store indexes, and how candidates are ranked.
 
 use super::model::{Contact, Customer, CustomerId, DealStatus, PoolId};
-use super::normalize::{name_similarity, normalize_email, normalize_name, normalize_phone};
+use super::normalize::{normalize_email, normalize_name, normalize_phone};
 use crate::access::UserId;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,7 @@ pub enum DuplicateMode {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct DuplicatePolicy {
     pub on_create: DuplicateMode,
     /// Minimum normalised-name similarity (0..=1) for a fuzzy name match.
@@ -83,7 +84,9 @@ pub struct DuplicateMatch {
     pub deal_status: DealStatus,
 }
 
-pub(crate) const NAME_PREFIX: &str = "n:";
+/// The prefix of a customer's normalised-name key; stores also index these names by their grams
+/// (`customer::grams`).
+pub const NAME_PREFIX: &str = "n:";
 const PHONE_PREFIX: &str = "p:";
 const EMAIL_PREFIX: &str = "e:";
 
@@ -131,26 +134,6 @@ pub(crate) fn probe_keys(probe: &DuplicateProbe) -> Result<Vec<(MatchField, Stri
         keys.push((MatchField::Email, email_key(email)?));
     }
     Ok(keys)
-}
-
-/// Fuzzy name candidates: (customer, similarity) of every indexed name at or above the threshold.
-pub(crate) fn fuzzy_names<'a>(
-    probe_name: &str,
-    indexed: impl Iterator<Item = (&'a str, &'a CustomerId)>,
-    threshold: f64,
-) -> Vec<(CustomerId, String, f64)> {
-    let wanted = normalize_name(probe_name);
-    indexed
-        .filter_map(|(key, id)| {
-            let name = key.strip_prefix(NAME_PREFIX)?;
-            let sim = if name == wanted {
-                1.0
-            } else {
-                name_similarity(&wanted, name)
-            };
-            (sim >= threshold).then(|| (id.clone(), name.to_string(), sim))
-        })
-        .collect()
 }
 
 /// Orders matches strongest first (phone, email, then name by similarity), one per customer.

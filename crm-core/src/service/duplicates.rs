@@ -1,11 +1,16 @@
 //! Duplicate look-ups (撞单检测), at entry and on demand.
 
+mod names;
+#[cfg(test)]
+mod tests;
+
 use super::Crm;
-use crate::customer::dedup::{fuzzy_names, probe_keys, rank, NAME_PREFIX};
+use crate::customer::dedup::{probe_keys, rank};
 use crate::customer::{
     Customer, CustomerId, CustomerStatus, DuplicateMatch, DuplicateProbe, MatchField,
 };
 use crate::error::{CrmError, Result};
+use crate::limits::Bounded;
 use crate::store::Tx;
 
 impl Crm {
@@ -16,6 +21,7 @@ impl Crm {
         actor: &str,
         probe: DuplicateProbe,
     ) -> Result<Vec<DuplicateMatch>> {
+        probe.check_bounds()?;
         self.look(actor, |cx| {
             let threshold = cx
                 .tx
@@ -73,12 +79,7 @@ pub(super) fn find_matches(
         }
     }
     if let Some(name) = probe.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        let indexed = tx.dedup_keys_with_prefix(NAME_PREFIX)?;
-        for (id, value, sim) in fuzzy_names(
-            name,
-            indexed.iter().map(|(k, id)| (k.as_str(), id)),
-            threshold,
-        ) {
+        for (id, value, sim) in names::similar_names(tx, name, threshold)? {
             found.push((id, MatchField::Name, value, sim));
         }
     }

@@ -5,16 +5,18 @@
 //! structurally shared snapshot (O(1)); only while one is alive do writes copy paths.
 
 mod journal;
+mod names;
 
 use super::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Store, Tx};
 use crate::access::{Team, User};
-use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp};
+use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crate::error::{EntityKind, Result};
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
 use chrono::{DateTime, NaiveDate, Utc};
 use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
 use journal::Undo;
+use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
 
 /// Keys of the large customer tables: ids are short, so they live inline and cloning one (as
@@ -50,6 +52,9 @@ struct State {
     docs_by_parent: HashMap<(DocKind, String), OrdSet<String>>,
     dedup: HashMap<String, OrdSet<CustomerId>>,
     keys_of: HashMap<CustomerId, Vec<String>>,
+    /// The names of the name keys in `dedup`, by gram: kept by `set_keys`, so the undo of a
+    /// key change undoes it too.
+    names: names::NameIndex,
     contacts: HashMap<String, Contact>,
     contacts_by_customer: HashMap<CustomerId, OrdSet<String>>,
     follow_ups: HashMap<String, FollowUp>,
@@ -142,25 +147,29 @@ fn members(table: &HashMap<Key, Arc<Customer>>, ids: Option<&HashSet<Key>>) -> V
         .collect()
 }
 
-fn index_add(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) {
-    index
-        .entry(key.to_string())
-        .or_default()
-        .insert(id.to_string());
+/// Adds `id` to the set under `key`; true when that set is new.
+fn index_add(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) -> bool {
+    let set = index.entry(key.to_string()).or_default();
+    let new = set.is_empty();
+    set.insert(id.to_string());
+    new
 }
 
-/// Removes `id` from the set under `key`, and the set once it is empty.
-fn index_remove<K, Q>(index: &mut HashMap<K, OrdSet<String>>, key: &Q, id: &str)
+/// Removes `id` from the set under `key`, and the set once it is empty; true when it was.
+fn index_remove<K, Q>(index: &mut HashMap<K, OrdSet<String>>, key: &Q, id: &str) -> bool
 where
     K: std::borrow::Borrow<Q> + std::hash::Hash + Eq + Clone,
     Q: std::hash::Hash + Eq + ?Sized,
 {
-    if let Some(set) = index.get_mut(key) {
-        set.remove(id);
-        if set.is_empty() {
-            index.remove(key);
-        }
+    let Some(set) = index.get_mut(key) else {
+        return false;
+    };
+    set.remove(id);
+    let emptied = set.is_empty();
+    if emptied {
+        index.remove(key);
     }
+    emptied
 }
 
 /// Where a customer appears in the indexes (owner, pool, recycle due time); a write touches only
@@ -258,14 +267,23 @@ impl State {
         old
     }
 
-    /// Sets a customer's duplicate-check keys; returns the ones it had.
+    /// Sets a customer's duplicate-check keys; returns the ones it had. A name enters the gram
+    /// index with its first holder and leaves it with its last.
     fn set_keys(&mut self, customer_id: &str, keys: &[String]) -> Vec<String> {
         let old = self.keys_of.remove(customer_id).unwrap_or_default();
-        for key in &old {
-            index_remove(&mut self.dedup, key, customer_id);
+        for key in old.iter().filter(|k| !keys.contains(k)) {
+            if index_remove(&mut self.dedup, key, customer_id) {
+                if let Some(name) = key.strip_prefix(NAME_PREFIX) {
+                    self.names.remove(name);
+                }
+            }
         }
-        for key in keys {
-            index_add(&mut self.dedup, key, customer_id);
+        for key in keys.iter().filter(|k| !old.contains(k)) {
+            if index_add(&mut self.dedup, key, customer_id) {
+                if let Some(name) = key.strip_prefix(NAME_PREFIX) {
+                    self.names.add(name);
+                }
+            }
         }
         if !keys.is_empty() {
             self.keys_of.insert(customer_id.to_string(), keys.to_vec());
@@ -502,6 +520,18 @@ impl Tx for State {
             .collect())
     }
 
+    fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>> {
+        Ok(self.names.counts(grams))
+    }
+
+    fn names_with_grams(
+        &mut self,
+        grams: &[String],
+        lengths: RangeInclusive<u32>,
+    ) -> Result<Vec<String>> {
+        Ok(self.names.names(grams, lengths))
+    }
+
     fn contact(&mut self, id: &str) -> Result<Option<Contact>> {
         Ok(self.contacts.get(id).cloned())
     }
@@ -672,6 +702,14 @@ mod tests {
             all(s.keys_of.iter().map(|e| format!("{e:?}")).collect()),
         );
         line(
+            "name_grams",
+            all(s.names.postings.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
+            "name_gram_counts",
+            all(s.names.counts.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
             "contacts",
             all(s.contacts.iter().map(|e| format!("{e:?}")).collect()),
         );
@@ -741,6 +779,25 @@ mod tests {
         for (c, keys) in &s.keys_of {
             keys.iter().for_each(|k| add(&mut dedup, k, c));
         }
+        // The name gram index holds exactly the names of the name keys, under their grams.
+        let mut name_rows = BTreeSet::new();
+        let mut counts = BTreeMap::<u64, u64>::new();
+        for name in dedup.keys().filter_map(|k| k.strip_prefix(NAME_PREFIX)) {
+            for gram in crate::customer::grams::name_grams(name) {
+                let gram = names::pack(&gram).unwrap();
+                let len = crate::customer::grams::name_len(name);
+                name_rows.insert(format!("{gram} {len} {name}"));
+                *counts.entry(gram).or_default() += 1;
+            }
+        }
+        let names_kept: BTreeSet<String> = s
+            .names
+            .postings
+            .iter()
+            .map(|(g, len, name)| format!("{g} {len} {name}"))
+            .collect();
+        let counts_kept: BTreeMap<u64, u64> =
+            s.names.counts.iter().map(|(g, n)| (*g, *n)).collect();
         let (mut contacts, mut follow_ups, mut events) = (Index::new(), Index::new(), Index::new());
         s.contacts
             .values()
@@ -754,7 +811,7 @@ mod tests {
             }
         }
         let rebuilt = format!(
-            "{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}"
+            "{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}\n{name_rows:?}\n{counts:?}"
         );
         let due_kept: BTreeSet<String> = s
             .by_recycle_due
@@ -762,7 +819,7 @@ mod tests {
             .map(|(d, id)| format!("{d} {id}"))
             .collect();
         let kept = format!(
-            "{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            "{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{names_kept:?}\n{counts_kept:?}",
             kept(s.by_owner.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(s.by_pool.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(
@@ -927,7 +984,16 @@ mod tests {
                 }
             }
             Op::Keys(c, keys) => {
-                let keys: Vec<String> = keys.iter().map(|k| format!("k:{k}")).collect();
+                // Odd keys are names, some sharing grams, so names come and go from the gram
+                // index as their holders change.
+                let names = ["acme", "acmee", "星辰科技"];
+                let keys: Vec<String> = keys
+                    .iter()
+                    .map(|&k| match k % 2 {
+                        0 => format!("k:{k}"),
+                        _ => format!("{NAME_PREFIX}{}", names[usize::from(k / 2) % names.len()]),
+                    })
+                    .collect();
                 tx.set_dedup_keys(&format!("c-{c}"), &keys)
             }
             Op::Contact(id, c) => {

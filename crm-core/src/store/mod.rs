@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
 use chrono::{DateTime, NaiveDate, Utc};
+use std::ops::RangeInclusive;
 
 /// Which customers to list. Unset fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -106,11 +107,24 @@ pub trait Tx {
     fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
     fn put_customer(&mut self, customer: &Customer) -> Result<()>;
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>>;
-    /// Replaces the duplicate-detection keys of a customer (empty: none).
+    /// Replaces the duplicate-detection keys of a customer (empty: none). The name of a name key
+    /// ([`NAME_PREFIX`](crate::customer::NAME_PREFIX)) is also in the name gram index while any
+    /// customer holds it: under each of its [`name_grams`](crate::customer::grams::name_grams),
+    /// with its [`name_len`](crate::customer::grams::name_len).
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()>;
     fn customers_by_dedup_key(&mut self, key: &str) -> Result<Vec<CustomerId>>;
     /// (key, customer) pairs whose key starts with `prefix`, for fuzzy matching.
     fn dedup_keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, CustomerId)>>;
+    /// How many distinct indexed names hold each gram, in the order asked: lets a duplicate
+    /// check read the rarest grams' names only.
+    fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>>;
+    /// The distinct indexed names (without the prefix) holding at least one of `grams` whose
+    /// length lies in `lengths`: the candidates of a fuzzy name match.
+    fn names_with_grams(
+        &mut self,
+        grams: &[String],
+        lengths: RangeInclusive<u32>,
+    ) -> Result<Vec<String>>;
 
     fn contact(&mut self, id: &str) -> Result<Option<Contact>>;
     fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>>;

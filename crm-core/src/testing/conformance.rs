@@ -56,6 +56,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn name_gram_index() {
+                c::name_gram_index(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn contacts_and_follow_ups_move() {
                 c::contacts_and_follow_ups_move(&factory)
             }
@@ -121,6 +126,7 @@ pub fn customer(id: &str, owner: Option<&str>, version: u64) -> Customer {
         previous_owner_id: None,
         pool_id: None,
         pooled_at: None,
+        released_at: None,
         status: CustomerStatus::Active,
         merged_into: None,
         merged_from: vec![],
@@ -459,6 +465,62 @@ pub fn dedup_keys(factory: Factory) {
         r(s, |tx| tx.dedup_keys_with_prefix("n:")),
         [("n:globex".to_string(), "c-1".to_string())]
     );
+}
+
+/// The name gram index behind fuzzy duplicate checks: each distinct name of a name key under each
+/// of its grams and its length, while any customer holds it, and nothing a failed write did.
+pub fn name_gram_index(factory: Factory) {
+    use crate::customer::grams::name_grams;
+    let s = factory();
+    let s = s.as_ref();
+    let grams = |g: &[&str]| g.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let names = |g: &[&str], lengths: std::ops::RangeInclusive<u32>| {
+        let mut found = r(s, |tx| tx.names_with_grams(&grams(g), lengths));
+        found.sort();
+        found
+    };
+    let counts = |g: &[&str]| r(s, |tx| tx.name_gram_counts(&grams(g)));
+    w(s, |tx| {
+        tx.set_dedup_keys("c-1", &["n:acme".into(), "p:138".into()])?;
+        tx.set_dedup_keys("c-2", &["n:acme".into()])?;
+        tx.set_dedup_keys("c-3", &["n:acmee".into(), "e:a@b.cn".into()])?;
+        tx.set_dedup_keys("c-4", &["n:星辰科技".into()])
+    })
+    .unwrap();
+    assert_eq!(names(&["acm"], 0..=100), ["acme", "acmee"]);
+    assert_eq!(names(&["acm", "^^星"], 5..=5), ["acmee"]);
+    assert_eq!(names(&["me$", "辰科技"], 4..=4), ["acme", "星辰科技"]);
+    assert!(names(&["zzz", "138", "p:1"], 0..=100).is_empty());
+    assert!(names(&[], 0..=100).is_empty());
+    for gram in name_grams("星辰科技") {
+        assert_eq!(names(&[&gram], 0..=u32::MAX), ["星辰科技"], "{gram}");
+    }
+    // Distinct names count once, however many customers hold them.
+    assert_eq!(
+        counts(&["acm", "me$", "^^星", "zzz", "p:1"]),
+        [2, 1, 1, 0, 0]
+    );
+    // A name stays while any customer holds it, and leaves with the last.
+    w(s, |tx| tx.set_dedup_keys("c-1", &["n:globex".into()])).unwrap();
+    assert_eq!(counts(&["acm", "glo"]), [2, 1]);
+    w(s, |tx| tx.set_dedup_keys("c-2", &[])).unwrap();
+    assert_eq!(counts(&["acm", "me$"]), [1, 0]);
+    assert_eq!(names(&["me$", "cme"], 0..=100), ["acmee"]);
+    // A failed write leaves the index as it was.
+    let failed = w(s, |tx| {
+        tx.set_dedup_keys("c-3", &[])?;
+        tx.set_dedup_keys("c-9", &["n:zeta".into()])?;
+        Err::<(), _>(CrmError::invalid(
+            "test",
+            "the transaction fails at its end",
+        ))
+    });
+    assert!(failed.is_err());
+    assert_eq!(counts(&["acm", "zet"]), [1, 0]);
+    assert_eq!(names(&["acm", "zet"], 0..=100), ["acmee"]);
+    // The empty name too has grams.
+    w(s, |tx| tx.set_dedup_keys("c-5", &["n:".into()])).unwrap();
+    assert_eq!(names(&["^^$"], 0..=0), [""]);
 }
 
 pub fn contacts_and_follow_ups_move(factory: Factory) {

@@ -3,6 +3,7 @@
 //! feature.
 
 pub mod conformance;
+pub mod names;
 pub mod ownership;
 pub mod population;
 pub mod scenario;

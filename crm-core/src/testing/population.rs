@@ -116,6 +116,7 @@ pub fn seed(
                     previous_owner_id: None,
                     pool_id: Some("p-1".into()),
                     pooled_at: None,
+                    released_at: None,
                     status: CustomerStatus::Active,
                     merged_into: None,
                     merged_from: Vec::new(),

@@ -1,0 +1,114 @@
+//! The memory store's name gram index (see `customer::grams`): each distinct indexed name under
+//! each of its grams with its length, in one ordered set (a set per gram would cost a tree node
+//! per rare gram, and most grams are rare), and how many names hold each gram.
+
+use crate::customer::grams::{name_grams, name_len, GRAM_LEN};
+use imbl::{HashMap, OrdSet};
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+/// A gram's characters in one word, 21 bits each, so an entry stays small.
+pub(super) type Packed = u64;
+
+/// The packed gram, or `None` for a string that is no gram (no indexed name holds it).
+pub(super) fn pack(gram: &str) -> Option<Packed> {
+    let mut chars = gram.chars();
+    let mut packed = 0;
+    for _ in 0..GRAM_LEN {
+        packed = packed << 21 | u64::from(chars.next()?);
+    }
+    chars.next().is_none().then_some(packed)
+}
+
+#[derive(Clone, Default)]
+pub(super) struct NameIndex {
+    /// (gram, length, name): one shared copy of a name serves all its entries.
+    pub(super) postings: OrdSet<(Packed, u32, Arc<str>)>,
+    pub(super) counts: HashMap<Packed, u64>,
+}
+
+impl NameIndex {
+    /// Indexes a name that has just got its first holder.
+    pub(super) fn add(&mut self, name: &str) {
+        let shared: Arc<str> = Arc::from(name);
+        let len = name_len(name);
+        for gram in name_grams(name).iter().filter_map(|g| pack(g)) {
+            if self.postings.insert((gram, len, shared.clone())).is_none() {
+                *self.counts.entry(gram).or_default() += 1;
+            }
+        }
+    }
+
+    /// Drops a name that has just lost its last holder.
+    pub(super) fn remove(&mut self, name: &str) {
+        let shared: Arc<str> = Arc::from(name);
+        let len = name_len(name);
+        for gram in name_grams(name).iter().filter_map(|g| pack(g)) {
+            if self.postings.remove(&(gram, len, shared.clone())).is_some() {
+                match self.counts.get_mut(&gram) {
+                    Some(n) if *n > 1 => *n -= 1,
+                    _ => {
+                        self.counts.remove(&gram);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn counts(&self, grams: &[String]) -> Vec<u64> {
+        grams
+            .iter()
+            .map(|g| pack(g).and_then(|p| self.counts.get(&p).copied()))
+            .map(Option::unwrap_or_default)
+            .collect()
+    }
+
+    pub(super) fn names(&self, grams: &[String], lengths: RangeInclusive<u32>) -> Vec<String> {
+        let empty: Arc<str> = Arc::from("");
+        let mut found: Vec<&Arc<str>> = Vec::new();
+        for gram in grams.iter().filter_map(|g| pack(g)) {
+            let from = (gram, *lengths.start(), empty.clone());
+            found.extend(
+                self.postings
+                    .range(from..)
+                    .take_while(|(g, len, _)| *g == gram && len <= lengths.end())
+                    .map(|(_, _, name)| name),
+            );
+        }
+        // All entries of a name share one copy, so the address tells names apart.
+        found.sort_unstable_by_key(|name| Arc::as_ptr(name).cast::<u8>());
+        found.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        found.into_iter().map(|name| name.to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_keeps_grams_apart_and_refuses_other_strings() {
+        assert_ne!(pack("abc"), pack("acb"));
+        assert_ne!(pack("^星辰"), pack("星辰$"));
+        assert_eq!(pack("ab"), None);
+        assert_eq!(pack("abcd"), None);
+        assert!(pack("\u{10FFFF}\u{10FFFF}\u{10FFFF}").is_some());
+    }
+
+    #[test]
+    fn a_name_is_found_by_any_of_its_grams_within_the_lengths() {
+        let mut index = NameIndex::default();
+        index.add("acme");
+        index.add("acmee");
+        let grams = |g: &[&str]| g.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut both = index.names(&grams(&["acm", "zzz"]), 0..=10);
+        both.sort();
+        assert_eq!(both, ["acme", "acmee"]);
+        assert_eq!(index.names(&grams(&["acm"]), 5..=5), ["acmee"]);
+        assert_eq!(index.counts(&grams(&["acm", "ee$", "x"])), [2, 1, 0]);
+        index.remove("acme");
+        assert_eq!(index.counts(&grams(&["acm", "me$"])), [1, 0]);
+        index.remove("acmee");
+        assert!(index.postings.is_empty() && index.counts.is_empty());
+    }
+}
