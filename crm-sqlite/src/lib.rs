@@ -1,79 +1,367 @@
 //! crm-sqlite: the embedded default store of crm. One SQLite file (bundled SQLite, WAL), numbered
 //! migrations, and every `Store` write as an `IMMEDIATE` transaction so concurrent writers, in this
 //! process or another, are serialised by SQLite and stale versions fail with `VersionConflict`.
+//!
+//! Writes go through one writer connection; reads through a small pool of reader connections
+//! beside it, which WAL lets read their own snapshots while the writer works, so reads scale with
+//! threads. A call that cannot get its lock within the busy timeout fails with `STORAGE_BUSY`
+//! (retryable) instead of stalling the app; a full disk is `STORAGE_FULL`, a file that cannot be
+//! written `READ_ONLY`.
 
+mod errors;
 mod migrations;
+mod pool;
 mod tx;
 
 use crm_core::store::{Store, Tx};
 use crm_core::{CrmError, Result};
-use rusqlite::{Connection, TransactionBehavior};
+use errors::{from_sqlite, with_timeout};
+use pool::Pool;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use migrations::SCHEMA_VERSION;
 
-pub struct SqliteStore {
-    conn: Mutex<Connection>,
+/// How long a call waits for a lock held by another writer by default: long enough to ride out
+/// another process's batch or a checkpoint, well under Android's 5 s "not responding" limit.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The number of reader connections by default: enough for the cores of a phone or a small server;
+/// more readers than threads that read only cost memory.
+pub const DEFAULT_READERS: usize = 4;
+
+/// How a [`SqliteStore`] opens its file. Start from `SqliteOptions::default()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// How long a call waits for a lock held elsewhere (another thread, connection or process)
+    /// before failing with `STORAGE_BUSY`.
+    pub busy_timeout: Duration,
+    /// Open for reading only: every write fails with `READ_ONLY`, and the file is never changed
+    /// (no migration, no journal mode switch). For a database shipped read-only, as in an app
+    /// bundle. A WAL file whose directory cannot be written is read as immutable (SQLite cannot
+    /// share a lock index there, so no writer can have it open); a writer that opens it later
+    /// from elsewhere is not seen.
+    pub read_only: bool,
+    /// Reader connections beside the writer (0: reads share the writer connection).
+    pub readers: usize,
+    /// An upper bound on the database's size in bytes: a write that would grow it beyond fails
+    /// with `STORAGE_FULL`, as on a full disk, so an app can keep its data from filling a device.
+    pub max_size: Option<u64>,
 }
 
-fn storage(e: rusqlite::Error) -> CrmError {
-    CrmError::storage(e)
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            read_only: false,
+            readers: DEFAULT_READERS,
+            max_size: None,
+        }
+    }
+}
+
+impl SqliteOptions {
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = readers;
+        self
+    }
+
+    pub fn max_size(mut self, bytes: u64) -> Self {
+        self.max_size = Some(bytes);
+        self
+    }
+}
+
+pub struct SqliteStore {
+    readers: Arc<Pool>,
+    /// `None` in a read-only store.
+    writer: Option<Arc<Pool>>,
+    busy_timeout: Duration,
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) a database file and brings its schema up to date.
+    /// Opens (creating if missing) a database file with the default options and brings its schema
+    /// up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let conn = Connection::open(path.as_ref()).map_err(|e| {
-            CrmError::storage(format!("cannot open {}: {e}", path.as_ref().display()))
-        })?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(storage)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(storage)?;
-        Self::setup(conn)
+        Self::open_with(path, SqliteOptions::default())
     }
 
-    /// A private database that lives as long as the store.
+    /// Opens a database file with `options`: read-write (created if missing, migrated) or
+    /// read-only (it must exist and have this build's schema).
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        if options.read_only {
+            Self::open_read_only(path.as_ref(), &options)
+        } else {
+            Self::open_read_write(path.as_ref(), &options)
+        }
+    }
+
+    /// A private database that lives as long as the store (one connection for reads and writes).
     pub fn open_in_memory() -> Result<Self> {
-        Self::setup(Connection::open_in_memory().map_err(storage)?)
+        let options = SqliteOptions::default();
+        let mut conn = Connection::open_in_memory().map_err(from_sqlite)?;
+        configure(&conn, &options)?;
+        migrations::migrate(&mut conn)?;
+        let pool = Arc::new(Pool::new(1, Some(conn), no_more_connections()));
+        Ok(SqliteStore {
+            readers: pool.clone(),
+            writer: Some(pool),
+            busy_timeout: options.busy_timeout,
+        })
     }
 
-    fn setup(mut conn: Connection) -> Result<Self> {
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(storage)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(storage)?;
-        migrations::migrate(&mut conn)?;
+    fn open_read_write(path: &Path, options: &SqliteOptions) -> Result<Self> {
+        let mut conn = Connection::open(path).map_err(|e| open_error(path, e, options))?;
+        configure(&conn, options)?;
+        // SQLite quietly opens a file it may not write for reading; say so now, not at the
+        // first write.
+        if conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(|e| open_error(path, e, options))?
+        {
+            return Err(CrmError::ReadOnly {
+                reason: format!(
+                    "{} cannot be written by this process; open it read-only to read it",
+                    path.display()
+                ),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| open_error(path, e, options))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| open_error(path, e, options))?;
+        if let Some(bytes) = options.max_size {
+            let page: u64 = conn
+                .pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))
+                .map_err(from_sqlite)?
+                .max(1) as u64;
+            let pages = (bytes / page).clamp(1, u32::MAX as u64);
+            conn.pragma_update(None, "max_page_count", pages)
+                .map_err(from_sqlite)?;
+        }
+        migrations::migrate(&mut conn).map_err(|e| with_timeout(e, options.busy_timeout))?;
+        let writer = Arc::new(Pool::new(1, Some(conn), no_more_connections()));
+        let readers = if options.readers == 0 {
+            writer.clone()
+        } else {
+            let (path, options) = (path.to_path_buf(), options.clone());
+            Arc::new(Pool::new(
+                options.readers,
+                None,
+                Box::new(move || {
+                    // Read-write (but never creating), as `Store::read` lets work write and
+                    // throws the writes away.
+                    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_URI
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                    let conn = Connection::open_with_flags(&path, flags)
+                        .map_err(|e| open_error(&path, e, &options))?;
+                    configure(&conn, &options)?;
+                    Ok(conn)
+                }),
+            ))
+        };
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            readers,
+            writer: Some(writer),
+            busy_timeout: options.busy_timeout,
         })
+    }
+
+    fn open_read_only(path: &Path, options: &SqliteOptions) -> Result<Self> {
+        let uri = file_uri(path);
+        let open = move |immutable: bool| -> Result<Connection> {
+            let uri = if immutable {
+                format!("{uri}?mode=ro&immutable=1")
+            } else {
+                format!("{uri}?mode=ro")
+            };
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            Connection::open_with_flags(uri, flags).map_err(from_sqlite)
+        };
+        let version = |conn: &Connection| -> rusqlite::Result<u32> {
+            conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        };
+        let first = open(false).and_then(|conn| {
+            configure(&conn, options)?;
+            Ok(conn)
+        });
+        let (conn, immutable, schema) = match first.map(|conn| {
+            let v = version(&conn);
+            (conn, v)
+        }) {
+            Ok((conn, Ok(v))) => (conn, false, v),
+            // A WAL file in a directory this process cannot write (an app bundle) has no
+            // shared-memory index and cannot get one, so no writer has it open: read it as the
+            // immutable file it is.
+            Ok((_, Err(e)))
+                if e.sqlite_error().map(|e| e.extended_code)
+                    == Some(rusqlite::ffi::SQLITE_READONLY_DIRECTORY) =>
+            {
+                let conn = open(true)?;
+                configure(&conn, options)?;
+                let v = version(&conn).map_err(|e| open_error(path, e, options))?;
+                (conn, true, v)
+            }
+            Ok((_, Err(e))) => return Err(open_error(path, e, options)),
+            Err(e) => return Err(opened_error(path, e)),
+        };
+        if schema > SCHEMA_VERSION {
+            return Err(CrmError::storage(format!(
+                "the database has schema version {schema}, newer than this build's {SCHEMA_VERSION}"
+            )));
+        }
+        if schema < SCHEMA_VERSION {
+            return Err(CrmError::ReadOnly {
+                reason: format!(
+                    "{} has schema version {schema}, older than this build's {SCHEMA_VERSION}, \
+                     and a read-only store cannot migrate it: open it read-write once",
+                    path.display()
+                ),
+            });
+        }
+        let each = options.clone();
+        let readers = Arc::new(Pool::new(
+            options.readers,
+            Some(conn),
+            Box::new(move || {
+                let conn = open(immutable)?;
+                configure(&conn, &each)?;
+                Ok(conn)
+            }),
+        ));
+        Ok(SqliteStore {
+            readers,
+            writer: None,
+            busy_timeout: options.busy_timeout,
+        })
+    }
+
+    /// The busy timeout this store was opened with.
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy_timeout
+    }
+
+    /// Whether writes are refused (the store was opened read-only).
+    pub fn is_read_only(&self) -> bool {
+        self.writer.is_none()
     }
 
     fn run(
         &self,
+        pool: &Pool,
         behavior: TransactionBehavior,
         commit: bool,
         work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
     ) -> Result<()> {
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let txn = conn.transaction_with_behavior(behavior).map_err(storage)?;
-        work(&mut tx::SqliteTx { txn: &txn })?;
-        if commit {
-            txn.commit().map_err(storage)
-        } else {
-            txn.rollback().map_err(storage)
-        }
+        // One deadline for waiting on this store's connection and then on SQLite's lock.
+        let deadline = Instant::now().checked_add(self.busy_timeout);
+        let done = (|| {
+            let mut conn = pool.take(deadline, self.busy_timeout)?;
+            if let Some(deadline) = deadline {
+                conn.busy_timeout(deadline.saturating_duration_since(Instant::now()))
+                    .map_err(from_sqlite)?;
+            }
+            let txn = conn
+                .transaction_with_behavior(behavior)
+                .map_err(from_sqlite)?;
+            work(&mut tx::SqliteTx { txn: &txn })?;
+            if commit {
+                txn.commit().map_err(from_sqlite)
+            } else {
+                txn.rollback().map_err(from_sqlite)
+            }
+        })();
+        done.map_err(|e| with_timeout(e, self.busy_timeout))
     }
 }
 
 impl Store for SqliteStore {
     fn write(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
-        self.run(TransactionBehavior::Immediate, true, work)
+        let Some(writer) = &self.writer else {
+            return Err(CrmError::ReadOnly {
+                reason: "the store was opened read-only".into(),
+            });
+        };
+        self.run(writer, TransactionBehavior::Immediate, true, work)
     }
 
     fn read(&self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
-        self.run(TransactionBehavior::Deferred, false, work)
+        self.run(&self.readers, TransactionBehavior::Deferred, false, work)
     }
+}
+
+/// Settings every connection of a store has.
+fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
+    conn.busy_timeout(options.busy_timeout)
+        .map_err(from_sqlite)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(from_sqlite)
+}
+
+/// For pools that never open a second connection (their maximum is one, and it exists).
+fn no_more_connections() -> Box<dyn Fn() -> Result<Connection> + Send + Sync> {
+    Box::new(|| Err(CrmError::storage("the store's only connection was lost")))
+}
+
+/// A failure to open or set up `path`, with the path named and its own code kept.
+fn open_error(path: &Path, e: rusqlite::Error, options: &SqliteOptions) -> CrmError {
+    with_timeout(opened_error(path, from_sqlite(e)), options.busy_timeout)
+}
+
+fn opened_error(path: &Path, e: CrmError) -> CrmError {
+    match e {
+        CrmError::Storage { message } => {
+            CrmError::storage(format!("cannot open {}: {message}", path.display()))
+        }
+        CrmError::ReadOnly { reason } => CrmError::ReadOnly {
+            reason: format!(
+                "{} cannot be written by this process ({reason}); open it read-only to read it",
+                path.display()
+            ),
+        },
+        other => other,
+    }
+}
+
+/// `path` as an SQLite `file:` URI (so query parameters can follow): every byte but unreserved
+/// ones and `/` percent-encoded.
+fn file_uri(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes: Vec<u8> = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes: Vec<u8> = {
+        let text = path.to_string_lossy().replace('\\', "/");
+        // `C:/x` is `file:/C:/x` in a URI.
+        let rooted = if text.as_bytes().get(1) == Some(&b':') {
+            format!("/{text}")
+        } else {
+            text
+        };
+        rooted.into_bytes()
+    };
+    let mut uri = String::from("file:");
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) || (cfg!(not(unix)) && b == b':') {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
 }
