@@ -15,6 +15,7 @@ echo "--- Rust unit tests of the binding (host)"
 /usr/bin/cargo test --quiet --lib --locked --target-dir "$root/target/wasm-host"
 echo "--- Node: API, analytics, pools, pipelines, type facts, every scenario"
 node --test tests/node/
+echo "--- Node: fuzz harness, CI budget (CRM_FUZZ_CALLS=100000 by hand)" && CRM_FUZZ_CALLS="${CRM_FUZZ_CALLS:-3000}" node --test tests/fuzz/
 echo "--- headless Chromium: every scenario"
 node tests/browser/run.mjs
 echo "--- the npm package, installed from its tarball"

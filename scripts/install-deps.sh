@@ -32,6 +32,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# cargo-deny checks licenses, bans and sources (deny.toml); building it takes about 3.5 minutes
+# on two busy cores, so an installed copy of this version is kept.
+CARGO_DENY_VERSION=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+  echo "installing cargo-deny $CARGO_DENY_VERSION"
+  cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION"
+fi
+
 if [ ! -x "$TOOLS/kotlin/node_modules/kotlin-compiler/bin/kotlinc" ]; then
   echo "installing kotlin-compiler $KOTLIN_VERSION"
   mkdir -p "$TOOLS/kotlin"

@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
+# Clean builds gain nothing from incremental compilation, which would take gigabytes of disk.
+export CARGO_INCREMENTAL=0
 
 bash scripts/install-deps.sh || { echo "dependency installation failed"; exit 1; }
 
@@ -23,10 +25,12 @@ suite() {
   fi
 }
 
-suite "rustfmt" bash -c "cargo fmt --all -- --check && cargo fmt --manifest-path crm-wasm/Cargo.toml -- --check"
+suite "rustfmt" bash -c "cargo fmt --all -- --check && cargo fmt --manifest-path crm-wasm/Cargo.toml -- --check && cargo fmt --manifest-path fuzz/Cargo.toml -- --check"
 suite "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 suite "clippy (crm-wasm, host build)" cargo clippy --manifest-path crm-wasm/Cargo.toml --all-targets --locked --target-dir target/wasm-host -- -D warnings
+suite "cargo deny: licenses, bans, sources (workspace and crm-wasm)" bash -c "cargo deny --locked --all-features check bans licenses sources && cargo deny --locked --manifest-path crm-wasm/Cargo.toml check bans licenses sources"
 suite "rust tests (core, sqlite, cli, bindings' Rust side)" cargo test --workspace --locked
+suite "fuzz targets: stored inputs replayed" cargo test --quiet --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-replay
 suite "demo on SQLite" cargo run --quiet --locked -p crm-cli -- demo --db target/ci-demo.db --reset
 suite "rust example" cargo run --quiet --locked -p crm-examples --example quickstart
 suite "postgres: throwaway cluster, conformance, tenancy, stress, killed clients, demo" bash crm-postgres/test.sh
