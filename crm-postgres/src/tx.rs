@@ -424,16 +424,21 @@ impl Tx for PgTx<'_, '_> {
         &mut self,
         grams: &[String],
         lengths: RangeInclusive<u32>,
+        at_least: u32,
     ) -> Result<Vec<String>> {
         let org = self.org;
         let grams = grams.to_vec();
         let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         let (lo, hi) = (int(*lengths.start()), int(*lengths.end()));
+        let at_least = i64::from(at_least);
+        // `gram = ANY` matches each row once however often the array repeats a gram, so the
+        // count is of distinct grams.
         Ok(self
             .query(
-                "SELECT DISTINCT name FROM name_grams
-                 WHERE org_id = $1 AND gram = ANY($2) AND len BETWEEN $3 AND $4",
-                &[&org, &grams, &lo, &hi],
+                "SELECT name FROM name_grams
+                 WHERE org_id = $1 AND gram = ANY($2) AND len BETWEEN $3 AND $4
+                 GROUP BY name HAVING count(*) >= $5",
+                &[&org, &grams, &lo, &hi, &at_least],
             )?
             .iter()
             .map(|r| r.get(0))

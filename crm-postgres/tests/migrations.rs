@@ -100,7 +100,7 @@ fn names_and_contract_due_dates_stored_before_are_indexed_for_every_organisation
     // The store finds the migrated names through the index.
     let store = pool.store("a").unwrap();
     let matches = crm_core::store::read(&store, |tx| {
-        tx.names_with_grams(&["acm".to_string()], 10..=12)
+        tx.names_with_grams(&["acm".to_string()], 10..=12, 1)
     })
     .unwrap();
     assert_eq!(matches, ["acmetrading"]);

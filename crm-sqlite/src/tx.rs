@@ -12,7 +12,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::RangeInclusive;
 
 pub(crate) struct SqliteTx<'a> {
@@ -538,21 +538,30 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         grams: &[String],
         lengths: RangeInclusive<u32>,
+        at_least: u32,
     ) -> Result<Vec<String>> {
         let mut stmt = self
             .txn
             .prepare_cached("SELECT name FROM name_grams WHERE gram = ?1 AND len BETWEEN ?2 AND ?3")
             .map_err(db)?;
-        let mut found = BTreeSet::new();
-        for gram in grams {
+        let distinct: BTreeSet<&String> = grams.iter().collect();
+        // Each name once per gram it holds (the key is (gram, len, name)).
+        let mut held: HashMap<String, u32> = HashMap::new();
+        for gram in distinct {
             let rows = stmt
                 .query_map(params![gram, lengths.start(), lengths.end()], |r| r.get(0))
                 .map_err(db)?;
             for name in rows {
-                found.insert(name.map_err(db)?);
+                *held.entry(name.map_err(db)?).or_default() += 1;
             }
         }
-        Ok(found.into_iter().collect())
+        let mut found: Vec<String> = held
+            .into_iter()
+            .filter(|&(_, n)| n >= at_least)
+            .map(|(name, _)| name)
+            .collect();
+        found.sort_unstable();
+        Ok(found)
     }
 
     fn contact(&mut self, id: &str) -> Result<Option<Contact>> {

@@ -119,9 +119,16 @@ impl Blocking {
         self.lengths.clone()
     }
 
-    /// Given how many names hold each gram of [`Blocking::grams`], the rarest grams every match
-    /// holds at least one of; `None` when no choice guarantees that (scan instead).
-    pub(crate) fn pick(&self, counts: &[u64]) -> Option<Vec<String>> {
+    /// Given how many names hold each gram of [`Blocking::grams`], the rarest grams to read and
+    /// how many of them every match holds at least; `None` when no choice guarantees one (scan
+    /// instead).
+    ///
+    /// The rarest grams that guarantee one are often joined by one common gram (a trade word
+    /// such as "technologies"), whose names would all have to be compared. Reading a few more
+    /// grams until every match must hold two of them lets the store drop, without looking at
+    /// them, the names that hold only one; that is chosen when those grams' names are at most
+    /// `wider_read` times as many (what a store reads in the time one candidate costs).
+    pub(crate) fn pick(&self, counts: &[u64], wider_read: u64) -> Option<Picked> {
         let mut order: Vec<usize> = (0..self.grams.len()).collect();
         order.sort_by_key(|&i| (counts.get(i).copied().unwrap_or(u64::MAX), i));
         let total = (self.len + GRAM_LEN - 1) as i64;
@@ -130,22 +137,65 @@ impl Blocking {
         let first = GRAM_LEN - 1;
         let last = (first + self.len).saturating_sub(1).max(first);
         let (mut occurrences, mut intervals, mut picked) = (0i64, Vec::new(), Vec::new());
+        let (mut most_repeated, mut read) = (1i64, 0u64);
+        let mut one: Option<(Vec<String>, u64)> = None;
         for i in order {
             let (gram, starts) = &self.grams[i];
             picked.push(gram.clone());
+            read = read.saturating_add(counts.get(i).copied().unwrap_or(u64::MAX));
             occurrences += starts.len() as i64;
+            most_repeated = most_repeated.max(starts.len() as i64);
             intervals.extend(
                 starts
                     .iter()
                     .map(|&s| (s.clamp(first, last), (s + GRAM_LEN - 1).clamp(first, last))),
             );
-            let counted = self.shared >= 1 && occurrences > total - self.shared;
-            if counted || stabbing_number(&mut intervals) > self.edits {
-                return Some(picked);
+            // Occurrences of the picked grams every match keeps: by counting (Ukkonen's lemma:
+            // it shares `shared`, at most the unpicked occurrences elsewhere) and by position
+            // (stabbing number s: after `edits` points, s - edits disjoint occurrences remain
+            // unhit). A gram occurs at most `most_repeated` times, so that many distinct grams.
+            let counted = if self.shared >= 1 {
+                self.shared - (total - occurrences)
+            } else {
+                0
+            };
+            let placed = stabbing_number(&mut intervals) as i64 - self.edits as i64;
+            let kept = counted.max(placed);
+            let distinct = if kept >= 1 {
+                (kept + most_repeated - 1) / most_repeated
+            } else {
+                0
+            };
+            match (&one, distinct) {
+                (None, 1) => one = Some((picked.clone(), read)),
+                (None, _) if distinct >= 2 => {
+                    return Some(Picked {
+                        grams: picked,
+                        at_least: 2,
+                    })
+                }
+                (Some((_, first_read)), _) if distinct >= 2 => {
+                    if read <= first_read.saturating_mul(wider_read) {
+                        return Some(Picked {
+                            grams: picked,
+                            at_least: 2,
+                        });
+                    }
+                    break;
+                }
+                (Some((_, first_read)), _) if read > first_read.saturating_mul(wider_read) => break,
+                _ => {}
             }
         }
-        None
+        one.map(|(grams, _)| Picked { grams, at_least: 1 })
     }
+}
+
+/// The grams to read for a probe, and how many of them a name must hold to be a candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Picked {
+    pub(crate) grams: Vec<String>,
+    pub(crate) at_least: u32,
 }
 
 /// The fewest points that hit every closed interval (greedy by right end, which is optimal).
@@ -199,22 +249,58 @@ mod tests {
         let rare = |g: &str| grams.iter().position(|x| x == g).unwrap();
         counts[rare("acm")] = 1;
         counts[rare("din")] = 2;
-        // "acm" and "din" lie apart: one edit cannot destroy both.
-        assert_eq!(b.pick(&counts).unwrap(), ["acm", "din"]);
+        // "acm" and "din" lie apart: one edit cannot destroy both. Every other gram is common,
+        // so reading more to guarantee two is not worth it.
+        let one = |grams: &[&str]| Picked {
+            grams: grams.iter().map(|g| g.to_string()).collect(),
+            at_least: 1,
+        };
+        assert_eq!(b.pick(&counts, 8).unwrap(), one(&["acm", "din"]));
         counts[rare("cme")] = 0;
         // "cme" overlaps "acm", so one edit still could destroy both: "din" is needed too.
-        assert_eq!(b.pick(&counts).unwrap(), ["cme", "acm", "din"]);
+        assert_eq!(b.pick(&counts, 8).unwrap(), one(&["cme", "acm", "din"]));
     }
 
     #[test]
     fn low_thresholds_on_long_names_fall_back_to_a_scan() {
         let long = "abcdefghijklmnopqrstuvwxyz0123456789";
         let b = Blocking::new(long, 0.55).unwrap();
-        assert_eq!(b.pick(&vec![1; b.grams().len()]), None);
+        assert_eq!(b.pick(&vec![1; b.grams().len()], 8), None);
         assert!(Blocking::new(long, 0.85)
             .unwrap()
-            .pick(&vec![1; 38])
+            .pick(&vec![1; 38], 8)
             .is_some());
+    }
+
+    #[test]
+    fn a_common_gram_joining_rare_ones_is_outweighed_by_requiring_two() {
+        // "tabiatechnologies" at 0.85: up to two edits (three for the longest matches). The
+        // rare grams lie in "tabia"; seven grams guarantee one by counting, so two grams as
+        // common as a city's are read; the rest is a trade word every tenth name holds.
+        let b = Blocking::new("tabiatechnologies", 0.85).unwrap();
+        let grams = b.grams();
+        let counts: Vec<u64> = grams
+            .iter()
+            .map(|g| match g.as_str() {
+                "tab" | "abi" | "bia" | "iat" => 20,
+                "^ta" | "^^t" | "ate" => 2_000,
+                _ => 10_000,
+            })
+            .collect();
+        let picked = b.pick(&counts, 8).unwrap();
+        // One more (common) gram, and only the names holding two of the eight are compared.
+        assert_eq!((picked.grams.len(), picked.at_least), (8, 2), "{picked:?}");
+        // When the grams that guarantee one are rare and the next is very common, reading it
+        // would cost more than comparing the few names: one is asked for.
+        let rare_then_common: Vec<u64> = grams
+            .iter()
+            .map(|g| match g.as_str() {
+                "tab" | "abi" | "bia" | "iat" | "^ta" | "^^t" | "ate" => 10,
+                _ => 100_000,
+            })
+            .collect();
+        let picked = b.pick(&rare_then_common, 8).unwrap();
+        assert_eq!((picked.grams.len(), picked.at_least), (7, 1), "{picked:?}");
     }
 
     #[test]

@@ -118,13 +118,21 @@ pub trait Tx {
     /// How many distinct indexed names hold each gram, in the order asked: lets a duplicate
     /// check read the rarest grams' names only.
     fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>>;
-    /// The distinct indexed names (without the prefix) holding at least one of `grams` whose
-    /// length lies in `lengths`: the candidates of a fuzzy name match.
+    /// The distinct indexed names (without the prefix) holding at least `at_least` of the
+    /// distinct `grams` whose length lies in `lengths`: the candidates of a fuzzy name match.
     fn names_with_grams(
         &mut self,
         grams: &[String],
         lengths: RangeInclusive<u32>,
+        at_least: u32,
     ) -> Result<Vec<String>>;
+    /// How many postings `names_with_grams` reads in the time a caller spends on one name it
+    /// returns (taking it and comparing it): a duplicate check reads up to that many times the
+    /// postings to compare fewer names. A store whose every row costs as much as a name (SQL)
+    /// keeps the default.
+    fn postings_per_name(&self) -> u64 {
+        1
+    }
 
     fn contact(&mut self, id: &str) -> Result<Option<Contact>>;
     fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>>;

@@ -474,11 +474,12 @@ pub fn name_gram_index(factory: Factory) {
     let s = factory();
     let s = s.as_ref();
     let grams = |g: &[&str]| g.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let names = |g: &[&str], lengths: std::ops::RangeInclusive<u32>| {
-        let mut found = r(s, |tx| tx.names_with_grams(&grams(g), lengths));
+    let names_holding = |g: &[&str], lengths: std::ops::RangeInclusive<u32>, at_least| {
+        let mut found = r(s, |tx| tx.names_with_grams(&grams(g), lengths, at_least));
         found.sort();
         found
     };
+    let names = |g: &[&str], lengths| names_holding(g, lengths, 1);
     let counts = |g: &[&str]| r(s, |tx| tx.name_gram_counts(&grams(g)));
     w(s, |tx| {
         tx.set_dedup_keys("c-1", &["n:acme".into(), "p:138".into()])?;
@@ -495,6 +496,13 @@ pub fn name_gram_index(factory: Factory) {
     for gram in name_grams("星辰科技") {
         assert_eq!(names(&[&gram], 0..=u32::MAX), ["星辰科技"], "{gram}");
     }
+    // A candidate holds at least so many of the distinct grams asked for.
+    assert_eq!(names_holding(&["acm", "ee$"], 0..=100, 2), ["acmee"]);
+    assert_eq!(
+        names_holding(&["acm", "acm", "zzz"], 0..=100, 2),
+        Vec::<String>::new()
+    );
+    assert_eq!(names_holding(&["acm", "cme", "me$"], 0..=100, 3), ["acme"]);
     // Distinct names count once, however many customers hold them.
     assert_eq!(
         counts(&["acm", "me$", "^^星", "zzz", "p:1"]),

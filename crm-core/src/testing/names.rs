@@ -265,7 +265,7 @@ impl Iterator for Names {
 }
 
 /// Writes default settings and `customers` unowned customers named by `Names::new(seed)` (ids
-/// `c-1..`, each with a phone), with their duplicate-check keys, `batch` per transaction.
+/// `c-1..` from the store's sequence, each with a phone), with their duplicate-check keys, `batch` per transaction.
 pub fn seed(
     store: &dyn Store,
     customers: usize,
@@ -284,8 +284,10 @@ pub fn seed(
     while start < customers {
         let end = (start + batch).min(customers);
         store::write(store, |tx| {
-            for i in start..end {
-                let c = customer(i + 1, names.next().unwrap_or_default(), now);
+            for _ in start..end {
+                // Ids from the store's sequence, so the service's next customer gets a new one.
+                let n = tx.next_id("c")? as usize;
+                let c = customer(n, names.next().unwrap_or_default(), now);
                 tx.put_customer(&c)?;
                 tx.set_dedup_keys(&c.id, &customer_keys(&c, &[])?)?;
             }

@@ -1,15 +1,16 @@
 //! Fuzzy name matches: candidates from the store's gram index (`customer::grams`), then the exact
 //! similarity on each; every name when blocking cannot promise the full scan's answer.
 
-use crate::customer::grams::Blocking;
+use crate::customer::grams::{Blocking, Picked};
 use crate::customer::normalize::normalize_name;
 use crate::customer::similarity::NameMatcher;
 use crate::customer::{CustomerId, NAME_PREFIX};
 use crate::error::Result;
 use crate::store::Tx;
 
-/// Chooses the grams whose names to read, given each gram's count; `None`: scan every name.
-pub(super) type Pick = fn(&Blocking, &[u64]) -> Option<Vec<String>>;
+/// Chooses the grams whose names to read, given each gram's count and the store's postings per
+/// name; `None`: scan every name.
+pub(super) type Pick = fn(&Blocking, &[u64], u64) -> Option<Picked>;
 
 /// (customer, normalised name, similarity) of every stored name at or above `threshold`.
 pub(super) fn similar_names(
@@ -64,8 +65,9 @@ fn candidates(
         return Ok(None);
     };
     let counts = tx.name_gram_counts(&blocking.grams())?;
-    let Some(picked) = pick(&blocking, &counts) else {
+    let Some(picked) = pick(&blocking, &counts, tx.postings_per_name()) else {
         return Ok(None);
     };
-    tx.names_with_grams(&picked, blocking.lengths()).map(Some)
+    tx.names_with_grams(&picked.grams, blocking.lengths(), picked.at_least)
+        .map(Some)
 }

@@ -2,7 +2,7 @@
 
 use super::names::{similar_names, similar_names_picking, Pick};
 use crate::customer::dedup::customer_keys;
-use crate::customer::grams::Blocking;
+use crate::customer::grams::{Blocking, Picked};
 use crate::customer::normalize::normalize_name;
 use crate::customer::{CustomerId, NAME_PREFIX};
 use crate::error::Result;
@@ -176,6 +176,9 @@ proptest! {
     fn the_indexed_look_up_finds_what_the_full_scan_finds((corpus, probe, t) in case()) {
         let store = stored(&corpus);
         prop_assert!(agrees(&store, &probe, t, Blocking::pick));
+        // Whatever a store's cost says: one shared gram asked for whenever it can be, and two.
+        prop_assert!(agrees(&store, &probe, t, |b, counts, _| b.pick(counts, 0)));
+        prop_assert!(agrees(&store, &probe, t, |b, counts, _| b.pick(counts, u64::MAX)));
     }
 }
 
@@ -183,11 +186,28 @@ proptest! {
 /// the full scan finds, and the property says so.
 #[test]
 fn an_index_that_misses_a_candidate_fails_the_property() {
-    fn one_gram_short(b: &Blocking, counts: &[u64]) -> Option<Vec<String>> {
-        let mut picked = b.pick(counts)?;
-        picked.pop();
+    fn one_gram_short(b: &Blocking, counts: &[u64], wider: u64) -> Option<Picked> {
+        let mut picked = b.pick(counts, wider)?;
+        picked.grams.pop();
         Some(picked)
     }
+    assert!(misses(one_gram_short), "a short-read index went unnoticed");
+}
+
+/// Nor is the count a candidate must reach: asking one more than the blocking guarantees
+/// misses names the full scan finds.
+#[test]
+fn an_index_that_asks_too_many_shared_grams_fails_the_property() {
+    fn one_more(b: &Blocking, counts: &[u64], wider: u64) -> Option<Picked> {
+        let mut picked = b.pick(counts, wider)?;
+        picked.at_least += 1;
+        Some(picked)
+    }
+    assert!(misses(one_more), "an over-strict index went unnoticed");
+}
+
+/// Whether the property fails for some case when the look-up picks with `pick`.
+fn misses(pick: Pick) -> bool {
     let config = Config {
         cases: 512,
         failure_persistence: None,
@@ -197,10 +217,10 @@ fn an_index_that_misses_a_candidate_fails_the_property() {
         TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let outcome = runner.run(&case(), |(corpus, probe, t)| {
         let store = stored(&corpus);
-        prop_assert!(agrees(&store, &probe, t, one_gram_short));
+        prop_assert!(agrees(&store, &probe, t, pick));
         Ok(())
     });
-    assert!(outcome.is_err(), "a short-read index went unnoticed");
+    outcome.is_err()
 }
 
 #[test]

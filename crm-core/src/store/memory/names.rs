@@ -63,10 +63,18 @@ impl NameIndex {
             .collect()
     }
 
-    pub(super) fn names(&self, grams: &[String], lengths: RangeInclusive<u32>) -> Vec<String> {
+    pub(super) fn names(
+        &self,
+        grams: &[String],
+        lengths: RangeInclusive<u32>,
+        at_least: u32,
+    ) -> Vec<String> {
         let empty: Arc<str> = Arc::from("");
+        let mut packed: Vec<Packed> = grams.iter().filter_map(|g| pack(g)).collect();
+        packed.sort_unstable();
+        packed.dedup();
         let mut found: Vec<&Arc<str>> = Vec::new();
-        for gram in grams.iter().filter_map(|g| pack(g)) {
+        for gram in packed {
             let from = (gram, *lengths.start(), empty.clone());
             found.extend(
                 self.postings
@@ -75,10 +83,14 @@ impl NameIndex {
                     .map(|(_, _, name)| name),
             );
         }
-        // All entries of a name share one copy, so the address tells names apart.
+        // All entries of a name share one copy, so the address tells names apart and counts
+        // their grams without reading a name that holds too few.
         found.sort_unstable_by_key(|name| Arc::as_ptr(name).cast::<u8>());
-        found.dedup_by(|a, b| Arc::ptr_eq(a, b));
-        found.into_iter().map(|name| name.to_string()).collect()
+        found
+            .chunk_by(|a, b| Arc::ptr_eq(a, b))
+            .filter(|run| run.len() >= at_least as usize)
+            .map(|run| String::from(run[0].as_ref()))
+            .collect()
     }
 }
 
@@ -101,10 +113,15 @@ mod tests {
         index.add("acme");
         index.add("acmee");
         let grams = |g: &[&str]| g.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let mut both = index.names(&grams(&["acm", "zzz"]), 0..=10);
+        let mut both = index.names(&grams(&["acm", "zzz"]), 0..=10, 1);
         both.sort();
         assert_eq!(both, ["acme", "acmee"]);
-        assert_eq!(index.names(&grams(&["acm"]), 5..=5), ["acmee"]);
+        assert_eq!(index.names(&grams(&["acm"]), 5..=5, 1), ["acmee"]);
+        assert_eq!(
+            index.names(&grams(&["acm", "ee$", "acm"]), 0..=10, 2),
+            ["acmee"]
+        );
+        assert!(index.names(&grams(&["acm", "zzz"]), 0..=10, 2).is_empty());
         assert_eq!(index.counts(&grams(&["acm", "ee$", "x"])), [2, 1, 0]);
         index.remove("acme");
         assert_eq!(index.counts(&grams(&["acm", "me$"])), [1, 0]);
