@@ -149,8 +149,8 @@ pub enum CrmError {
     },
     /// The disk (or the store's size limit) is full; nothing was changed. Retrying helps only
     /// after space is freed.
-    #[error("storage full: {message}; nothing was changed")]
-    StorageFull { message: String },
+    #[error("storage full: {reason}; nothing was changed")]
+    StorageFull { reason: String },
     /// The database cannot be written: it was opened read-only, or the file, its directory or the
     /// medium is read-only. Reads still work in a read-only store.
     #[error("the database is read-only: {reason}")]
@@ -245,8 +245,8 @@ impl CrmError {
                 stage,
                 ..
             } => (vec![opportunity_id, stage], vec![]),
-            Storage { message } | StorageFull { message } => (vec![], vec![message]),
-            ReadOnly { reason } => (vec![], vec![reason]),
+            Storage { message } => (vec![], vec![message]),
+            StorageFull { reason } | ReadOnly { reason } => (vec![], vec![reason]),
             DuplicateFound { .. } | StorageBusy { .. } => (vec![], vec![]),
         };
         short.into_iter().for_each(|s| clip(s, QUOTE));

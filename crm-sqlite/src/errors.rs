@@ -13,7 +13,7 @@ pub(crate) fn from_sqlite(e: rusqlite::Error) -> CrmError {
             CrmError::StorageBusy { timeout_ms: 0 }
         }
         Some(ErrorCode::DiskFull) => CrmError::StorageFull {
-            message: e.to_string(),
+            reason: e.to_string(),
         },
         Some(ErrorCode::ReadOnly) => CrmError::ReadOnly {
             reason: e.to_string(),

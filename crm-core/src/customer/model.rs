@@ -94,7 +94,6 @@ pub struct Customer {
     /// When the last owner let it go (released or recycled): that owner's cool-down counts from
     /// here, and nothing else restarts it (a move to another pool does not).
     #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub released_at: Option<DateTime<Utc>>,
     pub status: CustomerStatus,
     pub merged_into: Option<CustomerId>,

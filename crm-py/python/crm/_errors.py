@@ -350,8 +350,8 @@ class StorageFullError(CrmError, OSError):
     code = "STORAGE_FULL"
 
     @property
-    def message(self) -> str:
-        return cast("str", self.details["message"])
+    def reason(self) -> str:
+        return cast("str", self.details["reason"])
 
 
 class ReadOnlyError(CrmError, OSError):
@@ -448,7 +448,7 @@ ERRORS: Dict[str, Tuple[Type[CrmError], Tuple[Tuple[str, str, bool], ...]]] = {
     )),
     "STORAGE": (StorageError, (("message", "string", True),)),
     "STORAGE_BUSY": (StorageBusyError, (("timeout_ms", "int", True),)),
-    "STORAGE_FULL": (StorageFullError, (("message", "string", True),)),
+    "STORAGE_FULL": (StorageFullError, (("reason", "string", True),)),
     "READ_ONLY": (ReadOnlyError, (("reason", "string", True),)),
 }
 

@@ -1403,7 +1403,7 @@ export interface CrmErrorDetails {
    * The disk (or the store's size limit) is full; nothing was changed. Retrying helps only
    * after space is freed.
    */
-  STORAGE_FULL: { message: string };
+  STORAGE_FULL: { reason: string };
   /**
    * The database cannot be written: it was opened read-only, or the file, its directory or the
    * medium is read-only. Reads still work in a read-only store.
