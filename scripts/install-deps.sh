@@ -57,4 +57,17 @@ if ! "$TOOLS/venv/bin/python" -c "import pyarrow, polars, pandas, numpy, mypy" 2
   echo "installing python test dependencies (pyarrow, polars, pandas, numpy, mypy)"
   "$TOOLS/venv/bin/pip" install --quiet "pyarrow>=14" "polars>=1.0" "pandas>=2.2" numpy mypy
 fi
+# crm-mobile: shellcheck for its build scripts, and the aarch64 cross toolchain with qemu-user for
+# crm-mobile/build-aarch64.sh (linker and C compiler, arm64 libc, running the arm64 test binary).
+# (kotlinx-coroutines comes with the Kotlin compiler: Debian's 1.0.1 is too old for uniffi's Kotlin.)
+need_apt=()
+for pkg in shellcheck gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing apt packages for crm-mobile: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
 echo "tools ready in $TOOLS"

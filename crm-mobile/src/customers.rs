@@ -1,7 +1,7 @@
 //! The organisation, its people and its customers: settings, teams, users, customers, contacts,
 //! follow-ups (跟进), duplicates (撞单), merging, handover (离职交接) and the event log.
 
-use crate::{Crm, Result};
+use crate::{AsyncCrm, Crm, Result};
 use crm_core::customer::{
     Contact, Customer, CustomerPatch, DuplicateMatch, DuplicateProbe, FollowUp, NewContact,
     NewCustomer, NewFollowUp, OverdueFollowUp,
@@ -9,8 +9,7 @@ use crm_core::customer::{
 use crm_core::{CustomerCreated, Event, NewUser, OrgSettings, OwnershipChange, SettingsPatch};
 use crm_core::{Team, User};
 
-#[uniffi::export]
-impl Crm {
+operations! {
     /// Creates the first administrator of an empty organisation (no actor yet).
     #[uniffi::method(default(settings = None))]
     pub fn bootstrap(&self, admin_name: String, settings: Option<OrgSettings>) -> Result<User> {

@@ -1,7 +1,7 @@
 //! Deals: opportunities on pipelines (stages, guards, transitions) and their reports, contracts
 //! with payment collection (回款), and commission statements over the organisation's deals.
 
-use crate::{Crm, Result};
+use crate::{AsyncCrm, Crm, Result};
 use chrono::{DateTime, Utc};
 use crm_core::commission::{CommissionPlan, CommissionStatement};
 use crm_core::contract::{
@@ -11,8 +11,7 @@ use crm_core::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
 use crm_core::performance::PeriodKind;
 use crm_core::pipeline::{ForecastRow, Pipeline, Rotting, StageConversion, StageTime, Velocity};
 
-#[uniffi::export]
-impl Crm {
+operations! {
     pub fn create_opportunity(
         &self,
         actor: String,

@@ -21,8 +21,46 @@
 //! argument order, acting user first), which `tests/records.json` lists and the Kotlin tests check.
 //! Errors are the core's `CrmError` (Kotlin `CrmException.VersionConflict`, Swift
 //! `CrmError.VersionConflict`) with its fields, `code()` and the core's text as `toString()` /
-//! `description`. A panic would surface as uniffi's internal error, never an abort; none is
-//! expected, since foreign values the core cannot hold are refused as `INVALID_INPUT` on the way in.
+//! `description`. A panic would surface as uniffi's internal error, never an abort (the `mobile`
+//! profile keeps `panic = "unwind"` for this); none is expected, since foreign values the core
+//! cannot hold are refused as `INVALID_INPUT` on the way in.
+//!
+//! # Blocking and asynchronous calls
+//! `Crm`'s methods block (SQLite, the busy timeout). [`AsyncCrm`] has the same methods as Kotlin
+//! `suspend` and Swift `async` functions, generated from the same list (the `operations!` macro),
+//! each running the blocking method on a worker thread of the `blocking` crate's pool: no async
+//! runtime is needed on either side, and the caller's thread (an Android main thread, a coroutine
+//! dispatcher, a Swift actor) never waits on storage.
+
+/// Declares `Crm`'s operations once and exports each twice: as the blocking method written here,
+/// and as an `async` method of the same name, doc and defaults on [`AsyncCrm`] that runs the
+/// blocking one on a worker thread. One list, so the two APIs cannot drift apart. (uniffi wants
+/// the bare type names: a caller imports `Crm` and `AsyncCrm`.)
+macro_rules! operations {
+    ($(
+        $(#[$attr:meta])*
+        pub fn $name:ident(&$self:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        #[uniffi::export]
+        impl Crm {
+            $(
+                $(#[$attr])*
+                pub fn $name(&$self $(, $arg: $ty)*) -> $ret $body
+            )*
+        }
+
+        #[uniffi::export]
+        impl AsyncCrm {
+            $(
+                $(#[$attr])*
+                pub async fn $name(&$self $(, $arg: $ty)*) -> $ret {
+                    let crm = $self.crm.clone();
+                    $crate::unblock(move || crm.$name($($arg),*)).await
+                }
+            )*
+        }
+    };
+}
 
 mod customers;
 mod deals;
@@ -36,6 +74,7 @@ pub use pure::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{Clock, CrmError, FixedClock, SystemClock};
 use crm_sqlite::SqliteStore;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 uniffi::setup_scaffolding!();
@@ -93,5 +132,42 @@ impl Crm {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.now()
+    }
+}
+
+/// `Crm`'s operations as `suspend` (Kotlin) and `async` (Swift) functions over the same
+/// organisation: `AsyncCrm(crm)`; the blocking object stays usable beside it.
+///
+/// Each call runs `Crm`'s blocking method on a worker thread. Cancelling the caller (a Kotlin
+/// coroutine's job, `withTimeout`) returns at once: a call still queued never runs, and one
+/// already running finishes on its worker with its result dropped; like every call, its write
+/// commits whole or not at all (a call waiting for SQLite's write lock fails with `STORAGE_BUSY`
+/// after the busy timeout, changing nothing).
+#[derive(uniffi::Object)]
+pub struct AsyncCrm {
+    crm: Arc<Crm>,
+}
+
+#[uniffi::export]
+impl AsyncCrm {
+    #[uniffi::constructor]
+    pub fn new(crm: Arc<Crm>) -> Arc<Self> {
+        Arc::new(AsyncCrm { crm })
+    }
+
+    /// The blocking `Crm` this object calls.
+    pub fn blocking(&self) -> Arc<Crm> {
+        self.crm.clone()
+    }
+}
+
+/// Runs `f` on the `blocking` crate's thread pool (threads start on demand and stop when idle).
+/// A panic in `f` is caught on the worker and resumed in the awaiting future, where uniffi turns
+/// it into an internal error for the caller: it neither kills the worker nor leaves the caller
+/// waiting forever.
+async fn unblock<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match blocking::unblock(move || catch_unwind(AssertUnwindSafe(f))).await {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
     }
 }

@@ -1,15 +1,14 @@
 //! The public pool (公海): pools and their rules, claims and their typed refusals, release, locks,
 //! recycling sweeps; then leads, their allocation to reps and their conversion.
 
-use crate::{Crm, Result};
+use crate::{AsyncCrm, Crm, Result};
 use crm_core::allocation::{Allocator, LeadAllocation, NewAllocator};
 use crm_core::lead::{Lead, LeadCaptured, LeadConversion, NewLead};
 use crm_core::opportunity::NewOpportunity;
 use crm_core::pool::{NewPool, Pool, PoolRulesPatch, RecycleWarning, SweepReport};
 use crm_core::Customer;
 
-#[uniffi::export]
-impl Crm {
+operations! {
     /// Creates a pool (administrators).
     pub fn create_pool(&self, actor: String, input: NewPool) -> Result<Pool> {
         self.inner.create_pool(&actor, input)

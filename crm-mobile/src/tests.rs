@@ -185,3 +185,37 @@ fn rfm_scores_with_the_default_configuration_or_a_given_one() {
     let e = rfm_score(orders, as_of, Some("buckets = 12".into())).unwrap_err();
     assert!(matches!(e, CrmError::InvalidInput { ref field, .. } if field == "buckets"));
 }
+
+#[test]
+fn the_async_twin_answers_as_the_blocking_object_does() {
+    let crm = Crm::in_memory(Some(start())).unwrap();
+    let (_, rep) = org(&crm);
+    let twin = AsyncCrm::new(crm.clone());
+    let created = futures_lite::future::block_on(twin.create_customer(rep.clone(), acme()))
+        .unwrap()
+        .customer;
+    assert_eq!(
+        crm.customer(rep.clone(), created.id.clone()).unwrap(),
+        created
+    );
+    let missing = futures_lite::future::block_on(twin.customer(rep, "c-404".into()));
+    assert_eq!(missing.unwrap_err().code(), "NOT_FOUND");
+    assert!(Arc::ptr_eq(&twin.blocking(), &crm));
+}
+
+#[test]
+fn calls_run_off_the_callers_thread_and_a_panic_reaches_the_caller() {
+    let caller = std::thread::current().id();
+    let worker = futures_lite::future::block_on(unblock(|| std::thread::current().id()));
+    assert_ne!(worker, caller);
+    let panicked = std::panic::catch_unwind(|| {
+        futures_lite::future::block_on(unblock(|| -> u8 { panic!("in the core") }))
+    });
+    let message = panicked.unwrap_err();
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"in the core"));
+    assert_eq!(
+        futures_lite::future::block_on(unblock(|| 7)),
+        7,
+        "the pool still works"
+    );
+}

@@ -9,6 +9,8 @@ crate (crm_core: the records; crm_mobile: the `Crm` object and the pure function
 language's bindings spell it (Kotlin renames from uniffi.toml applied). The generated Kotlin is
 checked the same way (it is also compiled and run). Last, the records and enums crm_core exports
 must be exactly the types of tests/records.json: none missing, none the operation table does not use.
+Async methods must be `async` in Swift and `suspend` in Kotlin (and blocking ones neither), and
+AsyncCrm must have every operation of Crm, with the same arguments and defaults, each async.
 
 Usage: python3 check_bindings.py METADATA_DUMP GENERATED_DIR UNIFFI_TOML RECORDS_JSON
 """
@@ -167,17 +169,50 @@ def check(lang, text, ns, renames):
         elif kind == "Interface":
             header = rf"open\s+class\s+{name}\b"
             need(f"object {name}", header)
+            # The class, up to its FFI converter (generated unformatted, so braces are no guide).
+            start = re.search(header, text)
+            end = re.search(rf"public\s+(struct|object)\s+FfiConverterType{name}\b", text)
+            decl = text[start.start():end.start()] if start and end and end.start() > start.start() else ""
             for c in t["constructors"]:
-                pattern = (rf"public\s+(static\s+func\s+{q(lower_camel(c['name']))}|convenience\s+init)\("
-                           if swift else rf"\bfun\s+{q(lower_camel(c['name']))}\(")
-                need(f"constructor {name}.{c['name']}", pattern)
+                if c["name"] == "new":  # the primary constructor
+                    first = rf"{q(lower_camel(c['inputs'][0]['name']))}\s*:" if c["inputs"] else r"\)"
+                    pattern = rf"public\s+convenience\s+init\({first}" if swift else rf"\bconstructor\({first}"
+                else:
+                    pattern = (rf"public\s+(static\s+func\s+{q(lower_camel(c['name']))}|convenience\s+init)\("
+                               if swift else rf"\bfun\s+{q(lower_camel(c['name']))}\(")
+                need(f"constructor {name}.{c['name']}", pattern, decl)
             for meth in t["methods"]:
-                pattern = (rf"open\s+func\s+{q(lower_camel(meth['name']))}\(" if swift
-                           else rf"override\s+fun\s+{q(lower_camel(meth['name']))}\(")
-                need(f"method {name}.{meth['name']}", pattern)
+                # Async exports: Swift `async`, Kotlin `suspend`; and the blocking ones stay plain.
+                is_async = meth.get("is_async") == "true"
+                mname = q(lower_camel(meth["name"]))
+                if swift:
+                    pattern = rf"open\s+func\s+{mname}\([^{{]*?\)" + (r"\s*async\b" if is_async else r"(?!\s*async)")
+                else:
+                    pattern = r"override\s+" + (r"suspend\s+" if is_async else "") + rf"fun\s+{mname}\("
+                need(f"{'async ' if is_async else ''}method {name}.{meth['name']}", pattern, decl)
         else:
             missing.append(f"unknown kind of definition {kind} {name}: teach check_bindings.py")
     return found, missing
+
+
+def async_twin(ns):
+    """AsyncCrm has every operation of Crm (not its clock), each async, and Crm none async."""
+    objects = {td["items"][0]["name"]: td["items"][0] for td in ns["type_definitions"] if td["__type__"] == "Interface"}
+    if "AsyncCrm" not in objects:
+        return ["no AsyncCrm object"]
+    blocking = {m["name"]: m for m in objects["Crm"]["methods"]}
+    twin = {m["name"]: m for m in objects["AsyncCrm"]["methods"]}
+    wanted = set(blocking) - {"set_now", "now"}
+    problems = [f"AsyncCrm lacks {n}" for n in sorted(wanted - set(twin))]
+    problems += [f"AsyncCrm.{n} is not one of Crm's operations" for n in sorted(set(twin) - wanted - {"blocking"})]
+    problems += [f"AsyncCrm.{n} is not async" for n in sorted(wanted & set(twin)) if twin[n]["is_async"] != "true"]
+    problems += [f"Crm.{n} is async" for n, m in blocking.items() if m["is_async"] != "false"]
+    for n in sorted(wanted & set(twin)):
+        args = lambda m: [(a["name"], str(a.get("default"))) for a in m["inputs"]]
+        if args(twin[n]) != args(blocking[n]):
+            problems.append(f"AsyncCrm.{n} takes {args(twin[n])}, Crm.{n} {args(blocking[n])}")
+    print(f"AsyncCrm: {len(wanted & set(twin))} async twins of Crm's {len(wanted)} operations")
+    return problems
 
 
 def exported_types(ns):
@@ -220,6 +255,9 @@ def main():
             print(f"exported {kind.lower()} {n} is not in records.json (the operation table does not reach it)")
         failed |= got != wanted
     print(f"exported types: {len(core)} of crm_core, {len(types)} in records.json")
+    for problem in async_twin(namespaces["crm_mobile"]):
+        print(problem)
+        failed = True
     if any(exported_types(ns) for crate, ns in namespaces.items() if crate != "crm_core"):
         print("crm_mobile defines records or enums of its own")
         failed = True

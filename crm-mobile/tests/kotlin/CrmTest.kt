@@ -467,6 +467,9 @@ fun main() {
         expect(both.field == "plan") { "$both" }
     }
 
+    packagingChecks()
+    coroutineChecks()
+
     println("kotlin: $passed passed, $failed failed")
     if (failed > 0 || passed == 0) kotlin.system.exitProcess(1)
 }
