@@ -79,8 +79,15 @@ def run(c: crm.Crm, op: str, actor: str, args: Dict[str, object]) -> object:
     takes_actor, params, _, _ = OPERATIONS[op]
     specs = {name: spec for name, spec, _ in params}
     unknown = set(args) - set(specs)
-    assert not unknown, f"{op} takes no {sorted(unknown)}"
-    typed = {name: _convert.converter(specs[name])[0](value) for name, value in args.items()}
+    typed = {
+        name: _convert.converter(specs[name])[0](value) if name in specs else value
+        for name, value in args.items()
+    }
+    if unknown:
+        # Python refuses the call itself (the core refuses it as INVALID_INPUT in JSON).
+        with pytest.raises(TypeError, match="unexpected keyword argument"):
+            getattr(c, op)(actor, **typed) if takes_actor else getattr(crm, op)(**typed)
+        raise crm.InvalidInputError(f"{op} takes no {sorted(unknown)}")
     if hasattr(crm.Crm, op):
         method = getattr(c, op)
         return method(actor, **typed) if takes_actor else method(**typed)

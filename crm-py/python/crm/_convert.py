@@ -176,6 +176,9 @@ def _record(cls: type, name: str) -> Tuple[Load, Dump]:
 
     def load(v: object) -> object:
         data = cast(Mapping[str, object], v)
+        extra = sorted(set(data) - {n for n, _, _, _ in known()})
+        if extra:  # a misspelt key is refused, as the core refuses it, never dropped
+            raise invalid(", ".join(extra), f"is not a field of {cls.__name__}")
         return cls(**{n: load(data[n]) for n, load, _, _ in known() if n in data})
 
     def dump(v: object, path: str) -> object:
@@ -193,7 +196,9 @@ def _union(name: str, tag: str, content: Optional[str], variants: Dict[str, type
 
     def load(v: object) -> object:
         data = cast(Mapping[str, object], v)
-        return loads[str(data[tag])](data[content] if content else data)
+        if content:
+            return loads[str(data[tag])](data[content])
+        return loads[str(data[tag])]({k: x for k, x in data.items() if k != tag})
 
     def dump(v: object, path: str) -> object:
         if type(v) not in dumps:

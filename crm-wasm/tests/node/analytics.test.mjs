@@ -194,7 +194,7 @@ test("movements, flows and churn warnings between two scorings", () => {
   assert.deepEqual(rfmChurnWarnings(before, after, { valuable: [], rDrop: 0 }), []);
 
   assert.equal(refusal(() => rfmMovements(before, [{ customerId: "a" }]), "INVALID_INPUT").details.field, "after[0].recencyDays");
-  assert.equal(refusal(() => rfmChurnWarnings(before, after, { rDrop: -1 }), "INVALID_INPUT").details.field, "rule");
+  assert.equal(refusal(() => rfmChurnWarnings(before, after, { rDrop: -1 }), "INVALID_INPUT").details.field, "rule.rDrop");
 });
 
 test("performance and leaderboards: won or collected, shared ranks, teams, period boundaries", () => {
