@@ -43,17 +43,28 @@ impl Bounded for NewUser {
     }
 }
 
+/// The classification codes customers and leads share: level, source, industry, region.
+fn classification(
+    level: &Option<String>,
+    source: &Option<String>,
+    industry: &Option<String>,
+    region: &Option<String>,
+) -> Result<()> {
+    for (f, v) in [
+        ("level", level),
+        ("source", source),
+        ("industry", industry),
+        ("region", region),
+    ] {
+        opt_text(f, v.as_deref(), CODE)?;
+    }
+    Ok(())
+}
+
 impl Bounded for NewCustomer {
     fn check_bounds(&self) -> Result<()> {
         text("name", &self.name, NAME)?;
-        for (f, v) in [
-            ("level", &self.level),
-            ("source", &self.source),
-            ("industry", &self.industry),
-            ("region", &self.region),
-        ] {
-            opt_text(f, v.as_deref(), CODE)?;
-        }
+        classification(&self.level, &self.source, &self.industry, &self.region)?;
         texts("tags", &self.tags, TAGS, CODE)?;
         contact_points(&self.phones, &self.emails)?;
         opt_text("owner_id", self.owner_id.as_deref(), ID)?;
@@ -65,14 +76,7 @@ impl Bounded for NewCustomer {
 impl Bounded for CustomerPatch {
     fn check_bounds(&self) -> Result<()> {
         opt_text("name", self.name.as_deref(), NAME)?;
-        for (f, v) in [
-            ("level", &self.level),
-            ("source", &self.source),
-            ("industry", &self.industry),
-            ("region", &self.region),
-        ] {
-            opt_text(f, v.as_deref(), CODE)?;
-        }
+        classification(&self.level, &self.source, &self.industry, &self.region)?;
         texts("add_tags", &self.add_tags, TAGS, CODE)?;
         texts("remove_tags", &self.remove_tags, TAGS, CODE)?;
         texts(
@@ -230,14 +234,7 @@ impl Bounded for NewAllocator {
 impl Bounded for NewLead {
     fn check_bounds(&self) -> Result<()> {
         text("name", &self.name, NAME)?;
-        for (f, v) in [
-            ("level", &self.level),
-            ("source", &self.source),
-            ("industry", &self.industry),
-            ("region", &self.region),
-        ] {
-            opt_text(f, v.as_deref(), CODE)?;
-        }
+        classification(&self.level, &self.source, &self.industry, &self.region)?;
         contact_points(&self.phones, &self.emails)?;
         opt_text("owner_id", self.owner_id.as_deref(), ID)?;
         field_map("custom_fields", &self.custom_fields, field_text)

@@ -4,7 +4,7 @@
 //! more frequent than rare ones. Deterministic, so every run measures the same organisation.
 
 use crate::customer::dedup::customer_keys;
-use crate::customer::{Customer, CustomerKind, CustomerStatus, DealStatus};
+use crate::customer::Customer;
 use crate::error::Result;
 use crate::settings::OrgSettings;
 use crate::store::{self, Store};
@@ -298,38 +298,13 @@ pub fn seed(
     Ok(())
 }
 
+/// The conformance suite's unowned customer, with this generator's name, a phone and `now`.
 fn customer(n: usize, name: String, now: DateTime<Utc>) -> Customer {
     Customer {
-        id: format!("c-{n}"),
         name,
-        kind: CustomerKind::Company,
-        level: None,
-        tags: Default::default(),
-        source: None,
-        industry: None,
-        region: None,
         phones: vec![format!("139{n:08}")],
-        emails: Vec::new(),
-        owner_id: None,
-        previous_owner_id: None,
-        pool_id: None,
-        pooled_at: None,
-        released_at: None,
-        status: CustomerStatus::Active,
-        merged_into: None,
-        merged_from: Vec::new(),
         created_at: now,
         updated_at: now,
-        owned_since: None,
-        last_follow_up_at: None,
-        next_follow_up_at: None,
-        deal_status: DealStatus::None,
-        locked: false,
-        locked_until: None,
-        last_won_at: None,
-        open_opportunities: 0,
-        recycle_due_at: None,
-        custom_fields: Default::default(),
-        version: 1,
+        ..super::conformance::customer(&format!("c-{n}"), None, 1)
     }
 }
