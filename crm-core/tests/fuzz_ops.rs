@@ -1506,7 +1506,12 @@ fn the_harness_catches_an_injected_panic() {
         report
             .findings
             .iter()
-            .any(|f| f.kind == "panic" && f.what.contains("injected panic")),
+            // The 50th call may be the call under test or the harness's own read after a
+            // refusal: either way the panic is caught and reported, never propagated.
+            .any(
+                |f| matches!(f.kind, "panic" | "organisation stopped working")
+                    && f.what.contains("injected panic")
+            ),
         "{:?}",
         report.findings
     );
