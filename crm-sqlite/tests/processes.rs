@@ -115,6 +115,13 @@ fn lines(child: &mut Running) -> mpsc::Receiver<String> {
     receive
 }
 
+/// The tests of this file one after the other: each runs child processes for seconds, and two at
+/// once on a two-core machine can starve one child of every claim, which the race test checks.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn integrity(path: &Path) -> String {
     rusqlite::Connection::open(path)
         .unwrap()
@@ -124,6 +131,7 @@ fn integrity(path: &Path) -> String {
 
 #[test]
 fn a_process_killed_in_the_middle_of_batches_leaves_no_partial_batch() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kill.db");
     let ids: Vec<String> = {
@@ -212,6 +220,7 @@ fn a_process_killed_in_the_middle_of_batches_leaves_no_partial_batch() {
 
 #[test]
 fn two_processes_claiming_from_one_pool_never_make_a_double_owner() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("claims.db");
     let ids: Vec<String> = {
