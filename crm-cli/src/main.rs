@@ -9,6 +9,7 @@ mod forecast;
 mod pool;
 mod report;
 mod rfm;
+mod serve;
 mod sla;
 
 use chrono::{DateTime, Utc};
@@ -93,6 +94,25 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Serves the organisation's data over an authenticated HTTP API (see crm-server).
+    Serve {
+        /// The SQLite database file (one organisation), or a postgres:// URL (every
+        /// organisation in it; each credential names its own).
+        #[arg(long)]
+        db: PathBuf,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body: usize,
+        /// Seconds a call may take before the caller gets 504.
+        #[arg(long, default_value_t = 30)]
+        call_timeout: u64,
+    },
+    /// API tokens of crm serve: bootstrap, issue, revoke, list.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// The weighted pipeline forecast per period on a database file (also as of a past moment).
     Forecast {
         /// The SQLite database file, or a postgres:// URL (with --org).
@@ -110,6 +130,50 @@ enum Command {
         /// CSV instead of a table.
         #[arg(long)]
         csv: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates the first administrator of an empty organisation and prints their token.
+    Bootstrap {
+        /// The SQLite database file (created if missing), or a postgres:// URL (with --org).
+        #[arg(long)]
+        db: PathBuf,
+        /// The administrator's name.
+        #[arg(long)]
+        admin_name: String,
+    },
+    /// Issues a token acting as a user; the credential is printed once and never stored.
+    Issue {
+        #[arg(long)]
+        db: PathBuf,
+        /// The administrator issuing it.
+        #[arg(long = "as")]
+        actor: String,
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What the token is for (a device, a script).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revokes a token at once.
+    Revoke {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long = "as")]
+        actor: String,
+        /// The token's id (`tk-N`).
+        #[arg(long)]
+        token: String,
+    },
+    /// Lists tokens as CSV (an administrator sees every token, anyone else their own).
+    List {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long = "as")]
+        actor: String,
     },
 }
 
@@ -253,6 +317,38 @@ fn main() -> ExitCode {
             csv || format == "csv",
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
+        Command::Serve {
+            db,
+            listen,
+            max_body,
+            call_timeout,
+        } => serve::serve(
+            &target(db),
+            &listen,
+            crm_server::Limits {
+                body_bytes: max_body,
+                call_time: std::time::Duration::from_secs(call_timeout),
+                ..Default::default()
+            },
+        ),
+        Command::Token(command) => {
+            let out = &mut std::io::stdout().lock();
+            match command {
+                TokenCommand::Bootstrap { db, admin_name } => {
+                    serve::bootstrap(&target(db), &admin_name, out)
+                }
+                TokenCommand::Issue {
+                    db,
+                    actor,
+                    user,
+                    label,
+                } => serve::issue(&target(db), &actor, &user, &label, out),
+                TokenCommand::Revoke { db, actor, token } => {
+                    serve::revoke(&target(db), &actor, &token, out)
+                }
+                TokenCommand::List { db, actor } => serve::list(&target(db), &actor, out),
+            }
+        }
         Command::Forecast {
             db,
             period,

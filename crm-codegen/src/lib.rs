@@ -6,6 +6,7 @@
 
 pub mod docs;
 pub mod model;
+pub mod openapi;
 pub mod python;
 pub mod records;
 pub mod typescript;
@@ -17,6 +18,7 @@ pub fn outputs() -> Vec<(String, String)> {
     out.extend(docs::generate(&model));
     out.extend(typescript::generate(&model));
     out.extend(python::generate(&model));
+    out.extend(openapi::generate(&model));
     out.sort();
     out
 }

@@ -108,6 +108,22 @@ pub struct Model {
     /// Names of the types an operation can answer (outputs), the others only go in.
     pub outputs: Vec<String>,
     pub operations: Vec<Operation>,
+    /// The JSON Schemas the model was read from, for the generators that pass schemas on
+    /// (OpenAPI) rather than translate them.
+    #[serde(skip)]
+    pub schemas: Schemas,
+}
+
+/// The raw schemas behind a `Model`; references read `#/$defs/Name`.
+#[derive(Debug, Clone, Default)]
+pub struct Schemas {
+    /// Each type as it goes in (fields with defaults optional).
+    pub inputs: Map<String, Value>,
+    /// Each type as it comes out (every field present).
+    pub outputs: Map<String, Value>,
+    /// Each operation as the core describes it (`name`, `args[].schema`, `record`, `result`),
+    /// in the order of `Model::operations`.
+    pub operations: Vec<Value>,
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -379,11 +395,18 @@ fn merge(input: Option<TypeDef>, output: Option<TypeDef>) -> TypeDef {
     }
 }
 
+/// The generators every schema of the model comes from: one for inputs, one for outputs.
+pub fn generators() -> (schemars::SchemaGenerator, schemars::SchemaGenerator) {
+    let settings = schemars::generate::SchemaSettings::draft2020_12();
+    (
+        settings.clone().for_deserialize().into_generator(),
+        settings.for_serialize().into_generator(),
+    )
+}
+
 /// The model of everything crm-core's operation table takes and answers, and its error.
 pub fn build() -> Model {
-    let settings = schemars::generate::SchemaSettings::draft2020_12();
-    let mut inputs = settings.clone().for_deserialize().into_generator();
-    let mut outputs = settings.for_serialize().into_generator();
+    let (mut inputs, mut outputs) = generators();
     let ops = crm_core::api::describe(&mut inputs, &mut outputs);
     outputs.subschema_for::<crm_core::CrmError>();
     let input_defs = inputs.definitions().clone();
@@ -401,39 +424,45 @@ pub fn build() -> Model {
             (n.clone(), def)
         })
         .collect();
-    let operations = ops
+    let raw_ops: Vec<Value> = ops
         .into_iter()
-        .map(|op| {
-            let op = serde_json::to_value(op).expect("operations serialise");
-            Operation {
-                name: text(&op, "name"),
-                doc: text(&op, "doc"),
-                actor: op["actor"].as_bool().unwrap_or(true),
-                args: op["args"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|a| {
-                        let t = ty(&a["schema"]);
-                        Field {
-                            name: text(a, "name"),
-                            doc: String::new(),
-                            required: !matches!(t, Ty::Optional { .. }),
-                            ty: t,
-                        }
-                    })
-                    .collect(),
-                record: match ty(&op["record"]) {
-                    Ty::Ref { name } => Some(name),
-                    _ => None,
-                },
-                result: ty(&op["result"]),
-            }
+        .map(|op| serde_json::to_value(op).expect("operations serialise"))
+        .collect();
+    let operations = raw_ops
+        .iter()
+        .map(|op| Operation {
+            name: text(op, "name"),
+            doc: text(op, "doc"),
+            actor: op["actor"].as_bool().unwrap_or(true),
+            args: op["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    let t = ty(&a["schema"]);
+                    Field {
+                        name: text(a, "name"),
+                        doc: String::new(),
+                        required: !matches!(t, Ty::Optional { .. }),
+                        ty: t,
+                    }
+                })
+                .collect(),
+            record: match ty(&op["record"]) {
+                Ty::Ref { name } => Some(name),
+                _ => None,
+            },
+            result: ty(&op["result"]),
         })
         .collect();
     Model {
         types,
         outputs: output_defs.keys().cloned().collect(),
         operations,
+        schemas: Schemas {
+            inputs: input_defs,
+            outputs: output_defs,
+            operations: raw_ops,
+        },
     }
 }

@@ -21,6 +21,7 @@ pub enum EntityKind {
     Allocator,
     Pipeline,
     Contract,
+    ApiToken,
 }
 
 impl EntityKind {
@@ -38,6 +39,7 @@ impl EntityKind {
             EntityKind::Allocator => "allocator",
             EntityKind::Pipeline => "pipeline",
             EntityKind::Contract => "contract",
+            EntityKind::ApiToken => "api_token",
         }
     }
 }
@@ -76,6 +78,10 @@ pub enum CrmError {
     },
     #[error("user {actor} may not {action}")]
     PermissionDenied { actor: String, action: String },
+    /// A server could not tell who is calling: the credential is missing, malformed, unknown or
+    /// revoked, or its user was deactivated. One error for all, so it reveals no token.
+    #[error("not authenticated: {reason}")]
+    Unauthenticated { reason: String },
     #[error("user {id} is inactive")]
     InactiveUser { id: String },
     #[error("invalid phone number {input:?}: {reason}")]
@@ -166,6 +172,7 @@ impl CrmError {
             CrmError::VersionConflict { .. } => "VERSION_CONFLICT",
             CrmError::OutOfScope { .. } => "OUT_OF_SCOPE",
             CrmError::PermissionDenied { .. } => "PERMISSION_DENIED",
+            CrmError::Unauthenticated { .. } => "UNAUTHENTICATED",
             CrmError::InactiveUser { .. } => "INACTIVE_USER",
             CrmError::InvalidPhone { .. } => "INVALID_PHONE",
             CrmError::InvalidEmail { .. } => "INVALID_EMAIL",
@@ -219,7 +226,7 @@ impl CrmError {
             InvalidPhone { input, reason } => (vec![input], vec![reason]),
             InvalidEmail { input } => (vec![input], vec![]),
             InvalidInput { field, reason } => (vec![field], vec![reason]),
-            InvalidState { reason } => (vec![], vec![reason]),
+            InvalidState { reason } | Unauthenticated { reason } => (vec![], vec![reason]),
             AlreadyOwned {
                 customer_id,
                 owner_id,

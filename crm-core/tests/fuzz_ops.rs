@@ -594,7 +594,7 @@ fn live_ids(store: &MemoryStore) -> Ids {
                         }
                         &mut ids.pipelines
                     }
-                    DocKind::Counter => continue,
+                    DocKind::Counter | DocKind::ApiToken => continue,
                 };
                 list.push(doc.id);
             }

@@ -11,6 +11,7 @@ mod opportunities;
 mod ownership;
 mod pools;
 mod records;
+mod tokens;
 mod users;
 
 pub use customers::CustomerCreated;

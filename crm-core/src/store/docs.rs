@@ -22,10 +22,12 @@ pub enum DocKind {
     Pipeline,
     /// Listed by customer.
     Contract,
+    /// An API token (its secret's hash, never the secret), listed by user.
+    ApiToken,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 7] = [
+    pub const ALL: [DocKind; 8] = [
         DocKind::Pool,
         DocKind::Allocator,
         DocKind::Lead,
@@ -33,6 +35,7 @@ impl DocKind {
         DocKind::Counter,
         DocKind::Pipeline,
         DocKind::Contract,
+        DocKind::ApiToken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl DocKind {
             DocKind::Counter => "counter",
             DocKind::Pipeline => "pipeline",
             DocKind::Contract => "contract",
+            DocKind::ApiToken => "api_token",
         }
     }
 
@@ -60,6 +64,7 @@ impl DocKind {
             DocKind::Counter => EntityKind::Settings,
             DocKind::Pipeline => EntityKind::Pipeline,
             DocKind::Contract => EntityKind::Contract,
+            DocKind::ApiToken => EntityKind::ApiToken,
         }
     }
 }

@@ -105,6 +105,18 @@ class PermissionDeniedError(CrmError):
         return cast("str", self.details["action"])
 
 
+class UnauthenticatedError(CrmError):
+    """A server could not tell who is calling: the credential is missing, malformed, unknown or
+    revoked, or its user was deactivated. One error for all, so it reveals no token.
+    """
+
+    code = "UNAUTHENTICATED"
+
+    @property
+    def reason(self) -> str:
+        return cast("str", self.details["reason"])
+
+
 class InactiveUserError(CrmError):
     """The core's `INACTIVE_USER` error."""
 
@@ -392,6 +404,7 @@ ERRORS: Dict[str, Tuple[Type[CrmError], Tuple[Tuple[str, str, bool], ...]]] = {
         ("actor", "string", True),
         ("action", "string", True),
     )),
+    "UNAUTHENTICATED": (UnauthenticatedError, (("reason", "string", True),)),
     "INACTIVE_USER": (InactiveUserError, (("id", "string", True),)),
     "INVALID_PHONE": (InvalidPhoneError, (
         ("input", "string", True),
@@ -459,6 +472,7 @@ __all__ = [
     "VersionConflictError",
     "OutOfScopeError",
     "PermissionDeniedError",
+    "UnauthenticatedError",
     "InactiveUserError",
     "InvalidPhoneError",
     "InvalidEmailError",

@@ -121,6 +121,7 @@ class EntityKind(StrEnum):
     ALLOCATOR = "allocator"
     PIPELINE = "pipeline"
     CONTRACT = "contract"
+    API_TOKEN = "api_token"
 
 
 class ForecastCategory(StrEnum):

@@ -414,7 +414,7 @@ export interface DuplicateProbe {
 }
 
 /** Which kind of record an error is about. */
-export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract";
+export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token";
 
 export interface Event {
   /** Position in the log, from 1, gap-free. */
@@ -1350,6 +1350,7 @@ export type CrmErrorCode =
   | "VERSION_CONFLICT"
   | "OUT_OF_SCOPE"
   | "PERMISSION_DENIED"
+  | "UNAUTHENTICATED"
   | "INACTIVE_USER"
   | "INVALID_PHONE"
   | "INVALID_EMAIL"
@@ -1377,6 +1378,11 @@ export interface CrmErrorDetails {
   VERSION_CONFLICT: { kind: EntityKind; id: string; expected: number; actual: number };
   OUT_OF_SCOPE: { actor: string; kind: EntityKind; id: string };
   PERMISSION_DENIED: { actor: string; action: string };
+  /**
+   * A server could not tell who is calling: the credential is missing, malformed, unknown or
+   * revoked, or its user was deactivated. One error for all, so it reveals no token.
+   */
+  UNAUTHENTICATED: { reason: string };
   INACTIVE_USER: { id: string };
   INVALID_PHONE: { input: string; reason: string };
   INVALID_EMAIL: { input: string };
