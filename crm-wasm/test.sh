@@ -4,10 +4,15 @@
 # and every parity scenario with every result checked against the type facts; the same replay in
 # headless Chromium; the packed tarball (one .wasm, size, import and require by name); and a
 # strict TypeScript check of tests/ts/usage.ts against the installed package, with
-# `moduleResolution` bundler and nodenext.
+# `moduleResolution` bundler and nodenext (and of tests/ts/fetch.ts, with DOM typings). The Node
+# suites include RemoteCrm against `crm serve`: the CLI is built first, with the host toolchain
+# (before the wasm toolchain's PATH), and named by CRM_BIN.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+echo "--- crm-cli (host toolchain), for RemoteCrm against crm serve"
+(cd "$root" && cargo build --locked -p crm-cli --quiet)
+export CRM_BIN="$root/target/debug/crm"
 bash "$here/build.sh"
 export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
 cd "$here"
@@ -29,10 +34,13 @@ echo "--- TypeScript: strict check of the usage example against the installed pa
 if [ ! -x node_modules/.bin/tsc ]; then
   npm install --silent --no-audit --no-fund --no-save typescript@5 >/dev/null
 fi
-cp tests/ts/usage.ts "$consumer/"
+cp tests/ts/usage.ts tests/ts/fetch.ts "$consumer/"
 for resolution in bundler nodenext; do
   module=$([ "$resolution" = bundler ] && echo esnext || echo nodenext)
-  node_modules/.bin/tsc --noEmit --strict --target es2022 --lib es2022 \
-    --module "$module" --moduleResolution "$resolution" "$consumer/usage.ts"
+  # Each file on its own: fetch.ts brings in DOM typings, which usage.ts must do without.
+  for file in usage.ts fetch.ts; do
+    node_modules/.bin/tsc --noEmit --strict --target es2022 --lib es2022 \
+      --module "$module" --moduleResolution "$resolution" "$consumer/$file"
+  done
   echo "typescript ($resolution): ok"
 done

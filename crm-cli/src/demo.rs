@@ -5,11 +5,12 @@ use crate::db::Target;
 use crate::report::Report;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
-use crm_core::SettingsPatch;
+use crm_core::api::Operations;
 use crm_core::{
     Channel, Crm, CrmError, CustomerPatch, DuplicateMode, DuplicatePolicy, DuplicateProbe,
     FieldValue, FixedClock, NewContact, NewCustomer, NewFollowUp, NewUser, OrgSettings, Role,
 };
+use crm_core::{Clock, SettingsPatch};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -17,8 +18,9 @@ use std::sync::Arc;
 
 pub type DemoResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// Opens (or creates) the store and runs the demo, printing the report.
-pub fn run(db: Option<Target>, reset: bool) -> DemoResult<()> {
+/// Opens (or creates) the store and runs the demo, printing the report; with `server`, every
+/// call of the story goes through the HTTP API of a server started on a free loopback port.
+pub fn run(db: Option<Target>, reset: bool, server: bool) -> DemoResult<()> {
     let clock = Arc::new(FixedClock::new(start()));
     let crm = match &db {
         Some(target) => {
@@ -40,7 +42,21 @@ pub fn run(db: Option<Target>, reset: bool) -> DemoResult<()> {
         );
         return summary(&crm, "u-1", &mut report);
     }
-    script(&crm, &clock, &mut report)
+    if !server {
+        return script(&crm, &clock, &mut report);
+    }
+    let org = db
+        .as_ref()
+        .map_or(crate::db::DEFAULT_ORG, |t| t.org.as_str());
+    let crm = Arc::new(crm);
+    let orgs = Arc::new(crm_server::OneOrg::new(org, crm.clone()));
+    let running = crm_server::Running::start(orgs, crm_server::Limits::default())?;
+    report.line(&format!(
+        "every call below goes through crm-server at {} (HTTP, one token per user)",
+        running.url()
+    ));
+    let over_http = crate::demo_server::OverHttp::new(crm, org, &running.url());
+    script(&over_http, &clock, &mut report)
 }
 
 /// Monday 2 November 2026, 09:00 in Shanghai.
@@ -151,7 +167,7 @@ const LEADS: &[Lead] = &[
 ];
 
 /// The demo itself, on a fresh organisation.
-pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
+pub fn script(crm: &impl Operations, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
     r.section("Day 1: the organisation is set up");
     let settings = OrgSettings {
         timezone: "Asia/Shanghai".into(),
@@ -161,7 +177,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         },
         ..OrgSettings::default()
     };
-    let admin = crm.bootstrap("周总 (Zhou, admin)", Some(settings))?.id;
+    let admin = crm.bootstrap("", "周总 (Zhou, admin)", Some(settings))?.id;
     let east = crm.create_team(&admin, "华东 East")?;
     let north = crm.create_team(&admin, "华北 North")?;
     let user = |name: &str, role: Role, team: &str| -> crm_core::Result<String> {
@@ -256,7 +272,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
             m.owner_id.as_deref().unwrap_or("nobody")
         ));
     }
-    let settings = crm.settings()?;
+    let settings = crm.settings("")?;
     let mut duplicates = settings.duplicates;
     duplicates.on_create = DuplicateMode::Block;
     let patch = SettingsPatch {
@@ -306,7 +322,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
     for (idx, channel, note, day, hour, next_in_days) in plan {
         clock.set(start() + Duration::days(*day) + Duration::hours(hour - 9));
         let owner = &reps[LEADS[*idx].rep];
-        let next = clock_now(crm) + Duration::days(*next_in_days);
+        let next = clock.now() + Duration::days(*next_in_days);
         let f = crm.record_follow_up(
             owner,
             &customers[*idx],
@@ -328,7 +344,7 @@ pub fn script(crm: &Crm, clock: &FixedClock, r: &mut Report) -> DemoResult<()> {
         ));
     }
     clock.set(start() + Duration::days(4));
-    r.item(&format!("it is now {}", r.time(clock_now(crm))));
+    r.item(&format!("it is now {}", r.time(clock.now())));
     for (mgr, team) in [(&mgr_east, "East"), (&mgr_north, "North")] {
         let overdue = crm.overdue_follow_ups(mgr, None)?;
         r.item(&format!(
@@ -551,12 +567,8 @@ fn sla_section(r: &mut Report) -> DemoResult<()> {
     Ok(())
 }
 
-fn clock_now(crm: &Crm) -> DateTime<Utc> {
-    crm.now()
-}
-
 /// Customers per owner and the size of the event log.
-fn summary(crm: &Crm, admin: &str, r: &mut Report) -> DemoResult<()> {
+fn summary(crm: &impl Operations, admin: &str, r: &mut Report) -> DemoResult<()> {
     r.section("Summary");
     let customers = crm.customers(admin)?;
     let mut per_owner: BTreeMap<String, usize> = BTreeMap::new();
@@ -574,7 +586,7 @@ fn summary(crm: &Crm, admin: &str, r: &mut Report) -> DemoResult<()> {
             .unwrap_or("");
         r.item(&format!("{owner:<5} {name:<28} {n} customer(s)"));
     }
-    let events = crm.events(admin, 0, usize::MAX)?;
+    let events = crm.events(admin, 0u64, None)?;
     r.item(&format!(
         "{} active customers, {} events in the log",
         customers.len(),

@@ -5,11 +5,12 @@
 use crate::demo::{start, DemoResult};
 use crate::report::Report;
 use chrono::{Duration, NaiveDate};
+use crm_core::api::Operations;
 use crm_core::commission::parse_plan;
 use crm_core::contract::{NewContract, NewInstalment, NewPayment, OutstandingBy};
 use crm_core::opportunity::{NewOpportunity, OpportunityPatch};
 use crm_core::pipeline::Pipeline;
-use crm_core::{Crm, CrmError, FixedClock, NewCustomer};
+use crm_core::{CrmError, FixedClock, NewCustomer};
 use rust_decimal::Decimal;
 
 fn problem(e: &CrmError) -> String {
@@ -25,7 +26,7 @@ fn yuan(units: i64) -> Decimal {
 }
 
 pub fn chapter(
-    crm: &Crm,
+    crm: &impl Operations,
     clock: &FixedClock,
     r: &mut Report,
     admin: &str,
@@ -282,7 +283,7 @@ rate = "2.5"
 
 /// Day 40: the won deal's commission, booked in November and as cash arrives.
 fn commission(
-    crm: &Crm,
+    crm: &impl Operations,
     clock: &FixedClock,
     r: &mut Report,
     admin: &str,
@@ -296,7 +297,7 @@ fn commission(
         (COLLECTED, "2026-12"),
     ] {
         let plan = parse_plan(text)?;
-        for s in crm.commission_statements(admin, &plan, period)? {
+        for s in crm.commission_statements(admin, period, plan.clone(), None)? {
             if s.rep_id != rep {
                 continue;
             }

@@ -8,12 +8,13 @@ use crm_core::allocation::{
     AllocationRule, AllocationStrategy, AllocatorRep, NewAllocator, Placement, RuleCondition,
     RuleTarget,
 };
+use crm_core::api::Operations;
 use crm_core::lead::NewLead;
 use crm_core::opportunity::NewOpportunity;
 use crm_core::pool::{
     CapScope, ClaimPolicy, LockPolicy, NewPool, OwnershipCap, PoolRules, RecycleKind, RecycleRule,
 };
-use crm_core::{Crm, CrmError, FixedClock, NewCustomer};
+use crm_core::{CrmError, FixedClock, NewCustomer, SettingsPatch};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -47,7 +48,12 @@ pub struct Org<'a> {
     pub reps: &'a [String; 4],
 }
 
-pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> DemoResult<()> {
+pub fn chapter(
+    crm: &impl Operations,
+    clock: &FixedClock,
+    r: &mut Report,
+    org: &Org<'_>,
+) -> DemoResult<()> {
     let Org { admin, reps, .. } = *org;
     r.section("Day 12: the public pool (公海) opens");
     clock.set(start() + Duration::days(11));
@@ -80,7 +86,7 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
             rules,
         },
     )?;
-    let mut settings = crm.settings()?;
+    let mut settings = crm.settings("")?;
     settings.default_pool_id = Some(pool.id.clone());
     settings.claims = ClaimPolicy {
         daily_limit: Some(2),
@@ -95,7 +101,7 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
         max_days: Some(14),
     };
     let version = settings.version;
-    crm.update_settings(admin, version, settings.into())?;
+    crm.update_settings(admin, version, SettingsPatch::from(settings))?;
     r.item(&format!(
         "{} {}: members are both teams; rules: no follow-up for 10 days (level A: 20), no won deal for 60 days; warnings 3 days ahead; cool-down 5 days; 2 h waiting period",
         pool.id, pool.name
@@ -176,7 +182,7 @@ pub fn chapter(crm: &Crm, clock: &FixedClock, r: &mut Report, org: &Org<'_>) -> 
         allocator.id,
         reps[0]
     ));
-    for a in crm.allocate_leads(admin, &allocator.id, &leads, false)? {
+    for a in crm.allocate_leads(admin, &allocator.id, leads.clone(), false)? {
         let to = match &a.placement {
             Placement::Rep { rep_id } => rep_id.clone(),
             Placement::Pool { pool_id } => format!("pool {pool_id}"),

@@ -5,6 +5,7 @@ mod db;
 mod demo;
 mod demo_pipeline;
 mod demo_pool;
+mod demo_server;
 mod forecast;
 mod pool;
 mod report;
@@ -44,6 +45,10 @@ enum Command {
         /// Run on the in-memory store instead of a file.
         #[arg(long, conflicts_with_all = ["db", "reset"])]
         memory: bool,
+        /// Run every call of the story through the HTTP API of a server (crm-server) started
+        /// on a free loopback port over the same store.
+        #[arg(long)]
+        server: bool,
     },
     /// RFM scores and segments from `customer_id,order_date,amount`; CSV out, sorted by customer id.
     Rfm {
@@ -243,9 +248,12 @@ fn main() -> ExitCode {
         org: cli.org.clone(),
     };
     let result = match cli.command {
-        Command::Demo { db, reset, memory } => {
-            demo::run(if memory { None } else { Some(target(db)) }, reset)
-        }
+        Command::Demo {
+            db,
+            reset,
+            memory,
+            server,
+        } => demo::run(if memory { None } else { Some(target(db)) }, reset, server),
         Command::Rfm {
             orders,
             as_of,

@@ -58,6 +58,7 @@ fn an_operator_serves_a_file_and_manages_its_tokens() {
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_crm"))
         .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -119,4 +120,27 @@ fn an_operator_serves_a_file_and_manages_its_tokens() {
         !rest.contains(&rep_token[20..]) && !rest.contains(&admin[20..]),
         "{rest}"
     );
+}
+
+#[test]
+fn the_demo_over_http_tells_the_same_story() {
+    let local = crm(&["demo", "--memory"]);
+    let remote = crm(&["demo", "--memory", "--server"]);
+    let mut remote_lines: Vec<&str> = remote.lines().collect();
+    let banner = remote_lines.remove(1);
+    assert!(
+        banner.contains("goes through crm-server at http://127.0.0.1:"),
+        "{banner}"
+    );
+    // The server's two documented differences: out of scope reads as absent, and a
+    // deactivated user is a caller the server no longer knows.
+    let expected = local
+        .replace("refused, OUT_OF_SCOPE", "refused, NOT_FOUND")
+        .replace(
+            "can no longer act: INACTIVE_USER",
+            "can no longer act: UNAUTHENTICATED",
+        );
+    assert_ne!(expected, local, "the story shows both refusals");
+    assert_eq!(remote_lines.join("\n") + "\n", expected);
+    assert!(local.lines().count() > 100);
 }

@@ -8,10 +8,16 @@
 //! its UTC day). One calling convention: the acting user first when the operation has one, then
 //! the arguments in the core's order; an operation whose arguments are one input record's fields
 //! takes that record as one object.
+//!
+//! The same operations over crm-server (`RemoteCrm`) have the same parameters and answer a
+//! `Promise` of the same result (`RemoteCrmOperations`); the server's own records (its token
+//! routes: `ApiToken`, `IssuedToken`) are declared and described alongside, apart from the
+//! core's (`SERVER_TYPES` in `facts.js`).
 
 mod facts;
 
 use crate::model::{Field, Model, Operation, Ty, TypeDef, Variant};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -21,11 +27,58 @@ pub(crate) const DIR: &str = "crm-wasm/js/generated";
 const ERROR_TYPE: &str = "CrmError";
 
 pub fn generate(model: &Model) -> Vec<(String, String)> {
+    let server = server_types(model);
     vec![
-        (format!("{DIR}/api.d.ts"), declarations(model)),
-        (format!("{DIR}/facts.js"), facts::facts(model)),
+        (format!("{DIR}/api.d.ts"), declarations(model, &server)),
+        (
+            format!("{DIR}/facts.js"),
+            facts::facts(model) + &facts::server_facts(&server),
+        ),
         (format!("{DIR}/api.js"), facts::functions(model)),
     ]
+}
+
+/// The records crm-server's own routes answer that the core's operation table does not (its
+/// token routes: `ApiToken`, `IssuedToken`), read from their schemas like the model's records.
+fn server_types(model: &Model) -> BTreeMap<String, TypeDef> {
+    let (_, mut generator) = crate::model::generators();
+    generator.subschema_for::<crm_core::auth::IssuedToken>();
+    generator
+        .definitions()
+        .iter()
+        .filter(|(name, _)| !model.types.contains_key(*name))
+        .map(|(name, schema)| (name.clone(), server_record(name, schema)))
+        .collect()
+}
+
+fn server_record(name: &str, schema: &Value) -> TypeDef {
+    let text = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("the server's {name} is not a record"));
+    TypeDef::Record {
+        doc: text(schema, "description"),
+        fields: props
+            .iter()
+            .map(|(field, p)| Field {
+                name: field.clone(),
+                doc: text(p, "description"),
+                ty: crate::model::ty(p),
+                required: required.contains(&field.as_str()),
+            })
+            .collect(),
+    }
 }
 
 /// `expected_close` -> `expectedClose`.
@@ -429,9 +482,15 @@ fn error_decls(out: &mut String, names: &Names, variants: &[Variant]) {
     );
 }
 
-fn signature(names: &Names, op: &Operation) -> String {
+/// A method's or function's signature; `remote`: as `RemoteCrm` has it (the actor may be left
+/// out, since the server acts as the credential's user, and the result comes as a `Promise`).
+fn signature(names: &Names, op: &Operation, remote: bool) -> String {
     let ps = params(op);
-    let required = |p: &Param| !matches!(p, Param::Arg(a) if !a.required);
+    let required = |p: &Param| match p {
+        Param::Actor => !remote,
+        Param::Input(_) => true,
+        Param::Arg(a) => a.required,
+    };
     // Only a tail of arguments that may all be left out is optional in JS.
     let tail = ps.len() - ps.iter().rev().take_while(|p| !required(p)).count();
     let list: Vec<String> = ps
@@ -450,15 +509,16 @@ fn signature(names: &Names, op: &Operation) -> String {
             }
         })
         .collect();
-    format!(
-        "{}({}): {}",
-        camel(&op.name),
-        list.join(", "),
-        names.output(&op.result)
-    )
+    let result = names.output(&op.result);
+    let result = if remote {
+        format!("Promise<{result}>")
+    } else {
+        result
+    };
+    format!("{}({}): {result}", camel(&op.name), list.join(", "))
 }
 
-fn declarations(model: &Model) -> String {
+fn declarations(model: &Model, server: &BTreeMap<String, TypeDef>) -> String {
     let names = Names::new(model);
     let mut out = String::from(HEADER);
     out.push_str(
@@ -497,13 +557,55 @@ fn declarations(model: &Model) -> String {
     );
     for op in model.operations.iter().filter(|op| on_crm(op)) {
         doc(&mut out, "  ", &op.doc);
-        let _ = writeln!(out, "  {};", signature(&names, op));
+        let _ = writeln!(out, "  {};", signature(&names, op, false));
     }
     out.push_str("}\n");
     for op in model.operations.iter().filter(|op| !on_crm(op)) {
         out.push('\n');
         doc(&mut out, "", &op.doc);
-        let _ = writeln!(out, "export declare function {};", signature(&names, op));
+        let _ = writeln!(
+            out,
+            "export declare function {};",
+            signature(&names, op, false)
+        );
     }
+    remote_declarations(&mut out, &names, model, server);
     out
+}
+
+/// What `RemoteCrm` adds: the server's own records, its own error codes and the operations as
+/// promises.
+fn remote_declarations(
+    out: &mut String,
+    names: &Names,
+    model: &Model,
+    server: &BTreeMap<String, TypeDef>,
+) {
+    out.push_str("\n// crm-server, as `RemoteCrm` sees it.\n");
+    for (name, def) in server {
+        out.push('\n');
+        type_decl(out, names, name, def, false);
+    }
+    let codes: Vec<String> = crate::openapi::SERVER_CODES
+        .iter()
+        .map(|(_, code)| format!("{code:?}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n/** The codes only crm-server's HTTP layer answers with (their `details` are empty). */\n\
+         export type ServerErrorCode =\n  | {};",
+        codes.join("\n  | ")
+    );
+    out.push_str(
+        "\n/**\n * The operations of an organisation over crm-server, as methods of `RemoteCrm`: the names and\n \
+         * parameters of `CrmOperations`, each answering a `Promise` of the same result. The actor is always\n \
+         * the credential's user: pass its id (anything else is refused before sending) or leave it out\n \
+         * (`undefined` or \"\"). Every refusal rejects with a `CrmError`.\n */\n\
+         export interface RemoteCrmOperations {\n",
+    );
+    for op in model.operations.iter().filter(|op| on_crm(op)) {
+        doc(out, "  ", &op.doc);
+        let _ = writeln!(out, "  {};", signature(names, op, true));
+    }
+    out.push_str("}\n");
 }

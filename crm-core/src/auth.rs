@@ -39,7 +39,7 @@ pub struct ApiToken {
 }
 
 /// A token just issued, with its credential: the only time the secret is seen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IssuedToken {
     pub token: ApiToken,

@@ -53,6 +53,7 @@ impl std::fmt::Display for EntityKind {
 /// Serialised as `{"code": "NOT_FOUND", "details": {...}}`: the details are the variant's fields,
 /// so every surface shows the same facts under the same names.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[cfg_attr(feature = "client", derive(serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi::export(Display))]
 #[serde(tag = "code", content = "details", rename_all = "SCREAMING_SNAKE_CASE")]

@@ -11,11 +11,13 @@
 //! organisation, a PostgreSQL database every organisation it holds (the credential names it).
 //! Errors are a status and the `{code, message, details}` every surface shares (see `errors`).
 
+mod client;
 mod errors;
 mod orgs;
 mod routes;
 
-pub use errors::{status_of, ApiError};
+pub use client::Client;
+pub use errors::{status_for_code, status_of, ApiError};
 pub use orgs::{OneOrg, Orgs, PgOrgs};
 pub use routes::OPENAPI;
 

@@ -1,9 +1,20 @@
 // crm-wasm: the declarations of the host's own parts (loading, the Crm class's constructor and
-// clock, typed-array batches). Every record, error and operation is declared in the generated
-// ./generated/api.d.ts, written by crm-codegen from the core's types.
+// clock, typed-array batches, the RemoteCrm client's constructor and routes). Every record, error
+// and operation is declared in the generated ./generated/api.d.ts, written by crm-codegen from
+// the core's types.
 
 export * from "./generated/api.js";
-import type { CalendarDate, CrmOperations, Decimal } from "./generated/api.js";
+import type {
+  ApiToken,
+  CalendarDate,
+  CrmError,
+  CrmOperations,
+  Decimal,
+  IssuedToken,
+  RemoteCrmOperations,
+  ServerErrorCode,
+  User,
+} from "./generated/api.js";
 
 /**
  * Where `init` finds the engine: its URL (text or a `URL`), a fetch `Response` or a promise of
@@ -87,3 +98,115 @@ export declare function slaDueColumns(
   starts: Float64Array,
   minutes: Float64Array | Int32Array | Uint32Array | number[],
 ): Float64Array;
+
+// ---- RemoteCrm: crm-server over HTTP ------------------------------------------------------------
+
+/**
+ * The codes only a `RemoteCrm` call rejects with, besides the core's: the server's own
+ * (`ServerErrorCode`: UNKNOWN_ROUTE, METHOD_NOT_ALLOWED, OVERLOADED, BODY_TOO_LARGE, TIMEOUT,
+ * INTERNAL) and the client's: UNREACHABLE (the request failed on its way: no connection, DNS,
+ * TLS, an aborted fetch; `cause` holds what fetch threw), UNEXPECTED_RESPONSE (an answer that is
+ * not crm-server's, such as a proxy's error page) and TIMEOUT (also when the client's `timeoutMs`
+ * passes; the call may still complete on the server).
+ */
+export type RemoteErrorCode = ServerErrorCode | "UNREACHABLE" | "UNEXPECTED_RESPONSE";
+
+/** The `details` of the codes of `RemoteErrorCode` (the server's own are empty). */
+export interface RemoteErrorDetails {
+  UNREACHABLE: { url: string };
+  UNEXPECTED_RESPONSE: { status: number; body: string };
+  /** `timeoutMs` when the client's own limit passed; empty when the server answered 504. */
+  TIMEOUT: { timeoutMs?: number };
+}
+
+/** A CrmError with one of the codes only `RemoteCrm` gives. */
+export interface RemoteCrmErrorOf<C extends RemoteErrorCode> extends Error {
+  readonly name: "CrmError";
+  readonly code: C;
+  readonly details: C extends keyof RemoteErrorDetails ? RemoteErrorDetails[C] : Record<string, never>;
+}
+
+/**
+ * What a `RemoteCrm` call rejects with: a `CrmError` with one of the core's codes (details as the
+ * in-process `Crm` gives them) or one of `RemoteErrorCode`. `e instanceof CrmError` narrows to the
+ * core's codes only; widen it with `const err = e as RemoteCrmError` to check the others.
+ */
+export type RemoteCrmError = CrmError | { [C in RemoteErrorCode]: RemoteCrmErrorOf<C> }[RemoteErrorCode];
+
+/** The request `buildRequest` writes, ready for `fetch(request.url, request)`. */
+export interface RemoteRequest {
+  method: "GET" | "POST";
+  url: string;
+  /** `authorization` (the bearer credential), `accept` and, with a body, `content-type`. */
+  headers: Record<string, string>;
+  /** The named arguments as JSON text in the core's form; undefined for a GET. */
+  body: string | undefined;
+}
+
+/** The part of a fetch `Response` the client reads. */
+export interface RemoteResponse {
+  readonly status: number;
+  text(): PromiseLike<string>;
+}
+
+/** A `fetch`: the global one (the default) or one of your own (a proxy, retries, a test double). */
+export type RemoteFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: any },
+) => PromiseLike<RemoteResponse>;
+
+export interface RemoteCrmOptions {
+  /** Does the I/O in place of the global `fetch`. */
+  fetch?: RemoteFetch;
+  /** How long a call may take (default 60 000 ms; 0 for no limit): then it rejects with TIMEOUT. */
+  timeoutMs?: number;
+}
+
+/** Where `buildRequest` sends a call. */
+export interface RemoteTarget {
+  /** The server's URL (`http://127.0.0.1:8080`, `https://crm.example.com/api`). */
+  baseUrl: string | { readonly href: string };
+  /** A token's bearer credential (`crm1....`). */
+  credential: string;
+}
+
+/**
+ * An organisation on crm-server (`crm serve`), over HTTP with a token's bearer credential. Its
+ * methods are the core's operations with the parameters of `Crm` (see `RemoteCrmOperations`),
+ * each answering a `Promise` of the same result, spelled as `Crm` spells it (Dates, decimal text).
+ * The server acts as the credential's user: an actor given must be that user's id (checked
+ * against `me()` before sending) or left out. Needs no `init()`: only `fetch`.
+ */
+export declare class RemoteCrm {
+  constructor(baseUrl: string | { readonly href: string }, credential: string, options?: RemoteCrmOptions);
+  /** The server's URL, without a trailing slash. */
+  readonly baseUrl: string;
+  /** The credential's user (`GET /v1/whoami`), asked once and kept. */
+  me(): Promise<User>;
+  /** Every token (administrators) or the caller's own, in order of issue; never their secrets. */
+  tokens(): Promise<ApiToken[]>;
+  /** Issues a token acting as an active user (administrators); its credential is seen only here. */
+  issueToken(userId: string, label?: string): Promise<IssuedToken>;
+  /** Revokes a token at once (administrators, or the token's own user). */
+  revokeToken(id: string, expectedVersion: number): Promise<ApiToken>;
+}
+export interface RemoteCrm extends RemoteCrmOperations {}
+
+/**
+ * The HTTP request of one call, without sending it: `op` is an operation (`"createCustomer"` or
+ * `"create_customer"`) or a server route (`"whoami"`, `"tokens"`, `"issue_token"`,
+ * `"revoke_token"`); `args` the method's arguments after the actor. Bad arguments throw a
+ * CrmError INVALID_INPUT naming them.
+ */
+export declare function buildRequest(op: string, args: readonly unknown[], target: RemoteTarget): RemoteRequest;
+
+/**
+ * The result of a call from its response's status and body text, spelled as `Crm` spells it;
+ * an error answer throws the `CrmError` it describes (see `RemoteCrmError`).
+ */
+export declare function readResponse<K extends keyof RemoteCrmOperations>(
+  op: K,
+  status: number,
+  bodyText: string,
+): Awaited<ReturnType<RemoteCrmOperations[K]>>;
+export declare function readResponse(op: string, status: number, bodyText: string): unknown;

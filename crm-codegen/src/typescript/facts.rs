@@ -9,6 +9,7 @@
 use super::{camel, on_crm, HEADER};
 use crate::model::{Field, Model, Ty, TypeDef};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 fn kind(ty: &Ty) -> Value {
@@ -80,6 +81,28 @@ pub(super) fn facts(model: &Model) -> String {
             kind(&op.result)
         ]);
         let _ = writeln!(out, "  {}: {fact},", Value::from(op.name.as_str()));
+    }
+    out.push_str("};\n");
+    out
+}
+
+/// `SERVER_TYPES`: the facts of crm-server's own records (its token routes), apart from the
+/// core's `TYPES` so that those stay exactly the core's.
+pub(super) fn server_facts(types: &BTreeMap<String, TypeDef>) -> String {
+    let mut out = String::from(
+        "\n/** crm-server's own records (its token routes), in the form of `TYPES`; read by ../remote.js. */\n\
+         export const SERVER_TYPES = {\n",
+    );
+    for (name, def) in types {
+        let TypeDef::Record { fields: f, .. } = def else {
+            panic!("the server's {name} is not a record");
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {},",
+            Value::from(name.as_str()),
+            json!(["record", fields(f)])
+        );
     }
     out.push_str("};\n");
     out

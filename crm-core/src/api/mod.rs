@@ -13,6 +13,8 @@
 
 #[cfg(any(feature = "camel-case-json", test))]
 mod camel;
+#[cfg(feature = "client")]
+pub mod client;
 mod org;
 pub mod pure;
 mod words;
@@ -124,6 +126,42 @@ macro_rules! operations {
             Some(answer)
         }
 
+        /// Every operation of this table as a typed method over a transport of JSON values: how
+        /// Rust code runs the same calls in-process (`Crm` implements it) or against a server
+        /// (crm-server's client), written once for both.
+        #[cfg(feature = "client")]
+        pub trait Operations {
+            /// Runs `op` as `actor` with named `args` in the core's serde form; the result in
+            /// the same form.
+            fn call_value(
+                &self,
+                op: &str,
+                actor: &str,
+                args: serde_json::Value,
+            ) -> $crate::error::Result<serde_json::Value>;
+            $(
+                $(#[doc = $doc])*
+                fn $name(
+                    &self,
+                    actor: &str,
+                    $($arg: impl Into<$ty>,)*
+                    $($whole: $wty)?
+                ) -> $crate::error::Result<$out>
+                where
+                    Self: Sized,
+                {
+                    $( let $arg: $ty = $arg.into(); )*
+                    #[allow(unused_variables)]
+                    let args = $crate::api::client::named(vec![
+                        $( (stringify!($arg), $crate::api::client::to_value(&$arg)?) ),*
+                    ]);
+                    $( let args = $crate::api::client::fields(&$whole)?; )?
+                    let out = self.call_value(stringify!($name), actor, serde_json::Value::Object(args))?;
+                    $crate::api::client::from_value(out)
+                }
+            )*
+        }
+
         /// Describes every operation of this table for the code generator.
         #[cfg(feature = "schema")]
         pub fn describe(
@@ -193,6 +231,9 @@ pub fn describe(
     all.extend(pure::describe(inputs, outputs));
     all
 }
+
+#[cfg(feature = "client")]
+pub use org::Operations;
 
 /// Operations that need an organisation (a `Crm`), by name.
 pub const ORG_OPERATIONS: &[&str] = org::NAMES;

@@ -24,14 +24,32 @@ Pure functions need no organisation: SLA calendars and clocks (`sla_due`, `sla_e
 `crm.sla`), RFM, segment movement, churn warnings and performance (`crm.analytics`, which also
 takes Arrow tables and returns them) and commission statements (`commission_statement`). The file
 formats (calendar, RFM configuration, commission plan) are described in `crm.formats`.
+
+`RemoteCrm(base_url, credential)` is the same organisation behind ``crm serve`` (crm-server): the
+same methods, records and exceptions over HTTP, acting as the credential's user (`RemoteCrm.me`);
+failures of the way there are `ServerError`s. `crm.http` builds its requests and reads the answers
+without any I/O, for callers with their own (asyncio, httpx...).
 """
 
 from ._base import CrmError, LimitReachedError, StrEnum, TooEarlyError
 from ._client import Crm
+from ._remote import RemoteCrm, urllib_transport
 from ._errors import *  # noqa: F403
 from ._ops import commission_statement, sla_due, sla_elapsed, sla_ticket_status, sla_working_at
 from ._records import *  # noqa: F403
-from . import analytics, formats, sla
+from . import analytics, formats, http, sla
+from .http import (
+    ApiToken,
+    BodyTooLargeError,
+    InternalServerError,
+    IssuedToken,
+    MethodNotAllowedError,
+    OverloadedError,
+    ServerError,
+    ServerTimeoutError,
+    UnknownRouteError,
+    UnreachableError,
+)
 from .analytics import (
     leaderboard,
     performance,
@@ -49,6 +67,9 @@ __all__ = [
     "commission_statement", "sla_due", "sla_elapsed", "sla_ticket_status", "sla_working_at",
     "sla_due_batch", "sla_elapsed_batch", "rfm_score", "rfm_movements", "rfm_flows", "rfm_churn_warnings",
     "performance", "leaderboard",
+    "RemoteCrm", "urllib_transport", "http", "ApiToken", "IssuedToken", "ServerError", "UnknownRouteError",
+    "MethodNotAllowedError", "OverloadedError", "BodyTooLargeError", "ServerTimeoutError", "InternalServerError",
+    "UnreachableError",
 ]
 __all__ += _records.__all__
 __all__ += _errors.__all__

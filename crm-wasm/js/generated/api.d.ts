@@ -1593,3 +1593,158 @@ export declare function leaderboard(targets: PerformanceTarget[], achievements: 
 
 /** Commission statements over the credits given: one rep's, or every rep's. */
 export declare function commissionStatement(credits: CommissionCredit[], period: string, plan?: CommissionPlan | null, planToml?: string | null, repId?: string | null): CommissionStatement[];
+
+// crm-server, as `RemoteCrm` sees it.
+
+/** An issued token as listed: who it acts for and whether it still works. Never the secret. */
+export interface ApiToken {
+  /** `tk-1`, `tk-2`, ... per organisation. */
+  id: string;
+  /** The user every call made with this token acts as. */
+  userId: string;
+  /** What the token is for, as the administrator described it. */
+  label: string;
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  version: number;
+}
+
+/** A token just issued, with its credential: the only time the secret is seen. */
+export interface IssuedToken {
+  token: ApiToken;
+  /** The bearer credential to hand to the token's user. */
+  credential: string;
+}
+
+/** The codes only crm-server's HTTP layer answers with (their `details` are empty). */
+export type ServerErrorCode =
+  | "UNKNOWN_ROUTE"
+  | "METHOD_NOT_ALLOWED"
+  | "OVERLOADED"
+  | "BODY_TOO_LARGE"
+  | "TIMEOUT"
+  | "INTERNAL";
+
+/**
+ * The operations of an organisation over crm-server, as methods of `RemoteCrm`: the names and
+ * parameters of `CrmOperations`, each answering a `Promise` of the same result. The actor is always
+ * the credential's user: pass its id (anything else is refused before sending) or leave it out
+ * (`undefined` or ""). Every refusal rejects with a `CrmError`.
+ */
+export interface RemoteCrmOperations {
+  /** Creates the first administrator of an empty organisation (no actor yet). */
+  bootstrap(adminName: string, settings?: OrgSettingsInput | null): Promise<User>;
+  /** The organisation's settings (readable by anyone). */
+  settings(): Promise<OrgSettings>;
+  /** Changes the parts of the settings the patch gives. */
+  updateSettings(actor: string | undefined, expectedVersion: number, patch: SettingsPatch): Promise<OrgSettings>;
+  createTeam(actor: string | undefined, name: string): Promise<Team>;
+  teams(actor?: string): Promise<Team[]>;
+  createUser(actor: string | undefined, input: NewUser): Promise<User>;
+  user(actor: string | undefined, id: string): Promise<User>;
+  users(actor?: string): Promise<User[]>;
+  /** A leaver can no longer act; hand their customers over first. */
+  deactivateUser(actor: string | undefined, id: string, reason: string): Promise<User>;
+  /**
+   * Without `owner_id` the actor owns the new customer, unless `pool_id` puts it into that
+   * pool unowned; the possible duplicates come back with it.
+   */
+  createCustomer(actor: string | undefined, input: NewCustomer): Promise<CustomerCreated>;
+  customer(actor: string | undefined, id: string): Promise<Customer>;
+  /** The customers in the actor's scope. */
+  customers(actor?: string): Promise<Customer[]>;
+  updateCustomer(actor: string | undefined, id: string, expectedVersion: number, patch: CustomerPatch): Promise<Customer>;
+  transferCustomer(actor: string | undefined, id: string, expectedVersion: number, toUserId: string, reason: string): Promise<Customer>;
+  addContact(actor: string | undefined, customerId: string, contact: NewContact): Promise<Contact>;
+  contacts(actor: string | undefined, customerId: string): Promise<Contact[]>;
+  /** Records a follow-up (跟进记录); its `next_follow_up_at` becomes the customer's plan. */
+  recordFollowUp(actor: string | undefined, customerId: string, followUp: NewFollowUp): Promise<FollowUp>;
+  followUps(actor: string | undefined, customerId: string): Promise<FollowUp[]>;
+  /** Planned follow-ups that are due, for one rep or everyone in scope. */
+  overdueFollowUps(actor?: string, repId?: string | null): Promise<OverdueFollowUp[]>;
+  /** Customers that would clash with these details (撞单), whoever owns them. */
+  findDuplicates(actor: string | undefined, input: DuplicateProbe): Promise<DuplicateMatch[]>;
+  duplicatesOf(actor: string | undefined, customerId: string): Promise<DuplicateMatch[]>;
+  /**
+   * Merges `merged_id` into `survivor_id`, losing nothing; the merged record stays as a
+   * tombstone.
+   */
+  mergeCustomers(actor: string | undefined, survivorId: string, mergedId: string): Promise<Customer>;
+  /** Hands every customer of a leaving rep to another (离职交接); the ids handed over. */
+  handover(actor: string | undefined, fromUserId: string, toUserId: string, reason: string): Promise<string[]>;
+  ownershipHistory(actor: string | undefined, customerId: string): Promise<OwnershipChange[]>;
+  customerEvents(actor: string | undefined, customerId: string): Promise<Event[]>;
+  /** Events after sequence number `after`, at most `limit` of them (all when left out). */
+  events(actor: string | undefined, after: number, limit?: number | null): Promise<Event[]>;
+  createPool(actor: string | undefined, input: NewPool): Promise<Pool>;
+  /** The pools the actor belongs to or manages. */
+  pools(actor?: string): Promise<Pool[]>;
+  /** Changes the rules the patch gives; the others stay. */
+  updatePoolRules(actor: string | undefined, poolId: string, expectedVersion: number, patch: PoolRulesPatch): Promise<Pool>;
+  /** Deletes an empty pool. */
+  deletePool(actor: string | undefined, poolId: string): Promise<void>;
+  poolCustomers(actor: string | undefined, poolId: string): Promise<Customer[]>;
+  /** Claims an unowned customer from a pool (领取), if every claim limit allows it. */
+  claimCustomer(actor: string | undefined, customerId: string): Promise<Customer>;
+  /** Claims all of them or none. */
+  claimCustomers(actor: string | undefined, customerIds: string[]): Promise<Customer[]>;
+  releaseCustomer(actor: string | undefined, customerId: string, reason: string): Promise<Customer>;
+  moveToPool(actor: string | undefined, customerId: string, poolId: string, reason: string): Promise<Customer>;
+  /** Protects an owned customer from recycling for `days` (open-ended when left out). */
+  lockCustomer(actor: string | undefined, customerId: string, days?: number | null): Promise<Customer>;
+  unlockCustomer(actor: string | undefined, customerId: string): Promise<Customer>;
+  /** Recycles every customer whose rule has run out now. */
+  sweepPools(actor?: string): Promise<SweepReport>;
+  /** Customers a rule will recycle within their pool's warning days. */
+  recycleWarnings(actor?: string, ownerId?: string | null): Promise<RecycleWarning[]>;
+  createAllocator(actor: string | undefined, input: NewAllocator): Promise<Allocator>;
+  allocators(actor?: string): Promise<Allocator[]>;
+  captureLead(actor: string | undefined, input: NewLead): Promise<LeadCaptured>;
+  lead(actor: string | undefined, id: string): Promise<Lead>;
+  leads(actor?: string): Promise<Lead[]>;
+  /** Places leads with reps by the allocator's strategy (or parks them in a pool). */
+  allocateLeads(actor: string | undefined, allocatorId: string, leadIds: string[], reassignOwned?: boolean | null): Promise<LeadAllocation[]>;
+  /** Turns an open lead into a customer, and optionally an opportunity, in one step. */
+  convertLead(actor: string | undefined, leadId: string, opportunity?: NewOpportunity | null): Promise<LeadConversion>;
+  createOpportunity(actor: string | undefined, customerId: string, opportunity: NewOpportunity): Promise<Opportunity>;
+  /** Moves an open opportunity to its pipeline's first won or lost stage. */
+  closeOpportunity(actor: string | undefined, opportunityId: string, won: boolean, lostReason?: string | null): Promise<Opportunity>;
+  opportunities(actor: string | undefined, customerId: string): Promise<Opportunity[]>;
+  /** Stores a pipeline definition (`version`: the one read, 0 for a new one). */
+  savePipeline(actor: string | undefined, pipeline: PipelineInput): Promise<Pipeline>;
+  pipelines(actor?: string): Promise<Pipeline[]>;
+  opportunity(actor: string | undefined, id: string): Promise<Opportunity>;
+  /** The opportunities of every customer in scope. */
+  allOpportunities(actor?: string): Promise<Opportunity[]>;
+  moveOpportunity(actor: string | undefined, opportunityId: string, expectedVersion: number, stage: string, lostReason?: string | null): Promise<Opportunity>;
+  updateOpportunity(actor: string | undefined, opportunityId: string, expectedVersion: number, patch: OpportunityPatch): Promise<Opportunity>;
+  recordOpportunityActivity(actor: string | undefined, opportunityId: string, note: string): Promise<Opportunity>;
+  /**
+   * The weighted forecast per period as the opportunities stood at `as_of` (now when left
+   * out).
+   */
+  forecast(actor: string | undefined, periodKind: PeriodKind, asOf?: Date | string | null): Promise<ForecastRow[]>;
+  stageConversion(actor: string | undefined, pipelineId: string): Promise<StageConversion[]>;
+  timeInStage(actor: string | undefined, pipelineId: string): Promise<StageTime[]>;
+  /** Deals closed between `start` and `end`, and how fast they moved. */
+  salesVelocity(actor: string | undefined, start: Date | string, end: Date | string): Promise<Velocity>;
+  /** Open opportunities idle longer than their stage allows. */
+  rottingOpportunities(actor?: string): Promise<Rotting[]>;
+  createContract(actor: string | undefined, opportunityId: string, contract: NewContract): Promise<Contract>;
+  contract(actor: string | undefined, id: string): Promise<Contract>;
+  contracts(actor?: string): Promise<Contract[]>;
+  /** Records money received (回款), matched to the instalment named, then the oldest due. */
+  recordPayment(actor: string | undefined, contractId: string, expectedVersion: number, payment: NewPayment): Promise<Contract>;
+  /** Records money returned, taken back from the latest paid instalments. */
+  recordRefund(actor: string | undefined, contractId: string, expectedVersion: number, refund: NewPayment): Promise<Contract>;
+  cancelContract(actor: string | undefined, contractId: string, reason: string): Promise<Contract>;
+  overdueInstalments(actor?: string): Promise<OverdueInstalment[]>;
+  outstandingBalances(actor: string | undefined, by: OutstandingBy): Promise<OutstandingRow[]>;
+  /**
+   * Commission statements for `period` over the actor's won deals and payments; the plan as
+   * a record or as TOML text (`plan_toml`).
+   */
+  commissionStatements(actor: string | undefined, period: string, plan?: CommissionPlan | null, planToml?: string | null): Promise<CommissionStatement[]>;
+}

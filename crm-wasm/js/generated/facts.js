@@ -224,3 +224,9 @@ export const OPS = {
   "leaderboard": ["leaderboard",0,0,null,[["targets","targets",["list","PerformanceTarget"],1],["achievements","achievements",["list","Achievement"],1],["basis","basis","PerformanceBasis",1],["period","period","string",1],["teams","teams",["opt","bool"],0]],["list","Attainment"]],
   "commission_statement": ["commissionStatement",0,0,null,[["credits","credits",["list","CommissionCredit"],1],["period","period","string",1],["plan","plan",["opt","CommissionPlan"],0],["planToml","plan_toml",["opt","string"],0],["repId","rep_id",["opt","string"],0]],["list","CommissionStatement"]],
 };
+
+/** crm-server's own records (its token routes), in the form of `TYPES`; read by ../remote.js. */
+export const SERVER_TYPES = {
+  "ApiToken": ["record",[["id","id","string",1],["userId","user_id","string",1],["label","label","string",1],["createdAt","created_at","instant",1],["createdBy","created_by","string",1],["revokedAt","revoked_at",["opt","instant"],1],["revokedBy","revoked_by",["opt","string"],1],["version","version","int",1]]],
+  "IssuedToken": ["record",[["token","token","ApiToken",1],["credential","credential","string",1]]],
+};

@@ -5,6 +5,9 @@
 import init, {
   Crm,
   CrmError,
+  RemoteCrm,
+  buildRequest,
+  readResponse,
   leaderboard,
   rfmScore,
   rfmScoreColumns,
@@ -18,6 +21,9 @@ import init, {
   type RfmColumns,
   type SlaClockStatus,
   type SlaPolicy,
+  type ApiToken,
+  type RemoteCrmError,
+  type RemoteRequest,
 } from "crm-wasm";
 
 declare function show(...values: unknown[]): void;
@@ -110,3 +116,37 @@ const board = leaderboard(
 );
 show(board[0].ratio);
 crm.free();
+
+// crm-server over HTTP: the same methods and parameters, each answering a Promise.
+const remote = new RemoteCrm("http://127.0.0.1:8080", "crm1.org.tk-1.secret", { timeoutMs: 5000 });
+const me = await remote.me();
+const remoteCustomer: Customer = (await remote.createCustomer(me.id, { name: "Acme" })).customer;
+const remoteCreated: Date = remoteCustomer.createdAt;
+await remote.recordFollowUp(undefined, remoteCustomer.id, { channel: "call", note: "intro", nextFollowUpAt: new Date() });
+// @ts-expect-error: a remote result is a promise
+const notYet: Customer = remote.customer(me.id, remoteCustomer.id);
+// @ts-expect-error: the same parameters as Crm: the expected version comes before the patch
+remote.updateCustomer(me.id, remoteCustomer.id, { name: "x" });
+const issued = await remote.issueToken(me.id, "laptop");
+const tokens: ApiToken[] = await remote.tokens();
+const revokedAt: Date | null = (await remote.revokeToken(issued.token.id, issued.token.version)).revokedAt;
+show(remoteCreated, notYet, tokens.length, revokedAt, issued.credential);
+try {
+  await remote.claimCustomer(undefined, remoteCustomer.id);
+} catch (e) {
+  if (e instanceof CrmError) {
+    const err = e as RemoteCrmError;
+    if (err.code === "UNREACHABLE") show(err.details.url, err.cause);
+    if (err.code === "OVERLOADED") show(err.message);
+    if (err.code === "ALREADY_OWNED") show(err.details.ownerId);
+  }
+}
+/** Code written once for both: `await` takes a result or its promise. */
+async function customerCount(crm: Crm | RemoteCrm, actor: string): Promise<number> {
+  return (await crm.customers(actor)).length;
+}
+show(await customerCount(crm, rep.id), await customerCount(remote, me.id));
+const request: RemoteRequest = buildRequest("createCustomer", [{ name: "Acme" }], { baseUrl: "http://127.0.0.1:8080", credential: "crm1.x" });
+const read: Customer = readResponse("customer", 200, "{}");
+const opaque: unknown = readResponse("whoami", 200, "{}");
+show(request.url, request.body, read, opaque);

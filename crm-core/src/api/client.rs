@@ -1,0 +1,47 @@
+//! What the generated [`Operations`](super::Operations) trait needs: its arguments written and its
+//! results read in the core's serde form, and the in-process transport.
+
+use crate::error::{CrmError, Result};
+use crate::service::Crm;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[cfg(feature = "camel-case-json")]
+compile_error!("the client speaks the core's snake_case form: build it without camel-case-json");
+
+pub(crate) fn to_value<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| CrmError::invalid("args", e.to_string()))
+}
+
+/// Named arguments.
+pub(crate) fn named(args: Vec<(&str, Value)>) -> Map<String, Value> {
+    args.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// An input record's fields as named arguments.
+pub(crate) fn fields<T: Serialize>(record: &T) -> Result<Map<String, Value>> {
+    match to_value(record)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(CrmError::invalid("args", "an input record is an object")),
+    }
+}
+
+/// A result, read strictly: a field this build does not know is a storage-level surprise.
+pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
+    serde_json::from_value(value).map_err(|e| CrmError::storage(format!("unreadable result: {e}")))
+}
+
+/// The service itself, through the same JSON form a server speaks.
+impl super::Operations for Crm {
+    fn call_value(&self, op: &str, actor: &str, args: Value) -> Result<Value> {
+        super::call(self, op, actor, &args)
+    }
+}
+
+/// A refusal as every surface writes it (`{code, message, details}`), read back into the typed
+/// error; `None` for a code the core does not have (a server's own, such as `OVERLOADED`).
+pub fn error_from_json(body: &Value) -> Option<CrmError> {
+    let shape = serde_json::json!({"code": body.get("code")?, "details": body.get("details")?});
+    serde_json::from_value(shape).ok()
+}
