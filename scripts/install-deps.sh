@@ -57,6 +57,12 @@ if ! "$TOOLS/venv/bin/python" -c "import pyarrow, polars, pandas, numpy, mypy" 2
   echo "installing python test dependencies (pyarrow, polars, pandas, numpy, mypy)"
   "$TOOLS/venv/bin/pip" install --quiet "pyarrow>=14" "polars>=1.0" "pandas>=2.2" numpy mypy
 fi
+# crm-server's OpenAPI description is checked against the OpenAPI 3.1 schema by the reference
+# validator (crm-py/tests/test_openapi.py runs it, since the venv is there).
+if ! "$TOOLS/venv/bin/python" -c "import openapi_spec_validator" 2>/dev/null; then
+  echo "installing openapi-spec-validator"
+  "$TOOLS/venv/bin/pip" install --quiet "openapi-spec-validator>=0.7"
+fi
 # crm-mobile: shellcheck for its build scripts, and the aarch64 cross toolchain with qemu-user for
 # crm-mobile/build-aarch64.sh (linker and C compiler, arm64 libc, running the arm64 test binary).
 # (kotlinx-coroutines comes with the Kotlin compiler: Debian's 1.0.1 is too old for uniffi's Kotlin.)

@@ -484,3 +484,50 @@ fn calls_past_the_in_flight_limit_are_refused_with_429_not_queued() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_call_past_the_time_limit_answers_504_and_the_server_goes_on() {
+    use crm_core::store::Store;
+    let start = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db");
+    let clock = std::sync::Arc::new(crm_core::FixedClock::new(start));
+    let crm = std::sync::Arc::new(crm_core::Crm::new(
+        crm_sqlite::SqliteStore::open(&path).unwrap(),
+        clock,
+    ));
+    let limits = Limits {
+        call_time: std::time::Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = crm_server::Running::start(
+        std::sync::Arc::new(crm_server::OneOrg::new(ORG, crm.clone())),
+        limits,
+    )
+    .unwrap();
+    let (_, admin) = bootstrap(&crm, ORG);
+    let c = Client::new(&server.url());
+    // Another connection holds the write lock for a second: the call waits past its limit.
+    let other = crm_sqlite::SqliteStore::open(&path).unwrap();
+    let (held, release) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        other
+            .write(&mut |_| {
+                held.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                Ok(())
+            })
+            .unwrap();
+    });
+    release.recv().unwrap();
+    let slow = c.op(&admin, "create_team", &json!({"name": "East"}));
+    assert_eq!((slow.status, slow.code()), (504, "TIMEOUT"), "{:?}", slow.body);
+    holder.join().unwrap();
+    // The call itself ran to its end once the lock was free; nothing was cut in half.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let teams = c.op(&admin, "teams", &json!({}));
+    assert_eq!(teams.status, 200);
+    assert!(teams.body.as_array().unwrap().len() <= 1);
+    let again = c.op(&admin, "create_team", &json!({"name": "North"}));
+    assert_eq!(again.status, 200, "{:?}", again.body);
+}
