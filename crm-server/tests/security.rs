@@ -521,7 +521,12 @@ fn a_call_past_the_time_limit_answers_504_and_the_server_goes_on() {
     });
     release.recv().unwrap();
     let slow = c.op(&admin, "create_team", &json!({"name": "East"}));
-    assert_eq!((slow.status, slow.code()), (504, "TIMEOUT"), "{:?}", slow.body);
+    assert_eq!(
+        (slow.status, slow.code()),
+        (504, "TIMEOUT"),
+        "{:?}",
+        slow.body
+    );
     holder.join().unwrap();
     // The call itself ran to its end once the lock was free; nothing was cut in half.
     std::thread::sleep(std::time::Duration::from_millis(500));
