@@ -5,7 +5,8 @@
 # that JAR and runs them from it (no -Djna.library.path: the library comes out of the JAR): the API
 # test program (with AsyncCrm's suspend calls from coroutines), the check of every type of
 # tests/records.json against the generated classes, then every parity scenario replayed through
-# the Kotlin API. The Swift bindings (no Swift toolchain on Linux) are checked for completeness
+# the Kotlin API, and RemoteCrm against a real `crm serve` (crm-cli's binary, CRM_BIN) with Kotlin's
+# HttpClient as the transport. The Swift bindings (no Swift toolchain on Linux) are checked for completeness
 # against the library's own uniffi metadata. The build scripts are checked with shellcheck, and
 # crm-mobile/build-aarch64.sh cross-builds the library for arm64.
 # Run from anywhere: `bash crm-mobile/test.sh`. Honours CARGO_TARGET_DIR and CRM_TOOLS;
@@ -39,6 +40,9 @@ echo "--- Rust unit tests (crm-mobile, and crm-core's uniffi converters)"
 cargo test --quiet -p crm-mobile
 cargo test --quiet -p crm-core --features uniffi --lib ffi::
 cargo build --quiet -p crm-mobile --lib --bin uniffi-bindgen
+# The server RemoteCrm's Kotlin test talks to.
+cargo build --locked -p crm-cli --quiet
+export CRM_BIN="$target/debug/crm"
 
 rm -rf "$gen" && mkdir -p "$gen"
 "$bindgen" generate --library "$lib" --config crm-mobile/uniffi.toml --language kotlin --language swift \

@@ -1,7 +1,7 @@
 //! The organisation, its people and its customers: settings, teams, users, customers, contacts,
 //! follow-ups (跟进), duplicates (撞单), merging, handover (离职交接) and the event log.
 
-use crate::{AsyncCrm, Crm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
 use crm_core::customer::{
     Contact, Customer, CustomerPatch, DuplicateMatch, DuplicateProbe, FollowUp, NewContact,
     NewCustomer, NewFollowUp, OverdueFollowUp,
@@ -12,11 +12,13 @@ use crm_core::{Team, User};
 operations! {
     /// Creates the first administrator of an empty organisation (no actor yet).
     #[uniffi::method(default(settings = None))]
+    [no_actor]
     pub fn bootstrap(&self, admin_name: String, settings: Option<OrgSettings>) -> Result<User> {
         self.inner.bootstrap(&admin_name, settings)
     }
 
     /// The organisation's settings (readable by anyone).
+    [no_actor]
     pub fn settings(&self) -> Result<OrgSettings> {
         self.inner.settings()
     }

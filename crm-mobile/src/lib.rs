@@ -31,14 +31,25 @@
 //! each running the blocking method on a worker thread of the `blocking` crate's pool: no async
 //! runtime is needed on either side, and the caller's thread (an Android main thread, a coroutine
 //! dispatcher, a Swift actor) never waits on storage.
+//!
+//! # A crm server
+//! [`RemoteCrm`] (and its `suspend`/`async` twin [`AsyncRemoteCrm`]) has the same operations,
+//! from the same list, against a crm server (crm-server's `POST /v1/ops/{name}`), as the
+//! credential's user. The host makes the HTTP requests through [`HttpTransport`] (see the
+//! `remote` module): this library carries no HTTP client and does not depend on crm-server.
 
-/// Declares `Crm`'s operations once and exports each twice: as the blocking method written here,
-/// and as an `async` method of the same name, doc and defaults on [`AsyncCrm`] that runs the
-/// blocking one on a worker thread. One list, so the two APIs cannot drift apart. (uniffi wants
-/// the bare type names: a caller imports `Crm` and `AsyncCrm`.)
+/// Declares `Crm`'s operations once and exports each three times: as the blocking method written
+/// here; as an `async` method of the same name, doc and defaults on [`AsyncCrm`] that runs the
+/// blocking one on a worker thread; as a blocking method of [`RemoteCrm`] that calls a crm server
+/// through the core's `Operations` trait (the body written here is not used there); and as an
+/// `async` one on [`AsyncRemoteCrm`] running that on a worker thread. One list, so the four APIs
+/// cannot drift apart. `[no_actor]` marks the operations without an acting
+/// user (every other one takes `actor: String` first). (uniffi wants the bare type names: a
+/// caller imports `Crm`, `AsyncCrm`, `RemoteCrm` and `AsyncRemoteCrm`.)
 macro_rules! operations {
     ($(
         $(#[$attr:meta])*
+        $([$flag:ident])?
         pub fn $name:ident(&$self:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
     )*) => {
         #[uniffi::export]
@@ -59,6 +70,27 @@ macro_rules! operations {
                 }
             )*
         }
+
+        #[uniffi::export]
+        impl RemoteCrm {
+            $(
+                $(#[$attr])*
+                pub fn $name(&$self $(, $arg: $ty)*) -> $ret {
+                    $crate::remote::remote_call!(&$self.remote, $name, [$($flag)?]; $($arg),*)
+                }
+            )*
+        }
+
+        #[uniffi::export]
+        impl AsyncRemoteCrm {
+            $(
+                $(#[$attr])*
+                pub async fn $name(&$self $(, $arg: $ty)*) -> $ret {
+                    let crm = $self.crm.clone();
+                    $crate::unblock(move || crm.$name($($arg),*)).await
+                }
+            )*
+        }
     };
 }
 
@@ -66,10 +98,12 @@ mod customers;
 mod deals;
 mod pools;
 mod pure;
+mod remote;
 #[cfg(test)]
 mod tests;
 
 pub use pure::*;
+pub use remote::{HttpResponse, HttpTransport, TransportError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{Clock, CrmError, FixedClock, SystemClock};
@@ -169,5 +203,67 @@ async fn unblock<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T
     match blocking::unblock(move || catch_unwind(AssertUnwindSafe(f))).await {
         Ok(value) => value,
         Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// A crm server's organisation (crm-server), as the token's user: `Crm`'s operations with the same
+/// names, arguments, defaults, records and errors, each one HTTP request made by the host's
+/// [`HttpTransport`]. Every call acts as the credential's user: another `actor` is refused as
+/// `INVALID_INPUT` (field `actor`) before any request (the user is asked once, `whoami`). The
+/// server's own refusals (`OVERLOADED`, `TIMEOUT`, `BODY_TOO_LARGE`, ...) and a transport failure
+/// are `CrmError::Storage` naming the code or the server. Calls block the calling thread for the
+/// round trip (the transport is called on it): call them off the main thread, or use
+/// [`AsyncRemoteCrm`].
+#[derive(uniffi::Object)]
+pub struct RemoteCrm {
+    remote: remote::Remote,
+}
+
+#[uniffi::export]
+impl RemoteCrm {
+    /// The server at `base_url` (`https://crm.example.com`), with a bearer `credential`
+    /// (`crm1.…`, from `crm token issue`), over `transport`. Sends nothing yet.
+    #[uniffi::constructor]
+    pub fn new(
+        base_url: String,
+        credential: String,
+        transport: Arc<dyn HttpTransport>,
+    ) -> Arc<Self> {
+        Arc::new(RemoteCrm {
+            remote: remote::Remote::new(&base_url, &credential, transport),
+        })
+    }
+
+    /// The credential's user (`GET /v1/whoami`).
+    pub fn whoami(&self) -> Result<crm_core::User> {
+        self.remote.whoami()
+    }
+}
+
+/// `RemoteCrm`'s operations as `suspend` (Kotlin) and `async` (Swift) functions:
+/// `AsyncRemoteCrm(remote)`. Each call runs the blocking one on a worker thread of the same pool as
+/// `AsyncCrm`, where the host's transport is called; cancelling the caller returns at once, and a
+/// request already sent may still be carried out by the server (re-read before retrying).
+#[derive(uniffi::Object)]
+pub struct AsyncRemoteCrm {
+    crm: Arc<RemoteCrm>,
+}
+
+#[uniffi::export]
+impl AsyncRemoteCrm {
+    #[uniffi::constructor]
+    pub fn new(remote: Arc<RemoteCrm>) -> Arc<Self> {
+        Arc::new(AsyncRemoteCrm { crm: remote })
+    }
+
+    /// The blocking `RemoteCrm` this object calls.
+    pub fn blocking(&self) -> Arc<RemoteCrm> {
+        self.crm.clone()
+    }
+
+    /// The credential's user (`GET /v1/whoami`).
+    pub async fn whoami(&self) -> Result<crm_core::User> {
+        let crm = self.crm.clone();
+        unblock(move || crm.whoami()).await
     }
 }

@@ -219,3 +219,146 @@ fn calls_run_off_the_callers_thread_and_a_panic_reaches_the_caller() {
         "the pool still works"
     );
 }
+
+/// A server stand-in for `RemoteCrm`'s unit tests: an in-process organisation answering as
+/// crm-server does (the core's JSON form, `{code, message, details}` refusals), acting as `user`.
+struct FakeServer {
+    crm: crm_core::Crm,
+    user: String,
+    sent: std::sync::Mutex<Vec<String>>,
+    canned: std::sync::Mutex<Option<std::result::Result<HttpResponse, TransportError>>>,
+}
+
+impl HttpTransport for FakeServer {
+    fn post(
+        &self,
+        url: String,
+        authorization: String,
+        body: String,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        assert_eq!(authorization, "Bearer crm1.test");
+        self.sent.lock().unwrap().push(url.clone());
+        if let Some(canned) = self.canned.lock().unwrap().take() {
+            return canned;
+        }
+        let op = url.strip_prefix("http://crm.test/v1/ops/").unwrap();
+        let args: serde_json::Value = serde_json::from_str(&body).unwrap();
+        Ok(
+            match crm_core::api::Operations::call_value(&self.crm, op, &self.user, args) {
+                Ok(value) => HttpResponse {
+                    status: 200,
+                    body: value.to_string(),
+                },
+                Err(e) => HttpResponse {
+                    status: 409,
+                    body: crm_core::api::error_json(&e).to_string(),
+                },
+            },
+        )
+    }
+
+    fn get(
+        &self,
+        url: String,
+        _authorization: String,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        assert_eq!(url, "http://crm.test/v1/whoami");
+        self.sent.lock().unwrap().push(url);
+        let me = self.crm.user(&self.user, &self.user).unwrap();
+        Ok(HttpResponse {
+            status: 200,
+            body: serde_json::to_string(&me).unwrap(),
+        })
+    }
+}
+
+fn remote() -> (Arc<FakeServer>, Arc<RemoteCrm>) {
+    let crm = crm_core::Crm::in_memory(Arc::new(SystemClock));
+    let admin = crm.bootstrap("Ada", None).unwrap();
+    let server = Arc::new(FakeServer {
+        crm,
+        user: admin.id,
+        sent: Default::default(),
+        canned: Default::default(),
+    });
+    let remote = RemoteCrm::new(
+        "http://crm.test/".into(),
+        "crm1.test".into(),
+        server.clone(),
+    );
+    (server, remote)
+}
+
+#[test]
+fn remote_calls_answer_with_the_core_records_and_errors() {
+    let (server, remote) = remote();
+    let me = server.user.clone();
+    let created = remote.create_customer(me.clone(), acme()).unwrap();
+    assert_eq!(
+        remote
+            .customer(me.clone(), created.customer.id.clone())
+            .unwrap(),
+        created.customer
+    );
+    assert_eq!(remote.settings().unwrap(), server.crm.settings().unwrap());
+    let err = remote.customer(me.clone(), "c-404".into()).unwrap_err();
+    assert_eq!(err.code(), "NOT_FOUND");
+    // `events` with its optional limit, `bootstrap` forwarded (and refused: the admin exists).
+    assert!(!remote.events(me.clone(), 0, Some(1)).unwrap().is_empty());
+    assert_eq!(
+        remote.bootstrap("Eve".into(), None).unwrap_err().code(),
+        "INVALID_STATE"
+    );
+    let sent = server.sent.lock().unwrap().clone();
+    assert_eq!(sent[0], "http://crm.test/v1/whoami");
+    assert_eq!(
+        sent.iter().filter(|u| u.ends_with("/whoami")).count(),
+        1,
+        "{sent:?}"
+    );
+    assert_eq!(sent[1], "http://crm.test/v1/ops/create_customer");
+}
+
+#[test]
+fn remote_refuses_another_actor_before_sending_it() {
+    let (server, remote) = remote();
+    let err = remote.customers("u-2".into()).unwrap_err();
+    assert!(
+        matches!(&err, CrmError::InvalidInput { field, .. } if field == "actor"),
+        "{err}"
+    );
+    assert_eq!(*server.sent.lock().unwrap(), ["http://crm.test/v1/whoami"]);
+}
+
+#[test]
+fn server_codes_and_transport_failures_are_storage_errors() {
+    let (server, remote) = remote();
+    let me = server.user.clone();
+    let canned = |answer| *server.canned.lock().unwrap() = Some(answer);
+    canned(Ok(HttpResponse {
+        status: 429,
+        body: r#"{"code":"OVERLOADED","message":"busy","details":{}}"#.into(),
+    }));
+    let err = remote.customers(me.clone()).unwrap_err();
+    assert!(
+        matches!(&err, CrmError::Storage { message } if message.contains("OVERLOADED")),
+        "{err}"
+    );
+    canned(Err(TransportError::Failed {
+        reason: "connection refused".into(),
+    }));
+    let err = remote.customers(me.clone()).unwrap_err();
+    assert!(
+        matches!(&err, CrmError::Storage { message } if message.contains("connection refused")),
+        "{err}"
+    );
+    canned(Ok(HttpResponse {
+        status: 502,
+        body: "<html>bad gateway</html>".into(),
+    }));
+    let err = remote.customers(me).unwrap_err();
+    assert!(
+        matches!(&err, CrmError::Storage { message } if message.contains("502")),
+        "{err}"
+    );
+}

@@ -10,7 +10,9 @@ language's bindings spell it (Kotlin renames from uniffi.toml applied). The gene
 checked the same way (it is also compiled and run). Last, the records and enums crm_core exports
 must be exactly the types of tests/records.json: none missing, none the operation table does not use.
 Async methods must be `async` in Swift and `suspend` in Kotlin (and blocking ones neither), and
-AsyncCrm must have every operation of Crm, with the same arguments and defaults, each async.
+AsyncCrm must have every operation of Crm, with the same arguments and defaults, each async, and
+RemoteCrm every one too, each blocking, and AsyncRemoteCrm, each async. crm_mobile defines no
+record or enum of its own but the host transport's (HttpResponse, TransportError).
 
 Usage: python3 check_bindings.py METADATA_DUMP GENERATED_DIR UNIFFI_TOML RECORDS_JSON
 """
@@ -166,6 +168,14 @@ def check(lang, text, ns, renames):
                 need(f"method {name}.{meth['name']}", pattern, decl)
         elif kind == "Custom":
             need(f"custom type {name}", rf"public\s+typealias\s+{name}\s*=")
+        elif kind == "Interface" and isinstance(t.get("imp"), dict) and t["imp"].get("__type__") == "Trait":
+            # A trait the host implements (`with_foreign`): a Swift protocol, a Kotlin interface.
+            header = rf"public\s+protocol\s+{name}\b" if swift else rf"public\s+interface\s+{name}\b"
+            need(f"interface {name}", header)
+            decl = body(text, header) or ""
+            for meth in t["methods"]:
+                pattern = rf"\bfunc\s+{q(lower_camel(meth['name']))}\(" if swift else rf"\bfun\s+{q(lower_camel(meth['name']))}\("
+                need(f"method {name}.{meth['name']}", pattern, decl)
         elif kind == "Interface":
             header = rf"open\s+class\s+{name}\b"
             need(f"object {name}", header)
@@ -195,24 +205,30 @@ def check(lang, text, ns, renames):
     return found, missing
 
 
-def async_twin(ns):
-    """AsyncCrm has every operation of Crm (not its clock), each async, and Crm none async."""
+def twin(ns, name, is_async, extra):
+    """`name` has every operation of Crm (not its clock) with the same arguments and defaults, each
+    async or blocking as `is_async` says; `extra` are its own methods."""
     objects = {td["items"][0]["name"]: td["items"][0] for td in ns["type_definitions"] if td["__type__"] == "Interface"}
-    if "AsyncCrm" not in objects:
-        return ["no AsyncCrm object"]
+    if name not in objects:
+        return [f"no {name} object"]
     blocking = {m["name"]: m for m in objects["Crm"]["methods"]}
-    twin = {m["name"]: m for m in objects["AsyncCrm"]["methods"]}
+    twin = {m["name"]: m for m in objects[name]["methods"]}
     wanted = set(blocking) - {"set_now", "now"}
-    problems = [f"AsyncCrm lacks {n}" for n in sorted(wanted - set(twin))]
-    problems += [f"AsyncCrm.{n} is not one of Crm's operations" for n in sorted(set(twin) - wanted - {"blocking"})]
-    problems += [f"AsyncCrm.{n} is not async" for n in sorted(wanted & set(twin)) if twin[n]["is_async"] != "true"]
+    want = "true" if is_async else "false"
+    problems = [f"{name} lacks {n}" for n in sorted(wanted - set(twin))]
+    problems += [f"{name}.{n} is not one of Crm's operations" for n in sorted(set(twin) - wanted - extra)]
+    problems += [f"{name}.{n} is_async is not {want}" for n in sorted(wanted & set(twin)) if twin[n]["is_async"] != want]
     problems += [f"Crm.{n} is async" for n, m in blocking.items() if m["is_async"] != "false"]
     for n in sorted(wanted & set(twin)):
         args = lambda m: [(a["name"], str(a.get("default"))) for a in m["inputs"]]
         if args(twin[n]) != args(blocking[n]):
-            problems.append(f"AsyncCrm.{n} takes {args(twin[n])}, Crm.{n} {args(blocking[n])}")
-    print(f"AsyncCrm: {len(wanted & set(twin))} async twins of Crm's {len(wanted)} operations")
+            problems.append(f"{name}.{n} takes {args(twin[n])}, Crm.{n} {args(blocking[n])}")
+    print(f"{name}: {len(wanted & set(twin))} {'async' if is_async else 'blocking'} twins of Crm's {len(wanted)} operations")
     return problems
+
+
+# crm_mobile's own types: what the host's HttpTransport exchanges with RemoteCrm.
+TRANSPORT_TYPES = {"HttpResponse", "TransportError"}
 
 
 def exported_types(ns):
@@ -255,10 +271,12 @@ def main():
             print(f"exported {kind.lower()} {n} is not in records.json (the operation table does not reach it)")
         failed |= got != wanted
     print(f"exported types: {len(core)} of crm_core, {len(types)} in records.json")
-    for problem in async_twin(namespaces["crm_mobile"]):
+    mobile = namespaces["crm_mobile"]
+    for problem in (twin(mobile, "AsyncCrm", True, {"blocking"}) + twin(mobile, "RemoteCrm", False, {"whoami"})
+                    + twin(mobile, "AsyncRemoteCrm", True, {"blocking", "whoami"})):
         print(problem)
         failed = True
-    if any(exported_types(ns) for crate, ns in namespaces.items() if crate != "crm_core"):
+    if any(set(exported_types(ns)) - TRANSPORT_TYPES for crate, ns in namespaces.items() if crate != "crm_core"):
         print("crm_mobile defines records or enums of its own")
         failed = True
     return 1 if failed else 0

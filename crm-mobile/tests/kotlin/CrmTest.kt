@@ -469,6 +469,7 @@ fun main() {
 
     packagingChecks()
     coroutineChecks()
+    remoteChecks()
 
     println("kotlin: $passed passed, $failed failed")
     if (failed > 0 || passed == 0) kotlin.system.exitProcess(1)
