@@ -6,7 +6,7 @@
 //! JSON form crm-server's own Rust client speaks, read back into the same records and the same
 //! `CrmError` as in-process.
 
-use crm_core::api::client::error_from_json;
+use crm_core::api::client::{from_value, read_answer};
 use crm_core::api::Operations;
 use crm_core::{CrmError, User};
 use serde_json::Value;
@@ -91,27 +91,11 @@ impl Remote {
         let response = sent.map_err(|e| {
             CrmError::storage(format!("the server at {} did not answer: {e}", self.base))
         })?;
-        let status = response.status;
-        let value: Value = serde_json::from_str(&response.body)
-            .map_err(|_| CrmError::storage(format!("the server answered {status} with no JSON")))?;
-        if status == 200 {
-            return Ok(value);
-        }
-        // The core's codes come back typed; the server's own (OVERLOADED, TIMEOUT, ...) as a
-        // storage failure naming the code, since no core variant means them.
-        Err(error_from_json(&value).unwrap_or_else(|| {
-            CrmError::storage(format!(
-                "the server refused the call ({status} {}): {}",
-                value["code"].as_str().unwrap_or("?"),
-                value["message"].as_str().unwrap_or("")
-            ))
-        }))
+        read_answer(&self.base, response.status, &response.body)
     }
 
     pub(crate) fn whoami(&self) -> crm_core::Result<User> {
-        let value = self.send("/v1/whoami", None)?;
-        serde_json::from_value(value)
-            .map_err(|e| CrmError::storage(format!("unreadable answer: {e}")))
+        from_value(self.send("/v1/whoami", None)?)
     }
 
     /// The credential's user, asked once.

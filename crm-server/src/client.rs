@@ -1,7 +1,7 @@
 //! A blocking Rust client of a crm server: the operation table as typed methods (the core's
 //! `Operations` trait), the server's own routes, and the same typed errors as in-process.
 
-use crm_core::api::client::error_from_json;
+use crm_core::api::client::{from_value, read_answer};
 use crm_core::api::Operations;
 use crm_core::auth::{ApiToken, IssuedToken};
 use crm_core::{CrmError, Result, User};
@@ -80,21 +80,7 @@ impl Client {
             .limit(256 << 20)
             .read_to_string()
             .map_err(|e| CrmError::storage(format!("unreadable answer: {e}")))?;
-        let value: Value = serde_json::from_str(&text)
-            .map_err(|_| CrmError::storage(format!("the server answered {status} with no JSON")))?;
-        if status == 200 {
-            return serde_json::from_value(value)
-                .map_err(|e| CrmError::storage(format!("unreadable answer: {e}")));
-        }
-        // The core's codes come back typed; the server's own (OVERLOADED, TIMEOUT, ...) as a
-        // storage failure naming the code, since no core variant means them.
-        Err(error_from_json(&value).unwrap_or_else(|| {
-            CrmError::storage(format!(
-                "the server refused the call ({status} {}): {}",
-                value["code"].as_str().unwrap_or("?"),
-                value["message"].as_str().unwrap_or("")
-            ))
-        }))
+        from_value(read_answer(&self.base, status, &text)?)
     }
 
     fn my_id(&self) -> Result<&str> {

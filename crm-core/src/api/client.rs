@@ -27,8 +27,8 @@ pub(crate) fn fields<T: Serialize>(record: &T) -> Result<Map<String, Value>> {
     }
 }
 
-/// A result, read strictly: a field this build does not know is a storage-level surprise.
-pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
+/// A result (or a server's answer), read strictly: a field this build does not know is a storage-level surprise.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
     serde_json::from_value(value).map_err(|e| CrmError::storage(format!("unreadable result: {e}")))
 }
 
@@ -37,6 +37,28 @@ impl super::Operations for Crm {
     fn call_value(&self, op: &str, actor: &str, args: Value) -> Result<Value> {
         super::call(self, op, actor, &args)
     }
+}
+
+/// A server's answer read: a 200's JSON value, or the refusal typed. The core's codes come back
+/// as themselves; a server's own (`OVERLOADED`, `TIMEOUT`, ...) and an answer that is not a
+/// server's (a proxy's error page) as a storage failure naming what came, since no core
+/// variant means them. `server` names the server in that message.
+pub fn read_answer(server: &str, status: u16, body: &str) -> Result<Value> {
+    let value: Value = serde_json::from_str(body).map_err(|_| {
+        CrmError::storage(format!(
+            "the server at {server} answered {status} with no JSON"
+        ))
+    })?;
+    if status == 200 {
+        return Ok(value);
+    }
+    Err(error_from_json(&value).unwrap_or_else(|| {
+        CrmError::storage(format!(
+            "the server at {server} refused the call ({status} {}): {}",
+            value["code"].as_str().unwrap_or("?"),
+            value["message"].as_str().unwrap_or("")
+        ))
+    }))
 }
 
 /// A refusal as every surface writes it (`{code, message, details}`), read back into the typed
