@@ -44,4 +44,6 @@ awk '{ print } /^\[crates\.[a-z_]+\.bindings\.kotlin\]$/ { print "android = true
 grep -c '^android = true$' "$config" | grep -qx 2 || { echo "could not set android = true in $config" >&2; exit 1; }
 "$target/debug/uniffi-bindgen" generate --library "$host_lib" --config "$config" --language kotlin \
   --no-format --out-dir "$module/src/main/kotlin"
+# The hand-written Kotlin beside the generated (idioms uniffi does not generate).
+cp -R crm-mobile/kotlin/. "$module/src/main/kotlin/"
 echo "ready: gradle -p crm-mobile/android assembleRelease (AAR in crm-mobile/android/build/outputs/aar)"

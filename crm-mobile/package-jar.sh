@@ -49,8 +49,10 @@ rm -rf "$work/src" "$work/classes" && mkdir -p "$work/src" "$work/classes/$host_
   --config crm-mobile/uniffi.toml --language kotlin --no-format --out-dir "$work/src" >/dev/null
 
 started=$(date +%s%N)
+# With the hand-written Kotlin of crm-mobile/kotlin/ (idioms uniffi does not generate).
 "$kotlinc" -nowarn -cp "$jna:$coroutines" -d "$work/classes" \
-  "$work/src/dev/crm/core/crm_core.kt" "$work/src/dev/crm/crm_mobile.kt"
+  "$work/src/dev/crm/core/crm_core.kt" "$work/src/dev/crm/crm_mobile.kt" \
+  crm-mobile/kotlin/dev/crm/core/*.kt
 echo "kotlinc of the generated Kotlin ($(cat "$work/src/dev/crm/core/crm_core.kt" \
   "$work/src/dev/crm/crm_mobile.kt" | wc -l) lines): $((($(date +%s%N) - started) / 1000000)) ms"
 

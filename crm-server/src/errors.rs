@@ -114,6 +114,10 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
+        if self.code() == "BODY_TOO_LARGE" {
+            // The rest of the body was never read: the connection cannot carry another request.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         match status {
             StatusCode::UNAUTHORIZED => {
                 headers.insert(

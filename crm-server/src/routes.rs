@@ -174,14 +174,8 @@ impl App {
         work: Box<Work>,
         who: &mut (String, String),
     ) -> Result<String, ApiError> {
-        let _slot = self.slots.clone().try_acquire_owned().map_err(|_| {
-            ApiError::http(
-                "OVERLOADED",
-                "the server is answering as many calls as it may; try again",
-            )
-        })?;
-        let credential = bearer(headers)?;
-        who.0 = credential.org.clone();
+        // The body is read first, whatever the answer: a refusal that leaves it unread would
+        // make the connection unusable for the client's next request on it.
         let bytes = axum::body::to_bytes(body, self.limits.body_bytes)
             .await
             .map_err(|_| {
@@ -193,6 +187,14 @@ impl App {
                     ),
                 )
             })?;
+        let _slot = self.slots.clone().try_acquire_owned().map_err(|_| {
+            ApiError::http(
+                "OVERLOADED",
+                "the server is answering as many calls as it may; try again",
+            )
+        })?;
+        let credential = bearer(headers)?;
+        who.0 = credential.org.clone();
         let text = String::from_utf8(bytes.to_vec())
             .map_err(|_| CrmError::invalid("body", "is not valid UTF-8 text"))?;
         let orgs = self.orgs.clone();

@@ -90,6 +90,9 @@ fun main() {
         expect(conflict.toString() == "customer c-1 was changed by someone else: expected version 7, found 1") { "$conflict" }
         val missing = expectThrows<CrmException.NotFound> { crm.customer(rep.id, "c-404") }
         expect(missing.kind == EntityKind.CUSTOMER && missing.id == "c-404" && missing.code() == "NOT_FOUND") { "$missing" }
+        // The code as a property too, on the base class: what a `when` over codes reads.
+        val asBase: CrmException = missing
+        expect(asBase.code == "NOT_FOUND" && conflict.code == "VERSION_CONFLICT") { "${asBase.code}" }
         val denied = expectThrows<CrmException.PermissionDenied> { crm.createTeam(rep.id, "Mine") }
         expect(denied.actor == rep.id && denied.action == "create teams") { "$denied" }
         val scope = expectThrows<CrmException.OutOfScope> { crm.customer(other.id, c.id) }
