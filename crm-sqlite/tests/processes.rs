@@ -344,7 +344,13 @@ fn child() {
     let mut mine: BTreeSet<String> = BTreeSet::new();
     let (mut claimed, mut released, mut owned, mut capped, mut busy) = (0u64, 0u64, 0, 0, 0);
     let started = Instant::now();
-    while started.elapsed().as_secs_f64() < CLAIM_SECONDS {
+    // SQLite does not queue writers of different processes fairly: one that writes back to back
+    // can keep the other waiting for its whole window (seen under CI load). Each round pauses
+    // a millisecond, as an app between a user's taps would, and a process that has not claimed
+    // yet goes on (up to 10 s) until it has.
+    while started.elapsed().as_secs_f64() < CLAIM_SECONDS
+        || (claimed == 0 && started.elapsed() < Duration::from_secs(10))
+    {
         let roll = next(&mut state) % 10;
         let result = if roll < 3 && !mine.is_empty() {
             let pick = (next(&mut state) as usize) % mine.len();
@@ -374,6 +380,7 @@ fn child() {
                 other => panic!("unexpected refusal {other}: {e}"),
             }
         }
+        std::thread::sleep(Duration::from_millis(1));
     }
     println!("{MARK}tally {claimed} {released} {owned} {capped} {busy}");
 }
