@@ -12,45 +12,12 @@ const PATH: &str = "crm-server/openapi.json";
 const ERROR_TYPE: &str = "CrmError";
 const SCHEMAS: &str = "#/components/schemas/";
 
-/// Codes only the HTTP layer gives (crm-server's `routes.rs`), with their statuses.
-pub const SERVER_CODES: &[(u16, &str)] = &[
-    (404, "UNKNOWN_ROUTE"),
-    (405, "METHOD_NOT_ALLOWED"),
-    (429, "OVERLOADED"),
-    (413, "BODY_TOO_LARGE"),
-    (504, "TIMEOUT"),
-    (500, "INTERNAL"),
-];
+/// crm-server's table of statuses, included as source: the server cannot be a dependency of the
+/// generator (it serves what this writes), and one file keeps the two from drifting.
+#[path = "../../crm-server/src/statuses.rs"]
+mod statuses;
 
-/// The status of each core code as crm-server's `errors::status_of` gives it; every core code
-/// not named here is a rule's refusal, 409. The server cannot be a dependency of the generator
-/// (it serves this file), so the table is repeated here and `--check` cannot see it drift: keep
-/// the two together.
-const CORE_STATUSES: &[(u16, &[&str])] = &[
-    (401, &["UNAUTHENTICATED"]),
-    (403, &["PERMISSION_DENIED", "INACTIVE_USER"]),
-    (404, &["NOT_FOUND", "OUT_OF_SCOPE"]),
-    (
-        422,
-        &[
-            "INVALID_INPUT",
-            "INVALID_PHONE",
-            "INVALID_EMAIL",
-            "REQUIRED_FIELDS_MISSING",
-        ],
-    ),
-    (
-        429,
-        &[
-            "DAILY_LIMIT_REACHED",
-            "LOCK_LIMIT_REACHED",
-            "OWNERSHIP_CAP_REACHED",
-        ],
-    ),
-    (503, &["STORAGE_BUSY", "READ_ONLY"]),
-    (507, &["STORAGE_FULL"]),
-    (500, &["STORAGE"]),
-];
+pub use statuses::SERVER_CODES;
 
 /// The error statuses every authenticated route may answer: name of the shared response, status,
 /// what it means.
@@ -100,26 +67,18 @@ pub fn core_codes(model: &Model) -> Vec<String> {
     }
 }
 
-/// Every status with the codes that answer with it, in status order.
+/// Every status with the codes that answer with it (the core's, then the server's own), in
+/// status order.
 pub fn status_table(model: &Model) -> Vec<(u16, Vec<String>)> {
-    let core = core_codes(model);
-    let named: BTreeSet<&str> = CORE_STATUSES
-        .iter()
-        .flat_map(|(_, c)| c.iter().copied())
-        .collect();
-    if let Some(gone) = named.iter().find(|c| !core.iter().any(|x| x == *c)) {
-        panic!("openapi.rs names the error code {gone}, which crm-core no longer has");
-    }
-    let mut rows: Vec<(u16, Vec<String>)> = CORE_STATUSES
-        .iter()
-        .map(|(s, codes)| (*s, codes.iter().map(|c| c.to_string()).collect()))
-        .collect();
-    let refusals = core.iter().filter(|c| !named.contains(c.as_str())).cloned();
-    rows.push((409, refusals.collect()));
-    for (status, code) in SERVER_CODES {
-        match rows.iter_mut().find(|(s, _)| s == status) {
-            Some((_, codes)) => codes.push(code.to_string()),
-            None => rows.push((*status, vec![code.to_string()])),
+    let mut rows: Vec<(u16, Vec<String>)> = Vec::new();
+    let codes = core_codes(model)
+        .into_iter()
+        .chain(SERVER_CODES.iter().map(|c| c.to_string()));
+    for code in codes {
+        let status = statuses::status(&code);
+        match rows.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, codes)) => codes.push(code),
+            None => rows.push((status, vec![code])),
         }
     }
     rows.sort_by_key(|(s, _)| *s);
@@ -357,7 +316,7 @@ fn info(model: &Model) -> Value {
 
 fn error_schema(model: &Model) -> Value {
     let mut codes = core_codes(model);
-    codes.extend(SERVER_CODES.iter().map(|(_, c)| c.to_string()));
+    codes.extend(SERVER_CODES.iter().map(|c| c.to_string()));
     json!({
         "type": "object",
         "description": "Every refusal: a stable code shared by all surfaces, a message for people, \

@@ -588,7 +588,7 @@ fn remote_declarations(
     }
     let codes: Vec<String> = crate::openapi::SERVER_CODES
         .iter()
-        .map(|(_, code)| format!("{code:?}"))
+        .map(|code| format!("{code:?}"))
         .collect();
     let _ = writeln!(
         out,

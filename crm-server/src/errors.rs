@@ -48,28 +48,10 @@ pub fn status_of(e: &CrmError) -> StatusCode {
     status_for_code(e.code())
 }
 
-/// The HTTP status of every code, the core's and the server's own: one table, which the
-/// generated OpenAPI description repeats (a test checks that the two agree).
+/// The HTTP status of every code, the core's and the server's own (the table is
+/// `statuses.rs`, which the generated OpenAPI description is written from).
 pub fn status_for_code(code: &str) -> StatusCode {
-    match code {
-        "NOT_FOUND" | "OUT_OF_SCOPE" | "UNKNOWN_ROUTE" => StatusCode::NOT_FOUND,
-        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-        "PERMISSION_DENIED" | "INACTIVE_USER" => StatusCode::FORBIDDEN,
-        "METHOD_NOT_ALLOWED" => StatusCode::METHOD_NOT_ALLOWED,
-        "BODY_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
-        "INVALID_INPUT" | "INVALID_PHONE" | "INVALID_EMAIL" | "REQUIRED_FIELDS_MISSING" => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        "DAILY_LIMIT_REACHED" | "LOCK_LIMIT_REACHED" | "OWNERSHIP_CAP_REACHED" | "OVERLOADED" => {
-            StatusCode::TOO_MANY_REQUESTS
-        }
-        "STORAGE_BUSY" | "READ_ONLY" => StatusCode::SERVICE_UNAVAILABLE,
-        "STORAGE_FULL" => StatusCode::INSUFFICIENT_STORAGE,
-        "TIMEOUT" => StatusCode::GATEWAY_TIMEOUT,
-        "STORAGE" | "INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
-        // The rules' other refusals: the request met the data in a state that forbids it.
-        _ => StatusCode::CONFLICT,
-    }
+    StatusCode::from_u16(crate::statuses::status(code)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The error as a caller may see it: out of scope reads as not found, and a storage failure

@@ -15,11 +15,13 @@ mod client;
 mod errors;
 mod orgs;
 mod routes;
+mod statuses;
 
 pub use client::Client;
 pub use errors::{status_for_code, status_of, ApiError};
 pub use orgs::{OneOrg, Orgs, PgOrgs};
 pub use routes::OPENAPI;
+pub use statuses::SERVER_CODES;
 
 use std::future::Future;
 use std::net::SocketAddr;
