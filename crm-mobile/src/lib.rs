@@ -230,7 +230,7 @@ impl RemoteCrm {
         transport: Arc<dyn HttpTransport>,
     ) -> Arc<Self> {
         Arc::new(RemoteCrm {
-            remote: remote::Remote::new(&base_url, &credential, transport),
+            remote: remote::remote(&base_url, &credential, transport),
         })
     }
 

@@ -2,16 +2,15 @@
 //! requests made by the host through [`HttpTransport`] (Kotlin's `HttpClient` or OkHttp, Swift's
 //! `URLSession`): this library opens no socket and carries no HTTP client, TLS stack or runtime.
 //!
-//! The typed methods are the core's generated [`Operations`] trait, over the transport: the same
+//! The typed methods are the core's generated [`Operations`](crm_core::api::Operations) trait, over the transport: the same
 //! JSON form crm-server's own Rust client speaks, read back into the same records and the same
 //! `CrmError` as in-process.
 
-use crm_core::api::client::{from_value, read_answer};
-use crm_core::api::Operations;
-use crm_core::{CrmError, User};
+use crm_core::api::client::{read_answer, Transport};
+use crm_core::CrmError;
 use serde_json::Value;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// A response as the host's HTTP client received it.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -61,27 +60,33 @@ pub trait HttpTransport: Send + Sync {
     fn get(&self, url: String, authorization: String) -> Result<HttpResponse, TransportError>;
 }
 
-/// One credential's view of a server, implementing the core's typed operations over the host's
-/// transport.
-pub(crate) struct Remote {
+/// One credential's view of a server: the core's `Remote` (the typed operations, the actor
+/// check, the user asked once) over the host's transport.
+pub(crate) type Remote = crm_core::api::client::Remote<HostTransport>;
+
+/// Builds a [`Remote`] of the server at `base_url`.
+pub(crate) fn remote(
+    base_url: &str,
+    credential: &str,
+    transport: Arc<dyn HttpTransport>,
+) -> Remote {
+    Remote::new(HostTransport {
+        base: base_url.trim_end_matches('/').to_string(),
+        authorization: format!("Bearer {credential}"),
+        transport,
+    })
+}
+
+/// The exchange through the host's HTTP client.
+pub(crate) struct HostTransport {
     base: String,
     authorization: String,
     transport: Arc<dyn HttpTransport>,
-    me: OnceLock<String>,
 }
 
-impl Remote {
-    pub(crate) fn new(base_url: &str, credential: &str, transport: Arc<dyn HttpTransport>) -> Self {
-        Remote {
-            base: base_url.trim_end_matches('/').to_string(),
-            authorization: format!("Bearer {credential}"),
-            transport,
-            me: OnceLock::new(),
-        }
-    }
-
+impl Transport for HostTransport {
     /// GET without a body, POST with one; the server's answer, typed.
-    fn send(&self, path: &str, body: Option<&Value>) -> crm_core::Result<Value> {
+    fn exchange(&self, path: &str, body: Option<&Value>) -> crm_core::Result<Value> {
         let url = format!("{}{path}", self.base);
         let auth = self.authorization.clone();
         let sent = match body {
@@ -92,33 +97,6 @@ impl Remote {
             CrmError::storage(format!("the server at {} did not answer: {e}", self.base))
         })?;
         read_answer(&self.base, response.status, &response.body)
-    }
-
-    pub(crate) fn whoami(&self) -> crm_core::Result<User> {
-        from_value(self.send("/v1/whoami", None)?)
-    }
-
-    /// The credential's user, asked once.
-    fn my_id(&self) -> crm_core::Result<&str> {
-        if let Some(id) = self.me.get() {
-            return Ok(id);
-        }
-        let id = self.whoami()?.id;
-        Ok(self.me.get_or_init(|| id))
-    }
-}
-
-impl Operations for Remote {
-    /// `actor` must be empty (`bootstrap`, `settings`) or the credential's user: a server acts
-    /// as the token's user only.
-    fn call_value(&self, op: &str, actor: &str, args: Value) -> crm_core::Result<Value> {
-        if !actor.is_empty() && actor != self.my_id()? {
-            return Err(CrmError::invalid(
-                "actor",
-                format!("this client acts as its token's user, not {actor}"),
-            ));
-        }
-        self.send(&format!("/v1/ops/{op}"), Some(&args))
     }
 }
 

@@ -1,21 +1,24 @@
 //! A blocking Rust client of a crm server: the operation table as typed methods (the core's
-//! `Operations` trait), the server's own routes, and the same typed errors as in-process.
+//! `Operations` trait, through its `Remote`), the server's own routes, and the same typed errors
+//! as in-process.
 
-use crm_core::api::client::{from_value, read_answer};
+use crm_core::api::client::{from_value, read_answer, Remote, Transport};
 use crm_core::api::Operations;
 use crm_core::auth::{ApiToken, IssuedToken};
 use crm_core::{CrmError, Result, User};
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// One credential's view of a server. Every call acts as the credential's user.
 pub struct Client {
+    remote: Remote<Http>,
+}
+
+/// The HTTP exchange: ureq, no TLS (put a TLS terminator in front of a server).
+struct Http {
     agent: ureq::Agent,
     base: String,
     authorization: String,
-    me: OnceLock<String>,
 }
 
 impl Client {
@@ -27,16 +30,17 @@ impl Client {
             .build()
             .into();
         Client {
-            agent,
-            base: base_url.trim_end_matches('/').to_string(),
-            authorization: format!("Bearer {credential}"),
-            me: OnceLock::new(),
+            remote: Remote::new(Http {
+                agent,
+                base: base_url.trim_end_matches('/').to_string(),
+                authorization: format!("Bearer {credential}"),
+            }),
         }
     }
 
     /// The credential's user.
     pub fn whoami(&self) -> Result<User> {
-        self.send("/v1/whoami", None)
+        self.remote.whoami()
     }
 
     pub fn tokens(&self) -> Result<Vec<ApiToken>> {
@@ -54,8 +58,13 @@ impl Client {
         self.send(&format!("/v1/tokens/{id}/revoke"), Some(&body))
     }
 
-    /// GET without a body, POST with one.
-    fn send<T: DeserializeOwned>(&self, path: &str, body: Option<&Value>) -> Result<T> {
+    fn send<T: serde::de::DeserializeOwned>(&self, path: &str, body: Option<&Value>) -> Result<T> {
+        from_value(self.remote.transport().exchange(path, body)?)
+    }
+}
+
+impl Transport for Http {
+    fn exchange(&self, path: &str, body: Option<&Value>) -> Result<Value> {
         let url = format!("{}{path}", self.base);
         let sent = match body {
             None => self
@@ -80,27 +89,13 @@ impl Client {
             .limit(256 << 20)
             .read_to_string()
             .map_err(|e| CrmError::storage(format!("unreadable answer: {e}")))?;
-        from_value(read_answer(&self.base, status, &text)?)
-    }
-
-    fn my_id(&self) -> Result<&str> {
-        if let Some(id) = self.me.get() {
-            return Ok(id);
-        }
-        let id = self.whoami()?.id;
-        Ok(self.me.get_or_init(|| id))
+        read_answer(&self.base, status, &text)
     }
 }
 
 impl Operations for Client {
-    /// `actor` must be empty or the credential's user: a server acts as the token's user only.
+    /// `actor` must be empty or the credential's user (see the core's `Remote`).
     fn call_value(&self, op: &str, actor: &str, args: Value) -> Result<Value> {
-        if !actor.is_empty() && actor != self.my_id()? {
-            return Err(CrmError::invalid(
-                "actor",
-                format!("this client acts as its token's user, not {actor}"),
-            ));
-        }
-        self.send(&format!("/v1/ops/{op}"), Some(&args))
+        self.remote.call_value(op, actor, args)
     }
 }

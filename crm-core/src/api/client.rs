@@ -67,3 +67,59 @@ pub fn error_from_json(body: &Value) -> Option<CrmError> {
     let shape = serde_json::json!({"code": body.get("code")?, "details": body.get("details")?});
     serde_json::from_value(shape).ok()
 }
+
+/// How a client reaches a crm server: one request to `path` (GET without a body, POST with
+/// one) and its answer read (see [`read_answer`]). The I/O is the implementer's: a Rust HTTP
+/// client, or the host of a binding.
+pub trait Transport {
+    fn exchange(&self, path: &str, body: Option<&Value>) -> Result<Value>;
+}
+
+/// A crm server's operations as its credential's user calls them, over any transport: the
+/// typed [`Operations`](super::Operations) of every remote client.
+pub struct Remote<T> {
+    transport: T,
+    /// The credential's user, asked once.
+    me: std::sync::OnceLock<String>,
+}
+
+impl<T: Transport> Remote<T> {
+    pub fn new(transport: T) -> Self {
+        Remote {
+            transport,
+            me: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The credential's user.
+    pub fn whoami(&self) -> Result<crate::User> {
+        from_value(self.transport.exchange("/v1/whoami", None)?)
+    }
+
+    fn my_id(&self) -> Result<&str> {
+        if let Some(id) = self.me.get() {
+            return Ok(id);
+        }
+        let id = self.whoami()?.id;
+        Ok(self.me.get_or_init(|| id))
+    }
+}
+
+impl<T: Transport> super::Operations for Remote<T> {
+    /// `actor` must be empty or the credential's user: a server acts as the token's user only,
+    /// so another is refused before anything is sent.
+    fn call_value(&self, op: &str, actor: &str, args: Value) -> Result<Value> {
+        if !actor.is_empty() && actor != self.my_id()? {
+            return Err(CrmError::invalid(
+                "actor",
+                format!("this client acts as its token's user, not {actor}"),
+            ));
+        }
+        self.transport
+            .exchange(&format!("/v1/ops/{op}"), Some(&args))
+    }
+}
