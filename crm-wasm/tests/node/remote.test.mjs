@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Crm, CrmError, RemoteCrm, buildRequest, readResponse } from "../../pkg/node.js";
 import { TYPES } from "../../pkg/generated/facts.js";
 import { mismatches } from "../js/replay.js";
+import { rejection } from "./refusal.mjs";
 
 const bin = process.env.CRM_BIN ?? fileURLToPath(new URL("../../../target/debug/crm", import.meta.url));
 const skip = existsSync(bin) ? false : `no crm binary at ${bin} (test.sh builds it and sets CRM_BIN)`;
@@ -55,19 +56,6 @@ after(async () => {
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** The CrmError a promise rejects with (fails when it fulfils or rejects with something else). */
-async function rejection(promise, code) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof CrmError && e instanceof Error, `not a CrmError: ${e?.stack ?? e}`);
-    assert.equal(e.name, "CrmError");
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}, got success`);
-}
 
 /** A value with its instants replaced by a marker: what two clocks cannot agree on. */
 function timeless(v) {
