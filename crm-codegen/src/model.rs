@@ -55,6 +55,9 @@ pub struct Field {
     pub ty: Ty,
     /// Whether a caller must give it (an input without a default); outputs always carry it.
     pub required: bool,
+    /// A secret (`x-secret` in its schema: a token's credential) that no surface prints.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,6 +238,7 @@ fn fields(schema: &Value, skip: &[&str]) -> Vec<Field> {
             doc: text(p, "description"),
             ty: ty(p),
             required: required.contains(&name.as_str()),
+            secret: secret(p),
         })
         .collect()
 }
@@ -445,6 +449,7 @@ pub fn build() -> Model {
                         doc: String::new(),
                         required: !matches!(t, Ty::Optional { .. }),
                         ty: t,
+                        secret: false,
                     }
                 })
                 .collect(),
@@ -465,4 +470,53 @@ pub fn build() -> Model {
             operations: raw_ops,
         },
     }
+}
+
+/// The records crm-server's own routes answer that the core's operation table does not (its
+/// token routes: `ApiToken`, `IssuedToken`), read from their schemas like the model's records.
+pub fn server_types(model: &Model) -> BTreeMap<String, TypeDef> {
+    let (_, mut generator) = generators();
+    generator.subschema_for::<crm_core::auth::IssuedToken>();
+    generator
+        .definitions()
+        .iter()
+        .filter(|(name, _)| !model.types.contains_key(*name))
+        .map(|(name, schema)| (name.clone(), server_record(name, schema)))
+        .collect()
+}
+
+fn server_record(name: &str, schema: &Value) -> TypeDef {
+    let text = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("the server's {name} is not a record"));
+    TypeDef::Record {
+        doc: text(schema, "description"),
+        fields: props
+            .iter()
+            .map(|(field, p)| Field {
+                name: field.clone(),
+                doc: text(p, "description"),
+                ty: ty(p),
+                required: required.contains(&field.as_str()),
+                secret: secret(p),
+            })
+            .collect(),
+    }
+}
+
+/// Whether a property's schema marks it secret (`#[schemars(extend("x-secret" = true))]`).
+fn secret(p: &Value) -> bool {
+    p.get("x-secret").and_then(Value::as_bool).unwrap_or(false)
 }

@@ -43,8 +43,11 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn generate(model: &Model) -> Vec<(String, String)> {
+    // The records of crm-server's own routes too (its tokens), for `RemoteCrm`.
+    let mut with_server = model.clone();
+    with_server.types.extend(crate::model::server_types(model));
     vec![
-        (format!("{DIR}/_records.py"), records(model)),
+        (format!("{DIR}/_records.py"), records(&with_server)),
         (format!("{DIR}/_errors.py"), errors(model)),
         (format!("{DIR}/_ops.py"), operations(model)),
     ]
@@ -289,6 +292,8 @@ fn dataclass(
         let declared = match default_of(&f.ty, defaults.get(&f.name), model).filter(|_| !f.required)
         {
             Some(default) => format!("{} = {default}", py(&f.ty)),
+            // A secret is kept out of the record's repr, so printing it does not leak it.
+            None if f.secret => format!("{} = _field(repr=False)", annotation(f, false)),
             None => annotation(f, false),
         };
         let _ = writeln!(out, "    {}: {declared}", ident(&f.name));

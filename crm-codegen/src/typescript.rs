@@ -17,7 +17,6 @@
 mod facts;
 
 use crate::model::{Field, Model, Operation, Ty, TypeDef, Variant};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -27,7 +26,7 @@ pub(crate) const DIR: &str = "crm-wasm/js/generated";
 const ERROR_TYPE: &str = "CrmError";
 
 pub fn generate(model: &Model) -> Vec<(String, String)> {
-    let server = server_types(model);
+    let server = crate::model::server_types(model);
     vec![
         (format!("{DIR}/api.d.ts"), declarations(model, &server)),
         (
@@ -36,49 +35,6 @@ pub fn generate(model: &Model) -> Vec<(String, String)> {
         ),
         (format!("{DIR}/api.js"), facts::functions(model)),
     ]
-}
-
-/// The records crm-server's own routes answer that the core's operation table does not (its
-/// token routes: `ApiToken`, `IssuedToken`), read from their schemas like the model's records.
-fn server_types(model: &Model) -> BTreeMap<String, TypeDef> {
-    let (_, mut generator) = crate::model::generators();
-    generator.subschema_for::<crm_core::auth::IssuedToken>();
-    generator
-        .definitions()
-        .iter()
-        .filter(|(name, _)| !model.types.contains_key(*name))
-        .map(|(name, schema)| (name.clone(), server_record(name, schema)))
-        .collect()
-}
-
-fn server_record(name: &str, schema: &Value) -> TypeDef {
-    let text = |v: &Value, key: &str| {
-        v.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let props = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or_else(|| panic!("the server's {name} is not a record"));
-    TypeDef::Record {
-        doc: text(schema, "description"),
-        fields: props
-            .iter()
-            .map(|(field, p)| Field {
-                name: field.clone(),
-                doc: text(p, "description"),
-                ty: crate::model::ty(p),
-                required: required.contains(&field.as_str()),
-            })
-            .collect(),
-    }
 }
 
 /// `expected_close` -> `expectedClose`.

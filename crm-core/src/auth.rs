@@ -44,6 +44,7 @@ pub struct ApiToken {
 pub struct IssuedToken {
     pub token: ApiToken,
     /// The bearer credential to hand to the token's user.
+    #[cfg_attr(feature = "schema", schemars(extend("x-secret" = true)))]
     pub credential: String,
 }
 

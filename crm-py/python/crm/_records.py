@@ -364,6 +364,22 @@ class AllocatorState:
 
 
 @dataclass(frozen=True)
+class ApiToken:
+    """An issued token as listed: who it acts for and whether it still works. Never the secret."""
+    #: `tk-1`, `tk-2`, ... per organisation.
+    id: str
+    #: The user every call made with this token acts as.
+    user_id: str
+    #: What the token is for, as the administrator described it.
+    label: str
+    created_at: _dt.datetime
+    created_by: str
+    revoked_at: Optional[_dt.datetime]
+    revoked_by: Optional[str]
+    version: int
+
+
+@dataclass(frozen=True)
 class Attainment:
     subject: PerformanceSubject
     period: str
@@ -989,6 +1005,14 @@ class Instalment:
     due_date: _dt.date
     amount: Decimal
     paid: Decimal
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just issued, with its credential: the only time the secret is seen."""
+    token: ApiToken
+    #: The bearer credential to hand to the token's user.
+    credential: str = _field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -1816,6 +1840,7 @@ NAMED: Dict[str, type] = {
     "Allocator": Allocator,
     "AllocatorRep": AllocatorRep,
     "AllocatorState": AllocatorState,
+    "ApiToken": ApiToken,
     "Attainment": Attainment,
     "ChurnRule": ChurnRule,
     "ChurnWarning": ChurnWarning,
@@ -1841,6 +1866,7 @@ NAMED: Dict[str, type] = {
     "FollowUp": FollowUp,
     "ForecastRow": ForecastRow,
     "Instalment": Instalment,
+    "IssuedToken": IssuedToken,
     "Lead": Lead,
     "LeadAllocation": LeadAllocation,
     "LeadCaptured": LeadCaptured,
@@ -1943,6 +1969,16 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
     "AllocatorState": (
         ("pointer", "string?", True),
         ("current", "map<int>", True),
+    ),
+    "ApiToken": (
+        ("id", "string", True),
+        ("user_id", "string", True),
+        ("label", "string", True),
+        ("created_at", "instant", True),
+        ("created_by", "string", True),
+        ("revoked_at", "instant?", True),
+        ("revoked_by", "string?", True),
+        ("version", "int", True),
     ),
     "Attainment": (
         ("subject", "PerformanceSubject", True),
@@ -2271,6 +2307,10 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("due_date", "date", True),
         ("amount", "decimal", True),
         ("paid", "decimal", True),
+    ),
+    "IssuedToken": (
+        ("token", "ApiToken", True),
+        ("credential", "string", True),
     ),
     "Lead": (
         ("id", "string", True),
@@ -3070,6 +3110,7 @@ __all__ = [
     "Allocator",
     "AllocatorRep",
     "AllocatorState",
+    "ApiToken",
     "Attainment",
     "CapScopeEveryone",
     "CapScopeTeam",
@@ -3135,6 +3176,7 @@ __all__ = [
     "FollowUp",
     "ForecastRow",
     "Instalment",
+    "IssuedToken",
     "Lead",
     "LeadAllocation",
     "LeadCaptured",

@@ -18,7 +18,6 @@ one subclass per code, as the core's codes have theirs.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -133,44 +132,10 @@ _SERVER_ERRORS: Dict[str, Type[ServerError]] = {
     )
 }
 
-# ---- tokens -----------------------------------------------------------------------------------
+# ---- tokens: crm-server's records, generated from the core's like every other ----------------
 
-
-@dataclass(frozen=True)
-class ApiToken:
-    """A token as the server lists it: who it acts for and whether it still works (never its secret)."""
-
-    id: str
-    user_id: str
-    label: str
-    created_at: _dt.datetime
-    created_by: str
-    revoked_at: Optional[_dt.datetime]
-    revoked_by: Optional[str]
-    version: int
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    """A token just issued and its bearer credential: the only time the secret is seen."""
-
-    token: ApiToken
-    credential: str = field(repr=False)
-
-
-def _token(v: object) -> ApiToken:
-    data = cast(Mapping[str, object], v)
-    revoked_at = data.get("revoked_at")
-    return ApiToken(
-        id=str(data["id"]),
-        user_id=str(data["user_id"]),
-        label=str(data["label"]),
-        created_at=_convert.parse_instant(str(data["created_at"])),
-        created_by=str(data["created_by"]),
-        revoked_at=None if revoked_at is None else _convert.parse_instant(str(revoked_at)),
-        revoked_by=cast(Optional[str], data.get("revoked_by")),
-        version=_convert.integer(data["version"], "version"),
-    )
+ApiToken = R.ApiToken
+IssuedToken = R.IssuedToken
 
 
 # ---- requests ---------------------------------------------------------------------------------
@@ -287,15 +252,14 @@ def read_user(status: int, body: bytes) -> R.User:
 
 def read_tokens(status: int, body: bytes) -> List[ApiToken]:
     """The answer to `tokens_request`."""
-    return [_token(t) for t in cast(List[object], _answer(status, body))]
+    return cast(List[ApiToken], _convert.converter("list<ApiToken>")[0](_answer(status, body)))
 
 
 def read_issued_token(status: int, body: bytes) -> IssuedToken:
     """The answer to `issue_token_request`."""
-    data = cast(Mapping[str, object], _answer(status, body))
-    return IssuedToken(_token(data["token"]), str(data["credential"]))
+    return cast(IssuedToken, _convert.converter("IssuedToken")[0](_answer(status, body)))
 
 
 def read_token(status: int, body: bytes) -> ApiToken:
     """The answer to `revoke_token_request`."""
-    return _token(_answer(status, body))
+    return cast(ApiToken, _convert.converter("ApiToken")[0](_answer(status, body)))
