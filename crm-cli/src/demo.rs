@@ -237,6 +237,7 @@ pub fn script(crm: &impl Operations, clock: &FixedClock, r: &mut Report) -> Demo
                 phones: vec![phone.into()],
                 emails: vec![],
                 role: Some(role.into()),
+                ..NewContact::default()
             },
         )?;
         r.item(&format!(
@@ -464,6 +465,7 @@ pub fn script(crm: &impl Operations, clock: &FixedClock, r: &mut Report) -> Demo
         },
     )?;
     crate::demo_pipeline::chapter(crm, clock, r, &admin, &reps[1], &reps[2])?;
+    crate::demo_campaign::chapter(crm, clock, r, &mgr_east, &reps[1])?;
     summary(crm, &admin, r)
 }
 

@@ -30,49 +30,18 @@ pub fn run(
             r.closed.round_dp(2).to_string(),
         ]
     };
-    if csv_out {
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(HEADER.split(','))?;
-        for r in &rows {
-            w.write_record(cells(r))?;
-        }
-        w.flush()?;
-        return Ok(());
+    if !csv_out {
+        writeln!(
+            out,
+            "forecast as of {} ({actor}'s view)",
+            as_of.to_rfc3339()
+        )?;
     }
-    writeln!(
-        out,
-        "forecast as of {} ({actor}'s view)",
-        as_of.to_rfc3339()
-    )?;
     let head: Vec<&str> = HEADER.split(',').collect();
-    let body: Vec<[String; 8]> = rows.iter().map(cells).collect();
-    let width = |i: usize| {
-        body.iter()
-            .map(|r| r[i].chars().count())
-            .chain([head[i].len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..8).map(width).collect();
-    let line = |cells: &[&str]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    writeln!(out, "{}", line(&head))?;
-    for r in &body {
-        let refs: Vec<&str> = r.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&refs))?;
+    let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r).to_vec()).collect();
+    crate::table::write(out, &head, &body, csv_out)?;
+    if csv_out {
+        return Ok(());
     }
     if rows.is_empty() {
         writeln!(out, "(no dated open or won opportunities)")?;

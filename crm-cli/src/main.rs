@@ -1,8 +1,11 @@
 //! `crm`: the command-line surface of the crm engine.
 
+mod attribution;
+mod campaign;
 mod commission;
 mod db;
 mod demo;
+mod demo_campaign;
 mod demo_pipeline;
 mod demo_pool;
 mod demo_server;
@@ -12,6 +15,7 @@ mod report;
 mod rfm;
 mod serve;
 mod sla;
+mod table;
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -99,6 +103,27 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Attribution of won deals to the campaigns that touched them (CSV in, CSV out:
+    /// deal_id,campaign_id,touch_at,position,share,amount,explanation).
+    Attribution {
+        /// Touches CSV: deal_id,campaign_id,at (RFC 3339).
+        #[arg(long)]
+        touches: PathBuf,
+        /// Deals CSV: deal_id,amount,won_at,created_at,lead_created_at,primary_campaign_id.
+        #[arg(long)]
+        deals: PathBuf,
+        #[arg(long, value_parser = attribution::MODELS)]
+        model: String,
+        /// Touches more than this many days before the win are ignored (default 180).
+        #[arg(long)]
+        lookback_days: Option<u32>,
+        /// Time decay: a touch this many days before the win weighs half as much (default 7).
+        #[arg(long)]
+        half_life_days: Option<u32>,
+        /// The output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Serves the organisation's data over an authenticated HTTP API (see crm-server).
     Serve {
         /// The SQLite database file (one organisation), or a postgres:// URL (every
@@ -118,6 +143,9 @@ enum Command {
     /// API tokens of crm serve: bootstrap, issue, revoke, list.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Marketing campaigns on a database file.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// The weighted pipeline forecast per period on a database file (also as of a past moment).
     Forecast {
         /// The SQLite database file, or a postgres:// URL (with --org).
@@ -179,6 +207,34 @@ enum TokenCommand {
         db: PathBuf,
         #[arg(long = "as")]
         actor: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// Every campaign's results (or one's), rolled up over its child campaigns, with won deals
+    /// and collected cash attributed by a model.
+    Report {
+        /// The SQLite database file, or a postgres:// URL (with --org).
+        #[arg(long)]
+        db: PathBuf,
+        /// One campaign (with the campaigns under it); default: every campaign.
+        #[arg(long)]
+        campaign: Option<String>,
+        #[arg(long, value_parser = attribution::MODELS, default_value = "u_shaped")]
+        model: String,
+        /// Touches more than this many days before the win are ignored (default 180).
+        #[arg(long)]
+        lookback_days: Option<u32>,
+        /// Time decay: a touch this many days before the win weighs half as much (default 7).
+        #[arg(long)]
+        half_life_days: Option<u32>,
+        /// Whose view (a manager or an admin): the figures cover their data scope.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -325,6 +381,23 @@ fn main() -> ExitCode {
             csv || format == "csv",
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         ),
+        Command::Attribution {
+            touches,
+            deals,
+            model,
+            lookback_days,
+            half_life_days,
+            out,
+        } => {
+            return attribution::main(&attribution::Options {
+                touches: &touches,
+                deals: &deals,
+                model: &model,
+                lookback_days,
+                half_life_days,
+                out: out.as_deref(),
+            })
+        }
         Command::Serve {
             db,
             listen,
@@ -357,6 +430,31 @@ fn main() -> ExitCode {
                 TokenCommand::List { db, actor } => serve::list(&target(db), &actor, out),
             }
         }
+        Command::Campaign(CampaignCommand::Report {
+            db,
+            campaign: id,
+            model,
+            lookback_days,
+            half_life_days,
+            actor,
+            csv,
+        }) => model
+            .parse()
+            .map_err(|e: crm_core::CrmError| e.into())
+            .and_then(|model| {
+                campaign::report(
+                    &target(db),
+                    &campaign::Options {
+                        campaign: id.as_deref(),
+                        model,
+                        lookback_days,
+                        half_life_days,
+                        actor: &actor,
+                        csv,
+                    },
+                    &mut std::io::BufWriter::new(std::io::stdout().lock()),
+                )
+            }),
         Command::Forecast {
             db,
             period,

@@ -22,6 +22,9 @@ pub enum EntityKind {
     Pipeline,
     Contract,
     ApiToken,
+    Campaign,
+    CampaignMember,
+    Audience,
 }
 
 impl EntityKind {
@@ -40,6 +43,9 @@ impl EntityKind {
             EntityKind::Pipeline => "pipeline",
             EntityKind::Contract => "contract",
             EntityKind::ApiToken => "api_token",
+            EntityKind::Campaign => "campaign",
+            EntityKind::CampaignMember => "campaign_member",
+            EntityKind::Audience => "audience",
         }
     }
 }

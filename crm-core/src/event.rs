@@ -173,6 +173,26 @@ pub enum EventKind {
         contract_id: String,
         customer_id: CustomerId,
     },
+    CampaignCreated {
+        campaign_id: String,
+    },
+    CampaignUpdated {
+        campaign_id: String,
+        fields: Vec<String>,
+    },
+    CampaignMembersAdded {
+        campaign_id: String,
+        count: u64,
+    },
+    CampaignMemberStatusChanged {
+        campaign_id: String,
+        member_id: String,
+        from_status: String,
+        to_status: String,
+    },
+    AudienceSaved {
+        audience_id: String,
+    },
 }
 
 impl EventKind {

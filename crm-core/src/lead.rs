@@ -38,6 +38,9 @@ pub struct Lead {
     pub pool_id: Option<PoolId>,
     pub status: LeadStatus,
     pub customer_id: Option<CustomerId>,
+    /// Its primary campaign source, passed on to the customer and opportunity it converts into.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -81,6 +84,10 @@ pub struct NewLead {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub owner_id: Option<UserId>,
+    /// The campaign that brought it (its primary campaign source).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub campaign_id: Option<String>,
 }
 
 /// A captured lead and the existing customers it may duplicate.

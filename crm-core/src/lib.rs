@@ -71,6 +71,7 @@ pub mod access;
 pub mod allocation;
 pub mod api;
 pub mod auth;
+pub mod campaign;
 pub mod clock;
 pub mod commission;
 pub mod contract;

@@ -556,6 +556,9 @@ struct Ids {
     allocators: Vec<String>,
     pipelines: Vec<String>,
     stages: Vec<String>,
+    campaigns: Vec<String>,
+    members: Vec<String>,
+    audiences: Vec<String>,
     /// Current versions of records by id (the settings' under "settings"), for
     /// `expected_version`.
     versions: BTreeMap<String, u64>,
@@ -594,6 +597,9 @@ fn live_ids(store: &MemoryStore) -> Ids {
                         }
                         &mut ids.pipelines
                     }
+                    DocKind::Campaign => &mut ids.campaigns,
+                    DocKind::CampaignMember => &mut ids.members,
+                    DocKind::Audience => &mut ids.audiences,
                     DocKind::Counter | DocKind::ApiToken => continue,
                 };
                 list.push(doc.id);
@@ -774,12 +780,18 @@ impl Gen<'_> {
             "contract_id" => &ids.contracts,
             "allocator_id" => &ids.allocators,
             "pipeline_id" => &ids.pipelines,
+            "campaign_id" | "parent_id" | "in_campaigns" | "responded_to" | "not_in_campaigns" => {
+                &ids.campaigns
+            }
+            "member_id" => &ids.members,
+            "audience_id" => &ids.audiences,
             "id" => match self.op.as_str() {
                 "user" | "deactivate_user" => &ids.users,
                 "customer" | "update_customer" | "transfer_customer" => &ids.customers,
                 "lead" => &ids.leads,
                 "opportunity" => &ids.opportunities,
                 "contract" => &ids.contracts,
+                "campaign" | "update_campaign" => &ids.campaigns,
                 _ => &ids.pipelines,
             },
             "stage" | "from_stage" | "to_stage" | "key" => &ids.stages,

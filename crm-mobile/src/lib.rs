@@ -94,6 +94,7 @@ macro_rules! operations {
     };
 }
 
+mod campaigns;
 mod customers;
 mod deals;
 mod pools;

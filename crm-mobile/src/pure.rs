@@ -139,3 +139,13 @@ pub fn default_churn_rule() -> ChurnRule {
 pub fn standard_pipeline() -> Pipeline {
     Pipeline::standard()
 }
+
+/// Shares of won deals among the campaigns that touched them, by a model: exact shares summing
+/// to 1 and money summing to each deal's amount, each line explaining itself.
+#[uniffi::export]
+pub fn attribute(
+    deals: Vec<crm_core::campaign::AttributedDeal>,
+    attribution: crm_core::campaign::AttributionSettings,
+) -> Result<Vec<crm_core::campaign::DealAttribution>> {
+    crm_core::campaign::attribution::attribute_all(&deals, &attribution)
+}

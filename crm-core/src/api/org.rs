@@ -3,6 +3,10 @@
 use super::operations;
 use crate::access::{NewUser, Team, User};
 use crate::allocation::{Allocator, LeadAllocation, NewAllocator};
+use crate::campaign::{
+    AttributionSettings, Audience, AudienceCriteria, AudiencePreview, Campaign, CampaignMember,
+    CampaignPatch, CampaignReport, DealAttribution, MemberRef, MembersAdded, NewCampaign,
+};
 use crate::commission::{CommissionPlan, CommissionStatement};
 use crate::contract::{
     Contract, NewContract, NewPayment, OutstandingBy, OutstandingRow, OverdueInstalment,
@@ -301,5 +305,61 @@ operations! {
     ) -> Vec<CommissionStatement> {
         let plan = super::pure::plan_of(plan, plan_toml.as_deref())?;
         crm.commission_statements(actor, &plan, &period)
+    }
+    /// A campaign, starting with the member statuses `sent` (default) and `responded`.
+    /// Managers and admins.
+    fn create_campaign(; ..input: NewCampaign) -> Campaign {
+        crm.create_campaign(actor, input)
+    }
+    fn campaign(id: String) -> Campaign {
+        crm.campaign(actor, &id)
+    }
+    fn campaigns() -> Vec<Campaign> {
+        crm.campaigns(actor)
+    }
+    /// Changes what the patch gives; a new member status set keeps every status in use.
+    fn update_campaign(id: String, expected_version: u64, patch: CampaignPatch) -> Campaign {
+        crm.update_campaign(actor, &id, expected_version, patch)
+    }
+    /// Adds customers, contacts or leads; opted-out and present ones are reported, not added.
+    fn add_campaign_members(campaign_id: String, members: Vec<MemberRef>) -> MembersAdded {
+        crm.add_campaign_members(actor, &campaign_id, &members)
+    }
+    fn campaign_members(campaign_id: String) -> Vec<CampaignMember> {
+        crm.campaign_members(actor, &campaign_id)
+    }
+    /// Moves a member to another status; the first responded status sets `first_responded_at`.
+    fn set_member_status(member_id: String, expected_version: u64, status: String) -> CampaignMember {
+        crm.set_member_status(actor, &member_id, expected_version, &status)
+    }
+    /// Saves audience criteria under a name, evaluated whenever used.
+    fn save_audience(name: String, criteria: AudienceCriteria) -> Audience {
+        crm.save_audience(actor, &name, criteria)
+    }
+    fn audiences() -> Vec<Audience> {
+        crm.audiences(actor)
+    }
+    /// How many the criteria reach now, with a sample (10 when left out).
+    fn preview_audience(criteria: AudienceCriteria, sample: Option<u32>) -> AudiencePreview {
+        crm.preview_audience(actor, criteria, sample)
+    }
+    /// Adds everyone a saved audience reaches now.
+    fn add_audience_members(campaign_id: String, audience_id: String) -> MembersAdded {
+        crm.add_audience_members(actor, &campaign_id, &audience_id)
+    }
+    /// Every campaign's results (or one's), rolled up over its children, attributed by a model
+    /// (U-shaped when left out).
+    fn campaign_report(
+        campaign_id: Option<String>,
+        attribution: Option<AttributionSettings>
+    ) -> Vec<CampaignReport> {
+        crm.campaign_report(actor, campaign_id.as_deref(), attribution)
+    }
+    /// How a won deal is shared among the campaigns that touched its customer.
+    fn deal_attribution(
+        opportunity_id: String,
+        attribution: Option<AttributionSettings>
+    ) -> DealAttribution {
+        crm.deal_attribution(actor, &opportunity_id, attribution)
     }
 }

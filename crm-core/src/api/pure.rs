@@ -3,6 +3,7 @@
 //! per batch), so they need no organisation and no acting user.
 
 use super::operations;
+use crate::campaign::{attribution, AttributedDeal, AttributionSettings, DealAttribution};
 use crate::commission::{self, CommissionCredit, CommissionPlan, CommissionStatement};
 use crate::error::{CrmError, Result};
 use crate::performance::{self, Achievement, Attainment, PerformanceBasis, PerformanceTarget};
@@ -197,6 +198,11 @@ operations! {
     ) -> Vec<CommissionStatement> {
         let plan = plan_of(plan, plan_toml.as_deref())?;
         commission_statement(&plan, &credits, &period, rep_id.as_deref())
+    }
+    /// Shares of won deals among the campaigns that touched them, by a model: exact shares
+    /// summing to 1 and money summing to each deal's amount, each line explaining itself.
+    fn attribute(deals: Vec<AttributedDeal>, attribution: AttributionSettings) -> Vec<DealAttribution> {
+        attribution::attribute_all(&deals, &attribution)
     }
 }
 

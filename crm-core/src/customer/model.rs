@@ -58,6 +58,17 @@ pub enum DealStatus {
     Won,
 }
 
+/// A channel a customer or contact may opt out of; a campaign on it never adds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentChannel {
+    Email,
+    Sms,
+    Phone,
+}
+
 /// A typed custom field value (自定义字段).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -122,6 +133,12 @@ pub struct Customer {
     #[serde(default)]
     pub recycle_due_at: Option<DateTime<Utc>>,
     pub custom_fields: BTreeMap<String, FieldValue>,
+    /// Channels the customer opted out of (sorted): a campaign on one of them never adds it.
+    #[serde(default)]
+    pub opt_outs: Vec<ConsentChannel>,
+    /// The campaign it came from (its lead's primary campaign source), kept on its deals.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
     pub version: u64,
 }
 
@@ -167,6 +184,13 @@ pub struct NewCustomer {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub custom_fields: BTreeMap<String, FieldValue>,
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub opt_outs: Vec<ConsentChannel>,
+    /// The campaign it came from.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub campaign_id: Option<String>,
 }
 
 /// A partial update: `None` leaves a field as it is. Owner changes go through `transfer_customer`.
@@ -213,6 +237,10 @@ pub struct CustomerPatch {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub custom_fields: BTreeMap<String, Option<FieldValue>>,
+    /// Replaces the channels the customer opted out of.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub opt_outs: Option<Vec<ConsentChannel>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,6 +255,9 @@ pub struct Contact {
     /// The contact's role at the customer (e.g. purchaser, decision maker).
     pub role: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Channels the contact opted out of (sorted).
+    #[serde(default)]
+    pub opt_outs: Vec<ConsentChannel>,
     pub version: u64,
 }
 
@@ -245,6 +276,9 @@ pub struct NewContact {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub role: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub opt_outs: Vec<ConsentChannel>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

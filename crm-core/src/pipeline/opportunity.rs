@@ -88,6 +88,9 @@ pub struct Opportunity {
     /// The last follow-up, note or completed task: resets the rotting clock.
     #[serde(default)]
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// Its primary campaign source (default: its customer's, so a converted lead's source stays).
+    #[serde(default)]
+    pub campaign_id: Option<String>,
     pub version: u64,
 }
 
@@ -134,6 +137,10 @@ pub struct NewOpportunity {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub fields: BTreeMap<String, String>,
+    /// Its primary campaign source; default: the customer's.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub campaign_id: Option<String>,
 }
 
 impl NewOpportunity {
@@ -146,6 +153,7 @@ impl NewOpportunity {
             expected_close: None,
             probability_override: None,
             fields: BTreeMap::new(),
+            campaign_id: None,
         }
     }
 }

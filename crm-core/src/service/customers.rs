@@ -226,6 +226,12 @@ fn apply_patch(c: &mut Customer, p: CustomerPatch) -> Result<Vec<String>> {
     if set("custom_fields", fields != c.custom_fields) {
         c.custom_fields = fields;
     }
+    if let Some(opt_outs) = p.opt_outs {
+        let opt_outs = crate::campaign::channels(opt_outs);
+        if set("opt_outs", opt_outs != c.opt_outs) {
+            c.opt_outs = opt_outs;
+        }
+    }
     Ok(changed)
 }
 
@@ -287,6 +293,8 @@ pub(super) fn enter_customer(
         open_opportunities: 0,
         recycle_due_at: None,
         custom_fields: new.custom_fields,
+        opt_outs: crate::campaign::channels(new.opt_outs),
+        campaign_id: super::campaigns::existing_campaign(cx, new.campaign_id)?,
         version: 1,
     };
     cx.save_customer(&mut customer)?;

@@ -151,6 +151,7 @@ impl Crm {
                 pool_id: None,
                 status: LeadStatus::Open,
                 customer_id: None,
+                campaign_id: super::campaigns::existing_campaign(cx, new.campaign_id.clone())?,
                 created_at: cx.now,
                 updated_at: cx.now,
                 version: 1,
@@ -350,6 +351,8 @@ impl Crm {
                 owner_id: Some(owner.id.clone()),
                 pool_id: None,
                 custom_fields: lead.custom_fields.clone(),
+                opt_outs: Vec::new(),
+                campaign_id: lead.campaign_id.clone(),
             };
             let created = enter_customer(cx, new, Some(owner))?;
             let mut customer = created.customer;

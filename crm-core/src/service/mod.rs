@@ -2,6 +2,9 @@
 //! user, runs in one transaction, checks the user's data scope, applies the rules and records an
 //! event for every change.
 
+mod audiences;
+mod campaign_report;
+mod campaigns;
 mod commission;
 mod contracts;
 mod customers;

@@ -144,6 +144,10 @@ pub(super) fn open_opportunity(
         fields: new.fields,
         history: vec![],
         last_activity_at: None,
+        campaign_id: match new.campaign_id {
+            Some(id) => super::campaigns::existing_campaign(cx, Some(id))?,
+            None => customer.campaign_id.clone(),
+        },
         version: 1,
     };
     guard(&p, &o.stage, &o)?;

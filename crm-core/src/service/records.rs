@@ -41,6 +41,7 @@ impl Crm {
                     .map(|r| r.trim().to_string())
                     .filter(|r| !r.is_empty()),
                 created_at: cx.now,
+                opt_outs: crate::campaign::channels(new.opt_outs.clone()),
                 version: 1,
             };
             cx.tx.put_contact(&contact)?;

@@ -24,10 +24,15 @@ pub enum DocKind {
     Contract,
     /// An API token (its secret's hash, never the secret), listed by user.
     ApiToken,
+    /// Listed by parent campaign.
+    Campaign,
+    /// Listed by campaign.
+    CampaignMember,
+    Audience,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 8] = [
+    pub const ALL: [DocKind; 11] = [
         DocKind::Pool,
         DocKind::Allocator,
         DocKind::Lead,
@@ -36,6 +41,9 @@ impl DocKind {
         DocKind::Pipeline,
         DocKind::Contract,
         DocKind::ApiToken,
+        DocKind::Campaign,
+        DocKind::CampaignMember,
+        DocKind::Audience,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +56,9 @@ impl DocKind {
             DocKind::Pipeline => "pipeline",
             DocKind::Contract => "contract",
             DocKind::ApiToken => "api_token",
+            DocKind::Campaign => "campaign",
+            DocKind::CampaignMember => "campaign_member",
+            DocKind::Audience => "audience",
         }
     }
 
@@ -65,6 +76,9 @@ impl DocKind {
             DocKind::Pipeline => EntityKind::Pipeline,
             DocKind::Contract => EntityKind::Contract,
             DocKind::ApiToken => EntityKind::ApiToken,
+            DocKind::Campaign => EntityKind::Campaign,
+            DocKind::CampaignMember => EntityKind::CampaignMember,
+            DocKind::Audience => EntityKind::Audience,
         }
     }
 }

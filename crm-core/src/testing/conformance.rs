@@ -81,6 +81,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn every_document_kind() {
+                c::every_document_kind(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn pool_and_recycling_indexes() {
                 c::pool_and_recycling_indexes(&factory)
             }
@@ -142,6 +147,8 @@ pub fn customer(id: &str, owner: Option<&str>, version: u64) -> Customer {
         open_opportunities: 0,
         recycle_due_at: None,
         custom_fields: Default::default(),
+        opt_outs: vec![],
+        campaign_id: None,
         version,
     }
 }
@@ -155,6 +162,7 @@ pub fn contact(id: &str, customer: &str, version: u64) -> Contact {
         emails: vec![],
         role: None,
         created_at: t(1),
+        opt_outs: vec![],
         version,
     }
 }
@@ -686,6 +694,32 @@ pub fn documents(factory: Factory) {
     });
     assert_eq!(code(failed), "VERSION_CONFLICT");
     assert_eq!(ids(None), ["l-3", "l-10"]);
+}
+
+/// Every kind of document (campaigns, their members and audiences too) is stored, found by its
+/// parent and kept apart from the other kinds under the same id.
+pub fn every_document_kind(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    w(s, |tx| {
+        for kind in DocKind::ALL {
+            let body = serde_json::json!({ "kind": kind.as_str() });
+            tx.put_doc(&Doc::new(kind, "x-1", Some("p-1"), 1, &body)?)?;
+            tx.put_doc(&Doc::new(kind, "x-2", None, 1, &body)?)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    for kind in DocKind::ALL {
+        let under: Vec<String> = r(s, |tx| tx.docs(kind, Some("p-1")))
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(under, ["x-1"], "{kind:?} by parent");
+        let doc = r(s, |tx| tx.doc(kind, "x-2")).unwrap();
+        assert_eq!(doc.body["kind"], kind.as_str(), "{kind:?} kept apart");
+        assert_eq!(r(s, |tx| tx.docs(kind, None)).len(), 2, "{kind:?}");
+    }
 }
 
 pub fn documents_due(factory: Factory) {

@@ -136,6 +136,8 @@ pub fn seed(
                     open_opportunities: 0,
                     recycle_due_at: None,
                     custom_fields: Default::default(),
+                    opt_outs: vec![],
+                    campaign_id: None,
                     version: 1,
                 };
                 c.recycle_due_at = evaluate(&rules, &c).map(|d| d.recycle_at());

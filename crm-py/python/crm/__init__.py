@@ -35,7 +35,7 @@ from ._base import CrmError, LimitReachedError, StrEnum, TooEarlyError
 from ._client import Crm
 from ._remote import RemoteCrm, urllib_transport
 from ._errors import *  # noqa: F403
-from ._ops import commission_statement, sla_due, sla_elapsed, sla_ticket_status, sla_working_at
+from ._ops import attribute, commission_statement, sla_due, sla_elapsed, sla_ticket_status, sla_working_at
 from ._records import *  # noqa: F403
 from . import analytics, formats, http, sla
 from .http import (
@@ -64,7 +64,7 @@ from . import _errors, _records
 
 __all__ = [
     "Crm", "CrmError", "LimitReachedError", "TooEarlyError", "StrEnum", "analytics", "formats", "sla",
-    "commission_statement", "sla_due", "sla_elapsed", "sla_ticket_status", "sla_working_at",
+    "attribute", "commission_statement", "sla_due", "sla_elapsed", "sla_ticket_status", "sla_working_at",
     "sla_due_batch", "sla_elapsed_batch", "rfm_score", "rfm_movements", "rfm_flows", "rfm_churn_warnings",
     "performance", "leaderboard",
     "RemoteCrm", "urllib_transport", "http", "ApiToken", "IssuedToken", "ServerError", "UnknownRouteError",

@@ -51,11 +51,11 @@ class Operations:
         """A leaver can no longer act; hand their customers over first."""
         return cast("User", self._call("deactivate_user", actor, {"id": id, "reason": reason}))
 
-    def create_customer(self, actor: str, *, name: str, kind: Optional[CustomerKind] = None, level: Optional[str] = None, tags: Optional[Sequence[str]] = None, source: Optional[str] = None, industry: Optional[str] = None, region: Optional[str] = None, phones: Optional[Sequence[str]] = None, emails: Optional[Sequence[str]] = None, owner_id: Optional[str] = None, pool_id: Optional[str] = None, custom_fields: Optional[Mapping[str, FieldValue]] = None) -> CustomerCreated:
+    def create_customer(self, actor: str, *, name: str, kind: Optional[CustomerKind] = None, level: Optional[str] = None, tags: Optional[Sequence[str]] = None, source: Optional[str] = None, industry: Optional[str] = None, region: Optional[str] = None, phones: Optional[Sequence[str]] = None, emails: Optional[Sequence[str]] = None, owner_id: Optional[str] = None, pool_id: Optional[str] = None, custom_fields: Optional[Mapping[str, FieldValue]] = None, opt_outs: Optional[Sequence[ConsentChannel]] = None, campaign_id: Optional[str] = None) -> CustomerCreated:
         """Without `owner_id` the actor owns the new customer, unless `pool_id` puts it into that
         pool unowned; the possible duplicates come back with it.
         """
-        return cast("CustomerCreated", self._call("create_customer", actor, {"name": name, "kind": kind, "level": level, "tags": tags, "source": source, "industry": industry, "region": region, "phones": phones, "emails": emails, "owner_id": owner_id, "pool_id": pool_id, "custom_fields": custom_fields}))
+        return cast("CustomerCreated", self._call("create_customer", actor, {"name": name, "kind": kind, "level": level, "tags": tags, "source": source, "industry": industry, "region": region, "phones": phones, "emails": emails, "owner_id": owner_id, "pool_id": pool_id, "custom_fields": custom_fields, "opt_outs": opt_outs, "campaign_id": campaign_id}))
 
     def customer(self, actor: str, id: str) -> Customer:
         return cast("Customer", self._call("customer", actor, {"id": id}))
@@ -167,8 +167,8 @@ class Operations:
     def allocators(self, actor: str) -> List[Allocator]:
         return cast("List[Allocator]", self._call("allocators", actor, {}))
 
-    def capture_lead(self, actor: str, *, name: str, kind: Optional[CustomerKind] = None, phones: Optional[Sequence[str]] = None, emails: Optional[Sequence[str]] = None, source: Optional[str] = None, region: Optional[str] = None, industry: Optional[str] = None, level: Optional[str] = None, custom_fields: Optional[Mapping[str, FieldValue]] = None, weight: Optional[int] = None, owner_id: Optional[str] = None) -> LeadCaptured:
-        return cast("LeadCaptured", self._call("capture_lead", actor, {"name": name, "kind": kind, "phones": phones, "emails": emails, "source": source, "region": region, "industry": industry, "level": level, "custom_fields": custom_fields, "weight": weight, "owner_id": owner_id}))
+    def capture_lead(self, actor: str, *, name: str, kind: Optional[CustomerKind] = None, phones: Optional[Sequence[str]] = None, emails: Optional[Sequence[str]] = None, source: Optional[str] = None, region: Optional[str] = None, industry: Optional[str] = None, level: Optional[str] = None, custom_fields: Optional[Mapping[str, FieldValue]] = None, weight: Optional[int] = None, owner_id: Optional[str] = None, campaign_id: Optional[str] = None) -> LeadCaptured:
+        return cast("LeadCaptured", self._call("capture_lead", actor, {"name": name, "kind": kind, "phones": phones, "emails": emails, "source": source, "region": region, "industry": industry, "level": level, "custom_fields": custom_fields, "weight": weight, "owner_id": owner_id, "campaign_id": campaign_id}))
 
     def lead(self, actor: str, id: str) -> Lead:
         return cast("Lead", self._call("lead", actor, {"id": id}))
@@ -269,6 +269,58 @@ class Operations:
         """
         return cast("List[CommissionStatement]", self._call("commission_statements", actor, {"period": period, "plan": plan, "plan_toml": plan_toml}))
 
+    def create_campaign(self, actor: str, *, name: str, kind: CampaignKind, channel: Optional[ConsentChannel] = None, parent_id: Optional[str] = None, status: Optional[CampaignStatus] = None, start_date: Optional[_dt.date] = None, end_date: Optional[_dt.date] = None, budgeted_cost: Optional[Decimal] = None, actual_cost: Optional[Decimal] = None, expected_revenue: Optional[Decimal] = None, owner_id: Optional[str] = None) -> Campaign:
+        """A campaign, starting with the member statuses `sent` (default) and `responded`.
+        Managers and admins.
+        """
+        return cast("Campaign", self._call("create_campaign", actor, {"name": name, "kind": kind, "channel": channel, "parent_id": parent_id, "status": status, "start_date": start_date, "end_date": end_date, "budgeted_cost": budgeted_cost, "actual_cost": actual_cost, "expected_revenue": expected_revenue, "owner_id": owner_id}))
+
+    def campaign(self, actor: str, id: str) -> Campaign:
+        return cast("Campaign", self._call("campaign", actor, {"id": id}))
+
+    def campaigns(self, actor: str) -> List[Campaign]:
+        return cast("List[Campaign]", self._call("campaigns", actor, {}))
+
+    def update_campaign(self, actor: str, id: str, expected_version: int, patch: CampaignPatch) -> Campaign:
+        """Changes what the patch gives; a new member status set keeps every status in use."""
+        return cast("Campaign", self._call("update_campaign", actor, {"id": id, "expected_version": expected_version, "patch": patch}))
+
+    def add_campaign_members(self, actor: str, campaign_id: str, members: Sequence[MemberRef]) -> MembersAdded:
+        """Adds customers, contacts or leads; opted-out and present ones are reported, not added."""
+        return cast("MembersAdded", self._call("add_campaign_members", actor, {"campaign_id": campaign_id, "members": members}))
+
+    def campaign_members(self, actor: str, campaign_id: str) -> List[CampaignMember]:
+        return cast("List[CampaignMember]", self._call("campaign_members", actor, {"campaign_id": campaign_id}))
+
+    def set_member_status(self, actor: str, member_id: str, expected_version: int, status: str) -> CampaignMember:
+        """Moves a member to another status; the first responded status sets `first_responded_at`."""
+        return cast("CampaignMember", self._call("set_member_status", actor, {"member_id": member_id, "expected_version": expected_version, "status": status}))
+
+    def save_audience(self, actor: str, name: str, criteria: AudienceCriteria) -> Audience:
+        """Saves audience criteria under a name, evaluated whenever used."""
+        return cast("Audience", self._call("save_audience", actor, {"name": name, "criteria": criteria}))
+
+    def audiences(self, actor: str) -> List[Audience]:
+        return cast("List[Audience]", self._call("audiences", actor, {}))
+
+    def preview_audience(self, actor: str, criteria: AudienceCriteria, sample: Optional[int] = None) -> AudiencePreview:
+        """How many the criteria reach now, with a sample (10 when left out)."""
+        return cast("AudiencePreview", self._call("preview_audience", actor, {"criteria": criteria, "sample": sample}))
+
+    def add_audience_members(self, actor: str, campaign_id: str, audience_id: str) -> MembersAdded:
+        """Adds everyone a saved audience reaches now."""
+        return cast("MembersAdded", self._call("add_audience_members", actor, {"campaign_id": campaign_id, "audience_id": audience_id}))
+
+    def campaign_report(self, actor: str, campaign_id: Optional[str] = None, attribution: Optional[AttributionSettings] = None) -> List[CampaignReport]:
+        """Every campaign's results (or one's), rolled up over its children, attributed by a model
+        (U-shaped when left out).
+        """
+        return cast("List[CampaignReport]", self._call("campaign_report", actor, {"campaign_id": campaign_id, "attribution": attribution}))
+
+    def deal_attribution(self, actor: str, opportunity_id: str, attribution: Optional[AttributionSettings] = None) -> DealAttribution:
+        """How a won deal is shared among the campaigns that touched its customer."""
+        return cast("DealAttribution", self._call("deal_attribution", actor, {"opportunity_id": opportunity_id, "attribution": attribution}))
+
 
 def sla_due(calendar: str, start: _dt.datetime, minutes: int) -> SlaDue:
     """When a target of `minutes` business minutes from `start` runs out on the calendar (TOML)."""
@@ -331,6 +383,13 @@ def commission_statement(credits: Sequence[CommissionCredit], period: str, plan:
     return cast("List[CommissionStatement]", call_pure("commission_statement", {"credits": credits, "period": period, "plan": plan, "plan_toml": plan_toml, "rep_id": rep_id}))
 
 
+def attribute(deals: Sequence[AttributedDeal], attribution: AttributionSettings) -> List[DealAttribution]:
+    """Shares of won deals among the campaigns that touched them, by a model: exact shares
+    summing to 1 and money summing to each deal's amount, each line explaining itself.
+    """
+    return cast("List[DealAttribution]", call_pure("attribute", {"deals": deals, "attribution": attribution}))
+
+
 __all__ = [
     "sla_due",
     "sla_due_batch",
@@ -344,4 +403,5 @@ __all__ = [
     "performance",
     "leaderboard",
     "commission_statement",
+    "attribute",
 ]

@@ -17,6 +17,42 @@ from typing import ClassVar, Dict, List, Optional, Tuple, Union
 from ._base import StrEnum
 
 
+class AttributionModel(StrEnum):
+    """How a deal's amount is shared among the touches that led to it."""
+    #: 100% to the earliest touch.
+    FIRST_TOUCH = "first_touch"
+    #: 100% to the latest touch before the win.
+    LAST_TOUCH = "last_touch"
+    #: Equal shares (linear).
+    EVEN = "even"
+    #: 40% first, 40% last, 20% shared evenly by the touches between.
+    U_SHAPED = "u_shaped"
+    #: 30% first, 30% the lead-creation touch, 30% the opportunity-creation touch, 10% shared
+    #: evenly by the rest.
+    W_SHAPED = "w_shaped"
+    #: Weights halving every `half_life_days` before the win.
+    TIME_DECAY = "time_decay"
+    #: 100% to the opportunity's primary campaign source.
+    PRIMARY_SOURCE = "primary_source"
+
+
+class CampaignKind(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    EVENT = "event"
+    WEBINAR = "webinar"
+    ADVERTISING = "advertising"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+
+class CampaignStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
 class Channel(StrEnum):
     CALL = "call"
     VISIT = "visit"
@@ -61,6 +97,13 @@ class CommissionLineKind(StrEnum):
 class CommissionPeriod(StrEnum):
     MONTH = "month"
     QUARTER = "quarter"
+
+
+class ConsentChannel(StrEnum):
+    """A channel a customer or contact may opt out of; a campaign on it never adds them."""
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
 
 
 class ContractStatus(StrEnum):
@@ -122,6 +165,9 @@ class EntityKind(StrEnum):
     PIPELINE = "pipeline"
     CONTRACT = "contract"
     API_TOKEN = "api_token"
+    CAMPAIGN = "campaign"
+    CAMPAIGN_MEMBER = "campaign_member"
+    AUDIENCE = "audience"
 
 
 class ForecastCategory(StrEnum):
@@ -141,6 +187,12 @@ class MatchField(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     NAME = "name"
+
+
+class MemberKind(StrEnum):
+    CUSTOMER = "customer"
+    CONTACT = "contact"
+    LEAD = "lead"
 
 
 class OnPriorityChange(StrEnum):
@@ -392,6 +444,189 @@ class Attainment:
 
 
 @dataclass(frozen=True)
+class AttributedDeal:
+    """A won opportunity with what attribution needs of it."""
+    #: The opportunity's id.
+    id: str
+    amount: Decimal
+    won_at: _dt.datetime
+    #: When the opportunity was created (W-shaped: the touch at or before it).
+    created_at: _dt.datetime
+    #: When the lead it came from was created (W-shaped), if it came from a lead.
+    lead_created_at: Optional[_dt.datetime] = None
+    #: The opportunity's primary campaign source.
+    primary_campaign_id: Optional[str] = None
+    touches: List[Touch] = _field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AttributionLine:
+    """One touch's part of a deal: an exact share and its money."""
+    campaign_id: str
+    #: The touch's time (none for the primary source model).
+    touch_at: Optional[_dt.datetime]
+    #: 1-based place among the counted touches, in time order.
+    position: int
+    #: A fraction of 1 with four places (6.67% is 0.0667); the lines of a deal sum to exactly 1.
+    share: Decimal
+    #: The share of the amount; the lines of a deal sum to exactly the amount.
+    amount: Decimal
+    #: How the share came about: "third of 5 touches, U-shaped: 20% / 3 = 6.67%".
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AttributionSettings:
+    """The model and its parameters."""
+    model: AttributionModel
+    #: Touches more than this many days before the win are ignored (default 180).
+    lookback_days: Optional[int] = None
+    #: Time decay: a touch this many days before the win weighs half as much (default 7).
+    half_life_days: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Audience:
+    id: str
+    name: str
+    criteria: AudienceCriteria
+    created_by: str
+    created_at: _dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class AudienceCriteria:
+    """Saved criteria evaluated against the customers in the actor's scope at the time of use; every
+    criterion given must hold (an empty list is no condition).
+    """
+    #: Add the customers' contacts rather than the customers.
+    contacts: bool = False
+    levels: List[str] = _field(default_factory=list)
+    #: Customers carrying any of these tags.
+    tags_any: List[str] = _field(default_factory=list)
+    #: Customers carrying all of these tags.
+    tags_all: List[str] = _field(default_factory=list)
+    owner_ids: List[str] = _field(default_factory=list)
+    #: Customers owned by members of these teams.
+    team_ids: List[str] = _field(default_factory=list)
+    #: Unowned customers waiting in these pools.
+    pool_ids: List[str] = _field(default_factory=list)
+    regions: List[str] = _field(default_factory=list)
+    #: Last follow-up before this instant (never followed up counts as before).
+    last_follow_up_before: Optional[_dt.datetime] = None
+    last_follow_up_after: Optional[_dt.datetime] = None
+    #: Custom fields equal to these values (compared as text).
+    custom_fields: Dict[str, str] = _field(default_factory=dict)
+    #: Customers with a member (itself or a contact) in each of these campaigns.
+    in_campaigns: List[str] = _field(default_factory=list)
+    #: Customers with a member that responded to each of these campaigns.
+    responded_to: List[str] = _field(default_factory=list)
+    #: Customers with no member in any of these campaigns.
+    not_in_campaigns: List[str] = _field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AudiencePreview:
+    """An audience evaluated now: how many it reaches and a first few of them."""
+    count: int
+    #: The first members in id order, at most the sample size asked for.
+    sample: List[MemberRef]
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    kind: CampaignKind
+    #: The channel whose opt-outs it honours (default: email for email campaigns, SMS for SMS).
+    channel: Optional[ConsentChannel]
+    #: The campaign this one belongs to; reports roll children up into it.
+    parent_id: Optional[str]
+    status: CampaignStatus
+    start_date: Optional[_dt.date]
+    end_date: Optional[_dt.date]
+    budgeted_cost: Decimal
+    actual_cost: Decimal
+    expected_revenue: Decimal
+    owner_id: Optional[str]
+    member_statuses: List[MemberStatus]
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class CampaignMember:
+    id: str
+    campaign_id: str
+    kind: MemberKind
+    #: The customer's, contact's or lead's id.
+    member_id: str
+    #: The customer it belongs to (a contact's customer, a converted lead's customer).
+    customer_id: Optional[str]
+    status: str
+    added_at: _dt.datetime
+    #: Set once, when the member first reaches a responded status.
+    first_responded_at: Optional[_dt.datetime]
+    updated_at: _dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class CampaignPatch:
+    """A change to a campaign; `None` leaves a value as it is."""
+    name: Optional[str] = None
+    status: Optional[CampaignStatus] = None
+    start_date: Optional[_dt.date] = None
+    end_date: Optional[_dt.date] = None
+    budgeted_cost: Optional[Decimal] = None
+    actual_cost: Optional[Decimal] = None
+    expected_revenue: Optional[Decimal] = None
+    #: Statuses of members: replaces the whole set (its rules are checked, and no status in use
+    #: may go).
+    member_statuses: Optional[List[MemberStatus]] = None
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    """A campaign's results, rolled up over the campaigns under it (DOMAIN.md section 10), over the
+    members, leads and deals in the reader's scope; attributed amounts by one model.
+    """
+    campaign_id: str
+    name: str
+    #: This campaign and every campaign under it: the figures are their sums.
+    campaign_ids: List[str]
+    model: AttributionModel
+    members: int
+    #: Members that reached the default status or a later one (by order).
+    sent: int
+    #: Members with a first response.
+    responded: int
+    #: Responded / sent, four places (none when nothing was sent).
+    response_rate: Optional[Decimal]
+    #: Leads whose primary campaign source is one of these campaigns.
+    leads: int
+    converted_leads: int
+    #: Opportunities whose primary campaign source is one of these campaigns.
+    opportunities: int
+    won: int
+    won_amount: Decimal
+    #: The campaigns' shares of every won deal they touched, by the model.
+    attributed_won_amount: Decimal
+    #: The same shares of the money collected on those deals' contracts, net of refunds (回款).
+    attributed_collected_amount: Decimal
+    budgeted_cost: Decimal
+    actual_cost: Decimal
+    #: Actual cost / leads, two places.
+    cost_per_lead: Optional[Decimal]
+    #: Actual cost / won deals, two places.
+    cost_per_won_deal: Optional[Decimal]
+    #: (Attributed collected − actual cost) / actual cost, four places; none when cost is zero.
+    roi: Optional[Decimal]
+
+
+@dataclass(frozen=True)
 class CapScopeEveryone:
     """`CapScope` "everyone"."""
     type: ClassVar[str] = "everyone"
@@ -589,6 +824,8 @@ class Contact:
     #: The contact's role at the customer (e.g. purchaser, decision maker).
     role: Optional[str]
     created_at: _dt.datetime
+    #: Channels the contact opted out of (sorted).
+    opt_outs: List[ConsentChannel]
     version: int
 
 
@@ -654,6 +891,10 @@ class Customer:
     #: read an index instead of every customer.
     recycle_due_at: Optional[_dt.datetime]
     custom_fields: Dict[str, FieldValue]
+    #: Channels the customer opted out of (sorted): a campaign on one of them never adds it.
+    opt_outs: List[ConsentChannel]
+    #: The campaign it came from (its lead's primary campaign source), kept on its deals.
+    campaign_id: Optional[str]
     version: int
 
 
@@ -681,6 +922,22 @@ class CustomerPatch:
     emails: Optional[List[str]] = None
     #: Fields to set; a `None` value removes the field.
     custom_fields: Dict[str, Optional[FieldValue]] = _field(default_factory=dict)
+    #: Replaces the channels the customer opted out of.
+    opt_outs: Optional[List[ConsentChannel]] = None
+
+
+@dataclass(frozen=True)
+class DealAttribution:
+    """A deal's attribution under one model."""
+    deal_id: str
+    model: AttributionModel
+    amount: Decimal
+    #: Touches counted (inside the lookback window, not after the win).
+    touches: int
+    #: Touches left out: after the win or before the lookback window.
+    ignored: int
+    #: Empty when nothing touched the deal (its amount is unattributed).
+    lines: List[AttributionLine]
 
 
 @dataclass(frozen=True)
@@ -961,7 +1218,47 @@ class EventKindContractCancelled:
     customer_id: str
 
 
-EventKind = Union[EventKindUserCreated, EventKindUserDeactivated, EventKindTeamCreated, EventKindSettingsChanged, EventKindCustomerCreated, EventKindCustomerUpdated, EventKindOwnerChanged, EventKindContactAdded, EventKindFollowUpRecorded, EventKindCustomersMerged, EventKindPoolCreated, EventKindPoolUpdated, EventKindPoolDeleted, EventKindCustomerPoolChanged, EventKindCustomerRecycled, EventKindCustomerLocked, EventKindCustomerUnlocked, EventKindAllocatorCreated, EventKindLeadCaptured, EventKindLeadAllocated, EventKindLeadConverted, EventKindOpportunityCreated, EventKindOpportunityMoved, EventKindOpportunityUpdated, EventKindOpportunityActivity, EventKindPipelineSaved, EventKindContractCreated, EventKindPaymentRecorded, EventKindContractCancelled]
+@dataclass(frozen=True)
+class EventKindCampaignCreated:
+    """`EventKind` "campaign_created"."""
+    type: ClassVar[str] = "campaign_created"
+    campaign_id: str
+
+
+@dataclass(frozen=True)
+class EventKindCampaignUpdated:
+    """`EventKind` "campaign_updated"."""
+    type: ClassVar[str] = "campaign_updated"
+    campaign_id: str
+    fields: List[str]
+
+
+@dataclass(frozen=True)
+class EventKindCampaignMembersAdded:
+    """`EventKind` "campaign_members_added"."""
+    type: ClassVar[str] = "campaign_members_added"
+    campaign_id: str
+    count: int
+
+
+@dataclass(frozen=True)
+class EventKindCampaignMemberStatusChanged:
+    """`EventKind` "campaign_member_status_changed"."""
+    type: ClassVar[str] = "campaign_member_status_changed"
+    campaign_id: str
+    member_id: str
+    from_status: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class EventKindAudienceSaved:
+    """`EventKind` "audience_saved"."""
+    type: ClassVar[str] = "audience_saved"
+    audience_id: str
+
+
+EventKind = Union[EventKindUserCreated, EventKindUserDeactivated, EventKindTeamCreated, EventKindSettingsChanged, EventKindCustomerCreated, EventKindCustomerUpdated, EventKindOwnerChanged, EventKindContactAdded, EventKindFollowUpRecorded, EventKindCustomersMerged, EventKindPoolCreated, EventKindPoolUpdated, EventKindPoolDeleted, EventKindCustomerPoolChanged, EventKindCustomerRecycled, EventKindCustomerLocked, EventKindCustomerUnlocked, EventKindAllocatorCreated, EventKindLeadCaptured, EventKindLeadAllocated, EventKindLeadConverted, EventKindOpportunityCreated, EventKindOpportunityMoved, EventKindOpportunityUpdated, EventKindOpportunityActivity, EventKindPipelineSaved, EventKindContractCreated, EventKindPaymentRecorded, EventKindContractCancelled, EventKindCampaignCreated, EventKindCampaignUpdated, EventKindCampaignMembersAdded, EventKindCampaignMemberStatusChanged, EventKindAudienceSaved]
 
 
 #: A typed custom field value (自定义字段).
@@ -1034,6 +1331,8 @@ class Lead:
     pool_id: Optional[str]
     status: LeadStatus
     customer_id: Optional[str]
+    #: Its primary campaign source, passed on to the customer and opportunity it converts into.
+    campaign_id: Optional[str]
     created_at: _dt.datetime
     updated_at: _dt.datetime
     version: int
@@ -1071,10 +1370,62 @@ class LockPolicy:
 
 
 @dataclass(frozen=True)
+class MemberExclusion:
+    """Why a member was not added."""
+    kind: MemberKind
+    id: str
+    #: `opted_out` (of the campaign's channel) or `already_member`.
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """Who to add to a campaign: a customer, a contact or a lead, by id."""
+    kind: MemberKind
+    id: str
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    """One status a member can have in a campaign (`sent`, `responded`, `registered`, `attended`...)."""
+    label: str
+    #: Reaching it counts as a response (sets `first_responded_at` once).
+    responded: bool
+    #: New members get it; exactly one status is the default.
+    default: bool
+    #: Place in lists and funnels, smallest first.
+    order: int
+
+
+@dataclass(frozen=True)
+class MembersAdded:
+    """What adding members did."""
+    added: List[CampaignMember]
+    excluded: List[MemberExclusion]
+
+
+@dataclass(frozen=True)
 class NewAllocator:
     name: str
     strategy: AllocationStrategy
     reps: List[AllocatorRep]
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    name: str
+    kind: CampaignKind
+    channel: Optional[ConsentChannel] = None
+    parent_id: Optional[str] = None
+    #: Default: planned.
+    status: Optional[CampaignStatus] = None
+    start_date: Optional[_dt.date] = None
+    end_date: Optional[_dt.date] = None
+    budgeted_cost: Optional[Decimal] = None
+    actual_cost: Optional[Decimal] = None
+    expected_revenue: Optional[Decimal] = None
+    #: Default: the acting user.
+    owner_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1083,6 +1434,7 @@ class NewContact:
     phones: List[str] = _field(default_factory=list)
     emails: List[str] = _field(default_factory=list)
     role: Optional[str] = None
+    opt_outs: List[ConsentChannel] = _field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1110,6 +1462,9 @@ class NewCustomer:
     #: an owner it is the pool recycling returns it to.
     pool_id: Optional[str] = None
     custom_fields: Dict[str, FieldValue] = _field(default_factory=dict)
+    opt_outs: List[ConsentChannel] = _field(default_factory=list)
+    #: The campaign it came from.
+    campaign_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1142,6 +1497,8 @@ class NewLead:
     weight: Optional[int] = None
     #: A rep to own it at once (the actor must manage them); otherwise it waits for allocation.
     owner_id: Optional[str] = None
+    #: The campaign that brought it (its primary campaign source).
+    campaign_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1155,6 +1512,8 @@ class NewOpportunity:
     expected_close: Optional[_dt.date] = None
     probability_override: Optional[Decimal] = None
     fields: Dict[str, str] = _field(default_factory=dict)
+    #: Its primary campaign source; default: the customer's.
+    campaign_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1205,6 +1564,8 @@ class Opportunity:
     history: List[StageEntry]
     #: The last follow-up, note or completed task: resets the rotting clock.
     last_activity_at: Optional[_dt.datetime]
+    #: Its primary campaign source (default: its customer's, so a converted lead's source stays).
+    campaign_id: Optional[str]
     version: int
 
 
@@ -1764,6 +2125,15 @@ class Team:
 
 
 @dataclass(frozen=True)
+class Touch:
+    """One campaign touching one of the customer's members (its first response, or its joining the
+    campaign when it never responded).
+    """
+    campaign_id: str
+    at: _dt.datetime
+
+
+@dataclass(frozen=True)
 class Transition:
     #: Stored pipelines before 0.2 spelt it `from`.
     from_stage: str
@@ -1803,11 +2173,15 @@ class Velocity:
 
 #: Records and enums by their core name.
 NAMED: Dict[str, type] = {
+    "AttributionModel": AttributionModel,
+    "CampaignKind": CampaignKind,
+    "CampaignStatus": CampaignStatus,
     "Channel": Channel,
     "CommissionBase": CommissionBase,
     "CommissionCreditKind": CommissionCreditKind,
     "CommissionLineKind": CommissionLineKind,
     "CommissionPeriod": CommissionPeriod,
+    "ConsentChannel": ConsentChannel,
     "ContractStatus": ContractStatus,
     "CustomerKind": CustomerKind,
     "CustomerStatus": CustomerStatus,
@@ -1818,6 +2192,7 @@ NAMED: Dict[str, type] = {
     "ForecastCategory": ForecastCategory,
     "LeadStatus": LeadStatus,
     "MatchField": MatchField,
+    "MemberKind": MemberKind,
     "OnPriorityChange": OnPriorityChange,
     "OpportunityStatus": OpportunityStatus,
     "OutstandingBy": OutstandingBy,
@@ -1842,6 +2217,16 @@ NAMED: Dict[str, type] = {
     "AllocatorState": AllocatorState,
     "ApiToken": ApiToken,
     "Attainment": Attainment,
+    "AttributedDeal": AttributedDeal,
+    "AttributionLine": AttributionLine,
+    "AttributionSettings": AttributionSettings,
+    "Audience": Audience,
+    "AudienceCriteria": AudienceCriteria,
+    "AudiencePreview": AudiencePreview,
+    "Campaign": Campaign,
+    "CampaignMember": CampaignMember,
+    "CampaignPatch": CampaignPatch,
+    "CampaignReport": CampaignReport,
     "ChurnRule": ChurnRule,
     "ChurnWarning": ChurnWarning,
     "ClaimPolicy": ClaimPolicy,
@@ -1859,6 +2244,7 @@ NAMED: Dict[str, type] = {
     "Customer": Customer,
     "CustomerCreated": CustomerCreated,
     "CustomerPatch": CustomerPatch,
+    "DealAttribution": DealAttribution,
     "DuplicateMatch": DuplicateMatch,
     "DuplicatePolicy": DuplicatePolicy,
     "DuplicateProbe": DuplicateProbe,
@@ -1872,7 +2258,12 @@ NAMED: Dict[str, type] = {
     "LeadCaptured": LeadCaptured,
     "LeadConversion": LeadConversion,
     "LockPolicy": LockPolicy,
+    "MemberExclusion": MemberExclusion,
+    "MemberRef": MemberRef,
+    "MemberStatus": MemberStatus,
+    "MembersAdded": MembersAdded,
     "NewAllocator": NewAllocator,
+    "NewCampaign": NewCampaign,
     "NewContact": NewContact,
     "NewContract": NewContract,
     "NewCustomer": NewCustomer,
@@ -1924,6 +2315,7 @@ NAMED: Dict[str, type] = {
     "StageTime": StageTime,
     "SweepReport": SweepReport,
     "Team": Team,
+    "Touch": Touch,
     "Transition": Transition,
     "User": User,
     "Velocity": Velocity,
@@ -1987,6 +2379,118 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("achieved", "decimal", True),
         ("ratio", "decimal?", True),
         ("rank", "int", True),
+    ),
+    "AttributedDeal": (
+        ("id", "string", True),
+        ("amount", "decimal", True),
+        ("won_at", "instant", True),
+        ("created_at", "instant", True),
+        ("lead_created_at", "instant?", False),
+        ("primary_campaign_id", "string?", False),
+        ("touches", "list<Touch>", False),
+    ),
+    "AttributionLine": (
+        ("campaign_id", "string", True),
+        ("touch_at", "instant?", True),
+        ("position", "int", True),
+        ("share", "decimal", True),
+        ("amount", "decimal", True),
+        ("explanation", "string", True),
+    ),
+    "AttributionSettings": (
+        ("model", "AttributionModel", True),
+        ("lookback_days", "int?", False),
+        ("half_life_days", "int?", False),
+    ),
+    "Audience": (
+        ("id", "string", True),
+        ("name", "string", True),
+        ("criteria", "AudienceCriteria", True),
+        ("created_by", "string", True),
+        ("created_at", "instant", True),
+        ("version", "int", True),
+    ),
+    "AudienceCriteria": (
+        ("contacts", "bool", False),
+        ("levels", "list<string>", False),
+        ("tags_any", "list<string>", False),
+        ("tags_all", "list<string>", False),
+        ("owner_ids", "list<string>", False),
+        ("team_ids", "list<string>", False),
+        ("pool_ids", "list<string>", False),
+        ("regions", "list<string>", False),
+        ("last_follow_up_before", "instant?", False),
+        ("last_follow_up_after", "instant?", False),
+        ("custom_fields", "map<string>", False),
+        ("in_campaigns", "list<string>", False),
+        ("responded_to", "list<string>", False),
+        ("not_in_campaigns", "list<string>", False),
+    ),
+    "AudiencePreview": (
+        ("count", "int", True),
+        ("sample", "list<MemberRef>", True),
+    ),
+    "Campaign": (
+        ("id", "string", True),
+        ("name", "string", True),
+        ("kind", "CampaignKind", True),
+        ("channel", "ConsentChannel?", True),
+        ("parent_id", "string?", True),
+        ("status", "CampaignStatus", True),
+        ("start_date", "date?", True),
+        ("end_date", "date?", True),
+        ("budgeted_cost", "decimal", True),
+        ("actual_cost", "decimal", True),
+        ("expected_revenue", "decimal", True),
+        ("owner_id", "string?", True),
+        ("member_statuses", "list<MemberStatus>", True),
+        ("created_at", "instant", True),
+        ("updated_at", "instant", True),
+        ("version", "int", True),
+    ),
+    "CampaignMember": (
+        ("id", "string", True),
+        ("campaign_id", "string", True),
+        ("kind", "MemberKind", True),
+        ("member_id", "string", True),
+        ("customer_id", "string?", True),
+        ("status", "string", True),
+        ("added_at", "instant", True),
+        ("first_responded_at", "instant?", True),
+        ("updated_at", "instant", True),
+        ("version", "int", True),
+    ),
+    "CampaignPatch": (
+        ("name", "string?", False),
+        ("status", "CampaignStatus?", False),
+        ("start_date", "date?", False),
+        ("end_date", "date?", False),
+        ("budgeted_cost", "decimal?", False),
+        ("actual_cost", "decimal?", False),
+        ("expected_revenue", "decimal?", False),
+        ("member_statuses", "list<MemberStatus>?", False),
+    ),
+    "CampaignReport": (
+        ("campaign_id", "string", True),
+        ("name", "string", True),
+        ("campaign_ids", "list<string>", True),
+        ("model", "AttributionModel", True),
+        ("members", "int", True),
+        ("sent", "int", True),
+        ("responded", "int", True),
+        ("response_rate", "decimal?", True),
+        ("leads", "int", True),
+        ("converted_leads", "int", True),
+        ("opportunities", "int", True),
+        ("won", "int", True),
+        ("won_amount", "decimal", True),
+        ("attributed_won_amount", "decimal", True),
+        ("attributed_collected_amount", "decimal", True),
+        ("budgeted_cost", "decimal", True),
+        ("actual_cost", "decimal", True),
+        ("cost_per_lead", "decimal?", True),
+        ("cost_per_won_deal", "decimal?", True),
+        ("roi", "decimal?", True),
     ),
     "CapScopeEveryone": (),
     "CapScopeTeam": (("team_id", "string", True),),
@@ -2089,6 +2593,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("emails", "list<string>", True),
         ("role", "string?", True),
         ("created_at", "instant", True),
+        ("opt_outs", "list<ConsentChannel>", True),
         ("version", "int", True),
     ),
     "Contract": (
@@ -2137,6 +2642,8 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("open_opportunities", "int", True),
         ("recycle_due_at", "instant?", True),
         ("custom_fields", "map<FieldValue>", True),
+        ("opt_outs", "list<ConsentChannel>", True),
+        ("campaign_id", "string?", True),
         ("version", "int", True),
     ),
     "CustomerCreated": (
@@ -2156,6 +2663,15 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("phones", "list<string>?", False),
         ("emails", "list<string>?", False),
         ("custom_fields", "map<FieldValue?>", False),
+        ("opt_outs", "list<ConsentChannel>?", False),
+    ),
+    "DealAttribution": (
+        ("deal_id", "string", True),
+        ("model", "AttributionModel", True),
+        ("amount", "decimal", True),
+        ("touches", "int", True),
+        ("ignored", "int", True),
+        ("lines", "list<AttributionLine>", True),
     ),
     "DuplicateMatch": (
         ("customer_id", "string", True),
@@ -2282,6 +2798,22 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("contract_id", "string", True),
         ("customer_id", "string", True),
     ),
+    "EventKindCampaignCreated": (("campaign_id", "string", True),),
+    "EventKindCampaignUpdated": (
+        ("campaign_id", "string", True),
+        ("fields", "list<string>", True),
+    ),
+    "EventKindCampaignMembersAdded": (
+        ("campaign_id", "string", True),
+        ("count", "int", True),
+    ),
+    "EventKindCampaignMemberStatusChanged": (
+        ("campaign_id", "string", True),
+        ("member_id", "string", True),
+        ("from_status", "string", True),
+        ("to_status", "string", True),
+    ),
+    "EventKindAudienceSaved": (("audience_id", "string", True),),
     "FollowUp": (
         ("id", "string", True),
         ("customer_id", "string", True),
@@ -2328,6 +2860,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("pool_id", "string?", True),
         ("status", "LeadStatus", True),
         ("customer_id", "string?", True),
+        ("campaign_id", "string?", True),
         ("created_at", "instant", True),
         ("updated_at", "instant", True),
         ("version", "int", True),
@@ -2351,16 +2884,49 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("max_locked", "int?", False),
         ("max_days", "int?", False),
     ),
+    "MemberExclusion": (
+        ("kind", "MemberKind", True),
+        ("id", "string", True),
+        ("reason", "string", True),
+    ),
+    "MemberRef": (
+        ("kind", "MemberKind", True),
+        ("id", "string", True),
+    ),
+    "MemberStatus": (
+        ("label", "string", True),
+        ("responded", "bool", True),
+        ("default", "bool", True),
+        ("order", "int", True),
+    ),
+    "MembersAdded": (
+        ("added", "list<CampaignMember>", True),
+        ("excluded", "list<MemberExclusion>", True),
+    ),
     "NewAllocator": (
         ("name", "string", True),
         ("strategy", "AllocationStrategy", True),
         ("reps", "list<AllocatorRep>", True),
+    ),
+    "NewCampaign": (
+        ("name", "string", True),
+        ("kind", "CampaignKind", True),
+        ("channel", "ConsentChannel?", False),
+        ("parent_id", "string?", False),
+        ("status", "CampaignStatus?", False),
+        ("start_date", "date?", False),
+        ("end_date", "date?", False),
+        ("budgeted_cost", "decimal?", False),
+        ("actual_cost", "decimal?", False),
+        ("expected_revenue", "decimal?", False),
+        ("owner_id", "string?", False),
     ),
     "NewContact": (
         ("name", "string", True),
         ("phones", "list<string>", False),
         ("emails", "list<string>", False),
         ("role", "string?", False),
+        ("opt_outs", "list<ConsentChannel>", False),
     ),
     "NewContract": (
         ("signed_on", "date", True),
@@ -2380,6 +2946,8 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("owner_id", "string?", False),
         ("pool_id", "string?", False),
         ("custom_fields", "map<FieldValue>", False),
+        ("opt_outs", "list<ConsentChannel>", False),
+        ("campaign_id", "string?", False),
     ),
     "NewFollowUp": (
         ("channel", "Channel", True),
@@ -2403,6 +2971,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("custom_fields", "map<FieldValue>", False),
         ("weight", "int?", False),
         ("owner_id", "string?", False),
+        ("campaign_id", "string?", False),
     ),
     "NewOpportunity": (
         ("name", "string", True),
@@ -2412,6 +2981,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("expected_close", "date?", False),
         ("probability_override", "decimal?", False),
         ("fields", "map<string>", False),
+        ("campaign_id", "string?", False),
     ),
     "NewPayment": (
         ("received_on", "date", True),
@@ -2449,6 +3019,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("fields", "map<string>", True),
         ("history", "list<StageEntry>", True),
         ("last_activity_at", "instant?", True),
+        ("campaign_id", "string?", True),
         ("version", "int", True),
     ),
     "OpportunityPatch": (
@@ -2746,6 +3317,10 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("created_at", "instant", True),
         ("version", "int", True),
     ),
+    "Touch": (
+        ("campaign_id", "string", True),
+        ("at", "instant", True),
+    ),
     "Transition": (
         ("from_stage", "string", True),
         ("to_stage", "string", True),
@@ -2776,7 +3351,7 @@ UNIONS: Dict[str, Tuple[str, Optional[str], Dict[str, type]]] = {
     "AllocationStrategy": ("type", None, {"round_robin": AllocationStrategyRoundRobin, "weighted": AllocationStrategyWeighted, "least_loaded": AllocationStrategyLeastLoaded, "capacity": AllocationStrategyCapacity, "rules": AllocationStrategyRules}),
     "CapScope": ("type", None, {"everyone": CapScopeEveryone, "team": CapScopeTeam, "rep": CapScopeRep}),
     "CommissionRates": ("type", None, {"flat": CommissionRatesFlat, "per_deal": CommissionRatesPerDeal, "graduated": CommissionRatesGraduated, "retroactive": CommissionRatesRetroactive}),
-    "EventKind": ("type", None, {"user_created": EventKindUserCreated, "user_deactivated": EventKindUserDeactivated, "team_created": EventKindTeamCreated, "settings_changed": EventKindSettingsChanged, "customer_created": EventKindCustomerCreated, "customer_updated": EventKindCustomerUpdated, "owner_changed": EventKindOwnerChanged, "contact_added": EventKindContactAdded, "follow_up_recorded": EventKindFollowUpRecorded, "customers_merged": EventKindCustomersMerged, "pool_created": EventKindPoolCreated, "pool_updated": EventKindPoolUpdated, "pool_deleted": EventKindPoolDeleted, "customer_pool_changed": EventKindCustomerPoolChanged, "customer_recycled": EventKindCustomerRecycled, "customer_locked": EventKindCustomerLocked, "customer_unlocked": EventKindCustomerUnlocked, "allocator_created": EventKindAllocatorCreated, "lead_captured": EventKindLeadCaptured, "lead_allocated": EventKindLeadAllocated, "lead_converted": EventKindLeadConverted, "opportunity_created": EventKindOpportunityCreated, "opportunity_moved": EventKindOpportunityMoved, "opportunity_updated": EventKindOpportunityUpdated, "opportunity_activity": EventKindOpportunityActivity, "pipeline_saved": EventKindPipelineSaved, "contract_created": EventKindContractCreated, "payment_recorded": EventKindPaymentRecorded, "contract_cancelled": EventKindContractCancelled}),
+    "EventKind": ("type", None, {"user_created": EventKindUserCreated, "user_deactivated": EventKindUserDeactivated, "team_created": EventKindTeamCreated, "settings_changed": EventKindSettingsChanged, "customer_created": EventKindCustomerCreated, "customer_updated": EventKindCustomerUpdated, "owner_changed": EventKindOwnerChanged, "contact_added": EventKindContactAdded, "follow_up_recorded": EventKindFollowUpRecorded, "customers_merged": EventKindCustomersMerged, "pool_created": EventKindPoolCreated, "pool_updated": EventKindPoolUpdated, "pool_deleted": EventKindPoolDeleted, "customer_pool_changed": EventKindCustomerPoolChanged, "customer_recycled": EventKindCustomerRecycled, "customer_locked": EventKindCustomerLocked, "customer_unlocked": EventKindCustomerUnlocked, "allocator_created": EventKindAllocatorCreated, "lead_captured": EventKindLeadCaptured, "lead_allocated": EventKindLeadAllocated, "lead_converted": EventKindLeadConverted, "opportunity_created": EventKindOpportunityCreated, "opportunity_moved": EventKindOpportunityMoved, "opportunity_updated": EventKindOpportunityUpdated, "opportunity_activity": EventKindOpportunityActivity, "pipeline_saved": EventKindPipelineSaved, "contract_created": EventKindContractCreated, "payment_recorded": EventKindPaymentRecorded, "contract_cancelled": EventKindContractCancelled, "campaign_created": EventKindCampaignCreated, "campaign_updated": EventKindCampaignUpdated, "campaign_members_added": EventKindCampaignMembersAdded, "campaign_member_status_changed": EventKindCampaignMemberStatusChanged, "audience_saved": EventKindAudienceSaved}),
     "PerformanceSubject": ("type", None, {"rep": PerformanceSubjectRep, "team": PerformanceSubjectTeam}),
     "Placement": ("type", None, {"rep": PlacementRep, "pool": PlacementPool, "kept": PlacementKept}),
     "RuleTarget": ("type", None, {"reps": RuleTargetReps, "pool": RuleTargetPool}),
@@ -2826,6 +3401,8 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("owner_id", "string?", False),
         ("pool_id", "string?", False),
         ("custom_fields", "map<FieldValue>", False),
+        ("opt_outs", "list<ConsentChannel>", False),
+        ("campaign_id", "string?", False),
     ), "NewCustomer", "CustomerCreated"),
     "customer": (True, (("id", "string", True),), None, "Customer"),
     "customers": (True, (), None, "list<Customer>"),
@@ -2923,6 +3500,7 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("custom_fields", "map<FieldValue>", False),
         ("weight", "int?", False),
         ("owner_id", "string?", False),
+        ("campaign_id", "string?", False),
     ), "NewLead", "LeadCaptured"),
     "lead": (True, (("id", "string", True),), None, "Lead"),
     "leads": (True, (), None, "list<Lead>"),
@@ -3002,6 +3580,57 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("plan", "CommissionPlan?", False),
         ("plan_toml", "string?", False),
     ), None, "list<CommissionStatement>"),
+    "create_campaign": (True, (
+        ("name", "string", True),
+        ("kind", "CampaignKind", True),
+        ("channel", "ConsentChannel?", False),
+        ("parent_id", "string?", False),
+        ("status", "CampaignStatus?", False),
+        ("start_date", "date?", False),
+        ("end_date", "date?", False),
+        ("budgeted_cost", "decimal?", False),
+        ("actual_cost", "decimal?", False),
+        ("expected_revenue", "decimal?", False),
+        ("owner_id", "string?", False),
+    ), "NewCampaign", "Campaign"),
+    "campaign": (True, (("id", "string", True),), None, "Campaign"),
+    "campaigns": (True, (), None, "list<Campaign>"),
+    "update_campaign": (True, (
+        ("id", "string", True),
+        ("expected_version", "int", True),
+        ("patch", "CampaignPatch", True),
+    ), None, "Campaign"),
+    "add_campaign_members": (True, (
+        ("campaign_id", "string", True),
+        ("members", "list<MemberRef>", True),
+    ), None, "MembersAdded"),
+    "campaign_members": (True, (("campaign_id", "string", True),), None, "list<CampaignMember>"),
+    "set_member_status": (True, (
+        ("member_id", "string", True),
+        ("expected_version", "int", True),
+        ("status", "string", True),
+    ), None, "CampaignMember"),
+    "save_audience": (True, (
+        ("name", "string", True),
+        ("criteria", "AudienceCriteria", True),
+    ), None, "Audience"),
+    "audiences": (True, (), None, "list<Audience>"),
+    "preview_audience": (True, (
+        ("criteria", "AudienceCriteria", True),
+        ("sample", "int?", False),
+    ), None, "AudiencePreview"),
+    "add_audience_members": (True, (
+        ("campaign_id", "string", True),
+        ("audience_id", "string", True),
+    ), None, "MembersAdded"),
+    "campaign_report": (True, (
+        ("campaign_id", "string?", False),
+        ("attribution", "AttributionSettings?", False),
+    ), None, "list<CampaignReport>"),
+    "deal_attribution": (True, (
+        ("opportunity_id", "string", True),
+        ("attribution", "AttributionSettings?", False),
+    ), None, "DealAttribution"),
     "sla_due": (False, (
         ("calendar", "string", True),
         ("start", "instant", True),
@@ -3064,14 +3693,22 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("plan_toml", "string?", False),
         ("rep_id", "string?", False),
     ), None, "list<CommissionStatement>"),
+    "attribute": (False, (
+        ("deals", "list<AttributedDeal>", True),
+        ("attribution", "AttributionSettings", True),
+    ), None, "list<DealAttribution>"),
 }
 
 __all__ = [
+    "AttributionModel",
+    "CampaignKind",
+    "CampaignStatus",
     "Channel",
     "CommissionBase",
     "CommissionCreditKind",
     "CommissionLineKind",
     "CommissionPeriod",
+    "ConsentChannel",
     "ContractStatus",
     "CustomerKind",
     "CustomerStatus",
@@ -3082,6 +3719,7 @@ __all__ = [
     "ForecastCategory",
     "LeadStatus",
     "MatchField",
+    "MemberKind",
     "OnPriorityChange",
     "OpportunityStatus",
     "OutstandingBy",
@@ -3112,6 +3750,16 @@ __all__ = [
     "AllocatorState",
     "ApiToken",
     "Attainment",
+    "AttributedDeal",
+    "AttributionLine",
+    "AttributionSettings",
+    "Audience",
+    "AudienceCriteria",
+    "AudiencePreview",
+    "Campaign",
+    "CampaignMember",
+    "CampaignPatch",
+    "CampaignReport",
     "CapScopeEveryone",
     "CapScopeTeam",
     "CapScopeRep",
@@ -3138,6 +3786,7 @@ __all__ = [
     "Customer",
     "CustomerCreated",
     "CustomerPatch",
+    "DealAttribution",
     "DuplicateMatch",
     "DuplicatePolicy",
     "DuplicateProbe",
@@ -3171,6 +3820,11 @@ __all__ = [
     "EventKindContractCreated",
     "EventKindPaymentRecorded",
     "EventKindContractCancelled",
+    "EventKindCampaignCreated",
+    "EventKindCampaignUpdated",
+    "EventKindCampaignMembersAdded",
+    "EventKindCampaignMemberStatusChanged",
+    "EventKindAudienceSaved",
     "EventKind",
     "FieldValue",
     "FollowUp",
@@ -3182,7 +3836,12 @@ __all__ = [
     "LeadCaptured",
     "LeadConversion",
     "LockPolicy",
+    "MemberExclusion",
+    "MemberRef",
+    "MemberStatus",
+    "MembersAdded",
     "NewAllocator",
+    "NewCampaign",
     "NewContact",
     "NewContract",
     "NewCustomer",
@@ -3252,6 +3911,7 @@ __all__ = [
     "StageTime",
     "SweepReport",
     "Team",
+    "Touch",
     "Transition",
     "User",
     "Velocity",

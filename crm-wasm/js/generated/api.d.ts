@@ -85,6 +85,230 @@ export interface Attainment {
   rank: number;
 }
 
+/** A won opportunity with what attribution needs of it. */
+export interface AttributedDeal {
+  /** The opportunity's id. */
+  id: string;
+  amount: Decimal;
+  wonAt: Date | string;
+  /** When the opportunity was created (W-shaped: the touch at or before it). */
+  createdAt: Date | string;
+  /** When the lead it came from was created (W-shaped), if it came from a lead. */
+  leadCreatedAt?: Date | string | null;
+  /** The opportunity's primary campaign source. */
+  primaryCampaignId?: string | null;
+  touches?: Touch[];
+}
+
+/** One touch's part of a deal: an exact share and its money. */
+export interface AttributionLine {
+  campaignId: string;
+  /** The touch's time (none for the primary source model). */
+  touchAt: Date | null;
+  /** 1-based place among the counted touches, in time order. */
+  position: number;
+  /** A fraction of 1 with four places (6.67% is 0.0667); the lines of a deal sum to exactly 1. */
+  share: Decimal;
+  /** The share of the amount; the lines of a deal sum to exactly the amount. */
+  amount: Decimal;
+  /** How the share came about: "third of 5 touches, U-shaped: 20% / 3 = 6.67%". */
+  explanation: string;
+}
+
+/**
+ * How a deal's amount is shared among the touches that led to it.
+ * - `first_touch`: 100% to the earliest touch.
+ * - `last_touch`: 100% to the latest touch before the win.
+ * - `even`: Equal shares (linear).
+ * - `u_shaped`: 40% first, 40% last, 20% shared evenly by the touches between.
+ * - `w_shaped`: 30% first, 30% the lead-creation touch, 30% the opportunity-creation touch, 10% shared evenly by the rest.
+ * - `time_decay`: Weights halving every `half_life_days` before the win.
+ * - `primary_source`: 100% to the opportunity's primary campaign source.
+ */
+export type AttributionModel = "first_touch" | "last_touch" | "even" | "u_shaped" | "w_shaped" | "time_decay" | "primary_source";
+
+/** The model and its parameters. */
+export interface AttributionSettings {
+  model: AttributionModel;
+  /** Touches more than this many days before the win are ignored (default 180). */
+  lookbackDays?: number | null;
+  /** Time decay: a touch this many days before the win weighs half as much (default 7). */
+  halfLifeDays?: number | null;
+}
+
+export interface Audience {
+  id: string;
+  name: string;
+  criteria: AudienceCriteria;
+  createdBy: string;
+  createdAt: Date;
+  version: number;
+}
+
+/**
+ * Saved criteria evaluated against the customers in the actor's scope at the time of use; every
+ * criterion given must hold (an empty list is no condition).
+ */
+export interface AudienceCriteria {
+  /** Add the customers' contacts rather than the customers. */
+  contacts: boolean;
+  levels: string[];
+  /** Customers carrying any of these tags. */
+  tagsAny: string[];
+  /** Customers carrying all of these tags. */
+  tagsAll: string[];
+  ownerIds: string[];
+  /** Customers owned by members of these teams. */
+  teamIds: string[];
+  /** Unowned customers waiting in these pools. */
+  poolIds: string[];
+  regions: string[];
+  /** Last follow-up before this instant (never followed up counts as before). */
+  lastFollowUpBefore: Date | null;
+  lastFollowUpAfter: Date | null;
+  /** Custom fields equal to these values (compared as text). */
+  customFields: Record<string, string>;
+  /** Customers with a member (itself or a contact) in each of these campaigns. */
+  inCampaigns: string[];
+  /** Customers with a member that responded to each of these campaigns. */
+  respondedTo: string[];
+  /** Customers with no member in any of these campaigns. */
+  notInCampaigns: string[];
+}
+
+/**
+ * Saved criteria evaluated against the customers in the actor's scope at the time of use; every
+ * criterion given must hold (an empty list is no condition).
+ */
+export interface AudienceCriteriaInput {
+  /** Add the customers' contacts rather than the customers. */
+  contacts?: boolean;
+  levels?: string[];
+  /** Customers carrying any of these tags. */
+  tagsAny?: string[];
+  /** Customers carrying all of these tags. */
+  tagsAll?: string[];
+  ownerIds?: string[];
+  /** Customers owned by members of these teams. */
+  teamIds?: string[];
+  /** Unowned customers waiting in these pools. */
+  poolIds?: string[];
+  regions?: string[];
+  /** Last follow-up before this instant (never followed up counts as before). */
+  lastFollowUpBefore?: Date | string | null;
+  lastFollowUpAfter?: Date | string | null;
+  /** Custom fields equal to these values (compared as text). */
+  customFields?: Record<string, string>;
+  /** Customers with a member (itself or a contact) in each of these campaigns. */
+  inCampaigns?: string[];
+  /** Customers with a member that responded to each of these campaigns. */
+  respondedTo?: string[];
+  /** Customers with no member in any of these campaigns. */
+  notInCampaigns?: string[];
+}
+
+/** An audience evaluated now: how many it reaches and a first few of them. */
+export interface AudiencePreview {
+  count: number;
+  /** The first members in id order, at most the sample size asked for. */
+  sample: MemberRef[];
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  kind: CampaignKind;
+  /** The channel whose opt-outs it honours (default: email for email campaigns, SMS for SMS). */
+  channel: ConsentChannel | null;
+  /** The campaign this one belongs to; reports roll children up into it. */
+  parentId: string | null;
+  status: CampaignStatus;
+  startDate: CalendarDate | null;
+  endDate: CalendarDate | null;
+  budgetedCost: Decimal;
+  actualCost: Decimal;
+  expectedRevenue: Decimal;
+  ownerId: string | null;
+  memberStatuses: MemberStatus[];
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export type CampaignKind = "email" | "sms" | "event" | "webinar" | "advertising" | "referral" | "other";
+
+export interface CampaignMember {
+  id: string;
+  campaignId: string;
+  kind: MemberKind;
+  /** The customer's, contact's or lead's id. */
+  memberId: string;
+  /** The customer it belongs to (a contact's customer, a converted lead's customer). */
+  customerId: string | null;
+  status: string;
+  addedAt: Date;
+  /** Set once, when the member first reaches a responded status. */
+  firstRespondedAt: Date | null;
+  updatedAt: Date;
+  version: number;
+}
+
+/** A change to a campaign; `None` leaves a value as it is. */
+export interface CampaignPatch {
+  name?: string | null;
+  status?: CampaignStatus | null;
+  startDate?: CalendarDate | Date | null;
+  endDate?: CalendarDate | Date | null;
+  budgetedCost?: Decimal | null;
+  actualCost?: Decimal | null;
+  expectedRevenue?: Decimal | null;
+  /**
+   * Statuses of members: replaces the whole set (its rules are checked, and no status in use
+   * may go).
+   */
+  memberStatuses?: MemberStatus[] | null;
+}
+
+/**
+ * A campaign's results, rolled up over the campaigns under it (DOMAIN.md section 10), over the
+ * members, leads and deals in the reader's scope; attributed amounts by one model.
+ */
+export interface CampaignReport {
+  campaignId: string;
+  name: string;
+  /** This campaign and every campaign under it: the figures are their sums. */
+  campaignIds: string[];
+  model: AttributionModel;
+  members: number;
+  /** Members that reached the default status or a later one (by order). */
+  sent: number;
+  /** Members with a first response. */
+  responded: number;
+  /** Responded / sent, four places (none when nothing was sent). */
+  responseRate: Decimal | null;
+  /** Leads whose primary campaign source is one of these campaigns. */
+  leads: number;
+  convertedLeads: number;
+  /** Opportunities whose primary campaign source is one of these campaigns. */
+  opportunities: number;
+  won: number;
+  wonAmount: Decimal;
+  /** The campaigns' shares of every won deal they touched, by the model. */
+  attributedWonAmount: Decimal;
+  /** The same shares of the money collected on those deals' contracts, net of refunds (回款). */
+  attributedCollectedAmount: Decimal;
+  budgetedCost: Decimal;
+  actualCost: Decimal;
+  /** Actual cost / leads, two places. */
+  costPerLead: Decimal | null;
+  /** Actual cost / won deals, two places. */
+  costPerWonDeal: Decimal | null;
+  /** (Attributed collected − actual cost) / actual cost, four places; none when cost is zero. */
+  roi: Decimal | null;
+}
+
+export type CampaignStatus = "planned" | "active" | "completed" | "aborted";
+
 /** Whom a cap applies to; each matching rep may own at most `max_owned` customers. */
 export type CapScope =
   | { type: "everyone" }
@@ -253,6 +477,9 @@ export interface CommissionTier {
   rate: Decimal;
 }
 
+/** A channel a customer or contact may opt out of; a campaign on it never adds them. */
+export type ConsentChannel = "email" | "sms" | "phone";
+
 export interface Contact {
   id: string;
   customerId: string;
@@ -262,6 +489,8 @@ export interface Contact {
   /** The contact's role at the customer (e.g. purchaser, decision maker). */
   role: string | null;
   createdAt: Date;
+  /** Channels the contact opted out of (sorted). */
+  optOuts: ConsentChannel[];
   version: number;
 }
 
@@ -335,6 +564,10 @@ export interface Customer {
    */
   recycleDueAt: Date | null;
   customFields: Record<string, FieldValue>;
+  /** Channels the customer opted out of (sorted): a campaign on one of them never adds it. */
+  optOuts: ConsentChannel[];
+  /** The campaign it came from (its lead's primary campaign source), kept on its deals. */
+  campaignId: string | null;
   version: number;
 }
 
@@ -362,6 +595,8 @@ export interface CustomerPatch {
   emails?: string[] | null;
   /** Fields to set; a `None` value removes the field. */
   customFields?: Record<string, FieldValueInput | null>;
+  /** Replaces the channels the customer opted out of. */
+  optOuts?: ConsentChannel[] | null;
 }
 
 /** - `merged`: Folded into another customer by a merge; kept so nothing is lost. */
@@ -374,6 +609,19 @@ export type CustomerStatus = "active" | "merged";
  * - `all`: Every customer.
  */
 export type DataScope = "own" | "team" | "all";
+
+/** A deal's attribution under one model. */
+export interface DealAttribution {
+  dealId: string;
+  model: AttributionModel;
+  amount: Decimal;
+  /** Touches counted (inside the lookback window, not after the win). */
+  touches: number;
+  /** Touches left out: after the win or before the lookback window. */
+  ignored: number;
+  /** Empty when nothing touched the deal (its amount is unattributed). */
+  lines: AttributionLine[];
+}
 
 export type DealStatus = "none" | "won";
 
@@ -414,7 +662,7 @@ export interface DuplicateProbe {
 }
 
 /** Which kind of record an error is about. */
-export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token";
+export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience";
 
 export interface Event {
   /** Position in the log, from 1, gap-free. */
@@ -461,6 +709,11 @@ export type EventKind =
   /** Money received (or refunded) on a contract. */
   | { type: "payment_recorded"; contractId: string; customerId: string; paymentId: string; kind: PaymentKind; amount: Decimal }
   | { type: "contract_cancelled"; contractId: string; customerId: string }
+  | { type: "campaign_created"; campaignId: string }
+  | { type: "campaign_updated"; campaignId: string; fields: string[] }
+  | { type: "campaign_members_added"; campaignId: string; count: number }
+  | { type: "campaign_member_status_changed"; campaignId: string; memberId: string; fromStatus: string; toStatus: string }
+  | { type: "audience_saved"; audienceId: string }
 ;
 
 /** A typed custom field value (自定义字段). */
@@ -535,6 +788,8 @@ export interface Lead {
   poolId: string | null;
   status: LeadStatus;
   customerId: string | null;
+  /** Its primary campaign source, passed on to the customer and opportunity it converts into. */
+  campaignId: string | null;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -579,10 +834,59 @@ export interface LockPolicyInput {
 
 export type MatchField = "phone" | "email" | "name";
 
+/** Why a member was not added. */
+export interface MemberExclusion {
+  kind: MemberKind;
+  id: string;
+  /** `opted_out` (of the campaign's channel) or `already_member`. */
+  reason: string;
+}
+
+export type MemberKind = "customer" | "contact" | "lead";
+
+/** Who to add to a campaign: a customer, a contact or a lead, by id. */
+export interface MemberRef {
+  kind: MemberKind;
+  id: string;
+}
+
+/** One status a member can have in a campaign (`sent`, `responded`, `registered`, `attended`...). */
+export interface MemberStatus {
+  label: string;
+  /** Reaching it counts as a response (sets `first_responded_at` once). */
+  responded: boolean;
+  /** New members get it; exactly one status is the default. */
+  default: boolean;
+  /** Place in lists and funnels, smallest first. */
+  order: number;
+}
+
+/** What adding members did. */
+export interface MembersAdded {
+  added: CampaignMember[];
+  excluded: MemberExclusion[];
+}
+
 export interface NewAllocator {
   name: string;
   strategy: AllocationStrategy;
   reps: AllocatorRepInput[];
+}
+
+export interface NewCampaign {
+  name: string;
+  kind: CampaignKind;
+  channel?: ConsentChannel | null;
+  parentId?: string | null;
+  /** Default: planned. */
+  status?: CampaignStatus | null;
+  startDate?: CalendarDate | Date | null;
+  endDate?: CalendarDate | Date | null;
+  budgetedCost?: Decimal | null;
+  actualCost?: Decimal | null;
+  expectedRevenue?: Decimal | null;
+  /** Default: the acting user. */
+  ownerId?: string | null;
 }
 
 export interface NewContact {
@@ -590,6 +894,7 @@ export interface NewContact {
   phones?: string[];
   emails?: string[];
   role?: string | null;
+  optOuts?: ConsentChannel[];
 }
 
 export interface NewContract {
@@ -617,6 +922,9 @@ export interface NewCustomer {
    */
   poolId?: string | null;
   customFields?: Record<string, FieldValueInput>;
+  optOuts?: ConsentChannel[];
+  /** The campaign it came from. */
+  campaignId?: string | null;
 }
 
 export interface NewFollowUp {
@@ -646,6 +954,8 @@ export interface NewLead {
   weight?: number | null;
   /** A rep to own it at once (the actor must manage them); otherwise it waits for allocation. */
   ownerId?: string | null;
+  /** The campaign that brought it (its primary campaign source). */
+  campaignId?: string | null;
 }
 
 export interface NewOpportunity {
@@ -658,6 +968,8 @@ export interface NewOpportunity {
   expectedClose?: CalendarDate | Date | null;
   probabilityOverride?: Decimal | null;
   fields?: Record<string, string>;
+  /** Its primary campaign source; default: the customer's. */
+  campaignId?: string | null;
 }
 
 export interface NewPayment {
@@ -711,6 +1023,8 @@ export interface Opportunity {
   history: StageEntry[];
   /** The last follow-up, note or completed task: resets the rotting clock. */
   lastActivityAt: Date | null;
+  /** Its primary campaign source (default: its customer's, so a converted lead's source stays). */
+  campaignId: string | null;
   version: number;
 }
 
@@ -1310,6 +1624,15 @@ export interface Team {
 /** - `lower`: A total exactly on a boundary belongs to the lower tier. */
 export type TierBoundary = "upper" | "lower";
 
+/**
+ * One campaign touching one of the customer's members (its first response, or its joining the
+ * campaign when it never responded).
+ */
+export interface Touch {
+  campaignId: string;
+  at: Date | string;
+}
+
 export interface Transition {
   /** Stored pipelines before 0.2 spelt it `from`. */
   fromStage: string;
@@ -1554,6 +1877,34 @@ export interface CrmOperations {
    * a record or as TOML text (`plan_toml`).
    */
   commissionStatements(actor: string, period: string, plan?: CommissionPlan | null, planToml?: string | null): CommissionStatement[];
+  /**
+   * A campaign, starting with the member statuses `sent` (default) and `responded`.
+   * Managers and admins.
+   */
+  createCampaign(actor: string, input: NewCampaign): Campaign;
+  campaign(actor: string, id: string): Campaign;
+  campaigns(actor: string): Campaign[];
+  /** Changes what the patch gives; a new member status set keeps every status in use. */
+  updateCampaign(actor: string, id: string, expectedVersion: number, patch: CampaignPatch): Campaign;
+  /** Adds customers, contacts or leads; opted-out and present ones are reported, not added. */
+  addCampaignMembers(actor: string, campaignId: string, members: MemberRef[]): MembersAdded;
+  campaignMembers(actor: string, campaignId: string): CampaignMember[];
+  /** Moves a member to another status; the first responded status sets `first_responded_at`. */
+  setMemberStatus(actor: string, memberId: string, expectedVersion: number, status: string): CampaignMember;
+  /** Saves audience criteria under a name, evaluated whenever used. */
+  saveAudience(actor: string, name: string, criteria: AudienceCriteriaInput): Audience;
+  audiences(actor: string): Audience[];
+  /** How many the criteria reach now, with a sample (10 when left out). */
+  previewAudience(actor: string, criteria: AudienceCriteriaInput, sample?: number | null): AudiencePreview;
+  /** Adds everyone a saved audience reaches now. */
+  addAudienceMembers(actor: string, campaignId: string, audienceId: string): MembersAdded;
+  /**
+   * Every campaign's results (or one's), rolled up over its children, attributed by a model
+   * (U-shaped when left out).
+   */
+  campaignReport(actor: string, campaignId?: string | null, attribution?: AttributionSettings | null): CampaignReport[];
+  /** How a won deal is shared among the campaigns that touched its customer. */
+  dealAttribution(actor: string, opportunityId: string, attribution?: AttributionSettings | null): DealAttribution;
 }
 
 /** When a target of `minutes` business minutes from `start` runs out on the calendar (TOML). */
@@ -1593,6 +1944,12 @@ export declare function leaderboard(targets: PerformanceTarget[], achievements: 
 
 /** Commission statements over the credits given: one rep's, or every rep's. */
 export declare function commissionStatement(credits: CommissionCredit[], period: string, plan?: CommissionPlan | null, planToml?: string | null, repId?: string | null): CommissionStatement[];
+
+/**
+ * Shares of won deals among the campaigns that touched them, by a model: exact shares
+ * summing to 1 and money summing to each deal's amount, each line explaining itself.
+ */
+export declare function attribute(deals: AttributedDeal[], attribution: AttributionSettings): DealAttribution[];
 
 // crm-server, as `RemoteCrm` sees it.
 
@@ -1747,4 +2104,32 @@ export interface RemoteCrmOperations {
    * a record or as TOML text (`plan_toml`).
    */
   commissionStatements(actor: string | undefined, period: string, plan?: CommissionPlan | null, planToml?: string | null): Promise<CommissionStatement[]>;
+  /**
+   * A campaign, starting with the member statuses `sent` (default) and `responded`.
+   * Managers and admins.
+   */
+  createCampaign(actor: string | undefined, input: NewCampaign): Promise<Campaign>;
+  campaign(actor: string | undefined, id: string): Promise<Campaign>;
+  campaigns(actor?: string): Promise<Campaign[]>;
+  /** Changes what the patch gives; a new member status set keeps every status in use. */
+  updateCampaign(actor: string | undefined, id: string, expectedVersion: number, patch: CampaignPatch): Promise<Campaign>;
+  /** Adds customers, contacts or leads; opted-out and present ones are reported, not added. */
+  addCampaignMembers(actor: string | undefined, campaignId: string, members: MemberRef[]): Promise<MembersAdded>;
+  campaignMembers(actor: string | undefined, campaignId: string): Promise<CampaignMember[]>;
+  /** Moves a member to another status; the first responded status sets `first_responded_at`. */
+  setMemberStatus(actor: string | undefined, memberId: string, expectedVersion: number, status: string): Promise<CampaignMember>;
+  /** Saves audience criteria under a name, evaluated whenever used. */
+  saveAudience(actor: string | undefined, name: string, criteria: AudienceCriteriaInput): Promise<Audience>;
+  audiences(actor?: string): Promise<Audience[]>;
+  /** How many the criteria reach now, with a sample (10 when left out). */
+  previewAudience(actor: string | undefined, criteria: AudienceCriteriaInput, sample?: number | null): Promise<AudiencePreview>;
+  /** Adds everyone a saved audience reaches now. */
+  addAudienceMembers(actor: string | undefined, campaignId: string, audienceId: string): Promise<MembersAdded>;
+  /**
+   * Every campaign's results (or one's), rolled up over its children, attributed by a model
+   * (U-shaped when left out).
+   */
+  campaignReport(actor?: string, campaignId?: string | null, attribution?: AttributionSettings | null): Promise<CampaignReport[]>;
+  /** How a won deal is shared among the campaigns that touched its customer. */
+  dealAttribution(actor: string | undefined, opportunityId: string, attribution?: AttributionSettings | null): Promise<DealAttribution>;
 }

@@ -15,3 +15,4 @@ export const rfmChurnWarnings = pure("rfm_churn_warnings");
 export const performance = pure("performance");
 export const leaderboard = pure("leaderboard");
 export const commissionStatement = pure("commission_statement");
+export const attribute = pure("attribute");
