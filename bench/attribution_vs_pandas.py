@@ -7,12 +7,20 @@ same files), then times, each contender in its own process so times and peak mem
 - pandas reading the same files, the same U-shaped rule (40% first, 40% last, 20% shared by the
   middle touches, renormalised with fewer than 3 touches; ties in time broken by campaign id;
   shares cut to 4 places and money to the cent with the running-total carry) and writing the
-  lines as CSV (without explanations, in floating point).
+  lines as CSV (without explanations, in floating point);
+- in memory, the crm Python binding: `crm.analytics.attribute(deals, touches, "u_shaped")` on the
+  same files already read (untimed) into polars DataFrames (String ids, Decimal(18, 2) amounts,
+  Datetime(us, UTC) times), and on the same as pyarrow Tables: the columns cross into Rust through
+  the Arrow C interface, one crossing, the GIL released; a pyarrow Table of the lines comes back.
+  It runs with the Python of the crm-py/test.sh venv (polars, pyarrow) on a release build of the
+  wheel (maturin, installed into a directory of its own, not the venv: the venv's wheel is a dev
+  build), and its lines written as CSV (untimed) must equal `crm attribution`'s byte for byte.
 Results are checked: the same lines, every line's money within 0.01 of crm's, and every deal's
 lines summing to its amount (exactly for crm, to 0.01 for pandas).
 
 Usage: python bench/attribution_vs_pandas.py [--deals 100000] [--touches-per-deal 10] [--crm BIN]
-(needs numpy and pandas: the venv of crm-py/test.sh has them; builds `crm` in release mode).
+[--no-binding] (needs numpy and pandas: the venv of crm-py/test.sh has them; builds `crm` in release
+mode, and the wheel unless --no-binding).
 """
 
 import argparse
@@ -59,6 +67,38 @@ out.to_csv(sys.argv[3], index=False, float_format="%.4f")
 print(f"{time.perf_counter() - t:.3f} {len(out)}")
 '''
 
+BINDING = r'''
+import sys, time
+import polars as pl
+import pyarrow  # noqa: F401  (imported untimed, as polars is: crm returns pyarrow Tables)
+import crm
+ts = pl.Datetime("us", "UTC")
+deals = pl.read_csv(sys.argv[1], schema={"deal_id": pl.String, "amount": pl.Decimal(18, 2), "won_at": ts,
+                    "created_at": ts, "lead_created_at": ts, "primary_campaign_id": pl.String})
+touches = pl.read_csv(sys.argv[2], schema={"deal_id": pl.String, "campaign_id": pl.String, "at": ts})
+if sys.argv[3] == "pyarrow":
+    deals, touches = deals.to_arrow(), touches.to_arrow()
+t = time.perf_counter()
+lines = crm.analytics.attribute(deals, touches, "u_shaped")
+seconds = time.perf_counter() - t
+pl.from_arrow(lines).write_csv(sys.argv[4], datetime_format="%Y-%m-%dT%H:%M:%SZ")
+print(f"{seconds:.3f} {lines.num_rows} {crm.__file__}")
+'''
+
+
+def binding_site(tmp):
+    """The venv's Python and a directory holding a release build of the crm wheel, or None."""
+    venv = pathlib.Path(os.environ.get("CRM_TOOLS", pathlib.Path.home() / ".cache" / "crm-tools")) / "venv"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        return None
+    wheels, site = tmp / "wheel", tmp / "site"
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{pathlib.Path.home() / '.cargo' / 'bin'}:{os.environ['PATH']}"}
+    subprocess.run(["maturin", "build", "--release", "--quiet", "--out", wheels], cwd=ROOT / "crm-py", env=env, check=True)
+    wheel = next(wheels.glob("crm-*.whl"))
+    subprocess.run([py, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site, wheel], check=True)
+    return py, site
+
 
 def generate(deals_path, touches_path, deals, per_deal):
     rng = np.random.default_rng(SEED)
@@ -100,6 +140,7 @@ def main() -> int:
     ap.add_argument("--deals", type=int, default=100_000)
     ap.add_argument("--touches-per-deal", type=int, default=10)
     ap.add_argument("--crm", help="this crm binary instead of a release build of crm-cli")
+    ap.add_argument("--no-binding", action="store_true", help="leave out the crm Python binding")
     ap.add_argument("--generate", nargs=2, metavar=("DEALS", "TOUCHES"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
@@ -126,6 +167,24 @@ def main() -> int:
     print(f"  crm attribution {crm_wall:6.2f} s  peak {crm_mem:5.0f} MB  ({crm_err.strip()})")
     print(f"  pandas          {pd_wall:6.2f} s  peak {pd_mem:5.0f} MB  (read, attribute, write: {float(pd_s):.2f} s; {pd_lines} lines)")
     print(f"  speed-up crm vs pandas: {pd_wall / crm_wall:.1f}x (pandas' own timing: {float(pd_s) / crm_wall:.1f}x)")
+    binding_ok = True
+    binding = None if args.no_binding else binding_site(tmp)
+    if binding is None:
+        print("  (crm Python binding left out: --no-binding, or no venv: run scripts/install-deps.sh)")
+    else:
+        py, site = binding
+        print("in memory (files read untimed into frames; the time of the call alone, peak memory of the process):")
+        os.environ["PYTHONPATH"] = str(site)  # for the child alone: this process has imported what it needs
+        for frame in ("polars", "pyarrow"):
+            csv = tmp / f"python-{frame}.csv"
+            _, b_mem, out, _ = measured([py, "-c", BINDING, deals, touches, frame, csv])
+            b_s, b_lines, b_file = out.split()
+            assert b_file.startswith(str(site)), b_file  # the release build, not the venv's
+            identical = csv.read_bytes() == crm_out.read_bytes()
+            binding_ok &= identical
+            print(f"  crm Python ({frame:7}) {float(b_s):5.2f} s  peak {b_mem:5.0f} MB  ({b_lines} lines; "
+                  f"its CSV identical to crm attribution's: {identical})")
+        del os.environ["PYTHONPATH"]
 
     ours = pd.read_csv(crm_out, dtype={"deal_id": "string", "campaign_id": "string", "amount": "string"})
     theirs = pd.read_csv(pd_out, dtype={"deal_id": "string", "campaign_id": "string"})
@@ -142,7 +201,7 @@ def main() -> int:
     deal_diff = np.abs(per_deal / 100 - theirs.groupby("deal_id")["amount"].sum().reindex(per_deal.index)).max()
     print(f"  crm's lines sum exactly to every deal's amount: {exact}; same lines in both: {same_lines}; "
           f"largest difference per line: share {share_diff:.4f}, money {line_diff:.4f}; per deal {deal_diff:.4f}")
-    agree = exact and same_lines and line_diff <= 0.01 + 1e-9 and deal_diff <= 0.01 + 1e-9
+    agree = exact and same_lines and line_diff <= 0.01 + 1e-9 and deal_diff <= 0.01 + 1e-9 and binding_ok
     print("results agree" if agree else "RESULTS DIFFER")
     return 0 if agree else 1
 

@@ -4,6 +4,7 @@
 //! call releases the GIL while the core works; core errors cross as `NativeError(code, message,
 //! details_json)`, which `crm._convert.error` turns into the typed exception.
 
+mod attribution;
 mod batch;
 mod columns;
 mod rfm;
@@ -131,6 +132,7 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeCrm>()?;
     m.add_function(wrap_pyfunction!(call_pure, m)?)?;
     batch::register(m)?;
+    attribution::register(m)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     Ok(())
 }

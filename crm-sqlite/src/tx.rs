@@ -97,6 +97,50 @@ impl SqliteTx<'_> {
         bodies.iter().map(|b| from_json(b)).collect()
     }
 
+    /// Every customer `query` selects, decoded one row at a time (a million customers are never
+    /// all held as JSON text at once).
+    fn each_customer(&self, query: &CustomerQuery, f: &mut dyn FnMut(Customer)) -> Result<()> {
+        let mut conditions = Vec::new();
+        let mut args: Vec<&dyn ToSql> = Vec::new();
+        if let Some(owners) = &query.owners {
+            if owners.is_empty() {
+                return Ok(());
+            }
+            conditions.push(format!("owner_id IN ({})", placeholders(owners.len())));
+            args.extend(owners.iter().map(|o| o as &dyn ToSql));
+        }
+        let due = ms(query.follow_up_due_before);
+        if due.is_some() {
+            conditions.push("next_follow_up_at < ?".to_string());
+            args.push(&due);
+        }
+        if let Some(pool) = &query.in_pool {
+            conditions.push("pool_id = ? AND owner_id IS NULL".to_string());
+            args.push(pool);
+        }
+        if !query.include_merged {
+            conditions.push("status <> 'merged'".to_string());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let mut stmt = self
+            .txn
+            .prepare_cached(&format!("SELECT body FROM customers{filter}"))
+            .map_err(db)?;
+        let mut rows = stmt.query(&*args).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            let body = row.get_ref(0).map_err(db)?;
+            let body = body
+                .as_str()
+                .map_err(|e| CrmError::storage(format!("corrupt record: {e}")))?;
+            f(from_json(body)?);
+        }
+        Ok(())
+    }
+
     /// Versioned insert (version 1) or conditional update (stored version = version - 1).
     /// `columns` are the extra indexed columns after `id, version, body`.
     fn put<T: Serialize>(
@@ -326,33 +370,23 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
-        let mut conditions = Vec::new();
-        let mut args: Vec<&dyn ToSql> = Vec::new();
-        if let Some(owners) = &query.owners {
-            if owners.is_empty() {
-                return Ok(Vec::new());
+        let mut out = Vec::new();
+        self.each_customer(query, &mut |c| out.push(c))?;
+        Ok(out)
+    }
+
+    fn customer_ids_where(
+        &mut self,
+        query: &CustomerQuery,
+        keep: &mut dyn FnMut(&Customer) -> bool,
+    ) -> Result<Vec<CustomerId>> {
+        let mut out = Vec::new();
+        self.each_customer(query, &mut |c| {
+            if keep(&c) {
+                out.push(c.id)
             }
-            conditions.push(format!("owner_id IN ({})", placeholders(owners.len())));
-            args.extend(owners.iter().map(|o| o as &dyn ToSql));
-        }
-        let due = ms(query.follow_up_due_before);
-        if due.is_some() {
-            conditions.push("next_follow_up_at < ?".to_string());
-            args.push(&due);
-        }
-        if let Some(pool) = &query.in_pool {
-            conditions.push("pool_id = ? AND owner_id IS NULL".to_string());
-            args.push(pool);
-        }
-        if !query.include_merged {
-            conditions.push("status <> 'merged'".to_string());
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
-        self.list(&format!("SELECT body FROM customers{filter}"), &args)
+        })?;
+        Ok(out)
     }
 
     fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>> {

@@ -46,8 +46,8 @@ pub struct AttributionSettings {
     pub half_life_days: Option<u32>,
 }
 
-/// One campaign touching one of the customer's members (its first response, or its joining the
-/// campaign when it never responded).
+/// One campaign touching one of the customer's members (stored campaigns: its first response if
+/// it came by the win, else its joining the campaign).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

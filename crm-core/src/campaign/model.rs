@@ -305,6 +305,20 @@ pub struct AudienceCriteria {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub not_in_campaigns: Vec<String>,
+    /// Customers in one of these RFM segments (`Champions`, `At risk`...), scored with the
+    /// default quintiles over the won deals in the actor's scope as of today (local date); a
+    /// customer with no won deal has no segment.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub rfm_segments: Vec<String>,
+    /// Customers whose RFM score (as above) is at least this.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub rfm_score_min: Option<Decimal>,
+    /// Customers whose RFM score (as above) is at most this.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub rfm_score_max: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The campaign report and the attribution of stored deals: touches are the campaign members of
-//! a deal's customer (its contacts and its converted leads included), each at its first response,
-//! or when it joined if it never responded.
+//! a deal's customer (its contacts and its converted leads included), each at its first response
+//! if that came by the win, else when it joined (a member reached before the win touched the deal
+//! even if it answered later).
 
 use super::campaigns::{all_campaigns, members_of};
 use super::{scoped_doc, scoped_docs, Crm, Ctx};
@@ -15,18 +16,22 @@ use crate::error::Result;
 use crate::lead::{Lead, LeadStatus};
 use crate::opportunity::{Opportunity, OpportunityStatus};
 use crate::store::{Doc, DocKind};
+use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A member of a customer's: its campaign, when it joined, when it first responded.
+type Joined = (String, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// Everything the report and deal attribution read, loaded once per call.
 struct Facts {
     campaigns: Vec<Campaign>,
     /// Members by campaign.
     members: HashMap<String, Vec<CampaignMember>>,
-    /// Touches by customer.
-    touches: HashMap<String, Vec<Touch>>,
+    /// Members by customer.
+    touches: HashMap<String, Vec<Joined>>,
     /// The creation time of the (first) lead each customer came from.
-    lead_created: HashMap<String, chrono::DateTime<chrono::Utc>>,
+    lead_created: HashMap<String, DateTime<Utc>>,
     /// Leads in scope.
     leads: Vec<Lead>,
     opportunities: Vec<Opportunity>,
@@ -53,7 +58,7 @@ fn facts(cx: &mut Ctx<'_>) -> Result<Facts> {
         }
     }
     let mut members = HashMap::new();
-    let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
+    let mut touches: HashMap<String, Vec<_>> = HashMap::new();
     for c in &campaigns {
         let list = members_of(cx.tx, &c.id)?;
         for m in &list {
@@ -63,13 +68,11 @@ fn facts(cx: &mut Ctx<'_>) -> Result<Facts> {
                 None
             });
             if let Some(customer) = customer {
-                touches
-                    .entry(customer.to_string())
-                    .or_default()
-                    .push(Touch {
-                        campaign_id: c.id.clone(),
-                        at: m.first_responded_at.unwrap_or(m.added_at),
-                    });
+                touches.entry(customer.to_string()).or_default().push((
+                    c.id.clone(),
+                    m.added_at,
+                    m.first_responded_at,
+                ));
             }
         }
         members.insert(c.id.clone(), list);
@@ -96,14 +99,25 @@ fn facts(cx: &mut Ctx<'_>) -> Result<Facts> {
 }
 
 fn deal(f: &Facts, o: &Opportunity) -> Option<AttributedDeal> {
+    let won_at = o.closed_at?;
+    let touches = f
+        .touches
+        .get(&o.customer_id)
+        .into_iter()
+        .flatten()
+        .map(|(campaign, joined, responded)| Touch {
+            campaign_id: campaign.clone(),
+            at: responded.filter(|r| *r <= won_at).unwrap_or(*joined),
+        })
+        .collect();
     Some(AttributedDeal {
         id: o.id.clone(),
         amount: o.amount,
-        won_at: o.closed_at?,
+        won_at,
         created_at: o.created_at,
         lead_created_at: f.lead_created.get(&o.customer_id).copied(),
         primary_campaign_id: o.campaign_id.clone(),
-        touches: f.touches.get(&o.customer_id).cloned().unwrap_or_default(),
+        touches,
     })
 }
 

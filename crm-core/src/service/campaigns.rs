@@ -542,7 +542,7 @@ fn add_members(cx: &mut Ctx<'_>, campaign_id: &str, refs: &[MemberRef]) -> Resul
         .into_iter()
         .map(|m| (m.kind, m.member_id))
         .collect();
-    let default = c.default_status().label.clone();
+    let default = c.default_status().clone();
     let mut out = MembersAdded {
         added: Vec::new(),
         excluded: Vec::new(),
@@ -568,9 +568,10 @@ fn add_members(cx: &mut Ctx<'_>, campaign_id: &str, refs: &[MemberRef]) -> Resul
             kind: r.kind,
             member_id: r.id.clone(),
             customer_id,
-            status: default.clone(),
+            status: default.label.clone(),
             added_at: cx.now,
-            first_responded_at: None,
+            // Joining in a responded status (an event's `registered`) is the first response.
+            first_responded_at: default.responded.then_some(cx.now),
             updated_at: cx.now,
             version: 1,
         };

@@ -426,6 +426,55 @@ impl Tx for State {
             .collect())
     }
 
+    fn customer_ids_where(
+        &mut self,
+        query: &CustomerQuery,
+        keep: &mut dyn FnMut(&Customer) -> bool,
+    ) -> Result<Vec<crate::customer::CustomerId>> {
+        let mut out = Vec::new();
+        let mut visit = |c: &Customer, q: &CustomerQuery| {
+            if q.accepts(c) && keep(c) {
+                out.push(c.id.clone());
+            }
+        };
+        let indexed = |index: Option<&HashSet<Key>>| -> Vec<&Arc<Customer>> {
+            index
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.customers.get::<str>(id))
+                .collect()
+        };
+        match (&query.owners, &query.in_pool) {
+            // Many owners (a manager's team): one pass over the table beats a look-up per id.
+            (Some(owners), _) if owners.len() > 8 => {
+                let set: HashSet<&str> = owners.iter().map(String::as_str).collect();
+                let rest = CustomerQuery {
+                    owners: None,
+                    ..query.clone()
+                };
+                for c in self.customers.values() {
+                    if c.owner_id.as_deref().is_some_and(|o| set.contains(o)) {
+                        visit(c, &rest);
+                    }
+                }
+            }
+            (Some(owners), _) => {
+                for o in owners {
+                    for c in indexed(self.by_owner.get(o.as_str())) {
+                        visit(c, query);
+                    }
+                }
+            }
+            (None, Some(pool)) => {
+                for c in indexed(self.by_pool.get(pool.as_str())) {
+                    visit(c, query);
+                }
+            }
+            (None, None) => self.customers.values().for_each(|c| visit(c, query)),
+        }
+        Ok(out)
+    }
+
     fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>> {
         Ok(self
             .by_recycle_due

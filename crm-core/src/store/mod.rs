@@ -107,6 +107,20 @@ pub trait Tx {
     fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
     fn put_customer(&mut self, customer: &Customer) -> Result<()>;
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>>;
+    /// The ids of the customers `customers(query)` returns that `keep` accepts, in no order:
+    /// for scans of many customers (audiences) that need only a few, without a copy of each.
+    fn customer_ids_where(
+        &mut self,
+        query: &CustomerQuery,
+        keep: &mut dyn FnMut(&Customer) -> bool,
+    ) -> Result<Vec<CustomerId>> {
+        Ok(self
+            .customers(query)?
+            .into_iter()
+            .filter(|c| keep(c))
+            .map(|c| c.id)
+            .collect())
+    }
     /// Replaces the duplicate-detection keys of a customer (empty: none). The name of a name key
     /// ([`NAME_PREFIX`](crate::customer::NAME_PREFIX)) is also in the name gram index while any
     /// customer holds it: under each of its [`name_grams`](crate::customer::grams::name_grams),

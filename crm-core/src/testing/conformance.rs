@@ -81,6 +81,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn customer_ids_where() {
+                c::customer_ids_where(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn every_document_kind() {
                 c::every_document_kind(&factory)
             }
@@ -342,6 +347,68 @@ pub fn sequences(factory: Factory) {
         w(s, |tx| Ok((tx.next_id("c")?, tx.next_id("c")?))).unwrap(),
         (4, 5)
     );
+}
+
+/// `customer_ids_where` answers exactly the ids of `customers` that its filter keeps, for every
+/// kind of query (few owners, many owners, a pool, everyone, merged ones too).
+pub fn customer_ids_where(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    w(s, |tx| {
+        for i in 1..=30 {
+            let owner = match i % 4 {
+                0 => None,
+                k => Some(format!("u-{k}")),
+            };
+            let mut c = customer(&format!("c-{i}"), owner.as_deref(), 1);
+            c.pool_id = (i % 3 == 0).then(|| "p-1".to_string());
+            if i % 7 == 0 {
+                c.status = CustomerStatus::Merged;
+            }
+            c.level = Some(if i % 3 == 1 { "B" } else { "A" }.to_string());
+            tx.put_customer(&c)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let many: Vec<String> = (1..=12).map(|k| format!("u-{k}")).collect();
+    let queries = [
+        CustomerQuery::default(),
+        CustomerQuery {
+            include_merged: true,
+            ..Default::default()
+        },
+        CustomerQuery {
+            owners: Some(vec!["u-1".into(), "u-3".into()]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            owners: Some(many),
+            ..Default::default()
+        },
+        CustomerQuery {
+            owners: Some(vec![]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            in_pool: Some("p-1".into()),
+            ..Default::default()
+        },
+    ];
+    for q in queries {
+        let mut want: Vec<String> = r(s, |tx| tx.customers(&q))
+            .into_iter()
+            .filter(|c| c.level.as_deref() == Some("A"))
+            .map(|c| c.id)
+            .collect();
+        let mut got = r(s, |tx| {
+            tx.customer_ids_where(&q, &mut |c| c.level.as_deref() == Some("A"))
+        });
+        want.sort();
+        got.sort();
+        assert!(!want.is_empty() || q.owners.as_ref().is_some_and(Vec::is_empty));
+        assert_eq!(got, want, "{q:?}");
+    }
 }
 
 pub fn customer_queries(factory: Factory) {

@@ -2,6 +2,7 @@
 //! scenario runner and the ownership replay of concurrency tests. Compiled only with the `testing`
 //! feature.
 
+pub mod audience;
 pub mod conformance;
 pub mod names;
 pub mod ownership;

@@ -21,3 +21,7 @@ def call_table(
 def rfm_compare(
     op: str, before: object, after: object, result: List[Tuple[str, str]], rule_json: Optional[str] = None
 ) -> object: ...
+def attribute_arrow(
+    deals: object, touches: object, model: str, lookback_days: Optional[int] = None,
+    half_life_days: Optional[int] = None, zone: Optional[str] = None,
+) -> object: ...

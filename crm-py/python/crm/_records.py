@@ -524,6 +524,14 @@ class AudienceCriteria:
     responded_to: List[str] = _field(default_factory=list)
     #: Customers with no member in any of these campaigns.
     not_in_campaigns: List[str] = _field(default_factory=list)
+    #: Customers in one of these RFM segments (`Champions`, `At risk`...), scored with the
+    #: default quintiles over the won deals in the actor's scope as of today (local date); a
+    #: customer with no won deal has no segment.
+    rfm_segments: List[str] = _field(default_factory=list)
+    #: Customers whose RFM score (as above) is at least this.
+    rfm_score_min: Optional[Decimal] = None
+    #: Customers whose RFM score (as above) is at most this.
+    rfm_score_max: Optional[Decimal] = None
 
 
 @dataclass(frozen=True)
@@ -2126,8 +2134,8 @@ class Team:
 
 @dataclass(frozen=True)
 class Touch:
-    """One campaign touching one of the customer's members (its first response, or its joining the
-    campaign when it never responded).
+    """One campaign touching one of the customer's members (stored campaigns: its first response if
+    it came by the win, else its joining the campaign).
     """
     campaign_id: str
     at: _dt.datetime
@@ -2425,6 +2433,9 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("in_campaigns", "list<string>", False),
         ("responded_to", "list<string>", False),
         ("not_in_campaigns", "list<string>", False),
+        ("rfm_segments", "list<string>", False),
+        ("rfm_score_min", "decimal?", False),
+        ("rfm_score_max", "decimal?", False),
     ),
     "AudiencePreview": (
         ("count", "int", True),

@@ -1,5 +1,6 @@
-"""Analytics in batch: RFM scores, segment movement, churn warnings and performance (业绩). Pure
-functions of the data given, one crossing into the core per batch, the GIL released meanwhile.
+"""Analytics in batch: RFM scores, segment movement, churn warnings, performance (业绩) and the
+attribution of won deals to campaigns. Pure functions of the data given, one crossing into the
+core per batch, the GIL released meanwhile.
 
 Plain sequences of records (`RfmOrder`, `RfmRow`, `Achievement`) give lists of records. Arrow data
 (`ArrowData`: a pyarrow Table, a polars DataFrame or LazyFrame (collected), a pandas DataFrame,
@@ -24,6 +25,10 @@ Example (polars)::
     pl.from_arrow(scores).filter(pl.col("segment") == "At risk")
 
 The RFM configuration (``config``) is TOML text: see `crm.formats`.
+
+`attribute` shares won deals among the campaigns that touched them from two tables (deals and
+their touches, as `crm attribution` reads them from CSV files), times read as instants: zoned
+timestamps, naive ones in ``zone`` (UTC without one), or RFC 3339 text.
 """
 
 from __future__ import annotations
@@ -34,11 +39,12 @@ from typing import List, Optional, Sequence, Tuple, Union, cast, overload
 
 from . import _crm, _ops
 from ._batch import ArrowData, ArrowStream, arrow_source, call, columns, to_pyarrow
-from ._convert import converter, native
+from ._convert import converter, integer, invalid, native
 from ._records import OPERATIONS
 from ._records import (
     Achievement,
     Attainment,
+    AttributionModel,
     ChurnRule,
     ChurnWarning,
     PerformanceBasis,
@@ -50,7 +56,7 @@ from ._records import (
 )
 
 __all__ = ["ArrowData", "ArrowStream", "rfm_score", "rfm_movements", "rfm_flows", "rfm_churn_warnings",
-           "performance", "leaderboard"]
+           "performance", "leaderboard", "attribute"]
 
 Rows = Union[Sequence[RfmRow], ArrowData]
 
@@ -168,3 +174,37 @@ def leaderboard(
     if out is not None:
         return cast(List[Attainment], out)
     return _ops.leaderboard(targets, _seq(achievements), basis, period, teams)
+
+
+def attribute(
+    deals: ArrowData, touches: ArrowData, model: Union[AttributionModel, str], *,
+    lookback_days: Optional[int] = None, half_life_days: Optional[int] = None, zone: Optional[str] = None,
+) -> ArrowStream:
+    """Every won deal's amount shared among the campaigns that touched it by `model` (an
+    `AttributionModel` or its name; `lookback_days` and `half_life_days` as in
+    `AttributionSettings`), as the typed `crm.attribute` shares it, in one crossing: a table of one
+    line per counted touch (``primary_source``: per deal with a primary campaign), in deal order
+    then line order, with the columns ``deal_id`` (in the type it came in), ``campaign_id``,
+    ``touch_at`` (timestamp[ms, UTC], null for the primary source), ``position`` (uint32),
+    ``share`` (decimal128, 4 places; a deal's shares sum to exactly 1), ``amount`` (decimal128 at
+    the largest scale; a deal's lines sum to exactly its amount) and ``explanation``.
+
+    `deals` has the columns ``deal_id`` (text or integers), ``amount`` (read as in `rfm_score`),
+    ``won_at``, ``created_at`` and optionally ``lead_created_at`` and ``primary_campaign_id``
+    (nulls, or empty text, for none); `touches` has ``deal_id``, ``campaign_id`` and ``at``. Times
+    are zoned timestamps, naive ones in `zone` (an IANA name or an offset; UTC without one) or RFC
+    3339 text. Other columns are ignored. A missing column, a bad value (a negative amount, an
+    empty id...), a deal id twice, or a touch of a deal not in `deals` raises `InvalidInputError`
+    naming the table and column (``touches.deal_id``) and, for a value, its row."""
+    sources = arrow_source(deals), arrow_source(touches)
+    for name, source in zip(("deals", "touches"), sources):
+        if source is None:
+            raise TypeError(f"{name} must be Arrow data (a pyarrow Table, a polars or pandas DataFrame, a dict of columns)")
+    if not isinstance(model, str):
+        raise invalid("model", f"must be an AttributionModel or its name, not {type(model).__name__}")
+    name = model.value if isinstance(model, AttributionModel) else model
+    lookback = None if lookback_days is None else integer(lookback_days, "lookback_days")
+    half_life = None if half_life_days is None else integer(half_life_days, "half_life_days")
+    d, t = sources
+    out = native(lambda: _crm.attribute_arrow(d, t, name, lookback, half_life, zone))
+    return cast(ArrowStream, to_pyarrow(out))

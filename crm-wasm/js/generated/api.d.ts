@@ -174,6 +174,16 @@ export interface AudienceCriteria {
   respondedTo: string[];
   /** Customers with no member in any of these campaigns. */
   notInCampaigns: string[];
+  /**
+   * Customers in one of these RFM segments (`Champions`, `At risk`...), scored with the
+   * default quintiles over the won deals in the actor's scope as of today (local date); a
+   * customer with no won deal has no segment.
+   */
+  rfmSegments: string[];
+  /** Customers whose RFM score (as above) is at least this. */
+  rfmScoreMin: Decimal | null;
+  /** Customers whose RFM score (as above) is at most this. */
+  rfmScoreMax: Decimal | null;
 }
 
 /**
@@ -205,6 +215,16 @@ export interface AudienceCriteriaInput {
   respondedTo?: string[];
   /** Customers with no member in any of these campaigns. */
   notInCampaigns?: string[];
+  /**
+   * Customers in one of these RFM segments (`Champions`, `At risk`...), scored with the
+   * default quintiles over the won deals in the actor's scope as of today (local date); a
+   * customer with no won deal has no segment.
+   */
+  rfmSegments?: string[];
+  /** Customers whose RFM score (as above) is at least this. */
+  rfmScoreMin?: Decimal | null;
+  /** Customers whose RFM score (as above) is at most this. */
+  rfmScoreMax?: Decimal | null;
 }
 
 /** An audience evaluated now: how many it reaches and a first few of them. */
@@ -1625,8 +1645,8 @@ export interface Team {
 export type TierBoundary = "upper" | "lower";
 
 /**
- * One campaign touching one of the customer's members (its first response, or its joining the
- * campaign when it never responded).
+ * One campaign touching one of the customer's members (stored campaigns: its first response if
+ * it came by the win, else its joining the campaign).
  */
 export interface Touch {
   campaignId: string;
