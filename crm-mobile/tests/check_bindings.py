@@ -94,7 +94,9 @@ def lower_camel(name):
 
 
 def upper_snake(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+    # As uniffi (heck) writes it: a word starts at a capital after a small letter or digit, and
+    # at a capital followed by a small letter after another capital (`UShaped` -> `U_SHAPED`).
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).upper()
 
 
 def q(name):
