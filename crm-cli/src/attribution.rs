@@ -471,7 +471,7 @@ fn records<T: Send>(
     if body.contains(&b'"') {
         return quoted_records(body, header.len(), parse).map_err(|(l, r)| bad(l, r));
     }
-    let pieces = pieces(body, threads());
+    let pieces = crate::split::pieces(body, threads());
     let mut starts = Vec::with_capacity(pieces.len());
     let mut line = 2;
     for piece in &pieces {
@@ -496,26 +496,6 @@ fn records<T: Send>(
         rows.extend(part.map_err(|(l, r)| bad(l, r))?);
     }
     Ok(rows)
-}
-
-/// Splits `body` into about `parts` pieces at line ends.
-fn pieces(body: &[u8], parts: usize) -> Vec<&[u8]> {
-    let mut out = Vec::with_capacity(parts);
-    let mut rest = body;
-    for left in (1..=parts).rev() {
-        if left == 1 || rest.is_empty() {
-            out.push(rest);
-            break;
-        }
-        let cut = rest.len() / left;
-        let end = rest[cut..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(rest.len(), |p| cut + p + 1);
-        out.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-    out
 }
 
 fn plain_records<T>(

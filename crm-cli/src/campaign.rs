@@ -73,26 +73,12 @@ pub fn report(db: &crate::db::Target, o: &Options<'_>, out: &mut dyn Write) -> C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{script, start};
-    use crate::report::Report;
-    use crm_core::{Crm, FixedClock};
-    use crm_sqlite::SqliteStore;
-    use std::sync::Arc;
+    use crate::demo::demo_db;
 
     #[test]
     fn report_of_the_demo_file() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.db");
-        let clock = Arc::new(FixedClock::new(start()));
-        let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock.clone());
-        script(
-            &crm,
-            &clock,
-            &mut Report::new(chrono_tz::Asia::Shanghai, false),
-        )
-        .unwrap();
-        drop(crm);
-        let db = crate::db::Target::file(path);
+        let db = demo_db(dir.path());
         let options = |model, csv| Options {
             campaign: None,
             model,

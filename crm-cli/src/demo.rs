@@ -597,6 +597,21 @@ fn summary(crm: &impl Operations, admin: &str, r: &mut Report) -> DemoResult<()>
     Ok(())
 }
 
+/// The demo organisation on a SQLite file in `dir`, for the tests of the commands that read one.
+#[cfg(test)]
+pub fn demo_db(dir: &std::path::Path) -> crate::db::Target {
+    let path = dir.join("demo.db");
+    let clock = Arc::new(FixedClock::new(start()));
+    let crm = Crm::new(crm_sqlite::SqliteStore::open(&path).unwrap(), clock.clone());
+    script(
+        &crm,
+        &clock,
+        &mut Report::new(chrono_tz::Asia::Shanghai, false),
+    )
+    .unwrap();
+    Target::file(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! cash, and one deal's attribution explained line by line.
 
 use crate::demo::{start, DemoResult};
+use crate::demo_pipeline::yuan;
 use crate::report::Report;
 use chrono::Duration;
 use crm_core::api::Operations;
@@ -16,10 +17,6 @@ use crm_core::lead::NewLead;
 use crm_core::opportunity::NewOpportunity;
 use crm_core::{CustomerPatch, FixedClock};
 use rust_decimal::Decimal;
-
-fn yuan(units: i64) -> Decimal {
-    Decimal::new(units * 100, 2)
-}
 
 fn campaign(name: &str, kind: CampaignKind, parent: Option<&str>, cost: i64) -> NewCampaign {
     NewCampaign {

@@ -21,7 +21,8 @@ fn day(n: i64) -> NaiveDate {
     (start() + Duration::days(n - 1)).date_naive()
 }
 
-fn yuan(units: i64) -> Decimal {
+/// Whole yuan as an amount with two places.
+pub(crate) fn yuan(units: i64) -> Decimal {
     Decimal::new(units * 100, 2)
 }
 

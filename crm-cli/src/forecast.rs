@@ -52,27 +52,13 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{script, start};
-    use crate::report::Report;
+    use crate::demo::{demo_db, start};
     use chrono::Duration;
-    use crm_core::{Crm, FixedClock};
-    use crm_sqlite::SqliteStore;
-    use std::sync::Arc;
 
     #[test]
     fn forecast_of_the_demo_file_now_and_as_of_an_earlier_day() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.db");
-        let clock = Arc::new(FixedClock::new(start()));
-        let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock.clone());
-        script(
-            &crm,
-            &clock,
-            &mut Report::new(chrono_tz::Asia::Shanghai, false),
-        )
-        .unwrap();
-        drop(crm);
-        let path = crate::db::Target::file(path);
+        let path = demo_db(dir.path());
         // Day 25: both deals open and dated December (480,000 at commit 75% + 60,000 at 50%).
         let mut out = Vec::new();
         let day25 = start() + Duration::days(24);

@@ -15,6 +15,7 @@ mod report;
 mod rfm;
 mod serve;
 mod sla;
+mod split;
 mod table;
 
 use chrono::{DateTime, Utc};

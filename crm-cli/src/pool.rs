@@ -95,27 +95,8 @@ pub fn warnings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{script, start};
-    use crate::report::Report;
+    use crate::demo::{demo_db, start};
     use chrono::Duration;
-    use crm_core::{Crm, FixedClock};
-    use crm_sqlite::SqliteStore;
-    use std::path::Path;
-    use std::sync::Arc;
-
-    /// The demo organisation on a file; its pool chapter swept on day 23.
-    fn demo_db(dir: &Path) -> Target {
-        let path = dir.join("demo.db");
-        let clock = Arc::new(FixedClock::new(start()));
-        let crm = Crm::new(SqliteStore::open(&path).unwrap(), clock.clone());
-        script(
-            &crm,
-            &clock,
-            &mut Report::new(chrono_tz::Asia::Shanghai, false),
-        )
-        .unwrap();
-        Target::file(path)
-    }
 
     fn lines(buf: Vec<u8>) -> Vec<String> {
         String::from_utf8(buf)

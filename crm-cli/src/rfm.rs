@@ -119,26 +119,6 @@ fn parse_chunk(
     problems
 }
 
-/// Splits `body` into about `parts` pieces at line ends.
-fn chunks(body: &[u8], parts: usize) -> Vec<&[u8]> {
-    let mut out = Vec::with_capacity(parts);
-    let mut rest = body;
-    for left in (1..=parts).rev() {
-        if left == 1 || rest.is_empty() {
-            out.push(rest);
-            break;
-        }
-        let cut = rest.len() / left;
-        let end = rest[cut..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(rest.len(), |p| cut + p + 1);
-        out.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-    out
-}
-
 /// Rows with quoted fields, through the CSV reader.
 fn aggregate_quoted(
     agg: &mut Aggregator,
@@ -227,7 +207,7 @@ fn aggregate(
             problems.extend(aggregate_quoted(&mut aggs[0], &rest, line, opts)?);
             break;
         }
-        let pieces = chunks(body, threads);
+        let pieces = crate::split::pieces(body, threads);
         let mut starts = Vec::with_capacity(pieces.len());
         for piece in &pieces {
             starts.push(line);

@@ -8,8 +8,7 @@
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use crm_core::campaign::MemberKind;
-use crm_core::testing::audience::{broad, expected, seed, selective};
+use crm_core::testing::audience::{cases, check, seed};
 use crm_core::{Crm, FixedClock};
 use crm_sqlite::SqliteStore;
 use std::sync::Arc;
@@ -29,22 +28,11 @@ fn preview(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(StdDuration::from_millis(500))
         .measurement_time(StdDuration::from_secs(10));
-    for (name, criteria) in [("selective", selective()), ("broad", broad())] {
-        for (who, actor) in [("admin", "u-1"), ("manager", "u-2")] {
-            let (count, first) = expected(now, actor == "u-1", &criteria);
-            eprintln!("sqlite {name} as {who}: {count} customers");
-            group.bench_function(format!("sqlite_1m_customers/{name}/{who}"), |b| {
-                b.iter(|| {
-                    let p = crm
-                        .preview_audience(actor, criteria.clone(), Some(10))
-                        .unwrap();
-                    assert_eq!(p.count, count);
-                    assert!(p.sample.iter().all(|m| m.kind == MemberKind::Customer));
-                    assert!(p.sample.iter().map(|m| &m.id).eq(first.iter()));
-                    p
-                })
-            });
-        }
+    for case in cases(now) {
+        eprintln!("sqlite {}: {} customers", case.name, case.count);
+        group.bench_function(format!("sqlite_1m_customers/{}", case.name), |b| {
+            b.iter(|| check(&crm, &case))
+        });
     }
     group.finish();
 }

@@ -79,11 +79,7 @@ fn facts(cx: &mut Ctx<'_>) -> Result<Facts> {
     }
     let mut leads = Vec::new();
     for l in all_leads {
-        let owner = match &l.owner_id {
-            Some(id) => cx.tx.user(id)?,
-            None => None,
-        };
-        if cx.actor.covers(owner.as_ref()) {
+        if cx.covers_owner(l.owner_id.as_deref())? {
             leads.push(l);
         }
     }

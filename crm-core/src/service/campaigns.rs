@@ -456,14 +456,6 @@ pub(super) fn all_campaigns(tx: &mut dyn Tx) -> Result<Vec<Campaign>> {
     Ok(all)
 }
 
-fn lead_in_scope(cx: &mut Ctx<'_>, lead: &Lead) -> Result<bool> {
-    let owner = match &lead.owner_id {
-        Some(id) => cx.tx.user(id)?,
-        None => None,
-    };
-    Ok(cx.actor.covers(owner.as_ref()))
-}
-
 fn member_in_scope(cx: &mut Ctx<'_>, m: &CampaignMember) -> Result<bool> {
     if cx.actor.role == Role::Admin {
         return Ok(true);
@@ -474,7 +466,7 @@ fn member_in_scope(cx: &mut Ctx<'_>, m: &CampaignMember) -> Result<bool> {
             None => Ok(false),
         },
         (None, MemberKind::Lead) => match cx.tx.doc(DocKind::Lead, &m.member_id)? {
-            Some(d) => lead_in_scope(cx, &d.decode()?),
+            Some(d) => cx.covers_owner(d.decode::<Lead>()?.owner_id.as_deref()),
             None => Ok(false),
         },
         (None, _) => Ok(false),
@@ -510,14 +502,7 @@ fn resolve(
             Ok((Some(customer.id), crate::campaign::channels(opt_outs)))
         }
         MemberKind::Lead => {
-            let lead: Lead = load(cx.tx, DocKind::Lead, &r.id)?;
-            if !lead_in_scope(cx, &lead)? {
-                return Err(CrmError::OutOfScope {
-                    actor: cx.actor.id.clone(),
-                    kind: EntityKind::Lead,
-                    id: r.id.clone(),
-                });
-            }
+            let lead = super::leads::scoped_lead(cx, &r.id)?;
             Ok((lead.customer_id, Vec::new()))
         }
     }

@@ -185,11 +185,7 @@ impl Crm {
             let mut out = Vec::new();
             for doc in cx.tx.docs(DocKind::Lead, None)? {
                 let lead: Lead = doc.decode()?;
-                let owner = match &lead.owner_id {
-                    Some(id) => cx.tx.user(id)?,
-                    None => None,
-                };
-                if cx.actor.covers(owner.as_ref()) {
+                if cx.covers_owner(lead.owner_id.as_deref())? {
                     out.push(lead);
                 }
             }
@@ -387,13 +383,10 @@ impl Crm {
     }
 }
 
-fn scoped_lead(cx: &mut Ctx<'_>, id: &str) -> Result<Lead> {
+/// A lead the actor may see and change.
+pub(super) fn scoped_lead(cx: &mut Ctx<'_>, id: &str) -> Result<Lead> {
     let lead: Lead = load(cx.tx, DocKind::Lead, id)?;
-    let owner = match &lead.owner_id {
-        Some(o) => cx.tx.user(o)?,
-        None => None,
-    };
-    if cx.actor.covers(owner.as_ref()) {
+    if cx.covers_owner(lead.owner_id.as_deref())? {
         Ok(lead)
     } else {
         Err(CrmError::OutOfScope {

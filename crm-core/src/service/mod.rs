@@ -159,12 +159,17 @@ impl Ctx<'_> {
         }
     }
 
-    fn in_scope(&mut self, customer: &Customer) -> Result<bool> {
-        let owner = match &customer.owner_id {
+    /// Whether the actor's scope covers a record owned by `owner_id` (a customer, a lead).
+    fn covers_owner(&mut self, owner_id: Option<&str>) -> Result<bool> {
+        let owner = match owner_id {
             Some(id) => self.tx.user(id)?,
             None => None,
         };
         Ok(self.actor.covers(owner.as_ref()))
+    }
+
+    fn in_scope(&mut self, customer: &Customer) -> Result<bool> {
+        self.covers_owner(customer.owner_id.as_deref())
     }
 
     /// Loads a customer the actor may see and change.

@@ -237,3 +237,45 @@ pub fn expected(
     }
     (count, first)
 }
+
+/// One measured case: the criteria, who previews them, and the answer the seed implies.
+pub struct Case {
+    /// `selective/admin`, `broad/manager`, ...
+    pub name: String,
+    pub actor: &'static str,
+    pub criteria: AudienceCriteria,
+    pub count: u64,
+    pub first: Vec<String>,
+}
+
+/// Both criteria sets, each as the admin (`u-1`) and as the manager of `t-1` (`u-2`).
+pub fn cases(now: DateTime<Utc>) -> Vec<Case> {
+    let mut out = Vec::new();
+    for (name, criteria) in [("selective", selective()), ("broad", broad())] {
+        for (who, actor) in [("admin", "u-1"), ("manager", "u-2")] {
+            let (count, first) = expected(now, actor == "u-1", &criteria);
+            out.push(Case {
+                name: format!("{name}/{who}"),
+                actor,
+                criteria: criteria.clone(),
+                count,
+                first,
+            });
+        }
+    }
+    out
+}
+
+/// Previews the case (a sample of ten) and checks the answer against the seed.
+pub fn check(crm: &crate::Crm, case: &Case) -> crate::campaign::AudiencePreview {
+    let p = crm
+        .preview_audience(case.actor, case.criteria.clone(), Some(10))
+        .unwrap();
+    assert_eq!(p.count, case.count, "{}", case.name);
+    assert!(p
+        .sample
+        .iter()
+        .all(|m| m.kind == crate::campaign::MemberKind::Customer));
+    assert!(p.sample.iter().map(|m| &m.id).eq(case.first.iter()));
+    p
+}
