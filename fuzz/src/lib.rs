@@ -21,6 +21,9 @@ mod cli_rfm;
 #[allow(dead_code)]
 #[path = "../../crm-cli/src/sla.rs"]
 mod cli_sla;
+/// The CSV splitting `cli_rfm` reaches as `crate::split`.
+#[path = "../../crm-cli/src/split.rs"]
+mod split;
 
 /// A file of this process for a target's input (the CLI readers take paths).
 fn scratch(name: &str, data: &[u8]) -> PathBuf {
