@@ -25,6 +25,10 @@ pub enum EntityKind {
     Campaign,
     CampaignMember,
     Audience,
+    Ticket,
+    TicketComment,
+    Article,
+    ServiceDesk,
 }
 
 impl EntityKind {
@@ -46,6 +50,10 @@ impl EntityKind {
             EntityKind::Campaign => "campaign",
             EntityKind::CampaignMember => "campaign_member",
             EntityKind::Audience => "audience",
+            EntityKind::Ticket => "ticket",
+            EntityKind::TicketComment => "ticket_comment",
+            EntityKind::Article => "article",
+            EntityKind::ServiceDesk => "service_desk",
         }
     }
 }

@@ -193,6 +193,52 @@ pub enum EventKind {
     AudienceSaved {
         audience_id: String,
     },
+    TicketCreated {
+        ticket_id: String,
+        customer_id: CustomerId,
+        /// The closed ticket it follows up, for a late requester reply.
+        follow_up_of: Option<String>,
+    },
+    TicketUpdated {
+        ticket_id: String,
+        customer_id: CustomerId,
+        fields: Vec<String>,
+    },
+    TicketStatusChanged {
+        ticket_id: String,
+        customer_id: CustomerId,
+        from_status: String,
+        to_status: String,
+    },
+    /// Assigned by a route or reassigned by hand; the event's reason says why.
+    TicketAssigned {
+        ticket_id: String,
+        customer_id: CustomerId,
+        assignee_id: Option<UserId>,
+        group_id: Option<String>,
+    },
+    TicketCommented {
+        ticket_id: String,
+        customer_id: CustomerId,
+        comment_id: String,
+        public: bool,
+        from_requester: bool,
+    },
+    TicketRated {
+        ticket_id: String,
+        customer_id: CustomerId,
+        rating: crate::desk::CsatRating,
+    },
+    TicketArticleLinked {
+        ticket_id: String,
+        customer_id: CustomerId,
+        article_id: String,
+    },
+    ArticleSaved {
+        article_id: String,
+        state: crate::desk::ArticleState,
+    },
+    ServiceDeskChanged,
 }
 
 impl EventKind {
@@ -215,7 +261,14 @@ impl EventKind {
             | EventKind::OpportunityActivity { customer_id, .. }
             | EventKind::ContractCreated { customer_id, .. }
             | EventKind::PaymentRecorded { customer_id, .. }
-            | EventKind::ContractCancelled { customer_id, .. } => vec![customer_id],
+            | EventKind::ContractCancelled { customer_id, .. }
+            | EventKind::TicketCreated { customer_id, .. }
+            | EventKind::TicketUpdated { customer_id, .. }
+            | EventKind::TicketStatusChanged { customer_id, .. }
+            | EventKind::TicketAssigned { customer_id, .. }
+            | EventKind::TicketCommented { customer_id, .. }
+            | EventKind::TicketRated { customer_id, .. }
+            | EventKind::TicketArticleLinked { customer_id, .. } => vec![customer_id],
             EventKind::CustomersMerged {
                 survivor_id,
                 merged_id,

@@ -76,6 +76,7 @@ pub mod clock;
 pub mod commission;
 pub mod contract;
 pub mod customer;
+pub mod desk;
 pub mod error;
 pub mod event;
 #[cfg(feature = "uniffi")]

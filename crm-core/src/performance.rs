@@ -18,6 +18,8 @@ pub enum PerformanceBasis {
     Won,
     /// Cash collected (回款).
     Collected,
+    /// Service tickets solved, one per ticket (the service team's 业绩).
+    TicketsSolved,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -97,6 +97,7 @@ macro_rules! operations {
 mod campaigns;
 mod customers;
 mod deals;
+mod desk;
 mod pools;
 mod pure;
 mod remote;

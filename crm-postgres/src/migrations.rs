@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_docs_due.sql"),
     include_str!("../migrations/0003_name_grams.sql"),
     include_str!("../migrations/0004_docs_due_backfill.sql"),
+    include_str!("../migrations/0005_docs_due_at.sql"),
 ];
 
 /// The schema version this build writes.

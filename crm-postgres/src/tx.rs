@@ -164,6 +164,7 @@ fn doc_of(kind: DocKind, row: &Row) -> Result<Doc> {
         version: row.get::<_, i64>(3) as u64,
         body: body(row)?,
         due: row.get(4),
+        due_at: row.get(5),
     })
 }
 
@@ -494,7 +495,7 @@ impl Tx for PgTx<'_, '_> {
     fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
         let org = self.org;
         self.query(
-            "SELECT body, id, parent, version, due FROM docs
+            "SELECT body, id, parent, version, due, due_at FROM docs
              WHERE org_id = $1 AND kind = $2 AND id = $3",
             &[&org, &kind.as_str(), &id],
         )?
@@ -507,12 +508,12 @@ impl Tx for PgTx<'_, '_> {
         let org = self.org;
         let rows = match parent {
             Some(p) => self.query(
-                "SELECT body, id, parent, version, due FROM docs
+                "SELECT body, id, parent, version, due, due_at FROM docs
                  WHERE org_id = $1 AND kind = $2 AND parent = $3 ORDER BY length(id), id",
                 &[&org, &kind.as_str(), &p],
             )?,
             None => self.query(
-                "SELECT body, id, parent, version, due FROM docs
+                "SELECT body, id, parent, version, due, due_at FROM docs
                  WHERE org_id = $1 AND kind = $2 ORDER BY length(id), id",
                 &[&org, &kind.as_str()],
             )?,
@@ -523,7 +524,7 @@ impl Tx for PgTx<'_, '_> {
     fn docs_due(&mut self, kind: DocKind, before: NaiveDate) -> Result<Vec<Doc>> {
         let org = self.org;
         self.query(
-            "SELECT body, id, parent, version, due FROM docs
+            "SELECT body, id, parent, version, due, due_at FROM docs
              WHERE org_id = $1 AND kind = $2 AND due < $3 ORDER BY length(id), id",
             &[&org, &kind.as_str(), &before],
         )?
@@ -532,10 +533,32 @@ impl Tx for PgTx<'_, '_> {
         .collect()
     }
 
-    fn put_doc(&mut self, doc: &Doc) -> Result<()> {
+    fn docs_due_at(&mut self, kind: DocKind, until: DateTime<Utc>) -> Result<Vec<Doc>> {
+        let org = self.org;
+        let mut docs = self
+            .query(
+                "SELECT body, id, parent, version, due, due_at FROM docs
+                 WHERE org_id = $1 AND kind = $2 AND due_at <= $3
+                 ORDER BY due_at, octet_length(id), id",
+                &[&org, &kind.as_str(), &until],
+            )?
+            .iter()
+            .map(|r| doc_of(kind, r))
+            .collect::<Result<Vec<_>>>()?;
+        // Record order is the order above (ids collate as "C"); sorting again costs one pass over
+        // a sorted list and keeps the order exact whatever the collation.
+        docs.sort_by(|a, b| {
+            a.due_at
+                .cmp(&b.due_at)
+                .then_with(|| crm_core::ids::record_order(&a.id, &b.id))
+        });
+        Ok(docs)
+    }
+
+    fn put_doc(&mut self, doc: Doc) -> Result<()> {
         let org = self.org;
         let v = version(doc.version)?;
-        let args: [Param; 7] = [
+        let args: [Param; 8] = [
             &org,
             &doc.kind.as_str(),
             &doc.id,
@@ -543,16 +566,17 @@ impl Tx for PgTx<'_, '_> {
             &v,
             &doc.body,
             &doc.due,
+            &doc.due_at,
         ];
         let changed = if doc.version == 1 {
             self.execute(
-                "INSERT INTO docs (org_id, kind, id, parent, version, body, due)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, kind, id) DO NOTHING",
+                "INSERT INTO docs (org_id, kind, id, parent, version, body, due, due_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, kind, id) DO NOTHING",
                 &args,
             )?
         } else if doc.version > 1 {
             self.execute(
-                "UPDATE docs SET parent = $4, version = $5::bigint, body = $6, due = $7
+                "UPDATE docs SET parent = $4, version = $5::bigint, body = $6, due = $7, due_at = $8
                  WHERE org_id = $1 AND kind = $2 AND id = $3 AND version = $5::bigint - 1",
                 &args,
             )?

@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_pools.sql"),
     include_str!("../migrations/0003_docs_due.sql"),
     include_str!("../migrations/0004_name_grams.sql"),
+    include_str!("../migrations/0005_docs_due_at.sql"),
 ];
 
 /// The schema version this build writes.

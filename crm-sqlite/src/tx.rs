@@ -43,17 +43,39 @@ fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(|t| t.timestamp_millis())
 }
 
+fn instant(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    ms.map(|ms| {
+        DateTime::from_timestamp_millis(ms)
+            .ok_or_else(|| CrmError::storage(format!("corrupt instant {ms}")))
+    })
+    .transpose()
+}
+
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-type DocRow = (String, Option<String>, i64, String, Option<String>);
+type DocRow = (
+    String,
+    Option<String>,
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+);
 
 fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
-fn doc_of(kind: DocKind, (id, parent, version, body, due): DocRow) -> Result<Doc> {
+fn doc_of(kind: DocKind, (id, parent, version, body, due, due_at): DocRow) -> Result<Doc> {
     Ok(Doc {
         kind,
         id,
@@ -61,6 +83,7 @@ fn doc_of(kind: DocKind, (id, parent, version, body, due): DocRow) -> Result<Doc
         version: version as u64,
         body: from_json(&body)?,
         due: date(due)?,
+        due_at: instant(due_at)?,
     })
 }
 
@@ -399,7 +422,8 @@ impl Tx for SqliteTx<'_> {
     fn doc(&mut self, kind: DocKind, id: &str) -> Result<Option<Doc>> {
         self.txn
             .prepare_cached(
-                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1 AND id = ?2",
+                "SELECT id, parent, version, body, due, due_at FROM docs
+                 WHERE kind = ?1 AND id = ?2",
             )
             .map_err(db)?
             .query_row([kind.as_str(), id], doc_row)
@@ -412,12 +436,12 @@ impl Tx for SqliteTx<'_> {
     fn docs(&mut self, kind: DocKind, parent: Option<&str>) -> Result<Vec<Doc>> {
         let sql = match parent {
             Some(_) => {
-                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1 AND parent = ?2
-                        ORDER BY length(id), id"
+                "SELECT id, parent, version, body, due, due_at FROM docs
+                 WHERE kind = ?1 AND parent = ?2 ORDER BY length(id), id"
             }
             None => {
-                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1
-                     ORDER BY length(id), id"
+                "SELECT id, parent, version, body, due, due_at FROM docs
+                 WHERE kind = ?1 ORDER BY length(id), id"
             }
         };
         let mut stmt = self.txn.prepare_cached(sql).map_err(db)?;
@@ -435,8 +459,8 @@ impl Tx for SqliteTx<'_> {
         let mut stmt = self
             .txn
             .prepare_cached(
-                "SELECT id, parent, version, body, due FROM docs WHERE kind = ?1 AND due < ?2
-                 ORDER BY length(id), id",
+                "SELECT id, parent, version, body, due, due_at FROM docs
+                 WHERE kind = ?1 AND due < ?2 ORDER BY length(id), id",
             )
             .map_err(db)?;
         let rows = stmt
@@ -447,14 +471,42 @@ impl Tx for SqliteTx<'_> {
         rows.into_iter().map(|row| doc_of(kind, row)).collect()
     }
 
-    fn put_doc(&mut self, doc: &Doc) -> Result<()> {
+    fn docs_due_at(&mut self, kind: DocKind, until: DateTime<Utc>) -> Result<Vec<Doc>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT id, parent, version, body, due, due_at FROM docs
+                 WHERE kind = ?1 AND due_at <= ?2 ORDER BY due_at, length(id), id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![kind.as_str(), until.timestamp_millis()], doc_row)
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        let mut docs = rows
+            .into_iter()
+            .map(|row| doc_of(kind, row))
+            .collect::<Result<Vec<_>>>()?;
+        // SQL's `length` counts characters, record order bytes: an already sorted list stays as
+        // it is, in one pass.
+        docs.sort_by(|a, b| {
+            a.due_at
+                .cmp(&b.due_at)
+                .then_with(|| crm_core::ids::record_order(&a.id, &b.id))
+        });
+        Ok(docs)
+    }
+
+    fn put_doc(&mut self, doc: Doc) -> Result<()> {
         let stored = self.doc_version(doc.kind, &doc.id)?;
         let insert = check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
         let body = to_json(&doc.body)?;
         let sql = if insert {
-            "INSERT INTO docs (kind, id, parent, version, body, due) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            "INSERT INTO docs (kind, id, parent, version, body, due, due_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
         } else {
-            "UPDATE docs SET parent = ?3, version = ?4, body = ?5, due = ?6
+            "UPDATE docs SET parent = ?3, version = ?4, body = ?5, due = ?6, due_at = ?7
              WHERE kind = ?1 AND id = ?2 AND version = ?4 - 1"
         };
         let changed = self
@@ -467,7 +519,8 @@ impl Tx for SqliteTx<'_> {
                 doc.parent,
                 doc.version as i64,
                 body,
-                doc.due.map(|d| d.to_string())
+                doc.due.map(|d| d.to_string()),
+                ms(doc.due_at)
             ])
             .map_err(db)?;
         if changed == 1 {

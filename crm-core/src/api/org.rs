@@ -15,14 +15,20 @@ use crate::customer::{
     Contact, Customer, CustomerPatch, DuplicateMatch, DuplicateProbe, FollowUp, NewContact,
     NewCustomer, NewFollowUp, OverdueFollowUp,
 };
+use crate::desk::{
+    Article, ArticleState, ArticleUsage, NewArticle, NewCsat, NewTicket, NewTicketComment,
+    ServiceDesk, ServiceDeskPatch, ServiceReport, Ticket, TicketBreach, TicketComment, TicketPatch,
+    TicketQuery, TicketReply,
+};
 use crate::event::{Event, OwnershipChange};
 use crate::lead::{Lead, LeadCaptured, LeadConversion, NewLead};
 use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
-use crate::performance::PeriodKind;
+use crate::performance::{Achievement, PeriodKind};
 use crate::pipeline::{ForecastRow, Pipeline, Rotting, StageConversion, StageTime, Velocity};
 use crate::pool::{NewPool, Pool, PoolRulesPatch, RecycleWarning, SweepReport};
 use crate::service::{Crm, CustomerCreated};
 use crate::settings::{OrgSettings, SettingsPatch};
+use crate::sla::SlaClockStatus;
 use chrono::{DateTime, Utc};
 
 #[cfg_attr(not(feature = "schema"), allow(dead_code))]
@@ -361,5 +367,105 @@ operations! {
         attribution: Option<AttributionSettings>
     ) -> DealAttribution {
         crm.deal_attribution(actor, &opportunity_id, attribution)
+    }
+    /// The service desk's configuration: statuses, grace period, SLA policies, routes, agents.
+    fn service_desk() -> ServiceDesk {
+        crm.service_desk(actor)
+    }
+    /// Changes the parts of the desk's configuration the patch gives (admins).
+    fn update_service_desk(expected_version: u64, patch: ServiceDeskPatch) -> ServiceDesk {
+        crm.update_service_desk(actor, expected_version, patch)
+    }
+    /// Opens a ticket, routed by the desk's routes unless an assignee is given and timed by the
+    /// first SLA policy that matches.
+    fn create_ticket(; ..input: NewTicket) -> Ticket {
+        crm.create_ticket(actor, input)
+    }
+    /// Opens many tickets in one transaction: every one or none.
+    fn create_tickets(tickets: Vec<NewTicket>) -> Vec<Ticket> {
+        crm.create_tickets(actor, tickets)
+    }
+    fn ticket(id: String) -> Ticket {
+        crm.ticket(actor, &id)
+    }
+    /// The tickets in the actor's scope that the query selects.
+    fn tickets(; ..query: TicketQuery) -> Vec<Ticket> {
+        crm.tickets(actor, query)
+    }
+    /// Changes what the patch gives; a new priority moves the SLA targets as the policy says.
+    fn update_ticket(id: String, expected_version: u64, patch: TicketPatch) -> Ticket {
+        crm.update_ticket(actor, &id, expected_version, patch)
+    }
+    /// Moves a ticket to another status; solving fulfils its clocks, leaving solved reopens it.
+    fn set_ticket_status(id: String, expected_version: u64, status: String) -> Ticket {
+        crm.set_ticket_status(actor, &id, expected_version, status)
+    }
+    /// Gives a ticket to another agent or group, with the reason recorded.
+    fn assign_ticket(
+        id: String,
+        expected_version: u64,
+        assignee_id: Option<String>,
+        group_id: Option<String>,
+        reason: String
+    ) -> Ticket {
+        crm.assign_ticket(actor, &id, expected_version, assignee_id, group_id, reason)
+    }
+    /// A public reply or internal note; a requester's message reopens, or opens a follow-up.
+    fn add_ticket_comment(ticket_id: String, comment: NewTicketComment) -> TicketReply {
+        crm.add_ticket_comment(actor, &ticket_id, comment)
+    }
+    fn ticket_comments(ticket_id: String) -> Vec<TicketComment> {
+        crm.ticket_comments(actor, &ticket_id)
+    }
+    /// The requester's satisfaction with a solved ticket: one rating per solve.
+    fn rate_ticket(id: String, rating: NewCsat) -> Ticket {
+        crm.rate_ticket(actor, &id, rating)
+    }
+    fn link_article(ticket_id: String, article_id: String) -> Ticket {
+        crm.link_article(actor, &ticket_id, &article_id)
+    }
+    /// Every SLA clock of a ticket at `at` (now when left out), from the ticket's own history.
+    fn ticket_sla(id: String, at: Option<DateTime<Utc>>) -> Vec<SlaClockStatus> {
+        crm.ticket_sla(actor, &id, at)
+    }
+    /// Tickets breached or due within `within_minutes` (60) of `at` (now): breached first, then
+    /// the soonest due; for one agent, one group or the actor's whole scope.
+    fn ticket_breaches(
+        at: Option<DateTime<Utc>>,
+        within_minutes: Option<i64>,
+        assignee_id: Option<String>,
+        group_id: Option<String>
+    ) -> Vec<TicketBreach> {
+        crm.ticket_breaches(actor, at, within_minutes, assignee_id, group_id)
+    }
+    /// Closes the solved tickets whose grace period is over; their ids.
+    fn close_solved_tickets() -> Vec<String> {
+        crm.close_solved_tickets(actor)
+    }
+    /// A draft article of the knowledge base.
+    fn create_article(; ..input: NewArticle) -> Article {
+        crm.create_article(actor, input)
+    }
+    fn article(id: String) -> Article {
+        crm.article(actor, &id)
+    }
+    fn articles() -> Vec<Article> {
+        crm.articles(actor)
+    }
+    /// Draft → in review → published → archived; publishing and archiving need a manager.
+    fn set_article_state(id: String, expected_version: u64, state: ArticleState) -> Article {
+        crm.set_article_state(actor, &id, expected_version, state)
+    }
+    /// Each article with the tickets linking it and how many of them were solved.
+    fn article_usage() -> Vec<ArticleUsage> {
+        crm.article_usage(actor)
+    }
+    /// Service performance for a period per agent, per group and in total.
+    fn service_report(period: String, group_id: Option<String>) -> ServiceReport {
+        crm.service_report(actor, &period, group_id)
+    }
+    /// Tickets solved in a period as achievements, for `evaluate` and `leaderboard`.
+    fn service_achievements(period: String) -> Vec<Achievement> {
+        crm.service_achievements(actor, &period)
     }
 }

@@ -34,7 +34,7 @@ pub(super) fn existing_campaign(cx: &mut Ctx<'_>, id: Option<String>) -> Result<
 }
 
 fn save_campaign(tx: &mut dyn Tx, c: &Campaign) -> Result<()> {
-    tx.put_doc(&Doc::new(
+    tx.put_doc(Doc::new(
         DocKind::Campaign,
         &c.id,
         c.parent_id.as_deref(),
@@ -44,7 +44,7 @@ fn save_campaign(tx: &mut dyn Tx, c: &Campaign) -> Result<()> {
 }
 
 fn save_member(tx: &mut dyn Tx, m: &CampaignMember) -> Result<()> {
-    tx.put_doc(&Doc::new(
+    tx.put_doc(Doc::new(
         DocKind::CampaignMember,
         &m.id,
         Some(&m.campaign_id),
@@ -382,7 +382,7 @@ impl Crm {
                 created_at: cx.now,
                 version: 1,
             };
-            cx.tx.put_doc(&Doc::new(
+            cx.tx.put_doc(Doc::new(
                 DocKind::Audience,
                 &audience.id,
                 None,

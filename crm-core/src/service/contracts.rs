@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 
 fn save_contract(tx: &mut dyn Tx, c: &Contract) -> Result<()> {
     tx.put_doc(
-        &Doc::new(DocKind::Contract, &c.id, Some(&c.customer_id), c.version, c)?
+        Doc::new(DocKind::Contract, &c.id, Some(&c.customer_id), c.version, c)?
             .due_on(c.next_due()),
     )
 }

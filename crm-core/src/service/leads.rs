@@ -21,7 +21,7 @@ use crate::store::{Doc, DocKind, Tx};
 use std::collections::BTreeSet;
 
 fn save_lead(tx: &mut dyn Tx, lead: &Lead) -> Result<()> {
-    tx.put_doc(&Doc::new(
+    tx.put_doc(Doc::new(
         DocKind::Lead,
         &lead.id,
         lead.owner_id.as_deref(),
@@ -88,7 +88,7 @@ impl Crm {
                 usage: Default::default(),
                 version: 1,
             };
-            cx.tx.put_doc(&Doc::new(
+            cx.tx.put_doc(Doc::new(
                 DocKind::Allocator,
                 &allocator.id,
                 None,
@@ -303,7 +303,7 @@ impl Crm {
             }
             allocator.state = state;
             allocator.version += 1;
-            cx.tx.put_doc(&Doc::new(
+            cx.tx.put_doc(Doc::new(
                 DocKind::Allocator,
                 &allocator.id,
                 None,

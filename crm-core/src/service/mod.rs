@@ -8,16 +8,21 @@ mod campaigns;
 mod commission;
 mod contracts;
 mod customers;
+mod desk;
 mod duplicates;
 mod leads;
 mod opportunities;
 mod ownership;
 mod pools;
 mod records;
+mod ticket_report;
+mod tickets;
 mod tokens;
 mod users;
 
 pub use customers::CustomerCreated;
+pub use ticket_report::BREACH_WINDOW_MINUTES;
+pub use tickets::TICKET_BATCH;
 
 use crate::access::{Role, User};
 use crate::clock::Clock;

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 pub(super) fn save_opportunity(tx: &mut dyn Tx, o: &Opportunity) -> Result<()> {
-    tx.put_doc(&Doc::new(
+    tx.put_doc(Doc::new(
         DocKind::Opportunity,
         &o.id,
         Some(&o.customer_id),
@@ -228,7 +228,7 @@ impl Crm {
             let mut p = pipeline;
             p.version = stored + 1;
             cx.tx
-                .put_doc(&Doc::new(DocKind::Pipeline, &p.id, None, p.version, &p)?)?;
+                .put_doc(Doc::new(DocKind::Pipeline, &p.id, None, p.version, &p)?)?;
             cx.emit(
                 EventKind::PipelineSaved {
                     pipeline_id: p.id.clone(),

@@ -20,13 +20,7 @@ pub(super) fn load_pool(tx: &mut dyn Tx, id: &str) -> Result<Pool> {
 }
 
 fn save_pool(tx: &mut dyn Tx, pool: &Pool) -> Result<()> {
-    tx.put_doc(&Doc::new(
-        DocKind::Pool,
-        &pool.id,
-        None,
-        pool.version,
-        pool,
-    )?)
+    tx.put_doc(Doc::new(DocKind::Pool, &pool.id, None, pool.version, pool)?)
 }
 
 fn validate_rules(rules: &PoolRules) -> Result<()> {
@@ -332,7 +326,7 @@ impl Crm {
                 )?;
                 out.push(c);
             }
-            cx.tx.put_doc(&Doc::new(
+            cx.tx.put_doc(Doc::new(
                 DocKind::Counter,
                 &key,
                 Some(&cx.actor.id.clone()),

@@ -134,7 +134,7 @@ fn load(tx: &mut dyn Tx, id: &str) -> Result<Option<StoredToken>> {
 }
 
 fn save(tx: &mut dyn Tx, stored: &StoredToken) -> Result<()> {
-    tx.put_doc(&Doc::new(
+    tx.put_doc(Doc::new(
         DocKind::ApiToken,
         &stored.token.id,
         Some(&stored.token.user_id),

@@ -12,7 +12,9 @@ pub use interval::WorkInterval;
 mod policy;
 mod ticket;
 
-pub use policy::{OnPriorityChange, SlaMetric, SlaPolicy, SlaTarget, SlaTimeBasis};
+pub use policy::{
+    OnPriorityChange, SlaMetric, SlaPolicy, SlaTarget, SlaTimeBasis, MAX_TARGET_MINUTES,
+};
 pub use ticket::{
     SlaClock, SlaClockState, SlaClockStatus, SlaCycle, SlaEvent, SlaEventKind, SlaTicket,
 };

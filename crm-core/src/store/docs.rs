@@ -3,7 +3,7 @@
 //! schema change; what a rule must query by is either the `parent` key or a trait method.
 
 use crate::error::{CrmError, EntityKind, Result};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,10 +29,17 @@ pub enum DocKind {
     /// Listed by campaign.
     CampaignMember,
     Audience,
+    /// Listed by customer; found by `due_at` (its earliest running SLA clock's due time).
+    Ticket,
+    /// Listed by ticket.
+    TicketComment,
+    Article,
+    /// The service desk's configuration and routing state.
+    ServiceDesk,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 11] = [
+    pub const ALL: [DocKind; 15] = [
         DocKind::Pool,
         DocKind::Allocator,
         DocKind::Lead,
@@ -44,6 +51,10 @@ impl DocKind {
         DocKind::Campaign,
         DocKind::CampaignMember,
         DocKind::Audience,
+        DocKind::Ticket,
+        DocKind::TicketComment,
+        DocKind::Article,
+        DocKind::ServiceDesk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +70,10 @@ impl DocKind {
             DocKind::Campaign => "campaign",
             DocKind::CampaignMember => "campaign_member",
             DocKind::Audience => "audience",
+            DocKind::Ticket => "ticket",
+            DocKind::TicketComment => "ticket_comment",
+            DocKind::Article => "article",
+            DocKind::ServiceDesk => "service_desk",
         }
     }
 
@@ -79,6 +94,10 @@ impl DocKind {
             DocKind::Campaign => EntityKind::Campaign,
             DocKind::CampaignMember => EntityKind::CampaignMember,
             DocKind::Audience => EntityKind::Audience,
+            DocKind::Ticket => EntityKind::Ticket,
+            DocKind::TicketComment => EntityKind::TicketComment,
+            DocKind::Article => EntityKind::Article,
+            DocKind::ServiceDesk => EntityKind::ServiceDesk,
         }
     }
 }
@@ -94,6 +113,10 @@ pub struct Doc {
     /// instalment's due date), so `Tx::docs_due` reads an index instead of every document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
+    /// The instant a deadline list finds the document by (a ticket: its earliest running SLA
+    /// clock's due time), so `Tx::docs_due_at` reads an index instead of every document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 impl Doc {
@@ -111,12 +134,19 @@ impl Doc {
             version,
             body: serde_json::to_value(value).map_err(CrmError::storage)?,
             due: None,
+            due_at: None,
         })
     }
 
     /// Sets the date `Tx::docs_due` finds this document by.
     pub fn due_on(mut self, due: Option<NaiveDate>) -> Doc {
         self.due = due;
+        self
+    }
+
+    /// Sets the instant `Tx::docs_due_at` finds this document by.
+    pub fn due_at(mut self, at: Option<DateTime<Utc>>) -> Doc {
+        self.due_at = at;
         self
     }
 

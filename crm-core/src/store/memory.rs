@@ -50,6 +50,9 @@ struct State {
     docs: HashMap<(DocKind, String), Doc>,
     docs_by_kind: HashMap<DocKind, OrdMap<String, Option<String>>>,
     docs_by_parent: HashMap<(DocKind, String), OrdSet<String>>,
+    /// Documents by kind and `due_at`, ties in `record_order` (the id's length, then the id), so
+    /// a deadline list reads one range of it.
+    docs_by_due_at: OrdSet<(DocKind, DateTime<Utc>, usize, Key)>,
     dedup: HashMap<String, OrdSet<CustomerId>>,
     keys_of: HashMap<CustomerId, Vec<String>>,
     /// The names of the name keys in `dedup`, by gram: kept by `set_keys`, so the undo of a
@@ -235,10 +238,22 @@ impl State {
         let key = (kind, id.to_string());
         // The new document's parent, if there is a new document.
         let parent = new.as_ref().map(|doc| doc.parent.clone());
+        let due_at = new.as_ref().and_then(|doc| doc.due_at);
         let old = match new {
             Some(doc) => self.docs.insert(key, doc),
             None => self.docs.remove(&key),
         };
+        let old_due_at = old.as_ref().and_then(|o| o.due_at);
+        if old_due_at != due_at {
+            if let Some(at) = old_due_at {
+                self.docs_by_due_at
+                    .remove(&(kind, at, id.len(), Key::from(id)));
+            }
+            if let Some(at) = due_at {
+                self.docs_by_due_at
+                    .insert((kind, at, id.len(), Key::from(id)));
+            }
+        }
         if let Some(p) = old.as_ref().and_then(|o| o.parent.clone()) {
             index_remove(&mut self.docs_by_parent, &(kind, p), id);
         }
@@ -524,15 +539,25 @@ impl Tx for State {
         Ok(docs)
     }
 
-    fn put_doc(&mut self, doc: &Doc) -> Result<()> {
+    fn docs_due_at(&mut self, kind: DocKind, until: DateTime<Utc>) -> Result<Vec<Doc>> {
+        let from = (kind, DateTime::<Utc>::MIN_UTC, 0, Key::default());
+        Ok(self
+            .docs_by_due_at
+            .range(from..)
+            .take_while(|(k, at, ..)| *k == kind && *at <= until)
+            .filter_map(|(_, _, _, id)| self.docs.get(&(kind, id.to_string())).cloned())
+            .collect())
+    }
+
+    fn put_doc(&mut self, doc: Doc) -> Result<()> {
         let stored = self
             .docs
             .get(&(doc.kind, doc.id.clone()))
             .map(|d| d.version);
         check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
-        let old = self.set_doc(doc.kind, &doc.id, Some(doc.clone()));
-        self.journal
-            .push(Undo::Doc(Box::new((doc.kind, doc.id.clone(), old))));
+        let (kind, id) = (doc.kind, doc.id.clone());
+        let old = self.set_doc(kind, &id, Some(doc));
+        self.journal.push(Undo::Doc(Box::new((kind, id, old))));
         Ok(())
     }
 
@@ -749,6 +774,7 @@ mod tests {
             "docs_by_parent",
             all(s.docs_by_parent.iter().map(|e| format!("{e:?}")).collect()),
         );
+        line("docs_by_due_at", vec![format!("{:?}", s.docs_by_due_at)]);
         line(
             "dedup",
             all(s.dedup.iter().map(|e| format!("{e:?}")).collect()),
@@ -824,11 +850,14 @@ mod tests {
                 due.insert(format!("{d} {id}"));
             });
         }
-        let (mut kinds, mut parents) = (Index::new(), Index::new());
+        let (mut kinds, mut parents, mut due_at) = (Index::new(), Index::new(), BTreeSet::new());
         for ((kind, id), d) in &s.docs {
             add(&mut kinds, &format!("{kind:?}"), id);
             if let Some(p) = &d.parent {
                 add(&mut parents, &format!("{kind:?} {p}"), id);
+            }
+            if let Some(at) = d.due_at {
+                due_at.insert(format!("{kind:?} {at} {} {id}", id.len()));
             }
         }
         let mut dedup = Index::new();
@@ -867,15 +896,20 @@ mod tests {
             }
         }
         let rebuilt = format!(
-            "{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}\n{name_rows:?}\n{counts:?}"
+            "{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{due_at:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}\n{name_rows:?}\n{counts:?}"
         );
         let due_kept: BTreeSet<String> = s
             .by_recycle_due
             .iter()
             .map(|(d, id)| format!("{d} {id}"))
             .collect();
+        let due_at_kept: BTreeSet<String> = s
+            .docs_by_due_at
+            .iter()
+            .map(|(kind, at, len, id)| format!("{kind:?} {at} {len} {id}"))
+            .collect();
         let kept = format!(
-            "{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{names_kept:?}\n{counts_kept:?}",
+            "{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{due_at_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{names_kept:?}\n{counts_kept:?}",
             kept(s.by_owner.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(s.by_pool.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(
@@ -925,6 +959,7 @@ mod tests {
             pool: bool,
             id: u8,
             parent: Option<u8>,
+            due: Option<u8>,
             delete: bool,
         },
         Keys(u8, Vec<u8>),
@@ -958,12 +993,14 @@ mod tests {
                 any::<bool>(),
                 small(),
                 proptest::option::of(small()),
+                proptest::option::of(small()),
                 any::<bool>()
             )
-                .prop_map(|(pool, id, parent, delete)| Op::Doc {
+                .prop_map(|(pool, id, parent, due, delete)| Op::Doc {
                     pool,
                     id,
                     parent,
+                    due,
                     delete
                 }),
             (small(), proptest::collection::vec(small(), 0..3)).prop_map(|(c, k)| Op::Keys(c, k)),
@@ -1024,10 +1061,12 @@ mod tests {
                 pool,
                 id,
                 parent,
+                due,
                 delete,
             } => {
                 let kind = if *pool { DocKind::Pool } else { DocKind::Lead };
-                let id = format!("d-{id}");
+                // Ids of one and two digits, so ties in `due_at` come out in record order.
+                let id = format!("d-{}", u32::from(*id) * 3);
                 let stored = tx.doc(kind, &id)?.map(|d| d.version);
                 match (delete, stored) {
                     (true, Some(version)) => tx.delete_doc(kind, &id, version),
@@ -1035,7 +1074,8 @@ mod tests {
                     (false, stored) => {
                         let parent = parent.map(|p| format!("u-{p}"));
                         let version = stored.map_or(1, |v| v + 1);
-                        tx.put_doc(&Doc::new(kind, &id, parent.as_deref(), version, &1)?)
+                        let doc = Doc::new(kind, &id, parent.as_deref(), version, &1)?;
+                        tx.put_doc(doc.due_at(due.map(at)))
                     }
                 }
             }
@@ -1102,6 +1142,28 @@ mod tests {
             run(&store, &after, false).unwrap();
             let (kept, rebuilt) = indexes(&store);
             prop_assert_eq!(kept, rebuilt);
+            // The deadline list read from the index is the one a scan of every document gives.
+            for kind in [DocKind::Pool, DocKind::Lead] {
+                for hour in 0..7 {
+                    let until = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, hour, 0, 0)
+                        .unwrap();
+                    let mut scanned: Vec<Doc> = store
+                        .snapshot()
+                        .docs
+                        .values()
+                        .filter(|d| d.kind == kind && d.due_at.is_some_and(|at| at <= until))
+                        .cloned()
+                        .collect();
+                    scanned.sort_by(|a, b| {
+                        a.due_at
+                            .cmp(&b.due_at)
+                            .then_with(|| crate::ids::record_order(&a.id, &b.id))
+                    });
+                    let listed = crate::store::read(&store, |tx| tx.docs_due_at(kind, until))
+                        .unwrap();
+                    prop_assert_eq!(listed, scanned);
+                }
+            }
             let fresh = MemoryStore::new();
             run(&fresh, &base, false).unwrap();
             run(&fresh, &after, false).unwrap();

@@ -165,8 +165,11 @@ pub trait Tx {
     /// Documents of a kind whose `due` lies before `before`, in id order: what a time-driven
     /// list (overdue instalments) may concern, answered from an index.
     fn docs_due(&mut self, kind: DocKind, before: NaiveDate) -> Result<Vec<Doc>>;
+    /// Documents of a kind whose `due_at` is at or before `until`, earliest first (ties in id
+    /// order): what a deadline list (tickets about to breach) may concern, answered from an index.
+    fn docs_due_at(&mut self, kind: DocKind, until: DateTime<Utc>) -> Result<Vec<Doc>>;
     /// Versioned like every `put_*`.
-    fn put_doc(&mut self, doc: &Doc) -> Result<()>;
+    fn put_doc(&mut self, doc: Doc) -> Result<()>;
     /// Removes a document that is still at `version`.
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()>;
 

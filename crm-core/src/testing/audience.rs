@@ -170,7 +170,7 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>, batch: usize) -> crate::Resul
             created_at: at,
             version: 1,
         };
-        tx.put_doc(&Doc::new(DocKind::Pool, "p-1", None, 1, &pool)?)
+        tx.put_doc(Doc::new(DocKind::Pool, "p-1", None, 1, &pool)?)
     })?;
     let mut state = 7u64;
     let mut start = 0;

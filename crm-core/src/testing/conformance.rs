@@ -81,6 +81,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn documents_due_at() {
+                c::documents_due_at(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn customer_ids_where() {
                 c::customer_ids_where(&factory)
             }
@@ -710,18 +715,18 @@ pub fn documents(factory: Factory) {
         .unwrap()
     };
     w(s, |tx| {
-        tx.put_doc(&doc("l-10", Some("u-1"), 1, 1))?;
-        tx.put_doc(&doc("l-2", Some("u-1"), 1, 2))?;
-        tx.put_doc(&doc("l-3", None, 1, 3))?;
-        tx.put_doc(&Doc::new(DocKind::Pool, "l-2", None, 1, &5)?)
+        tx.put_doc(doc("l-10", Some("u-1"), 1, 1))?;
+        tx.put_doc(doc("l-2", Some("u-1"), 1, 2))?;
+        tx.put_doc(doc("l-3", None, 1, 3))?;
+        tx.put_doc(Doc::new(DocKind::Pool, "l-2", None, 1, &5)?)
     })
     .unwrap();
     assert_eq!(
-        code(w(s, |tx| tx.put_doc(&doc("l-2", None, 1, 9)))),
+        code(w(s, |tx| tx.put_doc(doc("l-2", None, 1, 9)))),
         "ALREADY_EXISTS"
     );
     assert_eq!(
-        code(w(s, |tx| tx.put_doc(&doc("l-2", None, 3, 9)))),
+        code(w(s, |tx| tx.put_doc(doc("l-2", None, 3, 9)))),
         "VERSION_CONFLICT"
     );
     let ids = |parent: Option<&str>| -> Vec<String> {
@@ -733,7 +738,7 @@ pub fn documents(factory: Factory) {
     assert_eq!(ids(None), ["l-2", "l-3", "l-10"], "every lead, in id order");
     assert_eq!(ids(Some("u-1")), ["l-2", "l-10"]);
     // A new parent moves the document between listings.
-    w(s, |tx| tx.put_doc(&doc("l-2", Some("u-2"), 2, 20))).unwrap();
+    w(s, |tx| tx.put_doc(doc("l-2", Some("u-2"), 2, 20))).unwrap();
     assert_eq!(ids(Some("u-1")), ["l-10"]);
     assert_eq!(ids(Some("u-2")), ["l-2"]);
     let got = r(s, |tx| tx.doc(DocKind::Lead, "l-2")).unwrap();
@@ -756,8 +761,8 @@ pub fn documents(factory: Factory) {
     assert_eq!(ids(Some("u-2")), Vec::<String>::new());
     // A failed transaction leaves documents as they were.
     let failed = w(s, |tx| {
-        tx.put_doc(&doc("l-11", None, 1, 11))?;
-        tx.put_doc(&doc("l-3", None, 5, 0))
+        tx.put_doc(doc("l-11", None, 1, 11))?;
+        tx.put_doc(doc("l-3", None, 5, 0))
     });
     assert_eq!(code(failed), "VERSION_CONFLICT");
     assert_eq!(ids(None), ["l-3", "l-10"]);
@@ -771,8 +776,8 @@ pub fn every_document_kind(factory: Factory) {
     w(s, |tx| {
         for kind in DocKind::ALL {
             let body = serde_json::json!({ "kind": kind.as_str() });
-            tx.put_doc(&Doc::new(kind, "x-1", Some("p-1"), 1, &body)?)?;
-            tx.put_doc(&Doc::new(kind, "x-2", None, 1, &body)?)?;
+            tx.put_doc(Doc::new(kind, "x-1", Some("p-1"), 1, &body)?)?;
+            tx.put_doc(Doc::new(kind, "x-2", None, 1, &body)?)?;
         }
         Ok(())
     })
@@ -811,11 +816,11 @@ pub fn documents_due(factory: Factory) {
             .collect()
     };
     w(s, |tx| {
-        tx.put_doc(&doc(DocKind::Contract, "k-1", 1, Some(day(5))))?;
-        tx.put_doc(&doc(DocKind::Contract, "k-2", 1, Some(day(10))))?;
-        tx.put_doc(&doc(DocKind::Contract, "k-10", 1, Some(day(1))))?;
-        tx.put_doc(&doc(DocKind::Contract, "k-3", 1, None))?;
-        tx.put_doc(&doc(DocKind::Opportunity, "k-4", 1, Some(day(1))))
+        tx.put_doc(doc(DocKind::Contract, "k-1", 1, Some(day(5))))?;
+        tx.put_doc(doc(DocKind::Contract, "k-2", 1, Some(day(10))))?;
+        tx.put_doc(doc(DocKind::Contract, "k-10", 1, Some(day(1))))?;
+        tx.put_doc(doc(DocKind::Contract, "k-3", 1, None))?;
+        tx.put_doc(doc(DocKind::Opportunity, "k-4", 1, Some(day(1))))
     })
     .unwrap();
     assert_eq!(
@@ -832,18 +837,126 @@ pub fn documents_due(factory: Factory) {
     );
     // A rewrite moves or clears the date; a failed one leaves it.
     w(s, |tx| {
-        tx.put_doc(&doc(DocKind::Contract, "k-1", 2, None))?;
-        tx.put_doc(&doc(DocKind::Contract, "k-2", 2, Some(day(4))))
+        tx.put_doc(doc(DocKind::Contract, "k-1", 2, None))?;
+        tx.put_doc(doc(DocKind::Contract, "k-2", 2, Some(day(4))))
     })
     .unwrap();
     let failed = w(s, |tx| {
-        tx.put_doc(&doc(DocKind::Contract, "k-10", 2, None))?;
-        tx.put_doc(&doc(DocKind::Contract, "k-2", 2, None))
+        tx.put_doc(doc(DocKind::Contract, "k-10", 2, None))?;
+        tx.put_doc(doc(DocKind::Contract, "k-2", 2, None))
     });
     assert_eq!(code(failed), "VERSION_CONFLICT");
     assert_eq!(due(DocKind::Contract, day(5)), ["k-2", "k-10"]);
     w(s, |tx| tx.delete_doc(DocKind::Contract, "k-10", 1)).unwrap();
     assert_eq!(due(DocKind::Contract, day(30)), ["k-2"]);
+}
+
+/// The instant index: inclusive of `until`, earliest first, ties in record order (`t-2` before
+/// `t-10`), read back to the millisecond, moved, cleared and removed by writes, and untouched by a
+/// failed write.
+pub fn documents_due_at(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    // Milliseconds past the hour, so an instant survives every backend's precision exactly.
+    let at = |hour: u32, ms: i64| t(hour) + chrono::Duration::milliseconds(ms);
+    let doc = |kind, id: &str, version, due_at| {
+        Doc::new(
+            kind,
+            id,
+            Some("c-1"),
+            version,
+            &serde_json::json!({ "id": id }),
+        )
+        .unwrap()
+        .due_at(due_at)
+    };
+    let due = |kind, until| -> Vec<String> {
+        r(s, |tx| tx.docs_due_at(kind, until))
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
+    };
+    w(s, |tx| {
+        tx.put_doc(doc(DocKind::Ticket, "t-1", 1, Some(at(9, 250))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-10", 1, Some(at(8, 0))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-2", 1, Some(at(8, 0))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-3", 1, Some(at(12, 0))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-4", 1, None))?;
+        tx.put_doc(doc(DocKind::Article, "t-5", 1, Some(at(1, 0))))
+    })
+    .unwrap();
+    assert_eq!(due(DocKind::Ticket, at(7, 999)), Vec::<String>::new());
+    assert_eq!(
+        due(DocKind::Ticket, at(8, 0)),
+        ["t-2", "t-10"],
+        "inclusive, ties in record order"
+    );
+    assert_eq!(due(DocKind::Ticket, at(9, 249)), ["t-2", "t-10"]);
+    assert_eq!(
+        due(DocKind::Ticket, at(9, 250)),
+        ["t-2", "t-10", "t-1"],
+        "earliest first, to the millisecond"
+    );
+    assert_eq!(
+        due(DocKind::Ticket, at(23, 0)),
+        ["t-2", "t-10", "t-1", "t-3"],
+        "never one without a due instant, nor another kind"
+    );
+    assert_eq!(due(DocKind::Article, at(23, 0)), ["t-5"]);
+    assert_eq!(due(DocKind::TicketComment, at(23, 0)), Vec::<String>::new());
+    let listed = r(s, |tx| tx.docs_due_at(DocKind::Ticket, at(9, 250)));
+    assert_eq!(listed[2].due_at, Some(at(9, 250)), "listed whole");
+    assert_eq!(listed[2].body["id"], "t-1");
+    assert_eq!(
+        r(s, |tx| tx.doc(DocKind::Ticket, "t-1")).and_then(|d| d.due_at),
+        Some(at(9, 250)),
+        "the due instant is read back"
+    );
+    assert_eq!(
+        r(s, |tx| tx.doc(DocKind::Ticket, "t-4")).and_then(|d| d.due_at),
+        None
+    );
+    // A rewrite moves or clears the instant; a delete removes it.
+    w(s, |tx| {
+        tx.put_doc(doc(DocKind::Ticket, "t-1", 2, None))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-3", 2, Some(at(7, 0))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-4", 2, Some(at(8, 0))))?;
+        tx.delete_doc(DocKind::Ticket, "t-10", 1)
+    })
+    .unwrap();
+    assert_eq!(
+        due(DocKind::Ticket, at(23, 0)),
+        ["t-3", "t-2", "t-4"],
+        "moved, cleared, set and deleted"
+    );
+    // A failed write (by a conflict, or by the work's own error) leaves the index as it was.
+    let before = r(s, |tx| tx.docs_due_at(DocKind::Ticket, at(23, 0)));
+    let conflict = w(s, |tx| {
+        tx.put_doc(doc(DocKind::Ticket, "t-2", 2, Some(at(1, 0))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-3", 2, None))
+    });
+    assert_eq!(code(conflict), "VERSION_CONFLICT");
+    let failed = w(s, |tx| {
+        tx.put_doc(doc(DocKind::Ticket, "t-1", 3, Some(at(2, 0))))?;
+        tx.put_doc(doc(DocKind::Ticket, "t-3", 3, None))?;
+        tx.delete_doc(DocKind::Ticket, "t-2", 1)?;
+        tx.put_doc(doc(DocKind::Ticket, "t-11", 1, Some(at(3, 0))))?;
+        assert_eq!(
+            tx.docs_due_at(DocKind::Ticket, at(23, 0))?
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>(),
+            ["t-1", "t-11", "t-4"],
+            "the open transaction sees its own writes"
+        );
+        Err::<(), _>(CrmError::invalid("test", "the work fails at its end"))
+    });
+    assert_eq!(code(failed), "INVALID_INPUT");
+    assert_eq!(
+        r(s, |tx| tx.docs_due_at(DocKind::Ticket, at(23, 0))),
+        before
+    );
+    assert_eq!(r(s, |tx| tx.doc(DocKind::Ticket, "t-11")), None);
 }
 
 pub fn pool_and_recycling_indexes(factory: Factory) {

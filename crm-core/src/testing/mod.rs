@@ -4,6 +4,7 @@
 
 pub mod audience;
 pub mod conformance;
+pub mod desk;
 pub mod names;
 pub mod ownership;
 pub mod population;

@@ -80,7 +80,7 @@ pub fn seed(
             created_at: now - Duration::days(400),
             version: 1,
         };
-        tx.put_doc(&Doc::new(DocKind::Pool, "p-1", None, 1, &pool)?)
+        tx.put_doc(Doc::new(DocKind::Pool, "p-1", None, 1, &pool)?)
     })?;
     let mut seed = 42u64;
     let mut due = 0;

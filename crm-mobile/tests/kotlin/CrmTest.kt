@@ -470,6 +470,50 @@ fun main() {
         expect(both.field == "plan") { "$both" }
     }
 
+    check("service desk: routed tickets, replies, solving, ratings, typed refusals") {
+        val crm = Crm.inMemory(start)
+        val admin = crm.bootstrap("Ada")
+        val support = crm.createTeam(admin.id, "Support")
+        val agent = crm.createUser(admin.id, NewUser(name = "Wang Fang", role = Role.REP, teamId = support.id))
+        val allDay = "timezone = \"Asia/Shanghai\"\n[week]\n" +
+            listOf("mon", "tue", "wed", "thu", "fri", "sat", "sun").joinToString("") { "$it = [\"00:00-24:00\"]\n" }
+        val minutes = { n: Long -> SlaTarget(n, SlaTimeBasis.CALENDAR) }
+        val policy = DeskPolicy(
+            name = "standard",
+            calendar = allDay,
+            targets = mapOf("normal" to mapOf(SlaMetric.FIRST_RESPONSE to minutes(60), SlaMetric.RESOLUTION to minutes(480))),
+            onPriorityChange = OnPriorityChange.RECOMPUTE,
+        )
+        val desk = crm.updateServiceDesk(admin.id, crm.serviceDesk(admin.id).version, ServiceDeskPatch(
+            agents = listOf(Agent(userId = agent.id, groupId = support.id)),
+            routes = listOf(DeskRoute(name = "everything", groupId = support.id, strategy = RouteStrategy.ROUND_ROBIN)),
+            policies = listOf(policy),
+        ))
+        expect(desk.policies.single().warnAtPercent == 75u && desk.agents.single().userId == agent.id) { "$desk" }
+        val acme = crm.createCustomer(admin.id, NewCustomer(name = "Acme")).customer
+        val ticket = crm.createTicket(admin.id, NewTicket(customerId = acme.id, subject = "Printer jam"))
+        expect(ticket.assigneeId == agent.id && ticket.groupId == support.id) { "routed: $ticket" }
+        expect(ticket.status == "new" && ticket.category == StatusCategory.OPEN && ticket.policy == "standard") { "$ticket" }
+        crm.setNow(start.plusSeconds(600))
+        val reply = crm.addTicketComment(agent.id, ticket.id, NewTicketComment(body = "We are on it."))
+        expect(reply.comment.public && reply.comment.author == CommentAuthor.Agent(agent.id)) { "${reply.comment}" }
+        expect(reply.ticket.status == "open" && reply.ticket.firstRespondedAt == start.plusSeconds(600)) { "${reply.ticket}" }
+        val unsolved = expectThrows<CrmException.InvalidState> { crm.rateTicket(agent.id, ticket.id, NewCsat(score = 5u)) }
+        expect(unsolved.code() == "INVALID_STATE") { "$unsolved" }
+        val solved = crm.setTicketStatus(agent.id, ticket.id, reply.ticket.version, "solved")
+        expect(solved.status == "solved" && solved.category == StatusCategory.RESOLVED && solved.solvedAt == start.plusSeconds(600)) { "$solved" }
+        val rated = crm.rateTicket(agent.id, ticket.id, NewCsat(score = 5u))
+        val rating = rated.ratings.single()
+        expect(rating.rating == CsatRating.GOOD && rating.score == 5.toUByte() && rating.cycle == 0u) { "$rating" }
+        expect(crm.ticket(admin.id, ticket.id) == rated) { "read back" }
+        val late = policy.copy(name = "late", targets = mapOf("normal" to mapOf(SlaMetric.FIRST_RESPONSE to minutes(600), SlaMetric.RESOLUTION to minutes(480))))
+        val refused = expectThrows<CrmException.InvalidInput> {
+            crm.updateServiceDesk(admin.id, desk.version, ServiceDeskPatch(policies = listOf(policy, late)))
+        }
+        expect(refused.field == "policies[late].targets") { "$refused" }
+        expect(crm.serviceDesk(admin.id) == desk) { "a refused configuration changes nothing" }
+    }
+
     packagingChecks()
     coroutineChecks()
     remoteChecks()

@@ -16,6 +16,7 @@ import crmtest.pascal
 import crmtest.snake
 import dev.crm.Crm
 import dev.crm.core.StageKind
+import dev.crm.core.OnPriorityChange
 import dev.crm.defaultChurnRule
 import dev.crm.standardPipeline
 import dev.crm.core.CrmException
@@ -137,6 +138,7 @@ val coreDefaults: Map<String, () -> Any?> = mapOf(
     "ChurnRule.cooling" to { defaultChurnRule().cooling },
     "Pipeline.reopenRoles" to { standardPipeline().reopenRoles },
     "Stage.kind" to { StageKind.OPEN }, // serde's `open()` default (crm-core/src/pipeline/mod.rs)
+    "DeskPolicy.onPriorityChange" to { OnPriorityChange.RECOMPUTE }, // serde's default (crm-core/src/desk/config.rs)
 )
 
 /** Calls `fn` with the named arguments, each decoded to its parameter's type; left-out optional

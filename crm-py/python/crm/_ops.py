@@ -321,6 +321,97 @@ class Operations:
         """How a won deal is shared among the campaigns that touched its customer."""
         return cast("DealAttribution", self._call("deal_attribution", actor, {"opportunity_id": opportunity_id, "attribution": attribution}))
 
+    def service_desk(self, actor: str) -> ServiceDesk:
+        """The service desk's configuration: statuses, grace period, SLA policies, routes, agents."""
+        return cast("ServiceDesk", self._call("service_desk", actor, {}))
+
+    def update_service_desk(self, actor: str, expected_version: int, patch: ServiceDeskPatch) -> ServiceDesk:
+        """Changes the parts of the desk's configuration the patch gives (admins)."""
+        return cast("ServiceDesk", self._call("update_service_desk", actor, {"expected_version": expected_version, "patch": patch}))
+
+    def create_ticket(self, actor: str, *, customer_id: str, subject: str, contact_id: Optional[str] = None, channel: Optional[TicketChannel] = None, description: Optional[str] = None, priority: Optional[TicketPriority] = None, kind: Optional[str] = None, tags: Optional[Sequence[str]] = None, custom_fields: Optional[Mapping[str, FieldValue]] = None, assignee_id: Optional[str] = None, group_id: Optional[str] = None) -> Ticket:
+        """Opens a ticket, routed by the desk's routes unless an assignee is given and timed by the
+        first SLA policy that matches.
+        """
+        return cast("Ticket", self._call("create_ticket", actor, {"customer_id": customer_id, "subject": subject, "contact_id": contact_id, "channel": channel, "description": description, "priority": priority, "kind": kind, "tags": tags, "custom_fields": custom_fields, "assignee_id": assignee_id, "group_id": group_id}))
+
+    def create_tickets(self, actor: str, tickets: Sequence[NewTicket]) -> List[Ticket]:
+        """Opens many tickets in one transaction: every one or none."""
+        return cast("List[Ticket]", self._call("create_tickets", actor, {"tickets": tickets}))
+
+    def ticket(self, actor: str, id: str) -> Ticket:
+        return cast("Ticket", self._call("ticket", actor, {"id": id}))
+
+    def tickets(self, actor: str, *, customer_id: Optional[str] = None, assignee_id: Optional[str] = None, group_id: Optional[str] = None, category: Optional[StatusCategory] = None) -> List[Ticket]:
+        """The tickets in the actor's scope that the query selects."""
+        return cast("List[Ticket]", self._call("tickets", actor, {"customer_id": customer_id, "assignee_id": assignee_id, "group_id": group_id, "category": category}))
+
+    def update_ticket(self, actor: str, id: str, expected_version: int, patch: TicketPatch) -> Ticket:
+        """Changes what the patch gives; a new priority moves the SLA targets as the policy says."""
+        return cast("Ticket", self._call("update_ticket", actor, {"id": id, "expected_version": expected_version, "patch": patch}))
+
+    def set_ticket_status(self, actor: str, id: str, expected_version: int, status: str) -> Ticket:
+        """Moves a ticket to another status; solving fulfils its clocks, leaving solved reopens it."""
+        return cast("Ticket", self._call("set_ticket_status", actor, {"id": id, "expected_version": expected_version, "status": status}))
+
+    def assign_ticket(self, actor: str, id: str, expected_version: int, assignee_id: Optional[str] = None, group_id: Optional[str] = None, *, reason: str) -> Ticket:
+        """Gives a ticket to another agent or group, with the reason recorded."""
+        return cast("Ticket", self._call("assign_ticket", actor, {"id": id, "expected_version": expected_version, "assignee_id": assignee_id, "group_id": group_id, "reason": reason}))
+
+    def add_ticket_comment(self, actor: str, ticket_id: str, comment: NewTicketComment) -> TicketReply:
+        """A public reply or internal note; a requester's message reopens, or opens a follow-up."""
+        return cast("TicketReply", self._call("add_ticket_comment", actor, {"ticket_id": ticket_id, "comment": comment}))
+
+    def ticket_comments(self, actor: str, ticket_id: str) -> List[TicketComment]:
+        return cast("List[TicketComment]", self._call("ticket_comments", actor, {"ticket_id": ticket_id}))
+
+    def rate_ticket(self, actor: str, id: str, rating: NewCsat) -> Ticket:
+        """The requester's satisfaction with a solved ticket: one rating per solve."""
+        return cast("Ticket", self._call("rate_ticket", actor, {"id": id, "rating": rating}))
+
+    def link_article(self, actor: str, ticket_id: str, article_id: str) -> Ticket:
+        return cast("Ticket", self._call("link_article", actor, {"ticket_id": ticket_id, "article_id": article_id}))
+
+    def ticket_sla(self, actor: str, id: str, at: Optional[_dt.datetime] = None) -> List[SlaClockStatus]:
+        """Every SLA clock of a ticket at `at` (now when left out), from the ticket's own history."""
+        return cast("List[SlaClockStatus]", self._call("ticket_sla", actor, {"id": id, "at": at}))
+
+    def ticket_breaches(self, actor: str, at: Optional[_dt.datetime] = None, within_minutes: Optional[int] = None, assignee_id: Optional[str] = None, group_id: Optional[str] = None) -> List[TicketBreach]:
+        """Tickets breached or due within `within_minutes` (60) of `at` (now): breached first, then
+        the soonest due; for one agent, one group or the actor's whole scope.
+        """
+        return cast("List[TicketBreach]", self._call("ticket_breaches", actor, {"at": at, "within_minutes": within_minutes, "assignee_id": assignee_id, "group_id": group_id}))
+
+    def close_solved_tickets(self, actor: str) -> List[str]:
+        """Closes the solved tickets whose grace period is over; their ids."""
+        return cast("List[str]", self._call("close_solved_tickets", actor, {}))
+
+    def create_article(self, actor: str, *, title: str, body: Optional[str] = None, category: Optional[str] = None) -> Article:
+        """A draft article of the knowledge base."""
+        return cast("Article", self._call("create_article", actor, {"title": title, "body": body, "category": category}))
+
+    def article(self, actor: str, id: str) -> Article:
+        return cast("Article", self._call("article", actor, {"id": id}))
+
+    def articles(self, actor: str) -> List[Article]:
+        return cast("List[Article]", self._call("articles", actor, {}))
+
+    def set_article_state(self, actor: str, id: str, expected_version: int, state: ArticleState) -> Article:
+        """Draft → in review → published → archived; publishing and archiving need a manager."""
+        return cast("Article", self._call("set_article_state", actor, {"id": id, "expected_version": expected_version, "state": state}))
+
+    def article_usage(self, actor: str) -> List[ArticleUsage]:
+        """Each article with the tickets linking it and how many of them were solved."""
+        return cast("List[ArticleUsage]", self._call("article_usage", actor, {}))
+
+    def service_report(self, actor: str, period: str, group_id: Optional[str] = None) -> ServiceReport:
+        """Service performance for a period per agent, per group and in total."""
+        return cast("ServiceReport", self._call("service_report", actor, {"period": period, "group_id": group_id}))
+
+    def service_achievements(self, actor: str, period: str) -> List[Achievement]:
+        """Tickets solved in a period as achievements, for `evaluate` and `leaderboard`."""
+        return cast("List[Achievement]", self._call("service_achievements", actor, {"period": period}))
+
 
 def sla_due(calendar: str, start: _dt.datetime, minutes: int) -> SlaDue:
     """When a target of `minutes` business minutes from `start` runs out on the calendar (TOML)."""

@@ -17,6 +17,13 @@ from typing import ClassVar, Dict, List, Optional, Tuple, Union
 from ._base import StrEnum
 
 
+class ArticleState(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
 class AttributionModel(StrEnum):
     """How a deal's amount is shared among the touches that led to it."""
     #: 100% to the earliest touch.
@@ -114,6 +121,13 @@ class ContractStatus(StrEnum):
     PAID = "paid"
 
 
+class CsatRating(StrEnum):
+    """A satisfaction rating: good or bad, or a 1–5 score where 4–5 is good, 3 neutral, 1–2 bad."""
+    GOOD = "good"
+    NEUTRAL = "neutral"
+    BAD = "bad"
+
+
 class CustomerKind(StrEnum):
     COMPANY = "company"
     PERSON = "person"
@@ -168,6 +182,10 @@ class EntityKind(StrEnum):
     CAMPAIGN = "campaign"
     CAMPAIGN_MEMBER = "campaign_member"
     AUDIENCE = "audience"
+    TICKET = "ticket"
+    TICKET_COMMENT = "ticket_comment"
+    ARTICLE = "article"
+    SERVICE_DESK = "service_desk"
 
 
 class ForecastCategory(StrEnum):
@@ -245,6 +263,8 @@ class PerformanceBasis(StrEnum):
     WON = "won"
     #: Cash collected (回款).
     COLLECTED = "collected"
+    #: Service tickets solved, one per ticket (the service team's 业绩).
+    TICKETS_SOLVED = "tickets_solved"
 
 
 class PeriodKind(StrEnum):
@@ -279,6 +299,16 @@ class RoundingMode(StrEnum):
     DOWN = "down"
     #: Away from zero.
     UP = "up"
+
+
+class RouteStrategy(StrEnum):
+    """How a route picks an agent among its group's."""
+    #: In turn from a persisted pointer.
+    ROUND_ROBIN = "round_robin"
+    #: The agent with the fewest unsolved tickets (ties by id).
+    LEAST_OPEN = "least_open"
+    #: The agent with the most capacity left, as a share of their capacity (ties by id).
+    CAPACITY = "capacity"
 
 
 class SlaClockState(StrEnum):
@@ -323,6 +353,35 @@ class StageMove(StrEnum):
     REOPEN = "reopen"
 
 
+class StatusCategory(StrEnum):
+    """What a status means for the clocks: every status has exactly one category."""
+    #: Clocks run (`new`, `open`).
+    OPEN = "open"
+    #: Clocks stand still (`pending`: waiting on the requester; `on_hold` by default).
+    PAUSED = "paused"
+    #: Solved: a requester reply within the grace period reopens it.
+    RESOLVED = "resolved"
+    #: Final: nothing changes any more.
+    CLOSED = "closed"
+
+
+class TicketChannel(StrEnum):
+    """Where the requester reached the service team."""
+    PHONE = "phone"
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+    CHAT = "chat"
+    WECHAT = "wechat"
+    VISIT = "visit"
+
+
+class TicketPriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
 class TierBoundary(StrEnum):
     UPPER = "upper"
     #: A total exactly on a boundary belongs to the lower tier.
@@ -337,6 +396,16 @@ class Achievement:
     amount: Decimal
     basis: PerformanceBasis
     team_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A user who works tickets: in a group, with skills and a capacity of unsolved tickets."""
+    user_id: str
+    group_id: str
+    skills: List[str] = _field(default_factory=list)
+    #: The most unsolved tickets the agent holds; none: no limit.
+    capacity: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -429,6 +498,29 @@ class ApiToken:
     revoked_at: Optional[_dt.datetime]
     revoked_by: Optional[str]
     version: int
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    category: Optional[str]
+    state: ArticleState
+    author_id: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ArticleUsage:
+    """How much an article is used: tickets linking it, and how many of those were solved."""
+    article_id: str
+    title: str
+    state: ArticleState
+    tickets: int
+    solved_tickets: int
 
 
 @dataclass(frozen=True)
@@ -540,6 +632,13 @@ class AudiencePreview:
     count: int
     #: The first members in id order, at most the sample size asked for.
     sample: List[MemberRef]
+
+
+@dataclass(frozen=True)
+class BacklogBucket:
+    """Unsolved tickets of one age band (`< 1 day`, `1-3 days`, `3-7 days`, `>= 7 days`)."""
+    label: str
+    tickets: int
 
 
 @dataclass(frozen=True)
@@ -686,6 +785,23 @@ class ClaimPolicy:
     daily_limit: Optional[int] = None
     #: Caps on customers owned per rep; the strictest that matches a rep applies.
     caps: List[OwnershipCap] = _field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommentAuthorAgent:
+    """A user of the organisation."""
+    type: ClassVar[str] = "agent"
+    user_id: str
+
+
+@dataclass(frozen=True)
+class CommentAuthorRequester:
+    """The ticket's requester (recorded by the user who took the message in)."""
+    type: ClassVar[str] = "requester"
+
+
+#: Who wrote a comment.
+CommentAuthor = Union[CommentAuthorAgent, CommentAuthorRequester]
 
 
 @dataclass(frozen=True)
@@ -855,6 +971,20 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Csat:
+    """One rating of one solve cycle of a ticket."""
+    rating: CsatRating
+    #: The 1–5 score when the rating came as one.
+    score: Optional[int]
+    #: One of the service desk's CSAT reasons.
+    reason: Optional[str]
+    comment: Optional[str]
+    #: The solve cycle rated (0 for the first solve, one more per reopen).
+    cycle: int
+    rated_at: _dt.datetime
+
+
+@dataclass(frozen=True)
 class Customer:
     id: str
     name: str
@@ -946,6 +1076,36 @@ class DealAttribution:
     ignored: int
     #: Empty when nothing touched the deal (its amount is unattributed).
     lines: List[AttributionLine]
+
+
+@dataclass(frozen=True)
+class DeskPolicy:
+    """An SLA policy of the desk: matched in order by its conditions, timed on its calendar."""
+    name: str
+    #: The business calendar (DOMAIN.md section 7 TOML) business targets count on.
+    calendar: str
+    #: Priority (`low`, `normal`, `high`, `urgent`) to each metric's target; every priority
+    #: given needs first response and resolution, and no response target may exceed its
+    #: resolution target.
+    targets: Dict[str, Dict[str, SlaTarget]]
+    conditions: Optional[TicketConditions] = None
+    #: Percent of a target after which a clock warns (default 75).
+    warn_at_percent: int = 75
+    on_priority_change: OnPriorityChange = OnPriorityChange.RECOMPUTE
+
+
+@dataclass(frozen=True)
+class DeskRoute:
+    """A routing rule: tickets matching its conditions go to its group, to an agent its strategy
+    picks among the group's active agents with capacity left (and, with `skills`, every tag).
+    """
+    name: str
+    #: The team (service group) that gets the ticket.
+    group_id: str
+    strategy: RouteStrategy
+    conditions: Optional[TicketConditions] = None
+    #: Only agents whose skills include every tag of the ticket.
+    skills: bool = False
 
 
 @dataclass(frozen=True)
@@ -1266,7 +1426,89 @@ class EventKindAudienceSaved:
     audience_id: str
 
 
-EventKind = Union[EventKindUserCreated, EventKindUserDeactivated, EventKindTeamCreated, EventKindSettingsChanged, EventKindCustomerCreated, EventKindCustomerUpdated, EventKindOwnerChanged, EventKindContactAdded, EventKindFollowUpRecorded, EventKindCustomersMerged, EventKindPoolCreated, EventKindPoolUpdated, EventKindPoolDeleted, EventKindCustomerPoolChanged, EventKindCustomerRecycled, EventKindCustomerLocked, EventKindCustomerUnlocked, EventKindAllocatorCreated, EventKindLeadCaptured, EventKindLeadAllocated, EventKindLeadConverted, EventKindOpportunityCreated, EventKindOpportunityMoved, EventKindOpportunityUpdated, EventKindOpportunityActivity, EventKindPipelineSaved, EventKindContractCreated, EventKindPaymentRecorded, EventKindContractCancelled, EventKindCampaignCreated, EventKindCampaignUpdated, EventKindCampaignMembersAdded, EventKindCampaignMemberStatusChanged, EventKindAudienceSaved]
+@dataclass(frozen=True)
+class EventKindTicketCreated:
+    """`EventKind` "ticket_created"."""
+    type: ClassVar[str] = "ticket_created"
+    ticket_id: str
+    customer_id: str
+    #: The closed ticket it follows up, for a late requester reply.
+    follow_up_of: Optional[str]
+
+
+@dataclass(frozen=True)
+class EventKindTicketUpdated:
+    """`EventKind` "ticket_updated"."""
+    type: ClassVar[str] = "ticket_updated"
+    ticket_id: str
+    customer_id: str
+    fields: List[str]
+
+
+@dataclass(frozen=True)
+class EventKindTicketStatusChanged:
+    """`EventKind` "ticket_status_changed"."""
+    type: ClassVar[str] = "ticket_status_changed"
+    ticket_id: str
+    customer_id: str
+    from_status: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class EventKindTicketAssigned:
+    """Assigned by a route or reassigned by hand; the event's reason says why."""
+    type: ClassVar[str] = "ticket_assigned"
+    ticket_id: str
+    customer_id: str
+    assignee_id: Optional[str]
+    group_id: Optional[str]
+
+
+@dataclass(frozen=True)
+class EventKindTicketCommented:
+    """`EventKind` "ticket_commented"."""
+    type: ClassVar[str] = "ticket_commented"
+    ticket_id: str
+    customer_id: str
+    comment_id: str
+    public: bool
+    from_requester: bool
+
+
+@dataclass(frozen=True)
+class EventKindTicketRated:
+    """`EventKind` "ticket_rated"."""
+    type: ClassVar[str] = "ticket_rated"
+    ticket_id: str
+    customer_id: str
+    rating: CsatRating
+
+
+@dataclass(frozen=True)
+class EventKindTicketArticleLinked:
+    """`EventKind` "ticket_article_linked"."""
+    type: ClassVar[str] = "ticket_article_linked"
+    ticket_id: str
+    customer_id: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class EventKindArticleSaved:
+    """`EventKind` "article_saved"."""
+    type: ClassVar[str] = "article_saved"
+    article_id: str
+    state: ArticleState
+
+
+@dataclass(frozen=True)
+class EventKindServiceDeskChanged:
+    """`EventKind` "service_desk_changed"."""
+    type: ClassVar[str] = "service_desk_changed"
+
+
+EventKind = Union[EventKindUserCreated, EventKindUserDeactivated, EventKindTeamCreated, EventKindSettingsChanged, EventKindCustomerCreated, EventKindCustomerUpdated, EventKindOwnerChanged, EventKindContactAdded, EventKindFollowUpRecorded, EventKindCustomersMerged, EventKindPoolCreated, EventKindPoolUpdated, EventKindPoolDeleted, EventKindCustomerPoolChanged, EventKindCustomerRecycled, EventKindCustomerLocked, EventKindCustomerUnlocked, EventKindAllocatorCreated, EventKindLeadCaptured, EventKindLeadAllocated, EventKindLeadConverted, EventKindOpportunityCreated, EventKindOpportunityMoved, EventKindOpportunityUpdated, EventKindOpportunityActivity, EventKindPipelineSaved, EventKindContractCreated, EventKindPaymentRecorded, EventKindContractCancelled, EventKindCampaignCreated, EventKindCampaignUpdated, EventKindCampaignMembersAdded, EventKindCampaignMemberStatusChanged, EventKindAudienceSaved, EventKindTicketCreated, EventKindTicketUpdated, EventKindTicketStatusChanged, EventKindTicketAssigned, EventKindTicketCommented, EventKindTicketRated, EventKindTicketArticleLinked, EventKindArticleSaved, EventKindServiceDeskChanged]
 
 
 #: A typed custom field value (自定义字段).
@@ -1420,6 +1662,13 @@ class NewAllocator:
 
 
 @dataclass(frozen=True)
+class NewArticle:
+    title: str
+    body: str = ""
+    category: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class NewCampaign:
     name: str
     kind: CampaignKind
@@ -1451,6 +1700,15 @@ class NewContract:
     instalments: List[NewInstalment]
     #: Default: the won opportunity's amount.
     amount: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
+class NewCsat:
+    """A rating as the requester gives it: exactly one of `rating` (good or bad) and `score` (1–5)."""
+    rating: Optional[CsatRating] = None
+    score: Optional[int] = None
+    reason: Optional[str] = None
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1540,6 +1798,35 @@ class NewPool:
     member_team_ids: List[str] = _field(default_factory=list)
     admin_ids: List[str] = _field(default_factory=list)
     rules: Optional[PoolRules] = None
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    customer_id: str
+    subject: str
+    contact_id: Optional[str] = None
+    #: Default: web form.
+    channel: Optional[TicketChannel] = None
+    description: str = ""
+    #: Default: normal.
+    priority: Optional[TicketPriority] = None
+    kind: Optional[str] = None
+    tags: List[str] = _field(default_factory=list)
+    custom_fields: Dict[str, FieldValue] = _field(default_factory=dict)
+    #: Given: the ticket goes to this agent (and group); left out: the routes decide.
+    assignee_id: Optional[str] = None
+    group_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class NewTicketComment:
+    body: str
+    #: A public reply (default) or an internal note; a requester's message is always public.
+    internal: bool = False
+    #: The requester wrote it (taken in by the acting user): it reopens or follows up.
+    from_requester: bool = False
+    #: A status to move to with the reply (an agent replying and setting `pending`).
+    status: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1929,6 +2216,70 @@ RuleTarget = Union[RuleTargetReps, RuleTargetPool]
 
 
 @dataclass(frozen=True)
+class ServiceDesk:
+    """The desk's configuration (one per organisation)."""
+    #: Statuses beyond the built-in ones.
+    statuses: List[TicketStatusDef]
+    #: `on_hold`'s category: paused (the default) or open (counting third-party waits).
+    on_hold_category: StatusCategory
+    #: Days after solving in which a requester reply reopens; later ones open a follow-up.
+    grace_days: int
+    policies: List[DeskPolicy]
+    routes: List[DeskRoute]
+    agents: List[Agent]
+    #: The reasons a bad rating may give (empty: any text).
+    csat_reasons: List[str]
+    version: int
+
+
+@dataclass(frozen=True)
+class ServiceDeskPatch:
+    """What `update_service_desk` changes: each part given replaces that part."""
+    statuses: Optional[List[TicketStatusDef]] = None
+    on_hold_category: Optional[StatusCategory] = None
+    grace_days: Optional[int] = None
+    policies: Optional[List[DeskPolicy]] = None
+    routes: Optional[List[DeskRoute]] = None
+    agents: Optional[List[Agent]] = None
+    csat_reasons: Optional[List[str]] = None
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    period: str
+    group_id: Optional[str]
+    #: Agents (ranked), then groups (ranked), then the total.
+    rows: List[ServiceRow]
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One agent's or group's service in a period (or everyone's: `subject` none)."""
+    subject: Optional[PerformanceSubject]
+    #: Tickets solved in the period (each solve of a reopened ticket counts once, on its last).
+    solved: int
+    #: Business minutes from creation to the first public agent reply.
+    first_response_median_minutes: Optional[int]
+    first_response_p90_minutes: Optional[int]
+    #: Business minutes from creation to the (last) solve.
+    resolution_median_minutes: Optional[int]
+    resolution_p90_minutes: Optional[int]
+    #: Share of timed clocks met (met / (met + met late + breached)), percent to 2 places.
+    first_response_attainment_percent: Optional[Decimal]
+    resolution_attainment_percent: Optional[Decimal]
+    rated_good: int
+    rated_bad: int
+    #: good / (good + bad), percent to 2 places; unrated and neutral excluded.
+    csat_percent: Optional[Decimal]
+    #: Solved tickets that had been reopened, percent of solved to 2 places.
+    reopen_rate_percent: Optional[Decimal]
+    #: Unsolved tickets held now, by age.
+    backlog: List[BacklogBucket]
+    #: 1 = most solved among subjects of the same kind; equal counts share a rank.
+    rank: int
+
+
+@dataclass(frozen=True)
 class SettingsPatch:
     """What `update_settings` changes: each part given replaces that part; parts left out stay."""
     timezone: Optional[str] = None
@@ -2133,6 +2484,131 @@ class Team:
 
 
 @dataclass(frozen=True)
+class Ticket:
+    id: str
+    #: The requester's customer; its owner's scope (and the ticket's group and assignee) see it.
+    customer_id: str
+    #: The requester among the customer's contacts, when known.
+    contact_id: Optional[str]
+    channel: TicketChannel
+    subject: str
+    description: str
+    priority: TicketPriority
+    #: Type or category (问题分类), free text.
+    kind: Optional[str]
+    #: Sorted; routing matches agents' skills against them.
+    tags: List[str]
+    custom_fields: Dict[str, FieldValue]
+    assignee_id: Optional[str]
+    #: The team working it.
+    group_id: Optional[str]
+    status: str
+    #: The category of `status`, kept beside it so lists need no configuration to read it.
+    category: StatusCategory
+    #: The SLA policy applied at creation (by name), if one matched.
+    policy: Optional[str]
+    #: What happened to the ticket, as the SLA clock reads it: its clocks are this history
+    #: replayed (`crm_core::sla::ticket_status`).
+    sla_history: List[SlaHistoryEntry]
+    #: The solve cycle: 0 until the first reopen, one more per reopen.
+    cycle: int
+    first_responded_at: Optional[_dt.datetime]
+    solved_at: Optional[_dt.datetime]
+    closed_at: Optional[_dt.datetime]
+    #: One rating per solve cycle, oldest first.
+    ratings: List[Csat]
+    #: Knowledge-base articles linked to it, sorted.
+    article_ids: List[str]
+    #: The closed ticket a late requester reply followed up.
+    follow_up_of: Optional[str]
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class TicketBreach:
+    """A ticket whose clock is breached or runs out within the window asked about."""
+    ticket_id: str
+    customer_id: str
+    subject: str
+    priority: TicketPriority
+    status: str
+    assignee_id: Optional[str]
+    group_id: Optional[str]
+    #: The clock that runs out first.
+    metric: SlaMetric
+    state: SlaClockState
+    due_at: _dt.datetime
+    #: Negative once breached.
+    remaining_minutes: int
+    warning_at: Optional[_dt.datetime]
+
+
+@dataclass(frozen=True)
+class TicketComment:
+    id: str
+    ticket_id: str
+    author: CommentAuthor
+    #: Public replies reach the requester; internal notes stay with the team.
+    public: bool
+    body: str
+    at: _dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class TicketConditions:
+    """Ticket fields a policy or route matches on: every list given must contain the ticket's value
+    (tags: any of them); an empty list matches everything.
+    """
+    priorities: List[TicketPriority] = _field(default_factory=list)
+    channels: List[TicketChannel] = _field(default_factory=list)
+    group_ids: List[str] = _field(default_factory=list)
+    customer_levels: List[str] = _field(default_factory=list)
+    tags: List[str] = _field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TicketPatch:
+    """What `update_ticket` changes; parts left out stay."""
+    subject: Optional[str] = None
+    description: Optional[str] = None
+    #: A new priority moves the SLA targets as the policy's `on_priority_change` says.
+    priority: Optional[TicketPriority] = None
+    kind: Optional[str] = None
+    tags: Optional[List[str]] = None
+    #: A value sets the field; null removes it.
+    custom_fields: Dict[str, Optional[FieldValue]] = _field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Which tickets `tickets` lists; every part given must hold."""
+    customer_id: Optional[str] = None
+    assignee_id: Optional[str] = None
+    group_id: Optional[str] = None
+    category: Optional[StatusCategory] = None
+
+
+@dataclass(frozen=True)
+class TicketReply:
+    """What a comment did: the ticket after it, and the follow-up ticket a reply to a closed ticket
+    opened (the comment then belongs to the follow-up).
+    """
+    comment: TicketComment
+    ticket: Ticket
+    follow_up: Optional[Ticket]
+
+
+@dataclass(frozen=True)
+class TicketStatusDef:
+    """A status an organisation adds, mapped to one category (never `closed`)."""
+    name: str
+    category: StatusCategory
+
+
+@dataclass(frozen=True)
 class Touch:
     """One campaign touching one of the customer's members (stored campaigns: its first response if
     it came by the win, else its joining the campaign).
@@ -2181,6 +2657,7 @@ class Velocity:
 
 #: Records and enums by their core name.
 NAMED: Dict[str, type] = {
+    "ArticleState": ArticleState,
     "AttributionModel": AttributionModel,
     "CampaignKind": CampaignKind,
     "CampaignStatus": CampaignStatus,
@@ -2191,6 +2668,7 @@ NAMED: Dict[str, type] = {
     "CommissionPeriod": CommissionPeriod,
     "ConsentChannel": ConsentChannel,
     "ContractStatus": ContractStatus,
+    "CsatRating": CsatRating,
     "CustomerKind": CustomerKind,
     "CustomerStatus": CustomerStatus,
     "DataScope": DataScope,
@@ -2211,19 +2689,26 @@ NAMED: Dict[str, type] = {
     "RecycleKind": RecycleKind,
     "Role": Role,
     "RoundingMode": RoundingMode,
+    "RouteStrategy": RouteStrategy,
     "SlaClockState": SlaClockState,
     "SlaEventKind": SlaEventKind,
     "SlaMetric": SlaMetric,
     "SlaTimeBasis": SlaTimeBasis,
     "StageKind": StageKind,
     "StageMove": StageMove,
+    "StatusCategory": StatusCategory,
+    "TicketChannel": TicketChannel,
+    "TicketPriority": TicketPriority,
     "TierBoundary": TierBoundary,
     "Achievement": Achievement,
+    "Agent": Agent,
     "AllocationRule": AllocationRule,
     "Allocator": Allocator,
     "AllocatorRep": AllocatorRep,
     "AllocatorState": AllocatorState,
     "ApiToken": ApiToken,
+    "Article": Article,
+    "ArticleUsage": ArticleUsage,
     "Attainment": Attainment,
     "AttributedDeal": AttributedDeal,
     "AttributionLine": AttributionLine,
@@ -2231,6 +2716,7 @@ NAMED: Dict[str, type] = {
     "Audience": Audience,
     "AudienceCriteria": AudienceCriteria,
     "AudiencePreview": AudiencePreview,
+    "BacklogBucket": BacklogBucket,
     "Campaign": Campaign,
     "CampaignMember": CampaignMember,
     "CampaignPatch": CampaignPatch,
@@ -2249,10 +2735,13 @@ NAMED: Dict[str, type] = {
     "CommissionTier": CommissionTier,
     "Contact": Contact,
     "Contract": Contract,
+    "Csat": Csat,
     "Customer": Customer,
     "CustomerCreated": CustomerCreated,
     "CustomerPatch": CustomerPatch,
     "DealAttribution": DealAttribution,
+    "DeskPolicy": DeskPolicy,
+    "DeskRoute": DeskRoute,
     "DuplicateMatch": DuplicateMatch,
     "DuplicatePolicy": DuplicatePolicy,
     "DuplicateProbe": DuplicateProbe,
@@ -2271,9 +2760,11 @@ NAMED: Dict[str, type] = {
     "MemberStatus": MemberStatus,
     "MembersAdded": MembersAdded,
     "NewAllocator": NewAllocator,
+    "NewArticle": NewArticle,
     "NewCampaign": NewCampaign,
     "NewContact": NewContact,
     "NewContract": NewContract,
+    "NewCsat": NewCsat,
     "NewCustomer": NewCustomer,
     "NewFollowUp": NewFollowUp,
     "NewInstalment": NewInstalment,
@@ -2281,6 +2772,8 @@ NAMED: Dict[str, type] = {
     "NewOpportunity": NewOpportunity,
     "NewPayment": NewPayment,
     "NewPool": NewPool,
+    "NewTicket": NewTicket,
+    "NewTicketComment": NewTicketComment,
     "NewUser": NewUser,
     "Opportunity": Opportunity,
     "OpportunityPatch": OpportunityPatch,
@@ -2309,6 +2802,10 @@ NAMED: Dict[str, type] = {
     "RfmRow": RfmRow,
     "Rotting": Rotting,
     "RuleCondition": RuleCondition,
+    "ServiceDesk": ServiceDesk,
+    "ServiceDeskPatch": ServiceDeskPatch,
+    "ServiceReport": ServiceReport,
+    "ServiceRow": ServiceRow,
     "SettingsPatch": SettingsPatch,
     "SlaClockStatus": SlaClockStatus,
     "SlaDue": SlaDue,
@@ -2323,6 +2820,14 @@ NAMED: Dict[str, type] = {
     "StageTime": StageTime,
     "SweepReport": SweepReport,
     "Team": Team,
+    "Ticket": Ticket,
+    "TicketBreach": TicketBreach,
+    "TicketComment": TicketComment,
+    "TicketConditions": TicketConditions,
+    "TicketPatch": TicketPatch,
+    "TicketQuery": TicketQuery,
+    "TicketReply": TicketReply,
+    "TicketStatusDef": TicketStatusDef,
     "Touch": Touch,
     "Transition": Transition,
     "User": User,
@@ -2337,6 +2842,12 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("date", "date", True),
         ("amount", "decimal", True),
         ("basis", "PerformanceBasis", True),
+    ),
+    "Agent": (
+        ("user_id", "string", True),
+        ("group_id", "string", True),
+        ("skills", "list<string>", False),
+        ("capacity", "int?", False),
     ),
     "AllocationRule": (
         ("name", "string", True),
@@ -2379,6 +2890,24 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("revoked_at", "instant?", True),
         ("revoked_by", "string?", True),
         ("version", "int", True),
+    ),
+    "Article": (
+        ("id", "string", True),
+        ("title", "string", True),
+        ("body", "string", True),
+        ("category", "string?", True),
+        ("state", "ArticleState", True),
+        ("author_id", "string", True),
+        ("created_at", "instant", True),
+        ("updated_at", "instant", True),
+        ("version", "int", True),
+    ),
+    "ArticleUsage": (
+        ("article_id", "string", True),
+        ("title", "string", True),
+        ("state", "ArticleState", True),
+        ("tickets", "int", True),
+        ("solved_tickets", "int", True),
     ),
     "Attainment": (
         ("subject", "PerformanceSubject", True),
@@ -2440,6 +2969,10 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
     "AudiencePreview": (
         ("count", "int", True),
         ("sample", "list<MemberRef>", True),
+    ),
+    "BacklogBucket": (
+        ("label", "string", True),
+        ("tickets", "int", True),
     ),
     "Campaign": (
         ("id", "string", True),
@@ -2523,6 +3056,8 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("daily_limit", "int?", False),
         ("caps", "list<OwnershipCap>", False),
     ),
+    "CommentAuthorAgent": (("user_id", "string", True),),
+    "CommentAuthorRequester": (),
     "CommissionCredit": (
         ("kind", "CommissionCreditKind", True),
         ("deal_id", "string", True),
@@ -2622,6 +3157,14 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("cancel_reason", "string?", True),
         ("version", "int", True),
     ),
+    "Csat": (
+        ("rating", "CsatRating", True),
+        ("score", "int?", True),
+        ("reason", "string?", True),
+        ("comment", "string?", True),
+        ("cycle", "int", True),
+        ("rated_at", "instant", True),
+    ),
     "Customer": (
         ("id", "string", True),
         ("name", "string", True),
@@ -2683,6 +3226,21 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("touches", "int", True),
         ("ignored", "int", True),
         ("lines", "list<AttributionLine>", True),
+    ),
+    "DeskPolicy": (
+        ("name", "string", True),
+        ("conditions", "TicketConditions", False),
+        ("calendar", "string", True),
+        ("targets", "map<map[first_response|next_response|resolution]<SlaTarget>>", True),
+        ("warn_at_percent", "int", False),
+        ("on_priority_change", "OnPriorityChange", False),
+    ),
+    "DeskRoute": (
+        ("name", "string", True),
+        ("conditions", "TicketConditions", False),
+        ("group_id", "string", True),
+        ("strategy", "RouteStrategy", True),
+        ("skills", "bool", False),
     ),
     "DuplicateMatch": (
         ("customer_id", "string", True),
@@ -2825,6 +3383,50 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("to_status", "string", True),
     ),
     "EventKindAudienceSaved": (("audience_id", "string", True),),
+    "EventKindTicketCreated": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("follow_up_of", "string?", True),
+    ),
+    "EventKindTicketUpdated": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("fields", "list<string>", True),
+    ),
+    "EventKindTicketStatusChanged": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("from_status", "string", True),
+        ("to_status", "string", True),
+    ),
+    "EventKindTicketAssigned": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("assignee_id", "string?", True),
+        ("group_id", "string?", True),
+    ),
+    "EventKindTicketCommented": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("comment_id", "string", True),
+        ("public", "bool", True),
+        ("from_requester", "bool", True),
+    ),
+    "EventKindTicketRated": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("rating", "CsatRating", True),
+    ),
+    "EventKindTicketArticleLinked": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("article_id", "string", True),
+    ),
+    "EventKindArticleSaved": (
+        ("article_id", "string", True),
+        ("state", "ArticleState", True),
+    ),
+    "EventKindServiceDeskChanged": (),
     "FollowUp": (
         ("id", "string", True),
         ("customer_id", "string", True),
@@ -2919,6 +3521,11 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("strategy", "AllocationStrategy", True),
         ("reps", "list<AllocatorRep>", True),
     ),
+    "NewArticle": (
+        ("title", "string", True),
+        ("body", "string", False),
+        ("category", "string?", False),
+    ),
     "NewCampaign": (
         ("name", "string", True),
         ("kind", "CampaignKind", True),
@@ -2943,6 +3550,12 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("signed_on", "date", True),
         ("amount", "decimal?", False),
         ("instalments", "list<NewInstalment>", True),
+    ),
+    "NewCsat": (
+        ("rating", "CsatRating?", False),
+        ("score", "int?", False),
+        ("reason", "string?", False),
+        ("comment", "string?", False),
     ),
     "NewCustomer": (
         ("name", "string", True),
@@ -3006,6 +3619,25 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("member_team_ids", "list<string>", False),
         ("admin_ids", "list<string>", False),
         ("rules", "PoolRules", False),
+    ),
+    "NewTicket": (
+        ("customer_id", "string", True),
+        ("contact_id", "string?", False),
+        ("channel", "TicketChannel?", False),
+        ("subject", "string", True),
+        ("description", "string", False),
+        ("priority", "TicketPriority?", False),
+        ("kind", "string?", False),
+        ("tags", "list<string>", False),
+        ("custom_fields", "map<FieldValue>", False),
+        ("assignee_id", "string?", False),
+        ("group_id", "string?", False),
+    ),
+    "NewTicketComment": (
+        ("body", "string", True),
+        ("internal", "bool", False),
+        ("from_requester", "bool", False),
+        ("status", "string?", False),
     ),
     "NewUser": (
         ("name", "string", True),
@@ -3227,6 +3859,46 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("strategy", "AllocationStrategy", True),
     ),
     "RuleTargetPool": (("pool_id", "string", True),),
+    "ServiceDesk": (
+        ("statuses", "list<TicketStatusDef>", True),
+        ("on_hold_category", "StatusCategory", True),
+        ("grace_days", "int", True),
+        ("policies", "list<DeskPolicy>", True),
+        ("routes", "list<DeskRoute>", True),
+        ("agents", "list<Agent>", True),
+        ("csat_reasons", "list<string>", True),
+        ("version", "int", True),
+    ),
+    "ServiceDeskPatch": (
+        ("statuses", "list<TicketStatusDef>?", False),
+        ("on_hold_category", "StatusCategory?", False),
+        ("grace_days", "int?", False),
+        ("policies", "list<DeskPolicy>?", False),
+        ("routes", "list<DeskRoute>?", False),
+        ("agents", "list<Agent>?", False),
+        ("csat_reasons", "list<string>?", False),
+    ),
+    "ServiceReport": (
+        ("period", "string", True),
+        ("group_id", "string?", True),
+        ("rows", "list<ServiceRow>", True),
+    ),
+    "ServiceRow": (
+        ("subject", "PerformanceSubject?", True),
+        ("solved", "int", True),
+        ("first_response_median_minutes", "int?", True),
+        ("first_response_p90_minutes", "int?", True),
+        ("resolution_median_minutes", "int?", True),
+        ("resolution_p90_minutes", "int?", True),
+        ("first_response_attainment_percent", "decimal?", True),
+        ("resolution_attainment_percent", "decimal?", True),
+        ("rated_good", "int", True),
+        ("rated_bad", "int", True),
+        ("csat_percent", "decimal?", True),
+        ("reopen_rate_percent", "decimal?", True),
+        ("backlog", "list<BacklogBucket>", True),
+        ("rank", "int", True),
+    ),
     "SettingsPatch": (
         ("timezone", "string?", False),
         ("duplicates", "DuplicatePolicy?", False),
@@ -3328,6 +4000,87 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("created_at", "instant", True),
         ("version", "int", True),
     ),
+    "Ticket": (
+        ("id", "string", True),
+        ("customer_id", "string", True),
+        ("contact_id", "string?", True),
+        ("channel", "TicketChannel", True),
+        ("subject", "string", True),
+        ("description", "string", True),
+        ("priority", "TicketPriority", True),
+        ("kind", "string?", True),
+        ("tags", "list<string>", True),
+        ("custom_fields", "map<FieldValue>", True),
+        ("assignee_id", "string?", True),
+        ("group_id", "string?", True),
+        ("status", "string", True),
+        ("category", "StatusCategory", True),
+        ("policy", "string?", True),
+        ("sla_history", "list<SlaHistoryEntry>", True),
+        ("cycle", "int", True),
+        ("first_responded_at", "instant?", True),
+        ("solved_at", "instant?", True),
+        ("closed_at", "instant?", True),
+        ("ratings", "list<Csat>", True),
+        ("article_ids", "list<string>", True),
+        ("follow_up_of", "string?", True),
+        ("created_at", "instant", True),
+        ("updated_at", "instant", True),
+        ("version", "int", True),
+    ),
+    "TicketBreach": (
+        ("ticket_id", "string", True),
+        ("customer_id", "string", True),
+        ("subject", "string", True),
+        ("priority", "TicketPriority", True),
+        ("status", "string", True),
+        ("assignee_id", "string?", True),
+        ("group_id", "string?", True),
+        ("metric", "SlaMetric", True),
+        ("state", "SlaClockState", True),
+        ("due_at", "instant", True),
+        ("remaining_minutes", "int", True),
+        ("warning_at", "instant?", True),
+    ),
+    "TicketComment": (
+        ("id", "string", True),
+        ("ticket_id", "string", True),
+        ("author", "CommentAuthor", True),
+        ("public", "bool", True),
+        ("body", "string", True),
+        ("at", "instant", True),
+        ("version", "int", True),
+    ),
+    "TicketConditions": (
+        ("priorities", "list<TicketPriority>", False),
+        ("channels", "list<TicketChannel>", False),
+        ("group_ids", "list<string>", False),
+        ("customer_levels", "list<string>", False),
+        ("tags", "list<string>", False),
+    ),
+    "TicketPatch": (
+        ("subject", "string?", False),
+        ("description", "string?", False),
+        ("priority", "TicketPriority?", False),
+        ("kind", "string?", False),
+        ("tags", "list<string>?", False),
+        ("custom_fields", "map<FieldValue?>", False),
+    ),
+    "TicketQuery": (
+        ("customer_id", "string?", False),
+        ("assignee_id", "string?", False),
+        ("group_id", "string?", False),
+        ("category", "StatusCategory?", False),
+    ),
+    "TicketReply": (
+        ("comment", "TicketComment", True),
+        ("ticket", "Ticket", True),
+        ("follow_up", "Ticket?", True),
+    ),
+    "TicketStatusDef": (
+        ("name", "string", True),
+        ("category", "StatusCategory", True),
+    ),
     "Touch": (
         ("campaign_id", "string", True),
         ("at", "instant", True),
@@ -3361,8 +4114,9 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
 UNIONS: Dict[str, Tuple[str, Optional[str], Dict[str, type]]] = {
     "AllocationStrategy": ("type", None, {"round_robin": AllocationStrategyRoundRobin, "weighted": AllocationStrategyWeighted, "least_loaded": AllocationStrategyLeastLoaded, "capacity": AllocationStrategyCapacity, "rules": AllocationStrategyRules}),
     "CapScope": ("type", None, {"everyone": CapScopeEveryone, "team": CapScopeTeam, "rep": CapScopeRep}),
+    "CommentAuthor": ("type", None, {"agent": CommentAuthorAgent, "requester": CommentAuthorRequester}),
     "CommissionRates": ("type", None, {"flat": CommissionRatesFlat, "per_deal": CommissionRatesPerDeal, "graduated": CommissionRatesGraduated, "retroactive": CommissionRatesRetroactive}),
-    "EventKind": ("type", None, {"user_created": EventKindUserCreated, "user_deactivated": EventKindUserDeactivated, "team_created": EventKindTeamCreated, "settings_changed": EventKindSettingsChanged, "customer_created": EventKindCustomerCreated, "customer_updated": EventKindCustomerUpdated, "owner_changed": EventKindOwnerChanged, "contact_added": EventKindContactAdded, "follow_up_recorded": EventKindFollowUpRecorded, "customers_merged": EventKindCustomersMerged, "pool_created": EventKindPoolCreated, "pool_updated": EventKindPoolUpdated, "pool_deleted": EventKindPoolDeleted, "customer_pool_changed": EventKindCustomerPoolChanged, "customer_recycled": EventKindCustomerRecycled, "customer_locked": EventKindCustomerLocked, "customer_unlocked": EventKindCustomerUnlocked, "allocator_created": EventKindAllocatorCreated, "lead_captured": EventKindLeadCaptured, "lead_allocated": EventKindLeadAllocated, "lead_converted": EventKindLeadConverted, "opportunity_created": EventKindOpportunityCreated, "opportunity_moved": EventKindOpportunityMoved, "opportunity_updated": EventKindOpportunityUpdated, "opportunity_activity": EventKindOpportunityActivity, "pipeline_saved": EventKindPipelineSaved, "contract_created": EventKindContractCreated, "payment_recorded": EventKindPaymentRecorded, "contract_cancelled": EventKindContractCancelled, "campaign_created": EventKindCampaignCreated, "campaign_updated": EventKindCampaignUpdated, "campaign_members_added": EventKindCampaignMembersAdded, "campaign_member_status_changed": EventKindCampaignMemberStatusChanged, "audience_saved": EventKindAudienceSaved}),
+    "EventKind": ("type", None, {"user_created": EventKindUserCreated, "user_deactivated": EventKindUserDeactivated, "team_created": EventKindTeamCreated, "settings_changed": EventKindSettingsChanged, "customer_created": EventKindCustomerCreated, "customer_updated": EventKindCustomerUpdated, "owner_changed": EventKindOwnerChanged, "contact_added": EventKindContactAdded, "follow_up_recorded": EventKindFollowUpRecorded, "customers_merged": EventKindCustomersMerged, "pool_created": EventKindPoolCreated, "pool_updated": EventKindPoolUpdated, "pool_deleted": EventKindPoolDeleted, "customer_pool_changed": EventKindCustomerPoolChanged, "customer_recycled": EventKindCustomerRecycled, "customer_locked": EventKindCustomerLocked, "customer_unlocked": EventKindCustomerUnlocked, "allocator_created": EventKindAllocatorCreated, "lead_captured": EventKindLeadCaptured, "lead_allocated": EventKindLeadAllocated, "lead_converted": EventKindLeadConverted, "opportunity_created": EventKindOpportunityCreated, "opportunity_moved": EventKindOpportunityMoved, "opportunity_updated": EventKindOpportunityUpdated, "opportunity_activity": EventKindOpportunityActivity, "pipeline_saved": EventKindPipelineSaved, "contract_created": EventKindContractCreated, "payment_recorded": EventKindPaymentRecorded, "contract_cancelled": EventKindContractCancelled, "campaign_created": EventKindCampaignCreated, "campaign_updated": EventKindCampaignUpdated, "campaign_members_added": EventKindCampaignMembersAdded, "campaign_member_status_changed": EventKindCampaignMemberStatusChanged, "audience_saved": EventKindAudienceSaved, "ticket_created": EventKindTicketCreated, "ticket_updated": EventKindTicketUpdated, "ticket_status_changed": EventKindTicketStatusChanged, "ticket_assigned": EventKindTicketAssigned, "ticket_commented": EventKindTicketCommented, "ticket_rated": EventKindTicketRated, "ticket_article_linked": EventKindTicketArticleLinked, "article_saved": EventKindArticleSaved, "service_desk_changed": EventKindServiceDeskChanged}),
     "PerformanceSubject": ("type", None, {"rep": PerformanceSubjectRep, "team": PerformanceSubjectTeam}),
     "Placement": ("type", None, {"rep": PlacementRep, "pool": PlacementPool, "kept": PlacementKept}),
     "RuleTarget": ("type", None, {"reps": RuleTargetReps, "pool": RuleTargetPool}),
@@ -3642,6 +4396,91 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("opportunity_id", "string", True),
         ("attribution", "AttributionSettings?", False),
     ), None, "DealAttribution"),
+    "service_desk": (True, (), None, "ServiceDesk"),
+    "update_service_desk": (True, (
+        ("expected_version", "int", True),
+        ("patch", "ServiceDeskPatch", True),
+    ), None, "ServiceDesk"),
+    "create_ticket": (True, (
+        ("customer_id", "string", True),
+        ("contact_id", "string?", False),
+        ("channel", "TicketChannel?", False),
+        ("subject", "string", True),
+        ("description", "string", False),
+        ("priority", "TicketPriority?", False),
+        ("kind", "string?", False),
+        ("tags", "list<string>", False),
+        ("custom_fields", "map<FieldValue>", False),
+        ("assignee_id", "string?", False),
+        ("group_id", "string?", False),
+    ), "NewTicket", "Ticket"),
+    "create_tickets": (True, (("tickets", "list<NewTicket>", True),), None, "list<Ticket>"),
+    "ticket": (True, (("id", "string", True),), None, "Ticket"),
+    "tickets": (True, (
+        ("customer_id", "string?", False),
+        ("assignee_id", "string?", False),
+        ("group_id", "string?", False),
+        ("category", "StatusCategory?", False),
+    ), "TicketQuery", "list<Ticket>"),
+    "update_ticket": (True, (
+        ("id", "string", True),
+        ("expected_version", "int", True),
+        ("patch", "TicketPatch", True),
+    ), None, "Ticket"),
+    "set_ticket_status": (True, (
+        ("id", "string", True),
+        ("expected_version", "int", True),
+        ("status", "string", True),
+    ), None, "Ticket"),
+    "assign_ticket": (True, (
+        ("id", "string", True),
+        ("expected_version", "int", True),
+        ("assignee_id", "string?", False),
+        ("group_id", "string?", False),
+        ("reason", "string", True),
+    ), None, "Ticket"),
+    "add_ticket_comment": (True, (
+        ("ticket_id", "string", True),
+        ("comment", "NewTicketComment", True),
+    ), None, "TicketReply"),
+    "ticket_comments": (True, (("ticket_id", "string", True),), None, "list<TicketComment>"),
+    "rate_ticket": (True, (
+        ("id", "string", True),
+        ("rating", "NewCsat", True),
+    ), None, "Ticket"),
+    "link_article": (True, (
+        ("ticket_id", "string", True),
+        ("article_id", "string", True),
+    ), None, "Ticket"),
+    "ticket_sla": (True, (
+        ("id", "string", True),
+        ("at", "instant?", False),
+    ), None, "list<SlaClockStatus>"),
+    "ticket_breaches": (True, (
+        ("at", "instant?", False),
+        ("within_minutes", "int?", False),
+        ("assignee_id", "string?", False),
+        ("group_id", "string?", False),
+    ), None, "list<TicketBreach>"),
+    "close_solved_tickets": (True, (), None, "list<string>"),
+    "create_article": (True, (
+        ("title", "string", True),
+        ("body", "string", False),
+        ("category", "string?", False),
+    ), "NewArticle", "Article"),
+    "article": (True, (("id", "string", True),), None, "Article"),
+    "articles": (True, (), None, "list<Article>"),
+    "set_article_state": (True, (
+        ("id", "string", True),
+        ("expected_version", "int", True),
+        ("state", "ArticleState", True),
+    ), None, "Article"),
+    "article_usage": (True, (), None, "list<ArticleUsage>"),
+    "service_report": (True, (
+        ("period", "string", True),
+        ("group_id", "string?", False),
+    ), None, "ServiceReport"),
+    "service_achievements": (True, (("period", "string", True),), None, "list<Achievement>"),
     "sla_due": (False, (
         ("calendar", "string", True),
         ("start", "instant", True),
@@ -3711,6 +4550,7 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
 }
 
 __all__ = [
+    "ArticleState",
     "AttributionModel",
     "CampaignKind",
     "CampaignStatus",
@@ -3721,6 +4561,7 @@ __all__ = [
     "CommissionPeriod",
     "ConsentChannel",
     "ContractStatus",
+    "CsatRating",
     "CustomerKind",
     "CustomerStatus",
     "DataScope",
@@ -3741,14 +4582,19 @@ __all__ = [
     "RecycleKind",
     "Role",
     "RoundingMode",
+    "RouteStrategy",
     "SlaClockState",
     "SlaEventKind",
     "SlaMetric",
     "SlaTimeBasis",
     "StageKind",
     "StageMove",
+    "StatusCategory",
+    "TicketChannel",
+    "TicketPriority",
     "TierBoundary",
     "Achievement",
+    "Agent",
     "AllocationRule",
     "AllocationStrategyRoundRobin",
     "AllocationStrategyWeighted",
@@ -3760,6 +4606,8 @@ __all__ = [
     "AllocatorRep",
     "AllocatorState",
     "ApiToken",
+    "Article",
+    "ArticleUsage",
     "Attainment",
     "AttributedDeal",
     "AttributionLine",
@@ -3767,6 +4615,7 @@ __all__ = [
     "Audience",
     "AudienceCriteria",
     "AudiencePreview",
+    "BacklogBucket",
     "Campaign",
     "CampaignMember",
     "CampaignPatch",
@@ -3778,6 +4627,9 @@ __all__ = [
     "ChurnRule",
     "ChurnWarning",
     "ClaimPolicy",
+    "CommentAuthorAgent",
+    "CommentAuthorRequester",
+    "CommentAuthor",
     "CommissionCredit",
     "CommissionDraw",
     "CommissionGate",
@@ -3794,10 +4646,13 @@ __all__ = [
     "CommissionTier",
     "Contact",
     "Contract",
+    "Csat",
     "Customer",
     "CustomerCreated",
     "CustomerPatch",
     "DealAttribution",
+    "DeskPolicy",
+    "DeskRoute",
     "DuplicateMatch",
     "DuplicatePolicy",
     "DuplicateProbe",
@@ -3836,6 +4691,15 @@ __all__ = [
     "EventKindCampaignMembersAdded",
     "EventKindCampaignMemberStatusChanged",
     "EventKindAudienceSaved",
+    "EventKindTicketCreated",
+    "EventKindTicketUpdated",
+    "EventKindTicketStatusChanged",
+    "EventKindTicketAssigned",
+    "EventKindTicketCommented",
+    "EventKindTicketRated",
+    "EventKindTicketArticleLinked",
+    "EventKindArticleSaved",
+    "EventKindServiceDeskChanged",
     "EventKind",
     "FieldValue",
     "FollowUp",
@@ -3852,9 +4716,11 @@ __all__ = [
     "MemberStatus",
     "MembersAdded",
     "NewAllocator",
+    "NewArticle",
     "NewCampaign",
     "NewContact",
     "NewContract",
+    "NewCsat",
     "NewCustomer",
     "NewFollowUp",
     "NewInstalment",
@@ -3862,6 +4728,8 @@ __all__ = [
     "NewOpportunity",
     "NewPayment",
     "NewPool",
+    "NewTicket",
+    "NewTicketComment",
     "NewUser",
     "Opportunity",
     "OpportunityPatch",
@@ -3900,6 +4768,10 @@ __all__ = [
     "RuleTargetReps",
     "RuleTargetPool",
     "RuleTarget",
+    "ServiceDesk",
+    "ServiceDeskPatch",
+    "ServiceReport",
+    "ServiceRow",
     "SettingsPatch",
     "SlaClockStatus",
     "SlaDue",
@@ -3922,6 +4794,14 @@ __all__ = [
     "StageTime",
     "SweepReport",
     "Team",
+    "Ticket",
+    "TicketBreach",
+    "TicketComment",
+    "TicketConditions",
+    "TicketPatch",
+    "TicketQuery",
+    "TicketReply",
+    "TicketStatusDef",
     "Touch",
     "Transition",
     "User",

@@ -9,10 +9,37 @@ export type CalendarDate = string;
 /** One won deal or collected payment, credited to a rep (and their team) on a local date. */
 export interface Achievement {
   repId: string;
+  teamId: string | null;
+  date: CalendarDate;
+  amount: Decimal;
+  basis: PerformanceBasis;
+}
+
+/** One won deal or collected payment, credited to a rep (and their team) on a local date. */
+export interface AchievementInput {
+  repId: string;
   teamId?: string | null;
   date: CalendarDate | Date;
   amount: Decimal;
   basis: PerformanceBasis;
+}
+
+/** A user who works tickets: in a group, with skills and a capacity of unsolved tickets. */
+export interface Agent {
+  userId: string;
+  groupId: string;
+  skills: string[];
+  /** The most unsolved tickets the agent holds; none: no limit. */
+  capacity: number | null;
+}
+
+/** A user who works tickets: in a group, with skills and a capacity of unsolved tickets. */
+export interface AgentInput {
+  userId: string;
+  groupId: string;
+  skills?: string[];
+  /** The most unsolved tickets the agent holds; none: no limit. */
+  capacity?: number | null;
 }
 
 export interface AllocationRule {
@@ -72,6 +99,29 @@ export interface AllocatorState {
   pointer: string | null;
   /** Smooth weighted round robin: each rep's current weight. */
   current: Record<string, number>;
+}
+
+export interface Article {
+  id: string;
+  title: string;
+  body: string;
+  category: string | null;
+  state: ArticleState;
+  authorId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export type ArticleState = "draft" | "in_review" | "published" | "archived";
+
+/** How much an article is used: tickets linking it, and how many of those were solved. */
+export interface ArticleUsage {
+  articleId: string;
+  title: string;
+  state: ArticleState;
+  tickets: number;
+  solvedTickets: number;
 }
 
 export interface Attainment {
@@ -234,6 +284,12 @@ export interface AudiencePreview {
   sample: MemberRef[];
 }
 
+/** Unsolved tickets of one age band (`< 1 day`, `1-3 days`, `3-7 days`, `>= 7 days`). */
+export interface BacklogBucket {
+  label: string;
+  tickets: number;
+}
+
 export interface Campaign {
   id: string;
   name: string;
@@ -372,6 +428,14 @@ export interface ClaimPolicyInput {
   /** Caps on customers owned per rep; the strictest that matches a rep applies. */
   caps?: OwnershipCapInput[];
 }
+
+/** Who wrote a comment. */
+export type CommentAuthor =
+  /** A user of the organisation. */
+  | { type: "agent"; userId: string }
+  /** The ticket's requester (recorded by the user who took the message in). */
+  | { type: "requester" }
+;
 
 /**
  * - `booked`: The deal amount when won.
@@ -536,6 +600,22 @@ export interface Contract {
  */
 export type ContractStatus = "cancelled" | "active" | "paid";
 
+/** One rating of one solve cycle of a ticket. */
+export interface Csat {
+  rating: CsatRating;
+  /** The 1–5 score when the rating came as one. */
+  score: number | null;
+  /** One of the service desk's CSAT reasons. */
+  reason: string | null;
+  comment: string | null;
+  /** The solve cycle rated (0 for the first solve, one more per reopen). */
+  cycle: number;
+  ratedAt: Date;
+}
+
+/** A satisfaction rating: good or bad, or a 1–5 score where 4–5 is good, 3 neutral, 1–2 bad. */
+export type CsatRating = "good" | "neutral" | "bad";
+
 export interface Customer {
   id: string;
   name: string;
@@ -645,6 +725,68 @@ export interface DealAttribution {
 
 export type DealStatus = "none" | "won";
 
+/** An SLA policy of the desk: matched in order by its conditions, timed on its calendar. */
+export interface DeskPolicy {
+  name: string;
+  conditions: TicketConditions;
+  /** The business calendar (DOMAIN.md section 7 TOML) business targets count on. */
+  calendar: string;
+  /**
+   * Priority (`low`, `normal`, `high`, `urgent`) to each metric's target; every priority
+   * given needs first response and resolution, and no response target may exceed its
+   * resolution target.
+   */
+  targets: Record<string, { first_response?: SlaTarget; next_response?: SlaTarget; resolution?: SlaTarget }>;
+  /** Percent of a target after which a clock warns (default 75). */
+  warnAtPercent: number;
+  onPriorityChange: OnPriorityChange;
+}
+
+/** An SLA policy of the desk: matched in order by its conditions, timed on its calendar. */
+export interface DeskPolicyInput {
+  name: string;
+  conditions?: TicketConditionsInput;
+  /** The business calendar (DOMAIN.md section 7 TOML) business targets count on. */
+  calendar: string;
+  /**
+   * Priority (`low`, `normal`, `high`, `urgent`) to each metric's target; every priority
+   * given needs first response and resolution, and no response target may exceed its
+   * resolution target.
+   */
+  targets: Record<string, { first_response?: SlaTarget; next_response?: SlaTarget; resolution?: SlaTarget }>;
+  /** Percent of a target after which a clock warns (default 75). */
+  warnAtPercent?: number;
+  onPriorityChange?: OnPriorityChange;
+}
+
+/**
+ * A routing rule: tickets matching its conditions go to its group, to an agent its strategy
+ * picks among the group's active agents with capacity left (and, with `skills`, every tag).
+ */
+export interface DeskRoute {
+  name: string;
+  conditions: TicketConditions;
+  /** The team (service group) that gets the ticket. */
+  groupId: string;
+  strategy: RouteStrategy;
+  /** Only agents whose skills include every tag of the ticket. */
+  skills: boolean;
+}
+
+/**
+ * A routing rule: tickets matching its conditions go to its group, to an agent its strategy
+ * picks among the group's active agents with capacity left (and, with `skills`, every tag).
+ */
+export interface DeskRouteInput {
+  name: string;
+  conditions?: TicketConditionsInput;
+  /** The team (service group) that gets the ticket. */
+  groupId: string;
+  strategy: RouteStrategy;
+  /** Only agents whose skills include every tag of the ticket. */
+  skills?: boolean;
+}
+
 /** One existing customer that matches, and where it lives, so the rep knows whom to talk to. */
 export interface DuplicateMatch {
   customerId: string;
@@ -682,7 +824,7 @@ export interface DuplicateProbe {
 }
 
 /** Which kind of record an error is about. */
-export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience";
+export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience" | "ticket" | "ticket_comment" | "article" | "service_desk";
 
 export interface Event {
   /** Position in the log, from 1, gap-free. */
@@ -734,6 +876,16 @@ export type EventKind =
   | { type: "campaign_members_added"; campaignId: string; count: number }
   | { type: "campaign_member_status_changed"; campaignId: string; memberId: string; fromStatus: string; toStatus: string }
   | { type: "audience_saved"; audienceId: string }
+  | { type: "ticket_created"; ticketId: string; customerId: string; followUpOf: string | null }
+  | { type: "ticket_updated"; ticketId: string; customerId: string; fields: string[] }
+  | { type: "ticket_status_changed"; ticketId: string; customerId: string; fromStatus: string; toStatus: string }
+  /** Assigned by a route or reassigned by hand; the event's reason says why. */
+  | { type: "ticket_assigned"; ticketId: string; customerId: string; assigneeId: string | null; groupId: string | null }
+  | { type: "ticket_commented"; ticketId: string; customerId: string; commentId: string; public: boolean; fromRequester: boolean }
+  | { type: "ticket_rated"; ticketId: string; customerId: string; rating: CsatRating }
+  | { type: "ticket_article_linked"; ticketId: string; customerId: string; articleId: string }
+  | { type: "article_saved"; articleId: string; state: ArticleState }
+  | { type: "service_desk_changed" }
 ;
 
 /** A typed custom field value (自定义字段). */
@@ -893,6 +1045,12 @@ export interface NewAllocator {
   reps: AllocatorRepInput[];
 }
 
+export interface NewArticle {
+  title: string;
+  body?: string;
+  category?: string | null;
+}
+
 export interface NewCampaign {
   name: string;
   kind: CampaignKind;
@@ -922,6 +1080,14 @@ export interface NewContract {
   /** Default: the won opportunity's amount. */
   amount?: Decimal | null;
   instalments: NewInstalment[];
+}
+
+/** A rating as the requester gives it: exactly one of `rating` (good or bad) and `score` (1–5). */
+export interface NewCsat {
+  rating?: CsatRating | null;
+  score?: number | null;
+  reason?: string | null;
+  comment?: string | null;
 }
 
 export interface NewCustomer {
@@ -1006,6 +1172,33 @@ export interface NewPool {
   memberTeamIds?: string[];
   adminIds?: string[];
   rules?: PoolRulesInput;
+}
+
+export interface NewTicket {
+  customerId: string;
+  contactId?: string | null;
+  /** Default: web form. */
+  channel?: TicketChannel | null;
+  subject: string;
+  description?: string;
+  /** Default: normal. */
+  priority?: TicketPriority | null;
+  kind?: string | null;
+  tags?: string[];
+  customFields?: Record<string, FieldValueInput>;
+  /** Given: the ticket goes to this agent (and group); left out: the routes decide. */
+  assigneeId?: string | null;
+  groupId?: string | null;
+}
+
+export interface NewTicketComment {
+  body: string;
+  /** A public reply (default) or an internal note; a requester's message is always public. */
+  internal?: boolean;
+  /** The requester wrote it (taken in by the acting user): it reopens or follows up. */
+  fromRequester?: boolean;
+  /** A status to move to with the reply (an agent replying and setting `pending`). */
+  status?: string | null;
 }
 
 /** Input for a new user; the scope defaults to the role's. */
@@ -1186,8 +1379,9 @@ export type PaymentKind = "payment" | "refund";
  * What attainment is measured on.
  * - `won`: Deal amounts when won (booked).
  * - `collected`: Cash collected (回款).
+ * - `tickets_solved`: Service tickets solved, one per ticket (the service team's 业绩).
  */
-export type PerformanceBasis = "won" | "collected";
+export type PerformanceBasis = "won" | "collected" | "tickets_solved";
 
 export type PerformanceSubject =
   | { type: "rep"; userId: string }
@@ -1447,6 +1641,14 @@ export interface Rotting {
  */
 export type RoundingMode = "half_even" | "half_up" | "half_down" | "down" | "up";
 
+/**
+ * How a route picks an agent among its group's.
+ * - `round_robin`: In turn from a persisted pointer.
+ * - `least_open`: The agent with the fewest unsolved tickets (ties by id).
+ * - `capacity`: The agent with the most capacity left, as a share of their capacity (ties by id).
+ */
+export type RouteStrategy = "round_robin" | "least_open" | "capacity";
+
 /** A field equal to one of the values (an empty list never matches). */
 export interface RuleCondition {
   field: string;
@@ -1459,6 +1661,66 @@ export type RuleTarget =
   /** Put the lead into a pool. */
   | { type: "pool"; poolId: string }
 ;
+
+/** The desk's configuration (one per organisation). */
+export interface ServiceDesk {
+  /** Statuses beyond the built-in ones. */
+  statuses: TicketStatusDef[];
+  /** `on_hold`'s category: paused (the default) or open (counting third-party waits). */
+  onHoldCategory: StatusCategory;
+  /** Days after solving in which a requester reply reopens; later ones open a follow-up. */
+  graceDays: number;
+  policies: DeskPolicy[];
+  routes: DeskRoute[];
+  agents: Agent[];
+  /** The reasons a bad rating may give (empty: any text). */
+  csatReasons: string[];
+  version: number;
+}
+
+/** What `update_service_desk` changes: each part given replaces that part. */
+export interface ServiceDeskPatch {
+  statuses?: TicketStatusDef[] | null;
+  onHoldCategory?: StatusCategory | null;
+  graceDays?: number | null;
+  policies?: DeskPolicyInput[] | null;
+  routes?: DeskRouteInput[] | null;
+  agents?: AgentInput[] | null;
+  csatReasons?: string[] | null;
+}
+
+export interface ServiceReport {
+  period: string;
+  groupId: string | null;
+  /** Agents (ranked), then groups (ranked), then the total. */
+  rows: ServiceRow[];
+}
+
+/** One agent's or group's service in a period (or everyone's: `subject` none). */
+export interface ServiceRow {
+  subject: PerformanceSubject | null;
+  /** Tickets solved in the period (each solve of a reopened ticket counts once, on its last). */
+  solved: number;
+  /** Business minutes from creation to the first public agent reply. */
+  firstResponseMedianMinutes: number | null;
+  firstResponseP90Minutes: number | null;
+  /** Business minutes from creation to the (last) solve. */
+  resolutionMedianMinutes: number | null;
+  resolutionP90Minutes: number | null;
+  /** Share of timed clocks met (met / (met + met late + breached)), percent to 2 places. */
+  firstResponseAttainmentPercent: Decimal | null;
+  resolutionAttainmentPercent: Decimal | null;
+  ratedGood: number;
+  ratedBad: number;
+  /** good / (good + bad), percent to 2 places; unrated and neutral excluded. */
+  csatPercent: Decimal | null;
+  /** Solved tickets that had been reopened, percent of solved to 2 places. */
+  reopenRatePercent: Decimal | null;
+  /** Unsolved tickets held now, by age. */
+  backlog: BacklogBucket[];
+  /** 1 = most solved among subjects of the same kind; equal counts share a rank. */
+  rank: number;
+}
 
 /** What `update_settings` changes: each part given replaces that part; parts left out stay. */
 export interface SettingsPatch {
@@ -1513,6 +1775,18 @@ export type SlaEventKind = "warning" | "breach" | "fulfilled";
 
 /** One thing that happened to a ticket, and when. */
 export type SlaHistoryEntry =
+  /** The ticket was created (the first entry, exactly once). */
+  | { type: "open"; at: Date; priority: string; status: string }
+  | { type: "status"; at: Date; status: string }
+  | { type: "respond"; at: Date }
+  | { type: "customer_replied"; at: Date }
+  | { type: "resolve"; at: Date }
+  | { type: "reopen"; at: Date }
+  | { type: "priority"; at: Date; priority: string }
+;
+
+/** One thing that happened to a ticket, and when. */
+export type SlaHistoryEntryInput =
   /** The ticket was created (the first entry, exactly once). */
   | { type: "open"; at: Date | string; priority: string; status: string }
   | { type: "status"; at: Date | string; status: string }
@@ -1627,6 +1901,15 @@ export interface StageTime {
   averageDays: Decimal | null;
 }
 
+/**
+ * What a status means for the clocks: every status has exactly one category.
+ * - `open`: Clocks run (`new`, `open`).
+ * - `paused`: Clocks stand still (`pending`: waiting on the requester; `on_hold` by default).
+ * - `resolved`: Solved: a requester reply within the grace period reopens it.
+ * - `closed`: Final: nothing changes any more.
+ */
+export type StatusCategory = "open" | "paused" | "resolved" | "closed";
+
 export interface SweepReport {
   at: Date;
   /** Customers the index offered as possibly due. */
@@ -1639,6 +1922,144 @@ export interface Team {
   name: string;
   createdAt: Date;
   version: number;
+}
+
+export interface Ticket {
+  id: string;
+  /** The requester's customer; its owner's scope (and the ticket's group and assignee) see it. */
+  customerId: string;
+  /** The requester among the customer's contacts, when known. */
+  contactId: string | null;
+  channel: TicketChannel;
+  subject: string;
+  description: string;
+  priority: TicketPriority;
+  /** Type or category (问题分类), free text. */
+  kind: string | null;
+  /** Sorted; routing matches agents' skills against them. */
+  tags: string[];
+  customFields: Record<string, FieldValue>;
+  assigneeId: string | null;
+  /** The team working it. */
+  groupId: string | null;
+  status: string;
+  /** The category of `status`, kept beside it so lists need no configuration to read it. */
+  category: StatusCategory;
+  /** The SLA policy applied at creation (by name), if one matched. */
+  policy: string | null;
+  /**
+   * What happened to the ticket, as the SLA clock reads it: its clocks are this history
+   * replayed (`crm_core::sla::ticket_status`).
+   */
+  slaHistory: SlaHistoryEntry[];
+  /** The solve cycle: 0 until the first reopen, one more per reopen. */
+  cycle: number;
+  firstRespondedAt: Date | null;
+  solvedAt: Date | null;
+  closedAt: Date | null;
+  /** One rating per solve cycle, oldest first. */
+  ratings: Csat[];
+  /** Knowledge-base articles linked to it, sorted. */
+  articleIds: string[];
+  /** The closed ticket a late requester reply followed up. */
+  followUpOf: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+/** A ticket whose clock is breached or runs out within the window asked about. */
+export interface TicketBreach {
+  ticketId: string;
+  customerId: string;
+  subject: string;
+  priority: TicketPriority;
+  status: string;
+  assigneeId: string | null;
+  groupId: string | null;
+  /** The clock that runs out first. */
+  metric: SlaMetric;
+  state: SlaClockState;
+  dueAt: Date;
+  /** Negative once breached. */
+  remainingMinutes: number;
+  warningAt: Date | null;
+}
+
+/** Where the requester reached the service team. */
+export type TicketChannel = "phone" | "email" | "web_form" | "chat" | "wechat" | "visit";
+
+export interface TicketComment {
+  id: string;
+  ticketId: string;
+  author: CommentAuthor;
+  /** Public replies reach the requester; internal notes stay with the team. */
+  public: boolean;
+  body: string;
+  at: Date;
+  version: number;
+}
+
+/**
+ * Ticket fields a policy or route matches on: every list given must contain the ticket's value
+ * (tags: any of them); an empty list matches everything.
+ */
+export interface TicketConditions {
+  priorities: TicketPriority[];
+  channels: TicketChannel[];
+  groupIds: string[];
+  customerLevels: string[];
+  tags: string[];
+}
+
+/**
+ * Ticket fields a policy or route matches on: every list given must contain the ticket's value
+ * (tags: any of them); an empty list matches everything.
+ */
+export interface TicketConditionsInput {
+  priorities?: TicketPriority[];
+  channels?: TicketChannel[];
+  groupIds?: string[];
+  customerLevels?: string[];
+  tags?: string[];
+}
+
+/** What `update_ticket` changes; parts left out stay. */
+export interface TicketPatch {
+  subject?: string | null;
+  description?: string | null;
+  /** A new priority moves the SLA targets as the policy's `on_priority_change` says. */
+  priority?: TicketPriority | null;
+  kind?: string | null;
+  tags?: string[] | null;
+  /** A value sets the field; null removes it. */
+  customFields?: Record<string, FieldValueInput | null>;
+}
+
+export type TicketPriority = "low" | "normal" | "high" | "urgent";
+
+/** Which tickets `tickets` lists; every part given must hold. */
+export interface TicketQuery {
+  customerId?: string | null;
+  assigneeId?: string | null;
+  groupId?: string | null;
+  category?: StatusCategory | null;
+}
+
+/**
+ * What a comment did: the ticket after it, and the follow-up ticket a reply to a closed ticket
+ * opened (the comment then belongs to the follow-up).
+ */
+export interface TicketReply {
+  comment: TicketComment;
+  ticket: Ticket;
+  followUp: Ticket | null;
+}
+
+/** A status an organisation adds, mapped to one category (never `closed`). */
+export interface TicketStatusDef {
+  name: string;
+  category: StatusCategory;
 }
 
 /** - `lower`: A total exactly on a boundary belongs to the lower tier. */
@@ -1925,6 +2346,53 @@ export interface CrmOperations {
   campaignReport(actor: string, campaignId?: string | null, attribution?: AttributionSettings | null): CampaignReport[];
   /** How a won deal is shared among the campaigns that touched its customer. */
   dealAttribution(actor: string, opportunityId: string, attribution?: AttributionSettings | null): DealAttribution;
+  /** The service desk's configuration: statuses, grace period, SLA policies, routes, agents. */
+  serviceDesk(actor: string): ServiceDesk;
+  /** Changes the parts of the desk's configuration the patch gives (admins). */
+  updateServiceDesk(actor: string, expectedVersion: number, patch: ServiceDeskPatch): ServiceDesk;
+  /**
+   * Opens a ticket, routed by the desk's routes unless an assignee is given and timed by the
+   * first SLA policy that matches.
+   */
+  createTicket(actor: string, input: NewTicket): Ticket;
+  /** Opens many tickets in one transaction: every one or none. */
+  createTickets(actor: string, tickets: NewTicket[]): Ticket[];
+  ticket(actor: string, id: string): Ticket;
+  /** The tickets in the actor's scope that the query selects. */
+  tickets(actor: string, input: TicketQuery): Ticket[];
+  /** Changes what the patch gives; a new priority moves the SLA targets as the policy says. */
+  updateTicket(actor: string, id: string, expectedVersion: number, patch: TicketPatch): Ticket;
+  /** Moves a ticket to another status; solving fulfils its clocks, leaving solved reopens it. */
+  setTicketStatus(actor: string, id: string, expectedVersion: number, status: string): Ticket;
+  /** Gives a ticket to another agent or group, with the reason recorded. */
+  assignTicket(actor: string, id: string, expectedVersion: number, assigneeId: string | null | undefined, groupId: string | null | undefined, reason: string): Ticket;
+  /** A public reply or internal note; a requester's message reopens, or opens a follow-up. */
+  addTicketComment(actor: string, ticketId: string, comment: NewTicketComment): TicketReply;
+  ticketComments(actor: string, ticketId: string): TicketComment[];
+  /** The requester's satisfaction with a solved ticket: one rating per solve. */
+  rateTicket(actor: string, id: string, rating: NewCsat): Ticket;
+  linkArticle(actor: string, ticketId: string, articleId: string): Ticket;
+  /** Every SLA clock of a ticket at `at` (now when left out), from the ticket's own history. */
+  ticketSla(actor: string, id: string, at?: Date | string | null): SlaClockStatus[];
+  /**
+   * Tickets breached or due within `within_minutes` (60) of `at` (now): breached first, then
+   * the soonest due; for one agent, one group or the actor's whole scope.
+   */
+  ticketBreaches(actor: string, at?: Date | string | null, withinMinutes?: number | null, assigneeId?: string | null, groupId?: string | null): TicketBreach[];
+  /** Closes the solved tickets whose grace period is over; their ids. */
+  closeSolvedTickets(actor: string): string[];
+  /** A draft article of the knowledge base. */
+  createArticle(actor: string, input: NewArticle): Article;
+  article(actor: string, id: string): Article;
+  articles(actor: string): Article[];
+  /** Draft → in review → published → archived; publishing and archiving need a manager. */
+  setArticleState(actor: string, id: string, expectedVersion: number, state: ArticleState): Article;
+  /** Each article with the tickets linking it and how many of them were solved. */
+  articleUsage(actor: string): ArticleUsage[];
+  /** Service performance for a period per agent, per group and in total. */
+  serviceReport(actor: string, period: string, groupId?: string | null): ServiceReport;
+  /** Tickets solved in a period as achievements, for `evaluate` and `leaderboard`. */
+  serviceAchievements(actor: string, period: string): Achievement[];
 }
 
 /** When a target of `minutes` business minutes from `start` runs out on the calendar (TOML). */
@@ -1939,7 +2407,7 @@ export declare function slaElapsed(calendar: string, start: Date | string, end: 
 export declare function slaWorkingAt(calendar: string, at: Date | string): SlaWorkingAt;
 
 /** Every clock of a ticket at `now`, replayed from its history under the policy. */
-export declare function slaTicketStatus(calendar: string, policy: SlaPolicy, history: SlaHistoryEntry[], now: Date | string): SlaClockStatus[];
+export declare function slaTicketStatus(calendar: string, policy: SlaPolicy, history: SlaHistoryEntryInput[], now: Date | string): SlaClockStatus[];
 
 /**
  * RFM scores of the customers in `orders` as of a date (config: TOML text; the default
@@ -1957,10 +2425,10 @@ export declare function rfmFlows(before: RfmRowInput[], after: RfmRowInput[]): R
 export declare function rfmChurnWarnings(before: RfmRowInput[], after: RfmRowInput[], rule?: ChurnRule | null): ChurnWarning[];
 
 /** Attainment of each target on won or collected amounts. */
-export declare function performance(targets: PerformanceTarget[], achievements: Achievement[], basis: PerformanceBasis): Attainment[];
+export declare function performance(targets: PerformanceTarget[], achievements: AchievementInput[], basis: PerformanceBasis): Attainment[];
 
 /** Attainments of one period, best first, reps or (`teams`) teams. */
-export declare function leaderboard(targets: PerformanceTarget[], achievements: Achievement[], basis: PerformanceBasis, period: string, teams?: boolean | null): Attainment[];
+export declare function leaderboard(targets: PerformanceTarget[], achievements: AchievementInput[], basis: PerformanceBasis, period: string, teams?: boolean | null): Attainment[];
 
 /** Commission statements over the credits given: one rep's, or every rep's. */
 export declare function commissionStatement(credits: CommissionCredit[], period: string, plan?: CommissionPlan | null, planToml?: string | null, repId?: string | null): CommissionStatement[];
@@ -2152,4 +2620,51 @@ export interface RemoteCrmOperations {
   campaignReport(actor?: string, campaignId?: string | null, attribution?: AttributionSettings | null): Promise<CampaignReport[]>;
   /** How a won deal is shared among the campaigns that touched its customer. */
   dealAttribution(actor: string | undefined, opportunityId: string, attribution?: AttributionSettings | null): Promise<DealAttribution>;
+  /** The service desk's configuration: statuses, grace period, SLA policies, routes, agents. */
+  serviceDesk(actor?: string): Promise<ServiceDesk>;
+  /** Changes the parts of the desk's configuration the patch gives (admins). */
+  updateServiceDesk(actor: string | undefined, expectedVersion: number, patch: ServiceDeskPatch): Promise<ServiceDesk>;
+  /**
+   * Opens a ticket, routed by the desk's routes unless an assignee is given and timed by the
+   * first SLA policy that matches.
+   */
+  createTicket(actor: string | undefined, input: NewTicket): Promise<Ticket>;
+  /** Opens many tickets in one transaction: every one or none. */
+  createTickets(actor: string | undefined, tickets: NewTicket[]): Promise<Ticket[]>;
+  ticket(actor: string | undefined, id: string): Promise<Ticket>;
+  /** The tickets in the actor's scope that the query selects. */
+  tickets(actor: string | undefined, input: TicketQuery): Promise<Ticket[]>;
+  /** Changes what the patch gives; a new priority moves the SLA targets as the policy says. */
+  updateTicket(actor: string | undefined, id: string, expectedVersion: number, patch: TicketPatch): Promise<Ticket>;
+  /** Moves a ticket to another status; solving fulfils its clocks, leaving solved reopens it. */
+  setTicketStatus(actor: string | undefined, id: string, expectedVersion: number, status: string): Promise<Ticket>;
+  /** Gives a ticket to another agent or group, with the reason recorded. */
+  assignTicket(actor: string | undefined, id: string, expectedVersion: number, assigneeId: string | null | undefined, groupId: string | null | undefined, reason: string): Promise<Ticket>;
+  /** A public reply or internal note; a requester's message reopens, or opens a follow-up. */
+  addTicketComment(actor: string | undefined, ticketId: string, comment: NewTicketComment): Promise<TicketReply>;
+  ticketComments(actor: string | undefined, ticketId: string): Promise<TicketComment[]>;
+  /** The requester's satisfaction with a solved ticket: one rating per solve. */
+  rateTicket(actor: string | undefined, id: string, rating: NewCsat): Promise<Ticket>;
+  linkArticle(actor: string | undefined, ticketId: string, articleId: string): Promise<Ticket>;
+  /** Every SLA clock of a ticket at `at` (now when left out), from the ticket's own history. */
+  ticketSla(actor: string | undefined, id: string, at?: Date | string | null): Promise<SlaClockStatus[]>;
+  /**
+   * Tickets breached or due within `within_minutes` (60) of `at` (now): breached first, then
+   * the soonest due; for one agent, one group or the actor's whole scope.
+   */
+  ticketBreaches(actor?: string, at?: Date | string | null, withinMinutes?: number | null, assigneeId?: string | null, groupId?: string | null): Promise<TicketBreach[]>;
+  /** Closes the solved tickets whose grace period is over; their ids. */
+  closeSolvedTickets(actor?: string): Promise<string[]>;
+  /** A draft article of the knowledge base. */
+  createArticle(actor: string | undefined, input: NewArticle): Promise<Article>;
+  article(actor: string | undefined, id: string): Promise<Article>;
+  articles(actor?: string): Promise<Article[]>;
+  /** Draft → in review → published → archived; publishing and archiving need a manager. */
+  setArticleState(actor: string | undefined, id: string, expectedVersion: number, state: ArticleState): Promise<Article>;
+  /** Each article with the tickets linking it and how many of them were solved. */
+  articleUsage(actor?: string): Promise<ArticleUsage[]>;
+  /** Service performance for a period per agent, per group and in total. */
+  serviceReport(actor: string | undefined, period: string, groupId?: string | null): Promise<ServiceReport>;
+  /** Tickets solved in a period as achievements, for `evaluate` and `leaderboard`. */
+  serviceAchievements(actor: string | undefined, period: string): Promise<Achievement[]>;
 }
