@@ -466,6 +466,7 @@ pub fn script(crm: &impl Operations, clock: &FixedClock, r: &mut Report) -> Demo
     )?;
     crate::demo_pipeline::chapter(crm, clock, r, &admin, &reps[1], &reps[2])?;
     crate::demo_campaign::chapter(crm, clock, r, &mgr_east, &reps[1])?;
+    crate::demo_service::chapter(crm, clock, r, &admin)?;
     summary(crm, &admin, r)
 }
 
@@ -647,6 +648,22 @@ mod tests {
             "commission statement: u-5 for 2026-11 (Field sales (booked))",
             "slice 300000-480000.00 of the period total, tier 2 at 3.5% = 6300.00",
             "total 12300.00",
+            "→ u-9 小王 (Wang), policy VIP, first response due 2026-12-28 09:35",
+            "T5: after u-9 小王 (Wang) comes u-10 小李 (Li), but T2 is his one allowed open ticket",
+            "→ u-11 小陈 (Chen), policy standard, first response due 2026-12-28 14:30",
+            "answers T1 and sets it pending",
+            "T2 is solved, resolution Met after 175 business minutes",
+            "1 breached, 1 due within 2h",
+            "answers T3: first response MetLate after 190 business minutes of 30",
+            "T2 is open again, solve cycle 1",
+            "pending → open, next response due 2026-12-29 10:30",
+            "T1 solved: resolution Met, 50 business minutes of 240",
+            "rated Bad, reason 需要多次联系 (took more than one contact)",
+            "first response (2h) due 2027-01-04 10:00",
+            "ended 2027-01-02 10:00, so T1 is closed and the message opens follow-up T7",
+            "T7 → u-9 小王 (Wang), policy VIP, first response due 2027-01-04 09:45",
+            "1 breached, 2 due within 2h",
+            "in total: 4 solved, CSAT 66.67% (2 good, 1 bad), reopen rate 25.00%, 3 still open",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

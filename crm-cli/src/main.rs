@@ -9,6 +9,7 @@ mod demo_campaign;
 mod demo_pipeline;
 mod demo_pool;
 mod demo_server;
+mod demo_service;
 mod forecast;
 mod pool;
 mod report;
@@ -17,6 +18,7 @@ mod serve;
 mod sla;
 mod split;
 mod table;
+mod tickets;
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -147,6 +149,9 @@ enum Command {
     /// Marketing campaigns on a database file.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// The service desk on a database file: the SLA breach list and the service report.
+    #[command(subcommand)]
+    Tickets(TicketsCommand),
     /// The weighted pipeline forecast per period on a database file (also as of a past moment).
     Forecast {
         /// The SQLite database file, or a postgres:// URL (with --org).
@@ -231,6 +236,59 @@ enum CampaignCommand {
         #[arg(long)]
         half_life_days: Option<u32>,
         /// Whose view (a manager or an admin): the figures cover their data scope.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TicketsCommand {
+    /// Tickets whose SLA is breached or runs out within a window: breached first, then the
+    /// soonest due; ticket, assignee, group, the clock that runs out first, its state, due time
+    /// and minutes left (negative once breached).
+    Breaches {
+        /// The SQLite database file, or a postgres:// URL (with --org).
+        #[arg(long)]
+        db: PathBuf,
+        /// The moment to look from (RFC 3339); defaults to the current time.
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+        /// How far ahead to look: 90m, 2h, 1d, 1h30m (default 1h).
+        #[arg(long, value_name = "DURATION", value_parser = tickets::parse_minutes)]
+        within: Option<i64>,
+        /// Whose view: an agent sees their own and their group's tickets, an admin all.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// Only this agent's tickets.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Only this group's (team's) tickets.
+        #[arg(long)]
+        group: Option<String>,
+        /// CSV (due_at in UTC) instead of a table (due_at in the organisation's time zone).
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Service performance for a period per agent, per group and in total: solved, median and
+    /// 90th percentile first response and resolution (business minutes), SLA attainment, CSAT,
+    /// reopen rate, backlog.
+    Report {
+        /// The SQLite database file, or a postgres:// URL (with --org).
+        #[arg(long)]
+        db: PathBuf,
+        /// YYYY-MM, YYYY-Qn or YYYY (local dates of the organisation).
+        #[arg(long)]
+        period: String,
+        /// Only this group's (team's) tickets.
+        #[arg(long)]
+        group: Option<String>,
+        /// The moment the backlog's ages are measured at (RFC 3339); defaults to now.
+        #[arg(long)]
+        at: Option<DateTime<Utc>>,
+        /// Whose view: the figures cover the tickets they see.
         #[arg(long = "as", default_value = "u-1")]
         actor: String,
         /// CSV instead of a table.
@@ -456,6 +514,44 @@ fn main() -> ExitCode {
                     &mut std::io::BufWriter::new(std::io::stdout().lock()),
                 )
             }),
+        Command::Tickets(TicketsCommand::Breaches {
+            db,
+            at,
+            within,
+            actor,
+            assignee,
+            group,
+            csv,
+        }) => tickets::breaches(
+            &target(db),
+            &tickets::BreachOptions {
+                at,
+                within_minutes: within,
+                actor: &actor,
+                assignee: assignee.as_deref(),
+                group: group.as_deref(),
+                csv,
+            },
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+        Command::Tickets(TicketsCommand::Report {
+            db,
+            period,
+            group,
+            at,
+            actor,
+            csv,
+        }) => tickets::report(
+            &target(db),
+            &tickets::ReportOptions {
+                period: &period,
+                group: group.as_deref(),
+                at,
+                actor: &actor,
+                csv,
+            },
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
         Command::Forecast {
             db,
             period,
