@@ -1,6 +1,7 @@
 //! Property tests of the service desk (DOMAIN.md section 9) over random runs of ticket
 //! operations on the in-memory store:
-//! - every stored ticket's status has exactly one category, the desk's category of that status;
+//! - every stored ticket's status has exactly one category, the desk's category of that status
+//!   (also after `on_hold` is remapped to open or paused);
 //! - a closed ticket never changes again;
 //! - a requester reply to a pending ticket leaves it open;
 //! - the SLA clocks the desk reports equal the pure clock (`api::pure::sla_ticket_status`) run
@@ -50,6 +51,8 @@ enum Op {
     Deactivate(usize),
     Advance(i64),
     Sweep,
+    /// Maps `on_hold` to open (true) or paused: the tickets on hold follow.
+    OnHold(bool),
 }
 
 fn priority() -> impl Strategy<Value = TicketPriority> {
@@ -80,6 +83,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize).prop_map(Op::Deactivate),
         3 => (1..(4 * 24 * 60i64)).prop_map(Op::Advance),
         1 => Just(Op::Sweep),
+        1 => any::<bool>().prop_map(Op::OnHold),
     ]
 }
 
@@ -217,9 +221,6 @@ proptest! {
         ops in proptest::collection::vec(op(), 1..40),
     ) {
         let (crm, clock) = setup(&capacities, route, on_hold_open);
-        let desk = crm.service_desk(ADMIN).unwrap();
-        let paused = desk.paused_statuses();
-        let pure_policy = desk.policies[0].sla_policy(&paused);
         let mut inactive: Vec<&str> = Vec::new();
         let mut closed: HashMap<String, Ticket> = HashMap::new();
         for op in ops {
@@ -319,6 +320,13 @@ proptest! {
                     None
                 }
                 Op::Sweep => Some(crm.close_solved_tickets(ADMIN).map(|_| ())),
+                Op::OnHold(open) => {
+                    let cfg = crm.service_desk(ADMIN).unwrap();
+                    Some(crm.update_service_desk(ADMIN, cfg.version, ServiceDeskPatch {
+                        on_hold_category: Some(if *open { StatusCategory::Open } else { StatusCategory::Paused }),
+                        ..Default::default()
+                    }).map(|_| ()))
+                }
             };
             let after = all(&crm);
             if let Some(Err(e)) = &outcome {
@@ -326,6 +334,8 @@ proptest! {
                 prop_assert_eq!(event_count(&crm), events_before, "refused {:?} wrote events", op);
             }
             let now: DateTime<Utc> = clock_now(&crm);
+            let desk = crm.service_desk(ADMIN).unwrap();
+            let pure_policy = desk.policies[0].sla_policy(&desk.paused_statuses());
             for t in &after {
                 prop_assert_eq!(desk.category(&t.status).unwrap(), t.category);
                 if let Some(c) = closed.get(&t.id) {

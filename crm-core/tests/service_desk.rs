@@ -544,6 +544,9 @@ fn bad_input_gets_typed_errors_and_changes_nothing() {
         "INVALID_STATE"
     );
     assert_eq!(crm.ticket(ADMIN, "tkt-1").unwrap(), before);
+    // The end of time is refused, not a panic.
+    let end = crm.ticket_breaches(ADMIN, Some(DateTime::<Utc>::MAX_UTC), Some(60), None, None);
+    assert_eq!(code(end.unwrap_err()), "INVALID_INPUT");
     let mut bad = policy();
     bad.targets
         .get_mut("normal")
@@ -680,4 +683,100 @@ fn custom_statuses_priorities_and_articles() {
         .unwrap();
     let usage = crm.article_usage(ADMIN).unwrap();
     assert_eq!((usage[0].tickets, usage[0].solved_tickets), (1, 1));
+}
+
+#[test]
+fn a_new_configuration_re_times_the_tickets_it_concerns() {
+    let (crm, clock) = desk(sh(2026, 11, 2, 9, 0));
+    let t = crm.create_ticket(SALES_REP, ticket("c-1", "x")).unwrap();
+    clock.set(sh(2026, 11, 2, 9, 10));
+    let t = crm
+        .set_ticket_status(AGENT_A, &t.id, t.version, "on_hold".into())
+        .unwrap();
+    assert_eq!(t.category, StatusCategory::Paused);
+    let list = |at| {
+        crm.ticket_breaches(ADMIN, Some(at), Some(60), None, None)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        list(sh(2026, 11, 2, 10, 0)),
+        0,
+        "on hold: paused, no deadline"
+    );
+    // On-hold time now counts as open (as Zendesk counts it): the ticket runs again, and its
+    // first response (10 minutes used before the hold) is due at 10:00 once more.
+    let cfg = crm.service_desk(ADMIN).unwrap();
+    let cfg = crm
+        .update_service_desk(
+            ADMIN,
+            cfg.version,
+            ServiceDeskPatch {
+                on_hold_category: Some(StatusCategory::Open),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let t = crm.ticket(ADMIN, &t.id).unwrap();
+    assert_eq!((t.category, t.version), (StatusCategory::Open, 3));
+    assert_eq!(list(sh(2026, 11, 2, 9, 30)), 1);
+    // A shorter first-response target reaches the breach list at once.
+    let mut shorter = policy();
+    shorter
+        .targets
+        .get_mut("normal")
+        .unwrap()
+        .insert(SlaMetric::FirstResponse, target(20));
+    let cfg = crm
+        .update_service_desk(
+            ADMIN,
+            cfg.version,
+            ServiceDeskPatch {
+                policies: Some(vec![shorter]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let due = crm
+        .ticket_breaches(ADMIN, Some(sh(2026, 11, 2, 9, 10)), Some(15), None, None)
+        .unwrap();
+    assert_eq!(due[0].due_at, sh(2026, 11, 2, 9, 20));
+    // A policy without a target for a priority in use, or a status in use removed: refused.
+    let mut urgent_only = policy();
+    urgent_only.targets.remove("normal");
+    let refused = crm.update_service_desk(
+        ADMIN,
+        cfg.version,
+        ServiceDeskPatch {
+            policies: Some(vec![urgent_only]),
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(refused.unwrap_err()), "INVALID_INPUT");
+    let cfg = crm
+        .update_service_desk(
+            ADMIN,
+            cfg.version,
+            ServiceDeskPatch {
+                statuses: Some(vec![TicketStatusDef {
+                    name: "parts".into(),
+                    category: StatusCategory::Paused,
+                }]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let t = crm.ticket(ADMIN, &t.id).unwrap();
+    crm.set_ticket_status(AGENT_A, &t.id, t.version, "parts".into())
+        .unwrap();
+    let refused = crm.update_service_desk(
+        ADMIN,
+        cfg.version,
+        ServiceDeskPatch {
+            statuses: Some(Vec::new()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(refused.unwrap_err()), "INVALID_STATE");
+    assert_eq!(crm.service_desk(ADMIN).unwrap(), cfg);
 }

@@ -15,7 +15,7 @@ use crate::sla::{
     parse_calendar, ticket_status, Calendar, SlaClockState, SlaClockStatus, SlaPolicy,
 };
 use crate::store::{Doc, DocKind, Tx};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -122,7 +122,7 @@ impl Desk {
         (t.category == StatusCategory::Resolved)
             .then_some(t.solved_at)
             .flatten()
-            .map(|s| s + Duration::days(i64::from(self.config.grace_days)))
+            .map(|s| crate::clock::after_days(s, i64::from(self.config.grace_days)))
     }
 
     /// Saves a ticket at its next version (`before`: as it was stored, none when new), keeping
@@ -179,6 +179,49 @@ impl Desk {
     }
 }
 
+/// After a change of statuses or policies, every ticket not closed takes its status's category
+/// and its deadline under the new configuration, so lists, clocks and the index agree with it.
+/// Refuses a configuration that removes a status in use, moves one in use into or out of
+/// `resolved`, or leaves a ticket's policy without a target for its priority.
+fn retime_tickets(cx: &mut Ctx<'_>) -> Result<()> {
+    let mut desk = Desk::load(cx.tx)?;
+    let ms = |d: Option<DateTime<Utc>>| d.map(|d| d.timestamp_millis());
+    for doc in cx.tx.docs(DocKind::Ticket, None)? {
+        let before: Ticket = doc.decode()?;
+        if before.category == StatusCategory::Closed {
+            continue;
+        }
+        let in_use = |why: &str| CrmError::InvalidState {
+            reason: format!(
+                "status {:?} is in use (ticket {}): it {why}",
+                before.status, before.id
+            ),
+        };
+        let category = desk
+            .config
+            .category(&before.status)
+            .map_err(|_| in_use("cannot be removed"))?;
+        if (category == StatusCategory::Resolved) != (before.category == StatusCategory::Resolved) {
+            return Err(in_use("cannot move into or out of resolved"));
+        }
+        let mut t = before.clone();
+        t.category = category;
+        if category == before.category && ms(desk.deadline(&t, cx.now)?) == ms(doc.due_at) {
+            continue;
+        }
+        desk.save(cx, Some(&before), &mut t)?;
+        cx.emit(
+            EventKind::TicketUpdated {
+                ticket_id: t.id.clone(),
+                customer_id: t.customer_id.clone(),
+                fields: vec!["sla".into()],
+            },
+            "service desk reconfigured",
+        )?;
+    }
+    desk.finish(cx.tx)
+}
+
 fn save_article(tx: &mut dyn Tx, a: &Article) -> Result<()> {
     tx.put_doc(Doc::new(DocKind::Article, &a.id, None, a.version, a)?)
 }
@@ -197,8 +240,9 @@ impl Crm {
     }
 
     /// Changes the parts of the desk's configuration the patch gives (admins). Tickets keep the
-    /// policy they were given by name; new targets reach a ticket's deadline index when the
-    /// ticket next changes.
+    /// policy they were given (by name); a change of statuses or policies re-times every ticket
+    /// not closed at once (category, clocks, deadline), and is refused if a ticket could not
+    /// follow it.
     pub fn update_service_desk(
         &self,
         actor: &str,
@@ -240,6 +284,12 @@ impl Crm {
                 &next,
             )?)?;
             cx.emit(EventKind::ServiceDeskChanged, "service desk configured")?;
+            if next.statuses != current.statuses
+                || next.on_hold_category != current.on_hold_category
+                || next.policies != current.policies
+            {
+                retime_tickets(cx)?;
+            }
             Ok(next)
         })
     }

@@ -62,7 +62,10 @@ impl Crm {
         limits::opt_text("group_id", group_id.as_deref(), limits::ID)?;
         self.look(actor, |cx| {
             let at = at.unwrap_or(cx.now);
-            let until = at + Duration::minutes(within);
+            // Saturating: `at` is the caller's and may lie at the end of time.
+            let until = at
+                .checked_add_signed(Duration::minutes(within))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             let desk = Desk::load(cx.tx)?;
             let mut out = Vec::new();
             for doc in cx.tx.docs_due_at(DocKind::Ticket, until)? {
