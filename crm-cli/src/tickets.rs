@@ -43,36 +43,14 @@ const REPORT_TABLE_HEAD: [&str; 15] = [
     "backlog",
 ];
 
-/// A duration such as `90m`, `2h`, `1d` or `1h30m` (units `m`/`min`, `h`/`hr`, `d`/`day`, with
-/// optional plurals and spaces between parts), in whole minutes.
+/// A duration such as `90m`, `2h`, `1d` or `1h 30min` (humantime's syntax), in whole minutes.
 pub fn parse_minutes(text: &str) -> Result<i64, String> {
     let bad = || format!("{text:?} is not a duration like 90m, 2h, 1d or 1h30m");
-    let mut rest = text.trim();
-    if rest.is_empty() {
+    let d = humantime::parse_duration(text.trim()).map_err(|_| bad())?;
+    if d.subsec_nanos() != 0 || d.as_secs() % 60 != 0 {
         return Err(bad());
     }
-    let mut total: i64 = 0;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = rest[digits..].trim_start();
-        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let per = match &rest[..unit_len] {
-            "m" | "min" | "mins" | "minute" | "minutes" => 1,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 60,
-            "d" | "day" | "days" => 1440,
-            _ => return Err(bad()),
-        };
-        total = n
-            .checked_mul(per)
-            .and_then(|m| total.checked_add(m))
-            .ok_or_else(bad)?;
-        rest = rest[unit_len..].trim_start();
-    }
-    Ok(total)
+    i64::try_from(d.as_secs() / 60).map_err(|_| bad())
 }
 
 /// Minutes as the shortest duration that reads back the same: `2h`, `90m`, `1d`, `1h30m`.
@@ -291,6 +269,7 @@ mod tests {
             ("1h 30min", 90),
             (" 3 days ", 4320),
             ("0m", 0),
+            ("1.5h", 90),
         ] {
             assert_eq!(parse_minutes(text), Ok(minutes), "{text}");
         }
@@ -301,7 +280,7 @@ mod tests {
             "2x",
             "-2h",
             "2h-",
-            "1.5h",
+            "90s",
             "99999999999999999999d",
         ] {
             let e = parse_minutes(bad).unwrap_err();

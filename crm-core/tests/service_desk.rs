@@ -544,6 +544,24 @@ fn bad_input_gets_typed_errors_and_changes_nothing() {
         "INVALID_STATE"
     );
     assert_eq!(crm.ticket(ADMIN, "tkt-1").unwrap(), before);
+    // Inputs beyond their bounds are refused before anything is read or written.
+    let long = NewTicket {
+        description: "x".repeat(10_001),
+        ..ticket("c-1", "too long")
+    };
+    assert_eq!(
+        code(crm.create_ticket(SALES_REP, long).unwrap_err()),
+        "INVALID_INPUT"
+    );
+    let many_tags = NewTicket {
+        tags: (0..101).map(|i| format!("tag{i}")).collect(),
+        ..ticket("c-1", "too many tags")
+    };
+    assert_eq!(
+        code(crm.create_ticket(SALES_REP, many_tags).unwrap_err()),
+        "INVALID_INPUT"
+    );
+    assert_eq!(crm.tickets(ADMIN, TicketQuery::default()).unwrap().len(), 1);
     // The end of time is refused, not a panic.
     let end = crm.ticket_breaches(ADMIN, Some(DateTime::<Utc>::MAX_UTC), Some(60), None, None);
     assert_eq!(code(end.unwrap_err()), "INVALID_INPUT");

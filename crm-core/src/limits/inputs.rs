@@ -8,6 +8,9 @@ use crate::contract::{NewContract, NewPayment};
 use crate::customer::{
     CustomerPatch, DuplicateProbe, FieldValue, NewContact, NewCustomer, NewFollowUp,
 };
+use crate::desk::{
+    NewArticle, NewCsat, NewTicket, NewTicketComment, ServiceDeskPatch, TicketPatch,
+};
 use crate::lead::NewLead;
 use crate::opportunity::{NewOpportunity, OpportunityPatch};
 use crate::pipeline::Pipeline;
@@ -290,5 +293,70 @@ impl Bounded for NewPayment {
     fn check_bounds(&self) -> Result<()> {
         amount("amount", self.amount)?;
         opt_text("note", self.note.as_deref(), NOTE)
+    }
+}
+
+impl Bounded for NewTicket {
+    fn check_bounds(&self) -> Result<()> {
+        text("customer_id", &self.customer_id, ID)?;
+        opt_text("contact_id", self.contact_id.as_deref(), ID)?;
+        text("subject", &self.subject, NAME)?;
+        text("description", &self.description, NOTE)?;
+        opt_text("kind", self.kind.as_deref(), NAME)?;
+        texts("tags", &self.tags, TAGS, CODE)?;
+        opt_text("assignee_id", self.assignee_id.as_deref(), ID)?;
+        opt_text("group_id", self.group_id.as_deref(), ID)?;
+        field_map("custom_fields", &self.custom_fields, field_text)
+    }
+}
+
+impl Bounded for TicketPatch {
+    fn check_bounds(&self) -> Result<()> {
+        opt_text("subject", self.subject.as_deref(), NAME)?;
+        opt_text("description", self.description.as_deref(), NOTE)?;
+        opt_text("kind", self.kind.as_deref(), NAME)?;
+        texts("tags", self.tags.iter().flatten(), TAGS, CODE)?;
+        field_map("custom_fields", &self.custom_fields, |v| {
+            v.as_ref().and_then(field_text)
+        })
+    }
+}
+
+impl Bounded for NewTicketComment {
+    fn check_bounds(&self) -> Result<()> {
+        text("body", &self.body, NOTE)?;
+        opt_text("status", self.status.as_deref(), CODE)
+    }
+}
+
+impl Bounded for NewCsat {
+    fn check_bounds(&self) -> Result<()> {
+        opt_text("reason", self.reason.as_deref(), NAME)?;
+        opt_text("comment", self.comment.as_deref(), NOTE)
+    }
+}
+
+impl Bounded for NewArticle {
+    fn check_bounds(&self) -> Result<()> {
+        text("title", &self.title, NAME)?;
+        text("body", &self.body, NOTE)?;
+        opt_text("category", self.category.as_deref(), NAME)
+    }
+}
+
+impl Bounded for ServiceDeskPatch {
+    fn check_bounds(&self) -> Result<()> {
+        for s in self.statuses.iter().flatten() {
+            text("statuses.name", &s.name, CODE)?;
+        }
+        if let Some(d) = self.grace_days {
+            days("grace_days", d)?;
+        }
+        texts(
+            "csat_reasons",
+            self.csat_reasons.iter().flatten(),
+            100,
+            NAME,
+        )
     }
 }

@@ -10,7 +10,7 @@ use crate::desk::{
 };
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
-use crate::limits::{self, NAME, NOTE};
+use crate::limits::Bounded;
 use crate::sla::{
     parse_calendar, ticket_status, Calendar, SlaClockState, SlaClockStatus, SlaPolicy,
 };
@@ -249,6 +249,7 @@ impl Crm {
         expected_version: u64,
         patch: ServiceDeskPatch,
     ) -> Result<ServiceDesk> {
+        patch.check_bounds()?;
         self.act(actor, |cx| {
             cx.require_admin("configure the service desk")?;
             let current = Desk::load(cx.tx)?.config;
@@ -296,9 +297,7 @@ impl Crm {
 
     /// A draft article of the knowledge base (anyone may write one).
     pub fn create_article(&self, actor: &str, new: NewArticle) -> Result<Article> {
-        limits::text("title", &new.title, NAME)?;
-        limits::text("body", &new.body, NOTE)?;
-        limits::opt_text("category", new.category.as_deref(), NAME)?;
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let article = Article {
                 id: cx.new_id("kb")?,

@@ -12,7 +12,7 @@ use crate::desk::{
 use crate::error::{CrmError, EntityKind, Result};
 use crate::event::EventKind;
 use crate::ids::record_order;
-use crate::limits::{self, FIELD_TEXT, ID, NAME, NOTE, TAGS};
+use crate::limits::{self, Bounded, ID, NAME};
 use crate::sla::{SlaClockStatus, SlaHistoryEntry};
 use crate::store::{Doc, DocKind};
 use chrono::{DateTime, Utc};
@@ -57,29 +57,14 @@ fn closed(t: &Ticket) -> CrmError {
     }
 }
 
-fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
-    limits::texts("tags", tags, TAGS, NAME)?;
+/// Tags trimmed, without empties and duplicates, sorted.
+fn clean_tags(tags: &[String]) -> Vec<String> {
     let set: BTreeSet<String> = tags
         .iter()
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect();
-    Ok(set.into_iter().collect())
-}
-
-fn check_new(new: &NewTicket) -> Result<()> {
-    limits::text("customer_id", &new.customer_id, ID)?;
-    limits::opt_text("contact_id", new.contact_id.as_deref(), ID)?;
-    limits::text("subject", &new.subject, NAME)?;
-    limits::text("description", &new.description, NOTE)?;
-    limits::opt_text("kind", new.kind.as_deref(), NAME)?;
-    limits::opt_text("assignee_id", new.assignee_id.as_deref(), ID)?;
-    limits::opt_text("group_id", new.group_id.as_deref(), ID)?;
-    limits::field_map("custom_fields", &new.custom_fields, |v| match v {
-        crate::customer::FieldValue::Text(s) => Some(s.as_str()),
-        _ => None,
-    })?;
-    Ok(())
+    set.into_iter().collect()
 }
 
 /// The users of the organisation by id, loaded once per operation for routing.
@@ -260,7 +245,7 @@ fn create_one(
             .team(g)?
             .ok_or_else(|| CrmError::not_found(EntityKind::Team, g))?;
     }
-    let tags = clean_tags(&new.tags)?;
+    let tags = clean_tags(&new.tags);
     let priority = new.priority.unwrap_or(TicketPriority::Normal);
     let channel = new.channel.unwrap_or(TicketChannel::WebForm);
     let facts = TicketFacts {
@@ -359,7 +344,7 @@ impl Crm {
     /// customer); routed by the desk's routes unless an assignee is given; timed by the first
     /// policy that matches.
     pub fn create_ticket(&self, actor: &str, new: NewTicket) -> Result<Ticket> {
-        check_new(&new)?;
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let mut desk = Desk::load(cx.tx)?;
             let users = users_by_id(cx)?;
@@ -373,7 +358,7 @@ impl Crm {
     pub fn create_tickets(&self, actor: &str, new: Vec<NewTicket>) -> Result<Vec<Ticket>> {
         limits::count("tickets", new.len(), TICKET_BATCH)?;
         for n in &new {
-            check_new(n)?;
+            n.check_bounds()?;
         }
         self.act(actor, |cx| {
             let mut desk = Desk::load(cx.tx)?;
@@ -432,13 +417,7 @@ impl Crm {
         expected_version: u64,
         patch: TicketPatch,
     ) -> Result<Ticket> {
-        limits::opt_text("subject", patch.subject.as_deref(), NAME)?;
-        limits::opt_text("description", patch.description.as_deref(), NOTE)?;
-        limits::opt_text("kind", patch.kind.as_deref(), NAME)?;
-        limits::field_map("custom_fields", &patch.custom_fields, |v| match v {
-            Some(crate::customer::FieldValue::Text(s)) => Some(s.as_str()),
-            _ => None,
-        })?;
+        patch.check_bounds()?;
         self.act(actor, |cx| {
             let mut desk = Desk::load(cx.tx)?;
             let before = scoped_ticket(cx, id)?;
@@ -461,11 +440,10 @@ impl Crm {
                 fields.push("kind");
             }
             if let Some(tags) = &patch.tags {
-                t.tags = clean_tags(tags)?;
+                t.tags = clean_tags(tags);
                 fields.push("tags");
             }
             for (k, v) in &patch.custom_fields {
-                limits::text("custom_fields", k, FIELD_TEXT)?;
                 match v {
                     Some(v) => t.custom_fields.insert(k.clone(), v.clone()),
                     None => t.custom_fields.remove(k),
@@ -591,8 +569,7 @@ impl Crm {
         ticket_id: &str,
         new: NewTicketComment,
     ) -> Result<TicketReply> {
-        limits::text("body", &new.body, NOTE)?;
-        limits::opt_text("status", new.status.as_deref(), limits::CODE)?;
+        new.check_bounds()?;
         self.act(actor, |cx| {
             let mut desk = Desk::load(cx.tx)?;
             let before = scoped_ticket(cx, ticket_id)?;
@@ -736,8 +713,7 @@ impl Crm {
 
     /// Records the requester's satisfaction with a solved ticket: one rating per solve cycle.
     pub fn rate_ticket(&self, actor: &str, id: &str, rating: NewCsat) -> Result<Ticket> {
-        limits::opt_text("reason", rating.reason.as_deref(), NAME)?;
-        limits::opt_text("comment", rating.comment.as_deref(), NOTE)?;
+        rating.check_bounds()?;
         self.act(actor, |cx| {
             let mut desk = Desk::load(cx.tx)?;
             let before = scoped_ticket(cx, id)?;

@@ -794,21 +794,23 @@ pub fn every_document_kind(factory: Factory) {
     }
 }
 
+/// A document of customer `c-1` whose body is only its id: what the index cases store.
+fn plain_doc(kind: DocKind, id: &str, version: u64) -> Doc {
+    Doc::new(
+        kind,
+        id,
+        Some("c-1"),
+        version,
+        &serde_json::json!({ "id": id }),
+    )
+    .unwrap()
+}
+
 pub fn documents_due(factory: Factory) {
     let s = factory();
     let s = s.as_ref();
     let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
-    let doc = |kind, id: &str, version, due| {
-        Doc::new(
-            kind,
-            id,
-            Some("c-1"),
-            version,
-            &serde_json::json!({ "id": id }),
-        )
-        .unwrap()
-        .due_on(due)
-    };
+    let doc = |kind, id: &str, version, due| plain_doc(kind, id, version).due_on(due);
     let due = |kind, before| -> Vec<String> {
         r(s, |tx| tx.docs_due(kind, before))
             .into_iter()
@@ -859,17 +861,7 @@ pub fn documents_due_at(factory: Factory) {
     let s = s.as_ref();
     // Milliseconds past the hour, so an instant survives every backend's precision exactly.
     let at = |hour: u32, ms: i64| t(hour) + chrono::Duration::milliseconds(ms);
-    let doc = |kind, id: &str, version, due_at| {
-        Doc::new(
-            kind,
-            id,
-            Some("c-1"),
-            version,
-            &serde_json::json!({ "id": id }),
-        )
-        .unwrap()
-        .due_at(due_at)
-    };
+    let doc = |kind, id: &str, version, due_at| plain_doc(kind, id, version).due_at(due_at);
     let due = |kind, until| -> Vec<String> {
         r(s, |tx| tx.docs_due_at(kind, until))
             .into_iter()
