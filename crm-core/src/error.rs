@@ -29,6 +29,8 @@ pub enum EntityKind {
     TicketComment,
     Article,
     ServiceDesk,
+    Import,
+    ImportMapping,
 }
 
 impl EntityKind {
@@ -54,6 +56,8 @@ impl EntityKind {
             EntityKind::TicketComment => "ticket_comment",
             EntityKind::Article => "article",
             EntityKind::ServiceDesk => "service_desk",
+            EntityKind::Import => "import",
+            EntityKind::ImportMapping => "import_mapping",
         }
     }
 }

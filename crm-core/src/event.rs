@@ -239,6 +239,38 @@ pub enum EventKind {
         state: crate::desk::ArticleState,
     },
     ServiceDeskChanged,
+    /// A customer an import created, deleted by the import's revert.
+    CustomerDeleted {
+        customer_id: CustomerId,
+        import_id: String,
+    },
+    ContactUpdated {
+        customer_id: CustomerId,
+        contact_id: String,
+        fields: Vec<String>,
+    },
+    /// A contact an import created, deleted by the import's revert.
+    ContactDeleted {
+        customer_id: CustomerId,
+        contact_id: String,
+        import_id: String,
+    },
+    LeadUpdated {
+        lead_id: String,
+        fields: Vec<String>,
+    },
+    /// A lead an import created, deleted by the import's revert.
+    LeadDeleted {
+        lead_id: String,
+        import_id: String,
+    },
+    ImportFinished {
+        import_id: String,
+        counts: crate::import::ImportCounts,
+    },
+    ImportReverted {
+        import_id: String,
+    },
 }
 
 impl EventKind {
@@ -268,7 +300,10 @@ impl EventKind {
             | EventKind::TicketAssigned { customer_id, .. }
             | EventKind::TicketCommented { customer_id, .. }
             | EventKind::TicketRated { customer_id, .. }
-            | EventKind::TicketArticleLinked { customer_id, .. } => vec![customer_id],
+            | EventKind::TicketArticleLinked { customer_id, .. }
+            | EventKind::CustomerDeleted { customer_id, .. }
+            | EventKind::ContactUpdated { customer_id, .. }
+            | EventKind::ContactDeleted { customer_id, .. } => vec![customer_id],
             EventKind::CustomersMerged {
                 survivor_id,
                 merged_id,

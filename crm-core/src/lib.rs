@@ -82,6 +82,7 @@ pub mod event;
 #[cfg(feature = "uniffi")]
 mod ffi;
 pub mod ids;
+pub mod import;
 pub mod lead;
 pub mod limits;
 pub use pipeline::opportunity;

@@ -582,6 +582,7 @@ struct Ids {
     audiences: Vec<String>,
     tickets: Vec<String>,
     articles: Vec<String>,
+    imports: Vec<String>,
     /// Current versions of records by id (the settings' under "settings"), for
     /// `expected_version`.
     versions: BTreeMap<String, u64>,
@@ -625,7 +626,10 @@ fn live_ids(store: &MemoryStore) -> Ids {
                     DocKind::Audience => &mut ids.audiences,
                     DocKind::Ticket => &mut ids.tickets,
                     DocKind::Article => &mut ids.articles,
+                    DocKind::ImportJob => &mut ids.imports,
                     DocKind::Counter
+                    | DocKind::ImportBatch
+                    | DocKind::ImportMapping
                     | DocKind::ApiToken
                     | DocKind::TicketComment
                     | DocKind::ServiceDesk => continue,
@@ -815,6 +819,7 @@ impl Gen<'_> {
             "audience_id" => &ids.audiences,
             "ticket_id" => &ids.tickets,
             "article_id" => &ids.articles,
+            "job_id" => &ids.imports,
             "id" => match self.op.as_str() {
                 "user" | "deactivate_user" => &ids.users,
                 "customer" | "update_customer" | "transfer_customer" => &ids.customers,
@@ -825,6 +830,7 @@ impl Gen<'_> {
                 "ticket" | "update_ticket" | "set_ticket_status" | "assign_ticket"
                 | "rate_ticket" | "ticket_sla" => &ids.tickets,
                 "article" | "set_article_state" => &ids.articles,
+                "import_job" => &ids.imports,
                 _ => &ids.pipelines,
             },
             "stage" | "from_stage" | "to_stage" | "key" => &ids.stages,

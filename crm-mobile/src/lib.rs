@@ -98,6 +98,7 @@ mod campaigns;
 mod customers;
 mod deals;
 mod desk;
+mod imports;
 mod pools;
 mod pure;
 mod remote;

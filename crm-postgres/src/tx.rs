@@ -144,6 +144,21 @@ impl<'t, 'c> PgTx<'t, 'c> {
         ))))
     }
 
+    /// Removes the row still at `expected`, in one conditional statement so a concurrent writer
+    /// cannot slip in between a check and the delete.
+    fn delete(&mut self, table: &str, kind: EntityKind, id: &str, expected: u64) -> Result<()> {
+        let org = self.org;
+        let v = version(expected)?;
+        let sql = format!("DELETE FROM {table} WHERE org_id = $1 AND id = $2 AND version = $3");
+        if self.execute(&sql, &[&org, &id, &v])? == 1 {
+            return Ok(());
+        }
+        let stored = self.version_of(table, id)?;
+        check_delete_version(kind, id, expected, stored).and(Err(CrmError::storage(format!(
+            "{kind} {id}: conditional delete removed no row"
+        ))))
+    }
+
     fn doc_version(&mut self, kind: DocKind, id: &str) -> Result<Option<u64>> {
         let org = self.org;
         Ok(self
@@ -308,6 +323,12 @@ impl Tx for PgTx<'_, '_> {
         )
     }
 
+    fn delete_customer(&mut self, id: &str, version: u64) -> Result<()> {
+        self.delete("customers", EntityKind::Customer, id, version)?;
+        // Its names leave the gram index with it, if it held them last.
+        self.set_dedup_keys(id, &[])
+    }
+
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
         let org = self.org;
         let mut sql = String::from("SELECT body FROM customers WHERE org_id = $1");
@@ -469,6 +490,10 @@ impl Tx for PgTx<'_, '_> {
         )
     }
 
+    fn delete_contact(&mut self, id: &str, version: u64) -> Result<()> {
+        self.delete("contacts", EntityKind::Contact, id, version)
+    }
+
     fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>> {
         self.get("follow_ups", id)
     }
@@ -607,10 +632,9 @@ impl Tx for PgTx<'_, '_> {
             return Ok(());
         }
         let stored = self.doc_version(kind, id)?;
-        check_delete_version(kind, id, version_, stored).and(Err(CrmError::storage(format!(
-            "{} {id}: conditional delete removed no row",
-            kind.as_str()
-        ))))
+        check_delete_version(kind.entity(), id, version_, stored).and(Err(CrmError::storage(
+            format!("{} {id}: conditional delete removed no row", kind.as_str()),
+        )))
     }
 
     fn append_event(&mut self, event: NewEvent) -> Result<u64> {

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 type Case = fn(c::Factory);
 
-const CASES: [(&str, Case); 13] = [
+const CASES: [(&str, Case); 15] = [
     ("versioned_puts", c::versioned_puts),
     ("failed_writes_roll_back", c::failed_writes_roll_back),
     ("reads_do_not_persist", c::reads_do_not_persist),
@@ -26,6 +26,8 @@ const CASES: [(&str, Case); 13] = [
     ("documents", c::documents),
     ("documents_due", c::documents_due),
     ("pool_and_recycling_indexes", c::pool_and_recycling_indexes),
+    ("delete_customers", c::delete_customers),
+    ("delete_contacts", c::delete_contacts),
     ("scenarios", c::scenarios),
 ];
 

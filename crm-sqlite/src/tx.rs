@@ -222,6 +222,19 @@ impl SqliteTx<'_> {
         }
     }
 
+    /// Removes the row still at `version` (the writer holds the file, so checking first is
+    /// enough).
+    fn delete(&self, table: &str, kind: EntityKind, id: &str, version: u64) -> Result<()> {
+        check_delete_version(kind, id, version, self.version_of(table, id)?)?;
+        let sql = format!("DELETE FROM {table} WHERE id = ?1 AND version = ?2");
+        self.txn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .execute(params![id, version as i64])
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn version_of(&self, table: &str, id: &str) -> Result<Option<u64>> {
         let sql = format!("SELECT version FROM {table} WHERE id = ?1");
         self.txn
@@ -392,6 +405,12 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn delete_customer(&mut self, id: &str, version: u64) -> Result<()> {
+        self.delete("customers", EntityKind::Customer, id, version)?;
+        // Its names leave the gram index with it, if it held them last.
+        self.set_dedup_keys(id, &[])
+    }
+
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
         let mut out = Vec::new();
         self.each_customer(query, &mut |c| out.push(c))?;
@@ -535,7 +554,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
-        check_delete_version(kind, id, version, self.doc_version(kind, id)?)?;
+        check_delete_version(kind.entity(), id, version, self.doc_version(kind, id)?)?;
         self.txn
             .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")
             .map_err(db)?
@@ -671,6 +690,10 @@ impl Tx for SqliteTx<'_> {
             c,
             &[("customer_id", &c.customer_id)],
         )
+    }
+
+    fn delete_contact(&mut self, id: &str, version: u64) -> Result<()> {
+        self.delete("contacts", EntityKind::Contact, id, version)
     }
 
     fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>> {

@@ -21,6 +21,11 @@ use crate::desk::{
     TicketQuery, TicketReply,
 };
 use crate::event::{Event, OwnershipChange};
+use crate::import::quality::{QualityOptions, QualityReport};
+use crate::import::{
+    ImportColumn, ImportJob, ImportMapping, ImportOptions, ImportResult, RejectedRow, RevertReport,
+    SavedMapping,
+};
 use crate::lead::{Lead, LeadCaptured, LeadConversion, NewLead};
 use crate::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
 use crate::performance::{Achievement, PeriodKind};
@@ -467,5 +472,49 @@ operations! {
     /// Tickets solved in a period as achievements, for `evaluate` and `leaderboard`.
     fn service_achievements(period: String) -> Vec<Achievement> {
         crm.service_achievements(actor, &period)
+    }
+    /// Imports rows given as columns (one list of cells per header): every row's outcome, and
+    /// the stored job (none for a dry run).
+    fn import_columns(options: ImportOptions, columns: Vec<ImportColumn>) -> ImportResult {
+        crm.import_columns(actor, options, columns)
+    }
+    /// Imports a CSV file's text (UTF-8; a byte-order mark is skipped).
+    fn import_csv(options: ImportOptions, csv: String) -> ImportResult {
+        crm.import_csv(actor, options, &csv)
+    }
+    /// Carries on a running import after its last committed batch, given the same CSV again.
+    fn resume_import_csv(job_id: String, csv: String) -> ImportResult {
+        crm.resume_import_csv(actor, &job_id, &csv)
+    }
+    fn import_job(id: String) -> ImportJob {
+        crm.import_job(actor, &id)
+    }
+    /// The actor's imports (every import, for an administrator), newest first.
+    fn import_jobs() -> Vec<ImportJob> {
+        crm.import_jobs(actor)
+    }
+    /// The rows an import refused, with their cells and errors.
+    fn import_rejects(job_id: String) -> Vec<RejectedRow> {
+        crm.import_rejects(actor, &job_id)
+    }
+    /// The refused rows as a CSV to fix and import again: the file's columns plus `error`.
+    fn import_rejects_csv(job_id: String) -> String {
+        crm.import_rejects_csv(actor, &job_id)
+    }
+    /// Deletes what an import created and restores what it updated, unless changed since.
+    fn revert_import(job_id: String) -> RevertReport {
+        crm.revert_import(actor, &job_id)
+    }
+    /// Keeps a column mapping under a name, for `ImportOptions::mapping_id`.
+    fn save_import_mapping(name: String, mapping: ImportMapping) -> SavedMapping {
+        crm.save_import_mapping(actor, &name, mapping)
+    }
+    fn import_mappings() -> Vec<SavedMapping> {
+        crm.import_mappings(actor)
+    }
+    /// Completeness and validity per field, owner and team; duplicate clusters; stale customers;
+    /// one person's conflicting phones and emails.
+    fn quality_report(; ..options: QualityOptions) -> QualityReport {
+        crm.quality_report(actor, options)
     }
 }

@@ -360,3 +360,14 @@ impl Bounded for ServiceDeskPatch {
         )
     }
 }
+
+impl Bounded for crate::import::ImportMapping {
+    fn check_bounds(&self) -> Result<()> {
+        count("columns", self.columns.len(), crate::import::MAX_COLUMNS)?;
+        for (column, target) in &self.columns {
+            text("columns", column, NAME)?;
+            text("columns", target, NAME)?;
+        }
+        opt_text("default_region", self.default_region.as_deref(), 8)
+    }
+}

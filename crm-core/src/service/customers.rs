@@ -48,17 +48,7 @@ impl Crm {
     pub fn create_customer(&self, actor: &str, new: NewCustomer) -> Result<CustomerCreated> {
         new.check_bounds()?;
         self.act(actor, |cx| {
-            let owner = match (&new.owner_id, &new.pool_id) {
-                (Some(id), _) => Some(cx.managed_user(id)?),
-                (None, Some(pool)) => {
-                    let pool = super::pools::load_pool(cx.tx, pool)?;
-                    if !pool.is_admin(&cx.actor) {
-                        return Err(cx.denied(&format!("put customers into pool {}", pool.id)));
-                    }
-                    None
-                }
-                (None, None) => Some(cx.actor.clone()),
-            };
+            let owner = entry_owner(cx, new.owner_id.as_deref(), new.pool_id.as_deref())?;
             enter_customer(cx, new, owner)
         })
     }
@@ -82,38 +72,69 @@ impl Crm {
     ) -> Result<Customer> {
         patch.check_bounds()?;
         self.act(actor, |cx| {
-            let mut c = cx.customer(id)?;
+            let c = cx.customer(id)?;
             check_expected(EntityKind::Customer, id, expected_version, c.version)?;
-            if c.status == CustomerStatus::Merged {
-                return Err(CrmError::InvalidState {
-                    reason: format!("customer {id} was merged into another and cannot change"),
-                });
-            }
-            let fields = apply_patch(&mut c, patch)?;
-            if fields.is_empty() {
-                return Ok(c);
-            }
-            c.updated_at = cx.now;
-            c.version += 1;
-            cx.save_customer(&mut c)?;
-            if fields
-                .iter()
-                .any(|f| ["name", "phones", "emails"].contains(&f.as_str()))
-            {
-                let contacts = cx.tx.contacts_of(&c.id)?;
-                cx.tx
-                    .set_dedup_keys(&c.id, &customer_keys(&c, &contacts)?)?;
-            }
-            cx.emit(
-                EventKind::CustomerUpdated {
-                    customer_id: c.id.clone(),
-                    fields: fields.clone(),
-                },
-                format!("updated {}", fields.join(", ")),
-            )?;
-            Ok(c)
+            patch_customer(cx, c, patch).map(|(c, _)| c)
         })
     }
+}
+
+/// Who owns a customer entered with this owner and pool: the owner (the actor must manage
+/// them), nobody when it goes into a pool the actor administers, else the actor.
+pub(super) fn entry_owner(
+    cx: &mut Ctx<'_>,
+    owner_id: Option<&str>,
+    pool_id: Option<&str>,
+) -> Result<Option<crate::access::User>> {
+    Ok(match (owner_id, pool_id) {
+        (Some(id), _) => Some(cx.managed_user(id)?),
+        (None, Some(pool)) => {
+            let pool = super::pools::load_pool(cx.tx, pool)?;
+            if !pool.is_admin(&cx.actor) {
+                return Err(cx.denied(&format!("put customers into pool {}", pool.id)));
+            }
+            None
+        }
+        (None, None) => Some(cx.actor.clone()),
+    })
+}
+
+/// Applies a patch to a loaded customer, saves it and records the change; returns the fields
+/// that really changed (none: nothing is written).
+pub(super) fn patch_customer(
+    cx: &mut Ctx<'_>,
+    mut c: Customer,
+    patch: CustomerPatch,
+) -> Result<(Customer, Vec<String>)> {
+    let id = c.id.clone();
+    if c.status == CustomerStatus::Merged {
+        return Err(CrmError::InvalidState {
+            reason: format!("customer {id} was merged into another and cannot change"),
+        });
+    }
+    let fields = apply_patch(&mut c, patch)?;
+    if fields.is_empty() {
+        return Ok((c, fields));
+    }
+    c.updated_at = cx.now;
+    c.version += 1;
+    cx.save_customer(&mut c)?;
+    if fields
+        .iter()
+        .any(|f| ["name", "phones", "emails"].contains(&f.as_str()))
+    {
+        let contacts = cx.tx.contacts_of(&c.id)?;
+        cx.tx
+            .set_dedup_keys(&c.id, &customer_keys(&c, &contacts)?)?;
+    }
+    cx.emit(
+        EventKind::CustomerUpdated {
+            customer_id: c.id.clone(),
+            fields: fields.clone(),
+        },
+        format!("updated {}", fields.join(", ")),
+    )?;
+    Ok((c, fields))
 }
 
 /// Active customers the actor may see, by the owners their scope covers.

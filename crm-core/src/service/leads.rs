@@ -20,7 +20,7 @@ use crate::opportunity::NewOpportunity;
 use crate::store::{Doc, DocKind, Tx};
 use std::collections::BTreeSet;
 
-fn save_lead(tx: &mut dyn Tx, lead: &Lead) -> Result<()> {
+pub(super) fn save_lead(tx: &mut dyn Tx, lead: &Lead) -> Result<()> {
     tx.put_doc(Doc::new(
         DocKind::Lead,
         &lead.id,
@@ -120,59 +120,7 @@ impl Crm {
 
     pub fn capture_lead(&self, actor: &str, new: NewLead) -> Result<LeadCaptured> {
         new.check_bounds()?;
-        self.act(actor, |cx| {
-            let name = non_empty("name", &new.name)?;
-            let phones = validated_phones(&new.phones)?;
-            let emails = validated_emails(&new.emails)?;
-            let owner = match &new.owner_id {
-                Some(id) => {
-                    let u = cx.managed_user(id)?;
-                    if !u.active {
-                        return Err(CrmError::InactiveUser { id: u.id });
-                    }
-                    Some(u.id)
-                }
-                None => None,
-            };
-            let duplicates = duplicates_on_entry(cx, &name, &phones, &emails)?;
-            let lead = Lead {
-                id: cx.new_id("l")?,
-                name,
-                kind: new.kind.unwrap_or(CustomerKind::Company),
-                phones,
-                emails,
-                source: cleaned(new.source),
-                region: cleaned(new.region),
-                industry: cleaned(new.industry),
-                level: cleaned(new.level),
-                custom_fields: new.custom_fields,
-                weight: new.weight.unwrap_or(1).max(1),
-                owner_id: owner,
-                pool_id: None,
-                status: LeadStatus::Open,
-                customer_id: None,
-                campaign_id: super::campaigns::existing_campaign(cx, new.campaign_id.clone())?,
-                created_at: cx.now,
-                updated_at: cx.now,
-                version: 1,
-            };
-            save_lead(cx.tx, &lead)?;
-            let why = if duplicates.is_empty() {
-                "lead captured".to_string()
-            } else {
-                format!(
-                    "lead captured despite {} possible duplicate(s)",
-                    duplicates.len()
-                )
-            };
-            cx.emit(
-                EventKind::LeadCaptured {
-                    lead_id: lead.id.clone(),
-                },
-                why,
-            )?;
-            Ok(LeadCaptured { lead, duplicates })
-        })
+        self.act(actor, |cx| enter_lead(cx, new))
     }
 
     pub fn lead(&self, actor: &str, id: &str) -> Result<Lead> {
@@ -395,4 +343,60 @@ pub(super) fn scoped_lead(cx: &mut Ctx<'_>, id: &str) -> Result<Lead> {
             id: id.to_string(),
         })
     }
+}
+
+/// Captures a lead: validated, owned by a rep the actor manages (or waiting for allocation),
+/// checked for duplicates by the organisation's policy.
+pub(super) fn enter_lead(cx: &mut Ctx<'_>, new: NewLead) -> Result<LeadCaptured> {
+    let name = non_empty("name", &new.name)?;
+    let phones = validated_phones(&new.phones)?;
+    let emails = validated_emails(&new.emails)?;
+    let owner = match &new.owner_id {
+        Some(id) => {
+            let u = cx.managed_user(id)?;
+            if !u.active {
+                return Err(CrmError::InactiveUser { id: u.id });
+            }
+            Some(u.id)
+        }
+        None => None,
+    };
+    let duplicates = duplicates_on_entry(cx, &name, &phones, &emails)?;
+    let lead = Lead {
+        id: cx.new_id("l")?,
+        name,
+        kind: new.kind.unwrap_or(CustomerKind::Company),
+        phones,
+        emails,
+        source: cleaned(new.source),
+        region: cleaned(new.region),
+        industry: cleaned(new.industry),
+        level: cleaned(new.level),
+        custom_fields: new.custom_fields,
+        weight: new.weight.unwrap_or(1).max(1),
+        owner_id: owner,
+        pool_id: None,
+        status: LeadStatus::Open,
+        customer_id: None,
+        campaign_id: super::campaigns::existing_campaign(cx, new.campaign_id.clone())?,
+        created_at: cx.now,
+        updated_at: cx.now,
+        version: 1,
+    };
+    save_lead(cx.tx, &lead)?;
+    let why = if duplicates.is_empty() {
+        "lead captured".to_string()
+    } else {
+        format!(
+            "lead captured despite {} possible duplicate(s)",
+            duplicates.len()
+        )
+    };
+    cx.emit(
+        EventKind::LeadCaptured {
+            lead_id: lead.id.clone(),
+        },
+        why,
+    )?;
+    Ok(LeadCaptured { lead, duplicates })
 }

@@ -10,10 +10,12 @@ mod contracts;
 mod customers;
 mod desk;
 mod duplicates;
+mod imports;
 mod leads;
 mod opportunities;
 mod ownership;
 mod pools;
+mod quality;
 mod records;
 mod ticket_report;
 mod tickets;
@@ -21,6 +23,7 @@ mod tokens;
 mod users;
 
 pub use customers::CustomerCreated;
+pub use imports::{ImportSink, IMPORT_BATCH};
 pub use ticket_report::BREACH_WINDOW_MINUTES;
 pub use tickets::TICKET_BATCH;
 

@@ -25,37 +25,7 @@ impl Crm {
         }
         self.act(actor, |cx| {
             let customer = cx.customer(customer_id)?;
-            if customer.status == CustomerStatus::Merged {
-                return Err(CrmError::InvalidState {
-                    reason: format!("customer {customer_id} was merged into another"),
-                });
-            }
-            let contact = Contact {
-                id: cx.new_id("ct")?,
-                customer_id: customer.id.clone(),
-                name,
-                phones: new.phones.iter().map(|p| p.trim().to_string()).collect(),
-                emails: new.emails.iter().map(|e| e.trim().to_string()).collect(),
-                role: new
-                    .role
-                    .map(|r| r.trim().to_string())
-                    .filter(|r| !r.is_empty()),
-                created_at: cx.now,
-                opt_outs: crate::campaign::channels(new.opt_outs.clone()),
-                version: 1,
-            };
-            cx.tx.put_contact(&contact)?;
-            let contacts = cx.tx.contacts_of(&customer.id)?;
-            cx.tx
-                .set_dedup_keys(&customer.id, &customer_keys(&customer, &contacts)?)?;
-            cx.emit(
-                EventKind::ContactAdded {
-                    customer_id: customer.id.clone(),
-                    contact_id: contact.id.clone(),
-                },
-                format!("contact {} added", contact.name),
-            )?;
-            Ok(contact)
+            enter_contact(cx, &customer, name, new)
         })
     }
 
@@ -172,4 +142,46 @@ impl Crm {
             Ok(list)
         })
     }
+}
+
+/// Adds a contact (its name checked, phones and emails validated) to a customer the actor may
+/// change, and re-keys the customer's duplicate keys.
+pub(super) fn enter_contact(
+    cx: &mut super::Ctx<'_>,
+    customer: &crate::customer::Customer,
+    name: String,
+    new: NewContact,
+) -> Result<Contact> {
+    let customer_id = &customer.id;
+    if customer.status == CustomerStatus::Merged {
+        return Err(CrmError::InvalidState {
+            reason: format!("customer {customer_id} was merged into another"),
+        });
+    }
+    let contact = Contact {
+        id: cx.new_id("ct")?,
+        customer_id: customer.id.clone(),
+        name,
+        phones: new.phones.iter().map(|p| p.trim().to_string()).collect(),
+        emails: new.emails.iter().map(|e| e.trim().to_string()).collect(),
+        role: new
+            .role
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
+        created_at: cx.now,
+        opt_outs: crate::campaign::channels(new.opt_outs.clone()),
+        version: 1,
+    };
+    cx.tx.put_contact(&contact)?;
+    let contacts = cx.tx.contacts_of(&customer.id)?;
+    cx.tx
+        .set_dedup_keys(&customer.id, &customer_keys(customer, &contacts)?)?;
+    cx.emit(
+        EventKind::ContactAdded {
+            customer_id: customer.id.clone(),
+            contact_id: contact.id.clone(),
+        },
+        format!("contact {} added", contact.name),
+    )?;
+    Ok(contact)
 }

@@ -36,10 +36,16 @@ pub enum DocKind {
     Article,
     /// The service desk's configuration and routing state.
     ServiceDesk,
+    /// An import job: its mapping, counts and progress.
+    ImportJob,
+    /// One committed batch of an import (what it changed, the rows it refused), listed by job.
+    ImportBatch,
+    /// A saved column mapping.
+    ImportMapping,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 15] = [
+    pub const ALL: [DocKind; 18] = [
         DocKind::Pool,
         DocKind::Allocator,
         DocKind::Lead,
@@ -55,6 +61,9 @@ impl DocKind {
         DocKind::TicketComment,
         DocKind::Article,
         DocKind::ServiceDesk,
+        DocKind::ImportJob,
+        DocKind::ImportBatch,
+        DocKind::ImportMapping,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +83,9 @@ impl DocKind {
             DocKind::TicketComment => "ticket_comment",
             DocKind::Article => "article",
             DocKind::ServiceDesk => "service_desk",
+            DocKind::ImportJob => "import_job",
+            DocKind::ImportBatch => "import_batch",
+            DocKind::ImportMapping => "import_mapping",
         }
     }
 
@@ -98,6 +110,8 @@ impl DocKind {
             DocKind::TicketComment => EntityKind::TicketComment,
             DocKind::Article => EntityKind::Article,
             DocKind::ServiceDesk => EntityKind::ServiceDesk,
+            DocKind::ImportJob | DocKind::ImportBatch => EntityKind::Import,
+            DocKind::ImportMapping => EntityKind::ImportMapping,
         }
     }
 }

@@ -425,6 +425,18 @@ impl Tx for State {
         Ok(())
     }
 
+    fn delete_customer(&mut self, id: &str, version: u64) -> Result<()> {
+        let stored = self.customers.get(id).map(|c| c.version);
+        check_delete_version(EntityKind::Customer, id, version, stored)?;
+        let keys = self.set_keys(id, &[]);
+        if !keys.is_empty() {
+            self.journal.push(Undo::DedupKeys(id.to_string(), keys));
+        }
+        let old = self.set_customer(id, None);
+        self.journal.push(Undo::Customer(Key::from(id), old));
+        Ok(())
+    }
+
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
         let candidates: Vec<Arc<Customer>> = match (&query.owners, &query.in_pool) {
             (Some(owners), _) => owners
@@ -563,7 +575,7 @@ impl Tx for State {
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
         let stored = self.docs.get(&(kind, id.to_string())).map(|d| d.version);
-        check_delete_version(kind, id, version, stored)?;
+        check_delete_version(kind.entity(), id, version, stored)?;
         let old = self.set_doc(kind, id, None);
         self.journal
             .push(Undo::Doc(Box::new((kind, id.to_string(), old))));
@@ -636,6 +648,21 @@ impl Tx for State {
         );
         self.journal
             .push(Undo::Contact(Box::new((contact.id.clone(), old))));
+        Ok(())
+    }
+
+    fn delete_contact(&mut self, id: &str, version: u64) -> Result<()> {
+        let stored = self.contacts.get(id).map(|c| c.version);
+        check_delete_version(EntityKind::Contact, id, version, stored)?;
+        let old = set_child(
+            &mut self.contacts,
+            &mut self.contacts_by_customer,
+            id,
+            None,
+            |c| &c.customer_id,
+        );
+        self.journal
+            .push(Undo::Contact(Box::new((id.to_string(), old))));
         Ok(())
     }
 
@@ -963,7 +990,9 @@ mod tests {
             delete: bool,
         },
         Keys(u8, Vec<u8>),
+        DeleteCustomer(u8),
         Contact(u8, u8),
+        DeleteContact(u8),
         FollowUp(u8, u8),
         Event(u8),
     }
@@ -1004,7 +1033,9 @@ mod tests {
                     delete
                 }),
             (small(), proptest::collection::vec(small(), 0..3)).prop_map(|(c, k)| Op::Keys(c, k)),
+            small().prop_map(Op::DeleteCustomer),
             (small(), small()).prop_map(|(id, c)| Op::Contact(id, c)),
+            small().prop_map(Op::DeleteContact),
             (small(), small()).prop_map(|(id, c)| Op::FollowUp(id, c)),
             small().prop_map(Op::Event),
         ]
@@ -1092,10 +1123,24 @@ mod tests {
                     .collect();
                 tx.set_dedup_keys(&format!("c-{c}"), &keys)
             }
+            Op::DeleteCustomer(id) => {
+                let id = format!("c-{id}");
+                match tx.customer(&id)? {
+                    Some(c) => tx.delete_customer(&id, c.version),
+                    None => Ok(()),
+                }
+            }
             Op::Contact(id, c) => {
                 let id = format!("ct-{id}");
                 let version = tx.contact(&id)?.map_or(1, |x| x.version + 1);
                 tx.put_contact(&contact(&id, &format!("c-{c}"), version))
+            }
+            Op::DeleteContact(id) => {
+                let id = format!("ct-{id}");
+                match tx.contact(&id)? {
+                    Some(c) => tx.delete_contact(&id, c.version),
+                    None => Ok(()),
+                }
             }
             Op::FollowUp(id, c) => {
                 let id = format!("f-{id}");

@@ -106,6 +106,11 @@ pub trait Tx {
 
     fn customer(&mut self, id: &str) -> Result<Option<Customer>>;
     fn put_customer(&mut self, customer: &Customer) -> Result<()>;
+    /// Removes a customer still at `version` (`VERSION_CONFLICT` otherwise, `NOT_FOUND` when
+    /// absent), as an import's revert does to one it created: the record, its duplicate keys and
+    /// name grams, and its place in every index, so no query finds it. Its contacts, follow-ups
+    /// and events stay the caller's to handle.
+    fn delete_customer(&mut self, id: &str, version: u64) -> Result<()>;
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>>;
     /// The ids of the customers `customers(query)` returns that `keep` accepts, in no order:
     /// for scans of many customers (audiences) that need only a few, without a copy of each.
@@ -151,6 +156,9 @@ pub trait Tx {
     fn contact(&mut self, id: &str) -> Result<Option<Contact>>;
     fn contacts_of(&mut self, customer_id: &str) -> Result<Vec<Contact>>;
     fn put_contact(&mut self, contact: &Contact) -> Result<()>;
+    /// Removes a contact still at `version` (an import's revert of one it created); the caller
+    /// re-keys its customer's duplicate keys.
+    fn delete_contact(&mut self, id: &str, version: u64) -> Result<()>;
     fn follow_up(&mut self, id: &str) -> Result<Option<FollowUp>>;
     fn follow_ups_of(&mut self, customer_id: &str) -> Result<Vec<FollowUp>>;
     fn put_follow_up(&mut self, follow_up: &FollowUp) -> Result<()>;
@@ -181,10 +189,10 @@ pub trait Tx {
     fn events_after(&mut self, after: u64, limit: usize) -> Result<Vec<Event>>;
 }
 
-/// The check every backend applies on `delete_doc`: the document must exist and still be at
-/// `version`.
+/// The check every backend applies on a delete (`delete_doc`, `delete_customer`,
+/// `delete_contact`): the record must exist and still be at `version`.
 pub fn check_delete_version(
-    kind: crate::store::DocKind,
+    kind: crate::error::EntityKind,
     id: &str,
     version: u64,
     stored: Option<u64>,
@@ -192,11 +200,11 @@ pub fn check_delete_version(
     use crate::error::CrmError;
     match stored {
         None => Err(CrmError::NotFound {
-            kind: kind.entity(),
+            kind,
             id: id.to_string(),
         }),
         Some(actual) if actual != version => Err(CrmError::VersionConflict {
-            kind: kind.entity(),
+            kind,
             id: id.to_string(),
             expected: version,
             actual,

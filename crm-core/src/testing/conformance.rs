@@ -101,6 +101,16 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn delete_customers() {
+                c::delete_customers(&factory)
+            }
+            #[test]
+            $(#[$attr])*
+            fn delete_contacts() {
+                c::delete_contacts(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn scenarios() {
                 c::scenarios(&factory)
             }
@@ -694,6 +704,264 @@ pub fn event_log(factory: Factory) {
     );
     assert_eq!(all[0].at, t(2));
     assert!(r(s, |tx| tx.events_after(5, 10)).is_empty());
+}
+
+/// Deleting a customer (an import's revert) takes it out of every table and index: its record,
+/// its duplicate keys, the names it alone held from the gram index, the owner, pool and recycling
+/// indexes. Only at its stored version; a failed transaction puts all of it back.
+pub fn delete_customers(factory: Factory) {
+    use crate::customer::dedup::customer_keys;
+    use crate::customer::grams::name_grams;
+    let s = factory();
+    let s = s.as_ref();
+    let mut owned = customer("c-1", Some("u-1"), 1);
+    owned.name = "Globex Trading".into();
+    owned.phones = vec!["13800000001".into()];
+    owned.pool_id = Some("p-1".into());
+    owned.recycle_due_at = Some(t(5));
+    let mut pooled = customer("c-2", None, 1);
+    pooled.name = "Acme".into();
+    pooled.phones = vec!["13900000002".into()];
+    pooled.pool_id = Some("p-1".into());
+    // Keeps a phone of c-1 and the name of c-2 held after they go.
+    let mut other = customer("c-3", Some("u-1"), 1);
+    other.name = "Acme".into();
+    other.phones = vec!["13800000001".into()];
+    other.recycle_due_at = Some(t(6));
+    w(s, |tx| {
+        for c in [&owned, &pooled, &other] {
+            tx.put_customer(c)?;
+            tx.set_dedup_keys(&c.id, &customer_keys(c, &[])?)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let keys: Vec<String> = [&owned, &pooled]
+        .into_iter()
+        .flat_map(|c| customer_keys(c, &[]).unwrap())
+        .collect();
+    let names: Vec<String> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix(crate::customer::NAME_PREFIX))
+        .map(String::from)
+        .collect();
+    assert_eq!(names.len(), 2);
+    let grams: Vec<String> = names.iter().flat_map(|n| name_grams(n)).collect();
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    let ids = |q: CustomerQuery| {
+        sorted(
+            r(s, |tx| tx.customers(&q))
+                .into_iter()
+                .map(|c| c.id)
+                .collect(),
+        )
+    };
+    // What every look-up a deleted customer could appear in answers.
+    let seen = || {
+        let holders: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| sorted(r(s, |tx| tx.customers_by_dedup_key(k))))
+            .collect();
+        let mut prefixed = r(s, |tx| tx.dedup_keys_with_prefix("n:"));
+        prefixed.sort();
+        let found = sorted(r(s, |tx| tx.names_with_grams(&grams, 0..=u32::MAX, 1)));
+        let owners = CustomerQuery {
+            owners: Some(vec!["u-1".into()]),
+            ..Default::default()
+        };
+        let pool = CustomerQuery {
+            in_pool: Some("p-1".into()),
+            ..Default::default()
+        };
+        let owned_ids = sorted(r(s, |tx| tx.customer_ids_where(&owners, &mut |_| true)));
+        let due: Vec<String> = r(s, |tx| tx.recycle_due(t(23)))
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        format!(
+            "{:?}\n{holders:?}\n{prefixed:?}\n{found:?}\n{:?}\n{:?}\n{owned_ids:?}\n{:?}\n{:?}\n{due:?}",
+            r(s, |tx| Ok((tx.customer("c-1")?, tx.customer("c-2")?))),
+            r(s, |tx| tx.name_gram_counts(&grams)),
+            ids(owners),
+            ids(pool),
+            ids(CustomerQuery::default()),
+        )
+    };
+    let before = seen();
+    assert_eq!(
+        ids(CustomerQuery {
+            in_pool: Some("p-1".into()),
+            ..Default::default()
+        }),
+        ["c-2"]
+    );
+    assert_eq!(
+        r(s, |tx| tx.recycle_due(t(23)))
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        ["c-1", "c-3"]
+    );
+    // Only at the stored version; nothing changes otherwise.
+    match w(s, |tx| tx.delete_customer("c-1", 2)) {
+        Err(CrmError::VersionConflict {
+            expected, actual, ..
+        }) => assert_eq!((expected, actual), (2, 1)),
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    assert_eq!(code(w(s, |tx| tx.delete_customer("c-9", 1))), "NOT_FOUND");
+    assert_eq!(seen(), before);
+    // A failed transaction (by a conflict, or by the work's own error) puts everything back.
+    let conflict = w(s, |tx| {
+        tx.delete_customer("c-1", 1)?;
+        tx.delete_customer("c-2", 1)?;
+        tx.delete_customer("c-3", 7)
+    });
+    assert_eq!(code(conflict), "VERSION_CONFLICT");
+    assert_eq!(seen(), before);
+    let failed = w(s, |tx| {
+        tx.delete_customer("c-1", 1)?;
+        tx.delete_customer("c-2", 1)?;
+        assert_eq!(
+            tx.customer("c-1")?,
+            None,
+            "the open transaction sees its delete"
+        );
+        assert_eq!(tx.customers_by_dedup_key(&keys[1])?, ["c-3"]);
+        Err::<(), _>(CrmError::invalid("test", "the work fails at its end"))
+    });
+    assert_eq!(code(failed), "INVALID_INPUT");
+    assert_eq!(seen(), before);
+    w(s, |tx| {
+        tx.delete_customer("c-1", 1)?;
+        tx.delete_customer("c-2", 1)
+    })
+    .unwrap();
+    assert_eq!(r(s, |tx| tx.customer("c-1")), None);
+    assert_eq!(r(s, |tx| tx.customer("c-2")), None);
+    for key in &keys {
+        let holders = r(s, |tx| tx.customers_by_dedup_key(key));
+        assert!(holders.iter().all(|id| id == "c-3"), "{key}: {holders:?}");
+    }
+    // c-3 still holds the shared phone and c-2's name; c-1's name has left the gram index.
+    assert_eq!(r(s, |tx| tx.customers_by_dedup_key(&keys[1])), ["c-3"]);
+    let prefixed = r(s, |tx| tx.dedup_keys_with_prefix("n:"));
+    assert_eq!(prefixed, [(format!("n:{}", names[1]), "c-3".to_string())]);
+    assert_eq!(
+        sorted(r(s, |tx| tx.names_with_grams(&grams, 0..=u32::MAX, 1))),
+        [names[1].clone()]
+    );
+    let gone = name_grams(&names[0]);
+    let kept = name_grams(&names[1]);
+    assert!(
+        !gone.iter().any(|g| kept.contains(g)),
+        "the names share no gram"
+    );
+    assert!(r(s, |tx| tx.name_gram_counts(&gone))
+        .iter()
+        .all(|&n| n == 0));
+    assert!(r(s, |tx| tx.name_gram_counts(&kept))
+        .iter()
+        .all(|&n| n == 1));
+    assert_eq!(
+        ids(CustomerQuery {
+            owners: Some(vec!["u-1".into()]),
+            ..Default::default()
+        }),
+        ["c-3"]
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            in_pool: Some("p-1".into()),
+            ..Default::default()
+        }),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(CustomerQuery {
+            include_merged: true,
+            ..Default::default()
+        }),
+        ["c-3"]
+    );
+    assert_eq!(
+        r(s, |tx| tx.recycle_due(t(23)))
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        ["c-3"]
+    );
+    assert_eq!(
+        code(w(s, |tx| tx.delete_customer("c-1", 1))),
+        "NOT_FOUND",
+        "deleted once"
+    );
+    // Nothing of it is left behind: the id starts over at version 1.
+    w(s, |tx| tx.put_customer(&customer("c-1", None, 1))).unwrap();
+    assert_eq!(r(s, |tx| tx.customer("c-1")).map(|c| c.version), Some(1));
+}
+
+/// Deleting a contact takes it out of its customer's list, whichever customer it has moved to;
+/// only at its stored version, and a failed transaction puts it back.
+pub fn delete_contacts(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    w(s, |tx| {
+        tx.put_contact(&contact("ct-1", "c-1", 1))?;
+        tx.put_contact(&contact("ct-2", "c-1", 1))?;
+        tx.put_contact(&contact("ct-3", "c-2", 1))
+    })
+    .unwrap();
+    let of = |customer: &str| -> Vec<String> {
+        let mut ids: Vec<String> = r(s, |tx| tx.contacts_of(customer))
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    match w(s, |tx| tx.delete_contact("ct-1", 2)) {
+        Err(CrmError::VersionConflict {
+            expected, actual, ..
+        }) => assert_eq!((expected, actual), (2, 1)),
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    assert_eq!(code(w(s, |tx| tx.delete_contact("ct-9", 1))), "NOT_FOUND");
+    assert_eq!(of("c-1"), ["ct-1", "ct-2"]);
+    let failed = w(s, |tx| {
+        tx.delete_contact("ct-1", 1)?;
+        assert_eq!(
+            tx.contact("ct-1")?,
+            None,
+            "the open transaction sees its delete"
+        );
+        tx.delete_contact("ct-3", 1)?;
+        Err::<(), _>(CrmError::invalid("test", "the work fails at its end"))
+    });
+    assert_eq!(code(failed), "INVALID_INPUT");
+    assert_eq!(of("c-1"), ["ct-1", "ct-2"]);
+    assert_eq!(of("c-2"), ["ct-3"]);
+    assert_eq!(
+        r(s, |tx| tx.contact("ct-1")),
+        Some(contact("ct-1", "c-1", 1))
+    );
+    w(s, |tx| tx.delete_contact("ct-1", 1)).unwrap();
+    assert_eq!(r(s, |tx| tx.contact("ct-1")), None);
+    assert_eq!(of("c-1"), ["ct-2"]);
+    assert_eq!(of("c-2"), ["ct-3"]);
+    // A contact that moved leaves the list of the customer it moved to.
+    w(s, |tx| tx.put_contact(&contact("ct-2", "c-2", 2))).unwrap();
+    assert_eq!(
+        code(w(s, |tx| tx.delete_contact("ct-2", 1))),
+        "VERSION_CONFLICT"
+    );
+    w(s, |tx| tx.delete_contact("ct-2", 2)).unwrap();
+    assert_eq!(of("c-1"), Vec::<String>::new());
+    assert_eq!(of("c-2"), ["ct-3"]);
+    assert_eq!(code(w(s, |tx| tx.delete_contact("ct-2", 2))), "NOT_FOUND");
 }
 
 /// The whole service layer on this backend: every parity scenario.

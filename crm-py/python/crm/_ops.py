@@ -412,6 +412,52 @@ class Operations:
         """Tickets solved in a period as achievements, for `evaluate` and `leaderboard`."""
         return cast("List[Achievement]", self._call("service_achievements", actor, {"period": period}))
 
+    def import_columns(self, actor: str, options: ImportOptions, columns: Sequence[ImportColumn]) -> ImportResult:
+        """Imports rows given as columns (one list of cells per header): every row's outcome, and
+        the stored job (none for a dry run).
+        """
+        return cast("ImportResult", self._call("import_columns", actor, {"options": options, "columns": columns}))
+
+    def import_csv(self, actor: str, options: ImportOptions, csv: str) -> ImportResult:
+        """Imports a CSV file's text (UTF-8; a byte-order mark is skipped)."""
+        return cast("ImportResult", self._call("import_csv", actor, {"options": options, "csv": csv}))
+
+    def resume_import_csv(self, actor: str, job_id: str, csv: str) -> ImportResult:
+        """Carries on a running import after its last committed batch, given the same CSV again."""
+        return cast("ImportResult", self._call("resume_import_csv", actor, {"job_id": job_id, "csv": csv}))
+
+    def import_job(self, actor: str, id: str) -> ImportJob:
+        return cast("ImportJob", self._call("import_job", actor, {"id": id}))
+
+    def import_jobs(self, actor: str) -> List[ImportJob]:
+        """The actor's imports (every import, for an administrator), newest first."""
+        return cast("List[ImportJob]", self._call("import_jobs", actor, {}))
+
+    def import_rejects(self, actor: str, job_id: str) -> List[RejectedRow]:
+        """The rows an import refused, with their cells and errors."""
+        return cast("List[RejectedRow]", self._call("import_rejects", actor, {"job_id": job_id}))
+
+    def import_rejects_csv(self, actor: str, job_id: str) -> str:
+        """The refused rows as a CSV to fix and import again: the file's columns plus `error`."""
+        return cast("str", self._call("import_rejects_csv", actor, {"job_id": job_id}))
+
+    def revert_import(self, actor: str, job_id: str) -> RevertReport:
+        """Deletes what an import created and restores what it updated, unless changed since."""
+        return cast("RevertReport", self._call("revert_import", actor, {"job_id": job_id}))
+
+    def save_import_mapping(self, actor: str, name: str, mapping: ImportMapping) -> SavedMapping:
+        """Keeps a column mapping under a name, for `ImportOptions::mapping_id`."""
+        return cast("SavedMapping", self._call("save_import_mapping", actor, {"name": name, "mapping": mapping}))
+
+    def import_mappings(self, actor: str) -> List[SavedMapping]:
+        return cast("List[SavedMapping]", self._call("import_mappings", actor, {}))
+
+    def quality_report(self, actor: str, *, stale_days: Optional[int] = None, default_region: Optional[str] = None, limit: Optional[int] = None) -> QualityReport:
+        """Completeness and validity per field, owner and team; duplicate clusters; stale customers;
+        one person's conflicting phones and emails.
+        """
+        return cast("QualityReport", self._call("quality_report", actor, {"stale_days": stale_days, "default_region": default_region, "limit": limit}))
+
 
 def sla_due(calendar: str, start: _dt.datetime, minutes: int) -> SlaDue:
     """When a target of `minutes` business minutes from `start` runs out on the calendar (TOML)."""

@@ -186,6 +186,8 @@ class EntityKind(StrEnum):
     TICKET_COMMENT = "ticket_comment"
     ARTICLE = "article"
     SERVICE_DESK = "service_desk"
+    IMPORT = "import"
+    IMPORT_MAPPING = "import_mapping"
 
 
 class ForecastCategory(StrEnum):
@@ -196,6 +198,40 @@ class ForecastCategory(StrEnum):
     OMITTED = "omitted"
 
 
+class ImportKind(StrEnum):
+    """What the rows of a file become."""
+    CUSTOMERS = "customers"
+    CONTACTS = "contacts"
+    LEADS = "leads"
+
+
+class ImportMode(StrEnum):
+    """Whether rows may create records, update matched ones, or both."""
+    #: A row that matches a stored record is reported as a duplicate and left alone.
+    CREATE = "create"
+    #: A row that matches nothing fails with `NOT_FOUND`.
+    UPDATE = "update"
+    #: Create or update.
+    UPSERT = "upsert"
+
+
+class ImportState(StrEnum):
+    COMPLETED = "completed"
+    REVERTED = "reverted"
+    #: Started and not finished: `resume_import` carries on after `committed_rows`.
+    RUNNING = "running"
+    #: All or nothing, and a row failed: nothing was written.
+    ROLLED_BACK = "rolled_back"
+
+
+class InFileDuplicates(StrEnum):
+    """Two rows of one file that match each other."""
+    #: The later row updates the record the earlier one created.
+    MERGE = "merge"
+    #: The later row fails with `DUPLICATE_IN_FILE`.
+    ERROR = "error"
+
+
 class LeadStatus(StrEnum):
     OPEN = "open"
     CONVERTED = "converted"
@@ -204,6 +240,17 @@ class LeadStatus(StrEnum):
 class MatchField(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
+    NAME = "name"
+
+
+class MatchKey(StrEnum):
+    """A field rows are matched on, with the duplicate rules of entry (normalised phone and email,
+    name by similarity over the organisation's threshold).
+    """
+    ID = "id"
+    PHONE = "phone"
+    EMAIL = "email"
+    #: Customers and leads: the name by similarity; contacts: the name within their customer.
     NAME = "name"
 
 
@@ -309,6 +356,16 @@ class RouteStrategy(StrEnum):
     LEAST_OPEN = "least_open"
     #: The agent with the most capacity left, as a share of their capacity (ties by id).
     CAPACITY = "capacity"
+
+
+class RowAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    FAILED = "failed"
+    #: Matched a record that already holds every value of the row.
+    UNCHANGED = "unchanged"
+    #: Matched a stored record in `create` mode, and was left alone.
+    DUPLICATE = "duplicate"
 
 
 class SlaClockState(StrEnum):
@@ -1109,6 +1166,14 @@ class DeskRoute:
 
 
 @dataclass(frozen=True)
+class DuplicateCluster:
+    """Customers that share a normalised phone, email or name: probably one customer."""
+    customer_ids: List[str]
+    #: What they share: `phone 13800138000`, `email a@b.cn`, `name 华为技术`.
+    shared: List[str]
+
+
+@dataclass(frozen=True)
 class DuplicateMatch:
     """One existing customer that matches, and where it lives, so the rep knows whom to talk to."""
     customer_id: str
@@ -1508,7 +1573,80 @@ class EventKindServiceDeskChanged:
     type: ClassVar[str] = "service_desk_changed"
 
 
-EventKind = Union[EventKindUserCreated, EventKindUserDeactivated, EventKindTeamCreated, EventKindSettingsChanged, EventKindCustomerCreated, EventKindCustomerUpdated, EventKindOwnerChanged, EventKindContactAdded, EventKindFollowUpRecorded, EventKindCustomersMerged, EventKindPoolCreated, EventKindPoolUpdated, EventKindPoolDeleted, EventKindCustomerPoolChanged, EventKindCustomerRecycled, EventKindCustomerLocked, EventKindCustomerUnlocked, EventKindAllocatorCreated, EventKindLeadCaptured, EventKindLeadAllocated, EventKindLeadConverted, EventKindOpportunityCreated, EventKindOpportunityMoved, EventKindOpportunityUpdated, EventKindOpportunityActivity, EventKindPipelineSaved, EventKindContractCreated, EventKindPaymentRecorded, EventKindContractCancelled, EventKindCampaignCreated, EventKindCampaignUpdated, EventKindCampaignMembersAdded, EventKindCampaignMemberStatusChanged, EventKindAudienceSaved, EventKindTicketCreated, EventKindTicketUpdated, EventKindTicketStatusChanged, EventKindTicketAssigned, EventKindTicketCommented, EventKindTicketRated, EventKindTicketArticleLinked, EventKindArticleSaved, EventKindServiceDeskChanged]
+@dataclass(frozen=True)
+class EventKindCustomerDeleted:
+    """A customer an import created, deleted by the import's revert."""
+    type: ClassVar[str] = "customer_deleted"
+    customer_id: str
+    import_id: str
+
+
+@dataclass(frozen=True)
+class EventKindContactUpdated:
+    """`EventKind` "contact_updated"."""
+    type: ClassVar[str] = "contact_updated"
+    customer_id: str
+    contact_id: str
+    fields: List[str]
+
+
+@dataclass(frozen=True)
+class EventKindContactDeleted:
+    """A contact an import created, deleted by the import's revert."""
+    type: ClassVar[str] = "contact_deleted"
+    customer_id: str
+    contact_id: str
+    import_id: str
+
+
+@dataclass(frozen=True)
+class EventKindLeadUpdated:
+    """`EventKind` "lead_updated"."""
+    type: ClassVar[str] = "lead_updated"
+    lead_id: str
+    fields: List[str]
+
+
+@dataclass(frozen=True)
+class EventKindLeadDeleted:
+    """A lead an import created, deleted by the import's revert."""
+    type: ClassVar[str] = "lead_deleted"
+    lead_id: str
+    import_id: str
+
+
+@dataclass(frozen=True)
+class EventKindImportFinished:
+    """`EventKind` "import_finished"."""
+    type: ClassVar[str] = "import_finished"
+    import_id: str
+    counts: ImportCounts
+
+
+@dataclass(frozen=True)
+class EventKindImportReverted:
+    """`EventKind` "import_reverted"."""
+    type: ClassVar[str] = "import_reverted"
+    import_id: str
+
+
+EventKind = Union[EventKindUserCreated, EventKindUserDeactivated, EventKindTeamCreated, EventKindSettingsChanged, EventKindCustomerCreated, EventKindCustomerUpdated, EventKindOwnerChanged, EventKindContactAdded, EventKindFollowUpRecorded, EventKindCustomersMerged, EventKindPoolCreated, EventKindPoolUpdated, EventKindPoolDeleted, EventKindCustomerPoolChanged, EventKindCustomerRecycled, EventKindCustomerLocked, EventKindCustomerUnlocked, EventKindAllocatorCreated, EventKindLeadCaptured, EventKindLeadAllocated, EventKindLeadConverted, EventKindOpportunityCreated, EventKindOpportunityMoved, EventKindOpportunityUpdated, EventKindOpportunityActivity, EventKindPipelineSaved, EventKindContractCreated, EventKindPaymentRecorded, EventKindContractCancelled, EventKindCampaignCreated, EventKindCampaignUpdated, EventKindCampaignMembersAdded, EventKindCampaignMemberStatusChanged, EventKindAudienceSaved, EventKindTicketCreated, EventKindTicketUpdated, EventKindTicketStatusChanged, EventKindTicketAssigned, EventKindTicketCommented, EventKindTicketRated, EventKindTicketArticleLinked, EventKindArticleSaved, EventKindServiceDeskChanged, EventKindCustomerDeleted, EventKindContactUpdated, EventKindContactDeleted, EventKindLeadUpdated, EventKindLeadDeleted, EventKindImportFinished, EventKindImportReverted]
+
+
+@dataclass(frozen=True)
+class FieldQuality:
+    """One field over every customer in scope."""
+    #: `name`, `phones`, `emails`, `industry`, ..., `custom_fields.birthday`.
+    field: str
+    records: int
+    #: Records with a value.
+    filled: int
+    #: `filled / records` in percent, one decimal place.
+    completeness: Decimal
+    #: Values with a check (phones, emails, addresses); `None` for fields without one.
+    valid: Optional[int]
+    #: `valid / filled` in percent, one decimal place.
+    validity: Optional[Decimal]
 
 
 #: A typed custom field value (自定义字段).
@@ -1543,6 +1681,109 @@ class ForecastRow:
     commit: Decimal
     #: Won in the period.
     closed: Decimal
+
+
+@dataclass(frozen=True)
+class GroupQuality:
+    """The customers of one owner or one team."""
+    #: A user id, a team id, or `(pool)` / `(no team)`.
+    group: str
+    customers: int
+    #: Filled values of the report's fields over `customers × fields`, in percent.
+    completeness: Decimal
+    #: Values failing their check.
+    invalid_values: int
+    #: Customers in a duplicate cluster.
+    duplicates: int
+    stale: int
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """Rows given as columns (one list of cells per header, all of one length): how bindings pass
+    a DataFrame, an Arrow table or arrays. `None` and blank cells leave a field unset.
+    """
+    name: str
+    values: List[Optional[str]]
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    duplicate: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    """An import: its mapping, counts and progress, stored so it can be resumed and reverted."""
+    id: str
+    mapping: ImportMapping
+    file_name: Optional[str]
+    header: List[str]
+    state: ImportState
+    counts: ImportCounts
+    #: Rows written by committed batches; a resumed import starts after them.
+    committed_rows: int
+    batch_size: int
+    created_by: str
+    created_at: _dt.datetime
+    finished_at: Optional[_dt.datetime]
+    reverted_at: Optional[_dt.datetime]
+    version: int
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """How a file's columns become fields: saved under a name and reused for the next file."""
+    kind: ImportKind
+    #: Column header → field: `name`, `phones`, `emails`, `tags`, `province`, `address`,
+    #: `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
+    columns: Dict[str, str]
+    mode: ImportMode = ImportMode.CREATE
+    #: Fields rows match stored records on; default: phone and email (id for `update`).
+    match_on: List[MatchKey] = _field(default_factory=list)
+    in_file_duplicates: InFileDuplicates = InFileDuplicates.MERGE
+    #: ISO 3166 region of phone numbers written without a country code (default `CN`).
+    default_region: Optional[str] = None
+    #: Write nothing when any row fails.
+    all_or_nothing: bool = False
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What to import with: a mapping given whole or a saved one by id."""
+    mapping: Optional[ImportMapping] = None
+    mapping_id: Optional[str] = None
+    #: Evaluate every row and report its outcome; write nothing.
+    dry_run: bool = False
+    #: The file's name, kept on the job.
+    file_name: Optional[str] = None
+    #: Rows per committed transaction (default 1,000): a resumed import restarts after the
+    #: last committed batch.
+    batch_size: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An import's answer: every row's outcome, and the stored job (none for a dry run)."""
+    job: Optional[ImportJob]
+    dry_run: bool
+    counts: ImportCounts
+    outcomes: List[RowOutcome]
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """One person's details that disagree across the customer record and its contacts."""
+    customer_id: str
+    #: `phones` or `emails`.
+    field: str
+    #: The distinct normalised values.
+    values: List[str]
 
 
 @dataclass(frozen=True)
@@ -2078,6 +2319,34 @@ class PoolRulesPatch:
 
 
 @dataclass(frozen=True)
+class QualityOptions:
+    #: A customer is stale after this many days without a follow-up (default 90).
+    stale_days: Optional[int] = None
+    #: Region of phone numbers written without a country code (default `CN`).
+    default_region: Optional[str] = None
+    #: The most duplicate clusters and inconsistencies listed (default 100; the counts are whole).
+    limit: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    as_of: _dt.datetime
+    customers: int
+    fields: List[FieldQuality]
+    by_owner: List[GroupQuality]
+    by_team: List[GroupQuality]
+    #: Every cluster's count; the list holds at most `limit`, largest first.
+    duplicate_cluster_count: int
+    duplicate_clusters: List[DuplicateCluster]
+    stale_days: int
+    stale: int
+    inconsistency_count: int
+    inconsistencies: List[Inconsistency]
+    #: The report in sentences, worst first: "31.2% of addresses are invalid".
+    findings: List[str]
+
+
+@dataclass(frozen=True)
 class QuotaBand:
     """From `min_attainment` % of quota on, commission is multiplied by `multiplier` (above 1: an
     accelerator, below: a decelerator).
@@ -2130,11 +2399,39 @@ class Recycled:
 
 
 @dataclass(frozen=True)
+class RejectedRow:
+    """A refused row as it was, with its errors: written out as a CSV to fix and import again."""
+    row: int
+    line: Optional[int]
+    values: List[Optional[str]]
+    errors: List[RowError]
+
+
+@dataclass(frozen=True)
 class RepUsage:
     #: The local day `today` counts.
     day: _dt.date
     today: int
     total: int
+
+
+@dataclass(frozen=True)
+class RevertReport:
+    job: ImportJob
+    #: Records the import created, now deleted.
+    deleted: List[str]
+    #: Records whose imported fields were restored.
+    restored: List[str]
+    #: Changed since the import: reported, not touched.
+    skipped: List[RevertSkip]
+
+
+@dataclass(frozen=True)
+class RevertSkip:
+    """A record a revert left alone, and why."""
+    record_id: str
+    field: Optional[str]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -2191,6 +2488,36 @@ class Rotting:
 
 
 @dataclass(frozen=True)
+class RowError:
+    """Why a row (or one of its cells) was refused."""
+    #: 1-based data row (the header is not a row).
+    row: int
+    #: The file line the row starts on, when it came from a file.
+    line: Optional[int]
+    #: The column, when one cell is at fault.
+    field: Optional[str]
+    code: str
+    message: str
+    #: The cell as it was (at most 200 characters).
+    raw: Optional[str]
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of one row."""
+    row: int
+    line: Optional[int]
+    action: RowAction
+    #: The record created, updated or matched.
+    record_id: Optional[str]
+    #: Fields an update changed.
+    fields: List[str]
+    #: Why a duplicate was left alone, or a row merged into an earlier one.
+    note: Optional[str]
+    errors: List[RowError]
+
+
+@dataclass(frozen=True)
 class RuleCondition:
     """A field equal to one of the values (an empty list never matches)."""
     field: str
@@ -2213,6 +2540,16 @@ class RuleTargetPool:
 
 
 RuleTarget = Union[RuleTargetReps, RuleTargetPool]
+
+
+@dataclass(frozen=True)
+class SavedMapping:
+    """A mapping kept for reuse."""
+    id: str
+    name: str
+    mapping: ImportMapping
+    created_by: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -2676,8 +3013,13 @@ NAMED: Dict[str, type] = {
     "DuplicateMode": DuplicateMode,
     "EntityKind": EntityKind,
     "ForecastCategory": ForecastCategory,
+    "ImportKind": ImportKind,
+    "ImportMode": ImportMode,
+    "ImportState": ImportState,
+    "InFileDuplicates": InFileDuplicates,
     "LeadStatus": LeadStatus,
     "MatchField": MatchField,
+    "MatchKey": MatchKey,
     "MemberKind": MemberKind,
     "OnPriorityChange": OnPriorityChange,
     "OpportunityStatus": OpportunityStatus,
@@ -2690,6 +3032,7 @@ NAMED: Dict[str, type] = {
     "Role": Role,
     "RoundingMode": RoundingMode,
     "RouteStrategy": RouteStrategy,
+    "RowAction": RowAction,
     "SlaClockState": SlaClockState,
     "SlaEventKind": SlaEventKind,
     "SlaMetric": SlaMetric,
@@ -2742,12 +3085,22 @@ NAMED: Dict[str, type] = {
     "DealAttribution": DealAttribution,
     "DeskPolicy": DeskPolicy,
     "DeskRoute": DeskRoute,
+    "DuplicateCluster": DuplicateCluster,
     "DuplicateMatch": DuplicateMatch,
     "DuplicatePolicy": DuplicatePolicy,
     "DuplicateProbe": DuplicateProbe,
     "Event": Event,
+    "FieldQuality": FieldQuality,
     "FollowUp": FollowUp,
     "ForecastRow": ForecastRow,
+    "GroupQuality": GroupQuality,
+    "ImportColumn": ImportColumn,
+    "ImportCounts": ImportCounts,
+    "ImportJob": ImportJob,
+    "ImportMapping": ImportMapping,
+    "ImportOptions": ImportOptions,
+    "ImportResult": ImportResult,
+    "Inconsistency": Inconsistency,
     "Instalment": Instalment,
     "IssuedToken": IssuedToken,
     "Lead": Lead,
@@ -2790,18 +3143,26 @@ NAMED: Dict[str, type] = {
     "Pool": Pool,
     "PoolRules": PoolRules,
     "PoolRulesPatch": PoolRulesPatch,
+    "QualityOptions": QualityOptions,
+    "QualityReport": QualityReport,
     "QuotaBand": QuotaBand,
     "RecycleDue": RecycleDue,
     "RecycleRule": RecycleRule,
     "RecycleWarning": RecycleWarning,
     "Recycled": Recycled,
+    "RejectedRow": RejectedRow,
     "RepUsage": RepUsage,
+    "RevertReport": RevertReport,
+    "RevertSkip": RevertSkip,
     "RfmFlow": RfmFlow,
     "RfmMovement": RfmMovement,
     "RfmOrder": RfmOrder,
     "RfmRow": RfmRow,
     "Rotting": Rotting,
+    "RowError": RowError,
+    "RowOutcome": RowOutcome,
     "RuleCondition": RuleCondition,
+    "SavedMapping": SavedMapping,
     "ServiceDesk": ServiceDesk,
     "ServiceDeskPatch": ServiceDeskPatch,
     "ServiceReport": ServiceReport,
@@ -3242,6 +3603,10 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("strategy", "RouteStrategy", True),
         ("skills", "bool", False),
     ),
+    "DuplicateCluster": (
+        ("customer_ids", "list<string>", True),
+        ("shared", "list<string>", True),
+    ),
     "DuplicateMatch": (
         ("customer_id", "string", True),
         ("customer_name", "string", True),
@@ -3427,6 +3792,41 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("state", "ArticleState", True),
     ),
     "EventKindServiceDeskChanged": (),
+    "EventKindCustomerDeleted": (
+        ("customer_id", "string", True),
+        ("import_id", "string", True),
+    ),
+    "EventKindContactUpdated": (
+        ("customer_id", "string", True),
+        ("contact_id", "string", True),
+        ("fields", "list<string>", True),
+    ),
+    "EventKindContactDeleted": (
+        ("customer_id", "string", True),
+        ("contact_id", "string", True),
+        ("import_id", "string", True),
+    ),
+    "EventKindLeadUpdated": (
+        ("lead_id", "string", True),
+        ("fields", "list<string>", True),
+    ),
+    "EventKindLeadDeleted": (
+        ("lead_id", "string", True),
+        ("import_id", "string", True),
+    ),
+    "EventKindImportFinished": (
+        ("import_id", "string", True),
+        ("counts", "ImportCounts", True),
+    ),
+    "EventKindImportReverted": (("import_id", "string", True),),
+    "FieldQuality": (
+        ("field", "string", True),
+        ("records", "int", True),
+        ("filled", "int", True),
+        ("completeness", "decimal", True),
+        ("valid", "int?", True),
+        ("validity", "decimal?", True),
+    ),
     "FollowUp": (
         ("id", "string", True),
         ("customer_id", "string", True),
@@ -3446,6 +3846,68 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("best_case", "decimal", True),
         ("commit", "decimal", True),
         ("closed", "decimal", True),
+    ),
+    "GroupQuality": (
+        ("group", "string", True),
+        ("customers", "int", True),
+        ("completeness", "decimal", True),
+        ("invalid_values", "int", True),
+        ("duplicates", "int", True),
+        ("stale", "int", True),
+    ),
+    "ImportColumn": (
+        ("name", "string", True),
+        ("values", "list<string?>", True),
+    ),
+    "ImportCounts": (
+        ("rows", "int", True),
+        ("created", "int", True),
+        ("updated", "int", True),
+        ("unchanged", "int", True),
+        ("duplicate", "int", True),
+        ("failed", "int", True),
+    ),
+    "ImportJob": (
+        ("id", "string", True),
+        ("mapping", "ImportMapping", True),
+        ("file_name", "string?", True),
+        ("header", "list<string>", True),
+        ("state", "ImportState", True),
+        ("counts", "ImportCounts", True),
+        ("committed_rows", "int", True),
+        ("batch_size", "int", True),
+        ("created_by", "string", True),
+        ("created_at", "instant", True),
+        ("finished_at", "instant?", True),
+        ("reverted_at", "instant?", True),
+        ("version", "int", True),
+    ),
+    "ImportMapping": (
+        ("kind", "ImportKind", True),
+        ("columns", "map<string>", True),
+        ("mode", "ImportMode", False),
+        ("match_on", "list<MatchKey>", False),
+        ("in_file_duplicates", "InFileDuplicates", False),
+        ("default_region", "string?", False),
+        ("all_or_nothing", "bool", False),
+    ),
+    "ImportOptions": (
+        ("mapping", "ImportMapping?", False),
+        ("mapping_id", "string?", False),
+        ("dry_run", "bool", False),
+        ("file_name", "string?", False),
+        ("batch_size", "int?", False),
+    ),
+    "ImportResult": (
+        ("job", "ImportJob?", True),
+        ("dry_run", "bool", True),
+        ("counts", "ImportCounts", True),
+        ("outcomes", "list<RowOutcome>", True),
+    ),
+    "Inconsistency": (
+        ("customer_id", "string", True),
+        ("field", "string", True),
+        ("values", "list<string>", True),
     ),
     "Instalment": (
         ("seq", "int", True),
@@ -3778,6 +4240,25 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("exempt_open_opportunity", "bool?", False),
         ("warn_days", "int?", False),
     ),
+    "QualityOptions": (
+        ("stale_days", "int?", False),
+        ("default_region", "string?", False),
+        ("limit", "int?", False),
+    ),
+    "QualityReport": (
+        ("as_of", "instant", True),
+        ("customers", "int", True),
+        ("fields", "list<FieldQuality>", True),
+        ("by_owner", "list<GroupQuality>", True),
+        ("by_team", "list<GroupQuality>", True),
+        ("duplicate_cluster_count", "int", True),
+        ("duplicate_clusters", "list<DuplicateCluster>", True),
+        ("stale_days", "int", True),
+        ("stale", "int", True),
+        ("inconsistency_count", "int", True),
+        ("inconsistencies", "list<Inconsistency>", True),
+        ("findings", "list<string>", True),
+    ),
     "QuotaBand": (
         ("min_attainment", "decimal", True),
         ("multiplier", "decimal", True),
@@ -3809,10 +4290,27 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("pool_id", "string", True),
         ("due", "RecycleDue", True),
     ),
+    "RejectedRow": (
+        ("row", "int", True),
+        ("line", "int?", True),
+        ("values", "list<string?>", True),
+        ("errors", "list<RowError>", True),
+    ),
     "RepUsage": (
         ("day", "date", True),
         ("today", "int", True),
         ("total", "int", True),
+    ),
+    "RevertReport": (
+        ("job", "ImportJob", True),
+        ("deleted", "list<string>", True),
+        ("restored", "list<string>", True),
+        ("skipped", "list<RevertSkip>", True),
+    ),
+    "RevertSkip": (
+        ("record_id", "string", True),
+        ("field", "string?", True),
+        ("reason", "string", True),
     ),
     "RfmFlow": (
         ("from_segment", "string?", True),
@@ -3850,6 +4348,23 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("idle_days", "int", True),
         ("rot_days", "int", True),
     ),
+    "RowError": (
+        ("row", "int", True),
+        ("line", "int?", True),
+        ("field", "string?", True),
+        ("code", "string", True),
+        ("message", "string", True),
+        ("raw", "string?", True),
+    ),
+    "RowOutcome": (
+        ("row", "int", True),
+        ("line", "int?", True),
+        ("action", "RowAction", True),
+        ("record_id", "string?", True),
+        ("fields", "list<string>", True),
+        ("note", "string?", True),
+        ("errors", "list<RowError>", True),
+    ),
     "RuleCondition": (
         ("field", "string", True),
         ("one_of", "list<string>", True),
@@ -3859,6 +4374,13 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("strategy", "AllocationStrategy", True),
     ),
     "RuleTargetPool": (("pool_id", "string", True),),
+    "SavedMapping": (
+        ("id", "string", True),
+        ("name", "string", True),
+        ("mapping", "ImportMapping", True),
+        ("created_by", "string", True),
+        ("version", "int", True),
+    ),
     "ServiceDesk": (
         ("statuses", "list<TicketStatusDef>", True),
         ("on_hold_category", "StatusCategory", True),
@@ -4116,7 +4638,7 @@ UNIONS: Dict[str, Tuple[str, Optional[str], Dict[str, type]]] = {
     "CapScope": ("type", None, {"everyone": CapScopeEveryone, "team": CapScopeTeam, "rep": CapScopeRep}),
     "CommentAuthor": ("type", None, {"agent": CommentAuthorAgent, "requester": CommentAuthorRequester}),
     "CommissionRates": ("type", None, {"flat": CommissionRatesFlat, "per_deal": CommissionRatesPerDeal, "graduated": CommissionRatesGraduated, "retroactive": CommissionRatesRetroactive}),
-    "EventKind": ("type", None, {"user_created": EventKindUserCreated, "user_deactivated": EventKindUserDeactivated, "team_created": EventKindTeamCreated, "settings_changed": EventKindSettingsChanged, "customer_created": EventKindCustomerCreated, "customer_updated": EventKindCustomerUpdated, "owner_changed": EventKindOwnerChanged, "contact_added": EventKindContactAdded, "follow_up_recorded": EventKindFollowUpRecorded, "customers_merged": EventKindCustomersMerged, "pool_created": EventKindPoolCreated, "pool_updated": EventKindPoolUpdated, "pool_deleted": EventKindPoolDeleted, "customer_pool_changed": EventKindCustomerPoolChanged, "customer_recycled": EventKindCustomerRecycled, "customer_locked": EventKindCustomerLocked, "customer_unlocked": EventKindCustomerUnlocked, "allocator_created": EventKindAllocatorCreated, "lead_captured": EventKindLeadCaptured, "lead_allocated": EventKindLeadAllocated, "lead_converted": EventKindLeadConverted, "opportunity_created": EventKindOpportunityCreated, "opportunity_moved": EventKindOpportunityMoved, "opportunity_updated": EventKindOpportunityUpdated, "opportunity_activity": EventKindOpportunityActivity, "pipeline_saved": EventKindPipelineSaved, "contract_created": EventKindContractCreated, "payment_recorded": EventKindPaymentRecorded, "contract_cancelled": EventKindContractCancelled, "campaign_created": EventKindCampaignCreated, "campaign_updated": EventKindCampaignUpdated, "campaign_members_added": EventKindCampaignMembersAdded, "campaign_member_status_changed": EventKindCampaignMemberStatusChanged, "audience_saved": EventKindAudienceSaved, "ticket_created": EventKindTicketCreated, "ticket_updated": EventKindTicketUpdated, "ticket_status_changed": EventKindTicketStatusChanged, "ticket_assigned": EventKindTicketAssigned, "ticket_commented": EventKindTicketCommented, "ticket_rated": EventKindTicketRated, "ticket_article_linked": EventKindTicketArticleLinked, "article_saved": EventKindArticleSaved, "service_desk_changed": EventKindServiceDeskChanged}),
+    "EventKind": ("type", None, {"user_created": EventKindUserCreated, "user_deactivated": EventKindUserDeactivated, "team_created": EventKindTeamCreated, "settings_changed": EventKindSettingsChanged, "customer_created": EventKindCustomerCreated, "customer_updated": EventKindCustomerUpdated, "owner_changed": EventKindOwnerChanged, "contact_added": EventKindContactAdded, "follow_up_recorded": EventKindFollowUpRecorded, "customers_merged": EventKindCustomersMerged, "pool_created": EventKindPoolCreated, "pool_updated": EventKindPoolUpdated, "pool_deleted": EventKindPoolDeleted, "customer_pool_changed": EventKindCustomerPoolChanged, "customer_recycled": EventKindCustomerRecycled, "customer_locked": EventKindCustomerLocked, "customer_unlocked": EventKindCustomerUnlocked, "allocator_created": EventKindAllocatorCreated, "lead_captured": EventKindLeadCaptured, "lead_allocated": EventKindLeadAllocated, "lead_converted": EventKindLeadConverted, "opportunity_created": EventKindOpportunityCreated, "opportunity_moved": EventKindOpportunityMoved, "opportunity_updated": EventKindOpportunityUpdated, "opportunity_activity": EventKindOpportunityActivity, "pipeline_saved": EventKindPipelineSaved, "contract_created": EventKindContractCreated, "payment_recorded": EventKindPaymentRecorded, "contract_cancelled": EventKindContractCancelled, "campaign_created": EventKindCampaignCreated, "campaign_updated": EventKindCampaignUpdated, "campaign_members_added": EventKindCampaignMembersAdded, "campaign_member_status_changed": EventKindCampaignMemberStatusChanged, "audience_saved": EventKindAudienceSaved, "ticket_created": EventKindTicketCreated, "ticket_updated": EventKindTicketUpdated, "ticket_status_changed": EventKindTicketStatusChanged, "ticket_assigned": EventKindTicketAssigned, "ticket_commented": EventKindTicketCommented, "ticket_rated": EventKindTicketRated, "ticket_article_linked": EventKindTicketArticleLinked, "article_saved": EventKindArticleSaved, "service_desk_changed": EventKindServiceDeskChanged, "customer_deleted": EventKindCustomerDeleted, "contact_updated": EventKindContactUpdated, "contact_deleted": EventKindContactDeleted, "lead_updated": EventKindLeadUpdated, "lead_deleted": EventKindLeadDeleted, "import_finished": EventKindImportFinished, "import_reverted": EventKindImportReverted}),
     "PerformanceSubject": ("type", None, {"rep": PerformanceSubjectRep, "team": PerformanceSubjectTeam}),
     "Placement": ("type", None, {"rep": PlacementRep, "pool": PlacementPool, "kept": PlacementKept}),
     "RuleTarget": ("type", None, {"reps": RuleTargetReps, "pool": RuleTargetPool}),
@@ -4481,6 +5003,33 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("group_id", "string?", False),
     ), None, "ServiceReport"),
     "service_achievements": (True, (("period", "string", True),), None, "list<Achievement>"),
+    "import_columns": (True, (
+        ("options", "ImportOptions", True),
+        ("columns", "list<ImportColumn>", True),
+    ), None, "ImportResult"),
+    "import_csv": (True, (
+        ("options", "ImportOptions", True),
+        ("csv", "string", True),
+    ), None, "ImportResult"),
+    "resume_import_csv": (True, (
+        ("job_id", "string", True),
+        ("csv", "string", True),
+    ), None, "ImportResult"),
+    "import_job": (True, (("id", "string", True),), None, "ImportJob"),
+    "import_jobs": (True, (), None, "list<ImportJob>"),
+    "import_rejects": (True, (("job_id", "string", True),), None, "list<RejectedRow>"),
+    "import_rejects_csv": (True, (("job_id", "string", True),), None, "string"),
+    "revert_import": (True, (("job_id", "string", True),), None, "RevertReport"),
+    "save_import_mapping": (True, (
+        ("name", "string", True),
+        ("mapping", "ImportMapping", True),
+    ), None, "SavedMapping"),
+    "import_mappings": (True, (), None, "list<SavedMapping>"),
+    "quality_report": (True, (
+        ("stale_days", "int?", False),
+        ("default_region", "string?", False),
+        ("limit", "int?", False),
+    ), "QualityOptions", "QualityReport"),
     "sla_due": (False, (
         ("calendar", "string", True),
         ("start", "instant", True),
@@ -4569,8 +5118,13 @@ __all__ = [
     "DuplicateMode",
     "EntityKind",
     "ForecastCategory",
+    "ImportKind",
+    "ImportMode",
+    "ImportState",
+    "InFileDuplicates",
     "LeadStatus",
     "MatchField",
+    "MatchKey",
     "MemberKind",
     "OnPriorityChange",
     "OpportunityStatus",
@@ -4583,6 +5137,7 @@ __all__ = [
     "Role",
     "RoundingMode",
     "RouteStrategy",
+    "RowAction",
     "SlaClockState",
     "SlaEventKind",
     "SlaMetric",
@@ -4653,6 +5208,7 @@ __all__ = [
     "DealAttribution",
     "DeskPolicy",
     "DeskRoute",
+    "DuplicateCluster",
     "DuplicateMatch",
     "DuplicatePolicy",
     "DuplicateProbe",
@@ -4700,10 +5256,26 @@ __all__ = [
     "EventKindTicketArticleLinked",
     "EventKindArticleSaved",
     "EventKindServiceDeskChanged",
+    "EventKindCustomerDeleted",
+    "EventKindContactUpdated",
+    "EventKindContactDeleted",
+    "EventKindLeadUpdated",
+    "EventKindLeadDeleted",
+    "EventKindImportFinished",
+    "EventKindImportReverted",
     "EventKind",
+    "FieldQuality",
     "FieldValue",
     "FollowUp",
     "ForecastRow",
+    "GroupQuality",
+    "ImportColumn",
+    "ImportCounts",
+    "ImportJob",
+    "ImportMapping",
+    "ImportOptions",
+    "ImportResult",
+    "Inconsistency",
     "Instalment",
     "IssuedToken",
     "Lead",
@@ -4753,21 +5325,29 @@ __all__ = [
     "Pool",
     "PoolRules",
     "PoolRulesPatch",
+    "QualityOptions",
+    "QualityReport",
     "QuotaBand",
     "RecycleDue",
     "RecycleRule",
     "RecycleWarning",
     "Recycled",
+    "RejectedRow",
     "RepUsage",
+    "RevertReport",
+    "RevertSkip",
     "RfmFlow",
     "RfmMovement",
     "RfmOrder",
     "RfmRow",
     "Rotting",
+    "RowError",
+    "RowOutcome",
     "RuleCondition",
     "RuleTargetReps",
     "RuleTargetPool",
     "RuleTarget",
+    "SavedMapping",
     "ServiceDesk",
     "ServiceDeskPatch",
     "ServiceReport",

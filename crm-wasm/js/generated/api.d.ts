@@ -787,6 +787,13 @@ export interface DeskRouteInput {
   skills?: boolean;
 }
 
+/** Customers that share a normalised phone, email or name: probably one customer. */
+export interface DuplicateCluster {
+  customerIds: string[];
+  /** What they share: `phone 13800138000`, `email a@b.cn`, `name 华为技术`. */
+  shared: string[];
+}
+
 /** One existing customer that matches, and where it lives, so the rep knows whom to talk to. */
 export interface DuplicateMatch {
   customerId: string;
@@ -824,7 +831,7 @@ export interface DuplicateProbe {
 }
 
 /** Which kind of record an error is about. */
-export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience" | "ticket" | "ticket_comment" | "article" | "service_desk";
+export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience" | "ticket" | "ticket_comment" | "article" | "service_desk" | "import" | "import_mapping";
 
 export interface Event {
   /** Position in the log, from 1, gap-free. */
@@ -886,7 +893,32 @@ export type EventKind =
   | { type: "ticket_article_linked"; ticketId: string; customerId: string; articleId: string }
   | { type: "article_saved"; articleId: string; state: ArticleState }
   | { type: "service_desk_changed" }
+  /** A customer an import created, deleted by the import's revert. */
+  | { type: "customer_deleted"; customerId: string; importId: string }
+  | { type: "contact_updated"; customerId: string; contactId: string; fields: string[] }
+  /** A contact an import created, deleted by the import's revert. */
+  | { type: "contact_deleted"; customerId: string; contactId: string; importId: string }
+  | { type: "lead_updated"; leadId: string; fields: string[] }
+  /** A lead an import created, deleted by the import's revert. */
+  | { type: "lead_deleted"; leadId: string; importId: string }
+  | { type: "import_finished"; importId: string; counts: ImportCounts }
+  | { type: "import_reverted"; importId: string }
 ;
+
+/** One field over every customer in scope. */
+export interface FieldQuality {
+  /** `name`, `phones`, `emails`, `industry`, ..., `custom_fields.birthday`. */
+  field: string;
+  records: number;
+  /** Records with a value. */
+  filled: number;
+  /** `filled / records` in percent, one decimal place. */
+  completeness: Decimal;
+  /** Values with a check (phones, emails, addresses); `None` for fields without one. */
+  valid: number | null;
+  /** `valid / filled` in percent, one decimal place. */
+  validity: Decimal | null;
+}
 
 /** A typed custom field value (自定义字段). */
 export type FieldValue =
@@ -932,6 +964,148 @@ export interface ForecastRow {
   commit: Decimal;
   /** Won in the period. */
   closed: Decimal;
+}
+
+/** The customers of one owner or one team. */
+export interface GroupQuality {
+  /** A user id, a team id, or `(pool)` / `(no team)`. */
+  group: string;
+  customers: number;
+  /** Filled values of the report's fields over `customers × fields`, in percent. */
+  completeness: Decimal;
+  /** Values failing their check. */
+  invalidValues: number;
+  /** Customers in a duplicate cluster. */
+  duplicates: number;
+  stale: number;
+}
+
+/**
+ * Rows given as columns (one list of cells per header, all of one length): how bindings pass
+ * a DataFrame, an Arrow table or arrays. `None` and blank cells leave a field unset.
+ */
+export interface ImportColumn {
+  name: string;
+  values: (string | null)[];
+}
+
+export interface ImportCounts {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  duplicate: number;
+  failed: number;
+}
+
+/** An import: its mapping, counts and progress, stored so it can be resumed and reverted. */
+export interface ImportJob {
+  id: string;
+  mapping: ImportMapping;
+  fileName: string | null;
+  header: string[];
+  state: ImportState;
+  counts: ImportCounts;
+  /** Rows written by committed batches; a resumed import starts after them. */
+  committedRows: number;
+  batchSize: number;
+  createdBy: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+  revertedAt: Date | null;
+  version: number;
+}
+
+/** What the rows of a file become. */
+export type ImportKind = "customers" | "contacts" | "leads";
+
+/** How a file's columns become fields: saved under a name and reused for the next file. */
+export interface ImportMapping {
+  kind: ImportKind;
+  /**
+   * Column header → field: `name`, `phones`, `emails`, `tags`, `province`, `address`,
+   * `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
+   */
+  columns: Record<string, string>;
+  mode: ImportMode;
+  /** Fields rows match stored records on; default: phone and email (id for `update`). */
+  matchOn: MatchKey[];
+  inFileDuplicates: InFileDuplicates;
+  /** ISO 3166 region of phone numbers written without a country code (default `CN`). */
+  defaultRegion: string | null;
+  /** Write nothing when any row fails. */
+  allOrNothing: boolean;
+}
+
+/** How a file's columns become fields: saved under a name and reused for the next file. */
+export interface ImportMappingInput {
+  kind: ImportKind;
+  /**
+   * Column header → field: `name`, `phones`, `emails`, `tags`, `province`, `address`,
+   * `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
+   */
+  columns: Record<string, string>;
+  mode?: ImportMode;
+  /** Fields rows match stored records on; default: phone and email (id for `update`). */
+  matchOn?: MatchKey[];
+  inFileDuplicates?: InFileDuplicates;
+  /** ISO 3166 region of phone numbers written without a country code (default `CN`). */
+  defaultRegion?: string | null;
+  /** Write nothing when any row fails. */
+  allOrNothing?: boolean;
+}
+
+/**
+ * Whether rows may create records, update matched ones, or both.
+ * - `create`: A row that matches a stored record is reported as a duplicate and left alone.
+ * - `update`: A row that matches nothing fails with `NOT_FOUND`.
+ * - `upsert`: Create or update.
+ */
+export type ImportMode = "create" | "update" | "upsert";
+
+/** What to import with: a mapping given whole or a saved one by id. */
+export interface ImportOptions {
+  mapping?: ImportMappingInput | null;
+  mappingId?: string | null;
+  /** Evaluate every row and report its outcome; write nothing. */
+  dryRun?: boolean;
+  /** The file's name, kept on the job. */
+  fileName?: string | null;
+  /**
+   * Rows per committed transaction (default 1,000): a resumed import restarts after the
+   * last committed batch.
+   */
+  batchSize?: number | null;
+}
+
+/** An import's answer: every row's outcome, and the stored job (none for a dry run). */
+export interface ImportResult {
+  job: ImportJob | null;
+  dryRun: boolean;
+  counts: ImportCounts;
+  outcomes: RowOutcome[];
+}
+
+/**
+ * - `running`: Started and not finished: `resume_import` carries on after `committed_rows`.
+ * - `rolled_back`: All or nothing, and a row failed: nothing was written.
+ */
+export type ImportState = "completed" | "reverted" | "running" | "rolled_back";
+
+/**
+ * Two rows of one file that match each other.
+ * - `merge`: The later row updates the record the earlier one created.
+ * - `error`: The later row fails with `DUPLICATE_IN_FILE`.
+ */
+export type InFileDuplicates = "merge" | "error";
+
+/** One person's details that disagree across the customer record and its contacts. */
+export interface Inconsistency {
+  customerId: string;
+  /** `phones` or `emails`. */
+  field: string;
+  /** The distinct normalised values. */
+  values: string[];
 }
 
 export interface Instalment {
@@ -1005,6 +1179,13 @@ export interface LockPolicyInput {
 }
 
 export type MatchField = "phone" | "email" | "name";
+
+/**
+ * A field rows are matched on, with the duplicate rules of entry (normalised phone and email,
+ * name by similarity over the organisation's threshold).
+ * - `name`: Customers and leads: the name by similarity; contacts: the name within their customer.
+ */
+export type MatchKey = "id" | "phone" | "email" | "name";
 
 /** Why a member was not added. */
 export interface MemberExclusion {
@@ -1501,6 +1682,32 @@ export interface PoolRulesPatch {
   warnDays?: number | null;
 }
 
+export interface QualityOptions {
+  /** A customer is stale after this many days without a follow-up (default 90). */
+  staleDays?: number | null;
+  /** Region of phone numbers written without a country code (default `CN`). */
+  defaultRegion?: string | null;
+  /** The most duplicate clusters and inconsistencies listed (default 100; the counts are whole). */
+  limit?: number | null;
+}
+
+export interface QualityReport {
+  asOf: Date;
+  customers: number;
+  fields: FieldQuality[];
+  byOwner: GroupQuality[];
+  byTeam: GroupQuality[];
+  /** Every cluster's count; the list holds at most `limit`, largest first. */
+  duplicateClusterCount: number;
+  duplicateClusters: DuplicateCluster[];
+  staleDays: number;
+  stale: number;
+  inconsistencyCount: number;
+  inconsistencies: Inconsistency[];
+  /** The report in sentences, worst first: "31.2% of addresses are invalid". */
+  findings: string[];
+}
+
 /**
  * From `min_attainment` % of quota on, commission is multiplied by `multiplier` (above 1: an
  * accelerator, below: a decelerator).
@@ -1564,11 +1771,36 @@ export interface Recycled {
   due: RecycleDue;
 }
 
+/** A refused row as it was, with its errors: written out as a CSV to fix and import again. */
+export interface RejectedRow {
+  row: number;
+  line: number | null;
+  values: (string | null)[];
+  errors: RowError[];
+}
+
 export interface RepUsage {
   /** The local day `today` counts. */
   day: CalendarDate;
   today: number;
   total: number;
+}
+
+export interface RevertReport {
+  job: ImportJob;
+  /** Records the import created, now deleted. */
+  deleted: string[];
+  /** Records whose imported fields were restored. */
+  restored: string[];
+  /** Changed since the import: reported, not touched. */
+  skipped: RevertSkip[];
+}
+
+/** A record a revert left alone, and why. */
+export interface RevertSkip {
+  recordId: string;
+  field: string | null;
+  reason: string;
 }
 
 /**
@@ -1649,6 +1881,40 @@ export type RoundingMode = "half_even" | "half_up" | "half_down" | "down" | "up"
  */
 export type RouteStrategy = "round_robin" | "least_open" | "capacity";
 
+/**
+ * - `unchanged`: Matched a record that already holds every value of the row.
+ * - `duplicate`: Matched a stored record in `create` mode, and was left alone.
+ */
+export type RowAction = "created" | "updated" | "failed" | "unchanged" | "duplicate";
+
+/** Why a row (or one of its cells) was refused. */
+export interface RowError {
+  /** 1-based data row (the header is not a row). */
+  row: number;
+  /** The file line the row starts on, when it came from a file. */
+  line: number | null;
+  /** The column, when one cell is at fault. */
+  field: string | null;
+  code: string;
+  message: string;
+  /** The cell as it was (at most 200 characters). */
+  raw: string | null;
+}
+
+/** What became of one row. */
+export interface RowOutcome {
+  row: number;
+  line: number | null;
+  action: RowAction;
+  /** The record created, updated or matched. */
+  recordId: string | null;
+  /** Fields an update changed. */
+  fields: string[];
+  /** Why a duplicate was left alone, or a row merged into an earlier one. */
+  note: string | null;
+  errors: RowError[];
+}
+
 /** A field equal to one of the values (an empty list never matches). */
 export interface RuleCondition {
   field: string;
@@ -1661,6 +1927,15 @@ export type RuleTarget =
   /** Put the lead into a pool. */
   | { type: "pool"; poolId: string }
 ;
+
+/** A mapping kept for reuse. */
+export interface SavedMapping {
+  id: string;
+  name: string;
+  mapping: ImportMapping;
+  createdBy: string;
+  version: number;
+}
 
 /** The desk's configuration (one per organisation). */
 export interface ServiceDesk {
@@ -2393,6 +2668,32 @@ export interface CrmOperations {
   serviceReport(actor: string, period: string, groupId?: string | null): ServiceReport;
   /** Tickets solved in a period as achievements, for `evaluate` and `leaderboard`. */
   serviceAchievements(actor: string, period: string): Achievement[];
+  /**
+   * Imports rows given as columns (one list of cells per header): every row's outcome, and
+   * the stored job (none for a dry run).
+   */
+  importColumns(actor: string, options: ImportOptions, columns: ImportColumn[]): ImportResult;
+  /** Imports a CSV file's text (UTF-8; a byte-order mark is skipped). */
+  importCsv(actor: string, options: ImportOptions, csv: string): ImportResult;
+  /** Carries on a running import after its last committed batch, given the same CSV again. */
+  resumeImportCsv(actor: string, jobId: string, csv: string): ImportResult;
+  importJob(actor: string, id: string): ImportJob;
+  /** The actor's imports (every import, for an administrator), newest first. */
+  importJobs(actor: string): ImportJob[];
+  /** The rows an import refused, with their cells and errors. */
+  importRejects(actor: string, jobId: string): RejectedRow[];
+  /** The refused rows as a CSV to fix and import again: the file's columns plus `error`. */
+  importRejectsCsv(actor: string, jobId: string): string;
+  /** Deletes what an import created and restores what it updated, unless changed since. */
+  revertImport(actor: string, jobId: string): RevertReport;
+  /** Keeps a column mapping under a name, for `ImportOptions::mapping_id`. */
+  saveImportMapping(actor: string, name: string, mapping: ImportMappingInput): SavedMapping;
+  importMappings(actor: string): SavedMapping[];
+  /**
+   * Completeness and validity per field, owner and team; duplicate clusters; stale customers;
+   * one person's conflicting phones and emails.
+   */
+  qualityReport(actor: string, input: QualityOptions): QualityReport;
 }
 
 /** When a target of `minutes` business minutes from `start` runs out on the calendar (TOML). */
@@ -2667,4 +2968,30 @@ export interface RemoteCrmOperations {
   serviceReport(actor: string | undefined, period: string, groupId?: string | null): Promise<ServiceReport>;
   /** Tickets solved in a period as achievements, for `evaluate` and `leaderboard`. */
   serviceAchievements(actor: string | undefined, period: string): Promise<Achievement[]>;
+  /**
+   * Imports rows given as columns (one list of cells per header): every row's outcome, and
+   * the stored job (none for a dry run).
+   */
+  importColumns(actor: string | undefined, options: ImportOptions, columns: ImportColumn[]): Promise<ImportResult>;
+  /** Imports a CSV file's text (UTF-8; a byte-order mark is skipped). */
+  importCsv(actor: string | undefined, options: ImportOptions, csv: string): Promise<ImportResult>;
+  /** Carries on a running import after its last committed batch, given the same CSV again. */
+  resumeImportCsv(actor: string | undefined, jobId: string, csv: string): Promise<ImportResult>;
+  importJob(actor: string | undefined, id: string): Promise<ImportJob>;
+  /** The actor's imports (every import, for an administrator), newest first. */
+  importJobs(actor?: string): Promise<ImportJob[]>;
+  /** The rows an import refused, with their cells and errors. */
+  importRejects(actor: string | undefined, jobId: string): Promise<RejectedRow[]>;
+  /** The refused rows as a CSV to fix and import again: the file's columns plus `error`. */
+  importRejectsCsv(actor: string | undefined, jobId: string): Promise<string>;
+  /** Deletes what an import created and restores what it updated, unless changed since. */
+  revertImport(actor: string | undefined, jobId: string): Promise<RevertReport>;
+  /** Keeps a column mapping under a name, for `ImportOptions::mapping_id`. */
+  saveImportMapping(actor: string | undefined, name: string, mapping: ImportMappingInput): Promise<SavedMapping>;
+  importMappings(actor?: string): Promise<SavedMapping[]>;
+  /**
+   * Completeness and validity per field, owner and team; duplicate clusters; stale customers;
+   * one person's conflicting phones and emails.
+   */
+  qualityReport(actor: string | undefined, input: QualityOptions): Promise<QualityReport>;
 }
