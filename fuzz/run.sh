@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one coverage-guided fuzz target (libFuzzer, from the libfuzzer-sys crate) for a while:
 #   bash fuzz/run.sh TARGET [SECONDS] [extra libFuzzer flags]
-# Targets: calendar commission_plan rfm_config rfm_csv sla_csv commission_csv (fuzz/src/lib.rs).
+# Targets: calendar commission_plan rfm_config rfm_csv sla_csv commission_csv import_csv (fuzz/src/lib.rs).
 # Works on the stable toolchain: the coverage instrumentation is stable codegen flags (the same
 # cargo fuzz passes, less the sanitizer, which needs nightly: `cargo fuzz run TARGET` adds
 # AddressSanitizer where a nightly toolchain or RUSTC_BOOTSTRAP=1 is at hand). New coverage goes
@@ -9,7 +9,7 @@
 # fuzz/artifacts/TARGET/ (move it to fuzz/regressions/TARGET/ so tests/corpus.rs replays it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-target=${1:?target: calendar, commission_plan, rfm_config, rfm_csv, sla_csv or commission_csv}
+target=${1:?target: calendar, commission_plan, rfm_config, rfm_csv, sla_csv, commission_csv or import_csv}
 seconds=${2:-60}
 shift $(( $# < 2 ? $# : 2 ))
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target/fuzz}"

@@ -467,6 +467,7 @@ pub fn script(crm: &impl Operations, clock: &FixedClock, r: &mut Report) -> Demo
     crate::demo_pipeline::chapter(crm, clock, r, &admin, &reps[1], &reps[2])?;
     crate::demo_campaign::chapter(crm, clock, r, &mgr_east, &reps[1])?;
     crate::demo_service::chapter(crm, clock, r, &admin)?;
+    crate::demo_import::chapter(crm, clock, r, &admin)?;
     summary(crm, &admin, r)
 }
 

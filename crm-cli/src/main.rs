@@ -6,11 +6,13 @@ mod commission;
 mod db;
 mod demo;
 mod demo_campaign;
+mod demo_import;
 mod demo_pipeline;
 mod demo_pool;
 mod demo_server;
 mod demo_service;
 mod forecast;
+mod import;
 mod pool;
 mod report;
 mod rfm;
@@ -152,6 +154,80 @@ enum Command {
     /// The service desk on a database file: the SLA breach list and the service report.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Imports customers, contacts or leads from a CSV file through a column mapping: every row
+    /// normalised and checked, duplicates matched by the entry rules, committed in batches on a
+    /// stored job (resumable, revertible). Exits 2 when rows were refused.
+    Import {
+        /// The SQLite database file, or a postgres:// URL (with --org).
+        #[arg(long)]
+        db: PathBuf,
+        /// The CSV file (UTF-8, with or without a byte-order mark; see --encoding).
+        file: PathBuf,
+        /// The column mapping (TOML: kind, mode, match_on, in_file_duplicates, default_region,
+        /// all_or_nothing, [columns] header = "field").
+        #[arg(long, conflicts_with = "mapping")]
+        map: Option<PathBuf>,
+        /// A mapping saved in the database, by id.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// customers, contacts or leads (overrides the mapping's).
+        #[arg(long, value_parser = parse_enum::<crm_core::import::ImportKind>)]
+        kind: Option<crm_core::import::ImportKind>,
+        /// create, update or upsert (overrides the mapping's).
+        #[arg(long, value_parser = parse_enum::<crm_core::import::ImportMode>)]
+        mode: Option<crm_core::import::ImportMode>,
+        /// Check every row and report its outcome; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the refused rows here, with an `error` column, to fix and import again.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// The acting user: scope, owner of new customers, permission checks.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// utf-8 or gbk (Excel's Chinese default).
+        #[arg(long, default_value = "utf-8")]
+        encoding: String,
+        /// Rows per committed batch (default 1000).
+        #[arg(long)]
+        batch_size: Option<u32>,
+        /// Carry on a stopped import (its id) from the same file, after its last committed batch.
+        #[arg(long, conflicts_with_all = ["map", "mapping", "dry_run"])]
+        resume: Option<String>,
+    },
+    /// The imports on a database file, newest first, with their counts.
+    ImportJobs {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+    },
+    /// Reverts an import: deletes the records it created and restores the fields it updated,
+    /// unless they changed since (those are listed and kept).
+    ImportRevert {
+        #[arg(long)]
+        db: PathBuf,
+        /// The import's id (imp-N).
+        job: String,
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+    },
+    /// The data quality report: completeness and validity per field, owner and team; duplicate
+    /// clusters; stale customers; one person's conflicting phones and emails.
+    Quality {
+        /// The SQLite database file, or a postgres:// URL (with --org).
+        #[arg(long)]
+        db: PathBuf,
+        /// Whose view: the report covers the customers they see.
+        #[arg(long = "as", default_value = "u-1")]
+        actor: String,
+        /// Days without a follow-up after which a customer is stale (default 90).
+        #[arg(long)]
+        stale_days: Option<u32>,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// The weighted pipeline forecast per period on a database file (also as of a past moment).
     Forecast {
         /// The SQLite database file, or a postgres:// URL (with --org).
@@ -356,6 +432,12 @@ enum SlaCommand {
     },
 }
 
+/// A snake_case name of a core enum (`customers`, `upsert`).
+fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_string()))
+        .map_err(|_| format!("{text:?} is not one of the accepted names"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let target = |db: PathBuf| db::Target {
@@ -514,6 +596,58 @@ fn main() -> ExitCode {
                     &mut std::io::BufWriter::new(std::io::stdout().lock()),
                 )
             }),
+        Command::Import {
+            db,
+            file,
+            map,
+            mapping,
+            kind,
+            mode,
+            dry_run,
+            rejects,
+            actor,
+            encoding,
+            batch_size,
+            resume,
+        } => {
+            let args = import::ImportArgs {
+                db: target(db),
+                file,
+                map,
+                mapping_id: mapping,
+                kind,
+                mode,
+                dry_run,
+                rejects,
+                actor,
+                encoding,
+                batch_size,
+                resume,
+            };
+            match import::run(&args, &mut std::io::stdout().lock()) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(import::ROWS_REFUSED),
+                Err(e) => Err(e),
+            }
+        }
+        Command::ImportJobs { db, actor } => {
+            import::jobs(&target(db), &actor, &mut std::io::stdout().lock())
+        }
+        Command::ImportRevert { db, job, actor } => {
+            import::revert(&target(db), &actor, &job, &mut std::io::stdout().lock())
+        }
+        Command::Quality {
+            db,
+            actor,
+            stale_days,
+            csv,
+        } => import::quality(
+            &target(db),
+            &actor,
+            stale_days,
+            csv,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
         Command::Tickets(TicketsCommand::Breaches {
             db,
             at,

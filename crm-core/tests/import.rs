@@ -560,3 +560,52 @@ fn the_quality_report_states_completeness_validity_duplicates_and_staleness() {
     assert_eq!(later.stale, 5);
     assert_eq!(later.by_owner[0].stale, 5);
 }
+
+#[test]
+fn hostile_files_get_row_errors_or_a_typed_file_error_and_a_dry_run_writes_nothing() {
+    let crm = crm();
+    let opts = |dry_run| {
+        let mut o = options(ImportMode::Upsert, dry_run);
+        o.batch_size = None;
+        o
+    };
+    // 10,000 columns: the file is refused as a whole.
+    let wide = vec!["c"; 10_000].join(",") + "\n";
+    let err = crm.import_csv(ADMIN, opts(true), &wide).unwrap_err();
+    assert_eq!(err.code(), "INVALID_INPUT");
+    assert!(err.to_string().contains("at most 1000"), "{err}");
+    // A 1 MB cell, broken quoting, a short row and random bytes are row errors.
+    let huge = "华".repeat(350_000);
+    let file = format!(
+        "客户名称,手机,邮箱,省,市,区,生日,年采购额\n{huge},13800000001,,,,,,\n短行\n\u{0}\u{7f}\u{fffd},,,,,,,\n正常公司,13800000003,,,,,,\n\"broken,13800000002\n,,\n"
+    );
+    let before = snapshot(&crm);
+    let dry = crm.import_csv(ADMIN, opts(true), &file).unwrap();
+    assert_eq!(snapshot(&crm), before);
+    let first = &dry.outcomes[0];
+    assert_eq!(first.errors[0].code, "CELL_TOO_LONG");
+    assert!(first.errors[0].raw.as_ref().unwrap().chars().count() <= 201);
+    assert!(dry
+        .outcomes
+        .iter()
+        .any(|o| o.errors.iter().any(|e| e.code == "WRONG_CELL_COUNT")));
+    assert_eq!(
+        dry.outcomes[3].action,
+        RowAction::Created,
+        "{:?}",
+        dry.outcomes[3]
+    );
+    // The unterminated quote runs to the end of the file: one short row.
+    assert_eq!(dry.outcomes.len(), 5);
+    assert_eq!(dry.outcomes[4].errors[0].code, "WRONG_CELL_COUNT");
+    let bytes = [b"\xff\xfe\x00,\n".as_slice(), &[0x80; 64], b"\n"].concat();
+    let mut source = CsvSource::new(&bytes[..], Encoding::Utf8);
+    assert!(
+        source.is_err() || {
+            let source = source.as_mut().unwrap();
+            let mut outcomes = Vec::new();
+            crm.import(ADMIN, opts(true), source, &mut outcomes)
+                .is_err()
+        }
+    );
+}

@@ -34,7 +34,7 @@ fn arrow_error(what: &str) -> impl Fn(ArrowError) -> PyErr + '_ {
 
 /// A table: the batches of a table or stream, or a dict of columns (name -> array or stream:
 /// what `crm` passes for a polars DataFrame, whose own export would first copy it into one chunk).
-fn read(input: &Bound<'_, PyAny>, what: &str) -> PyResult<Table> {
+pub(crate) fn read(input: &Bound<'_, PyAny>, what: &str) -> PyResult<Table> {
     if let Ok(dict) = input.cast::<PyDict>() {
         let mut columns = Vec::with_capacity(dict.len());
         for (name, column) in dict.iter() {

@@ -7,6 +7,7 @@
 mod attribution;
 mod batch;
 mod columns;
+mod imports;
 mod rfm;
 mod tables;
 
@@ -91,6 +92,30 @@ impl NativeCrm {
             .map_err(|e| raise(&e))
     }
 
+    /// Imports the rows of an Arrow table or stream, or a dict of columns (`crm.Crm.import_table`)
+    /// in one crossing: the batches are taken with the GIL held, then each column becomes cells
+    /// (see `imports`) and `Crm::import_columns` runs with the GIL released. `options_json` is
+    /// an `ImportOptions` and the answer an `ImportResult`, as JSON text in the core's serde form.
+    fn import_table(
+        &self,
+        py: Python<'_>,
+        actor: &str,
+        options_json: &str,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let crm = self.crm()?;
+        let table = batch::read(data, "data")?;
+        py.detach(|| {
+            let options: crm_core::import::ImportOptions = serde_json::from_str(options_json)
+                .map_err(|e| CrmError::invalid("options", e.to_string()))?;
+            let columns = imports::columns(&table)?;
+            drop(table);
+            let result = crm.import_columns(actor, options, columns)?;
+            serde_json::to_string(&result).map_err(CrmError::storage)
+        })
+        .map_err(|e| raise(&e.clipped()))
+    }
+
     /// Moves the fixed clock; refused when the CRM runs on the system clock.
     fn set_now(&self, now: &str) -> PyResult<()> {
         let Some(clock) = &self.fixed else {
@@ -133,6 +158,7 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(call_pure, m)?)?;
     batch::register(m)?;
     attribution::register(m)?;
+    imports::register(m)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     Ok(())
 }

@@ -121,3 +121,84 @@ pub fn rfm_config(data: &[u8]) {
         let _ = pure::rfm_score(&orders, as_of, Some(text));
     }
 }
+
+/// Fields a fuzzed header's columns are mapped to, in turn.
+const IMPORT_TARGETS: [&str; 10] = [
+    "name",
+    "phones",
+    "emails",
+    "province",
+    "city",
+    "district",
+    "address",
+    "tags",
+    "custom.birthday:date",
+    "custom.spend:number",
+];
+
+/// A CSV file imported as customers (UTF-8 and, with the `gbk` feature, GBK): a dry run, then the
+/// real run. Row errors and typed file errors are fine; a panic, a dry run that writes, a row both
+/// written and refused, or a real run that disagrees with the dry run is the finding.
+pub fn import_csv(data: &[u8]) {
+    use crm_core::import::csv::{CsvSource, Encoding};
+    use crm_core::import::{
+        ImportKind, ImportMapping, ImportMode, ImportOptions, RowAction, RowSource,
+    };
+    let encodings = [Some(Encoding::Utf8), Encoding::parse("gbk").ok()];
+    for encoding in encodings.into_iter().flatten() {
+        let Ok(source) = CsvSource::new(data, encoding) else {
+            continue;
+        };
+        let mut columns = std::collections::BTreeMap::new();
+        for (i, name) in source
+            .header()
+            .iter()
+            .enumerate()
+            .take(IMPORT_TARGETS.len())
+        {
+            columns
+                .entry(name.clone())
+                .or_insert(IMPORT_TARGETS[i].to_string());
+        }
+        let at = instants()[0];
+        let crm = crm_core::Crm::in_memory(std::sync::Arc::new(crm_core::FixedClock::new(at)));
+        let admin = crm
+            .bootstrap("Admin", None)
+            .expect("an empty organisation bootstraps")
+            .id;
+        for mode in [ImportMode::Create, ImportMode::Upsert] {
+            let options = |dry_run| ImportOptions {
+                mapping: Some(ImportMapping {
+                    kind: ImportKind::Customers,
+                    columns: columns.clone(),
+                    mode,
+                    match_on: Vec::new(),
+                    in_file_duplicates: Default::default(),
+                    default_region: None,
+                    all_or_nothing: false,
+                }),
+                dry_run,
+                batch_size: Some(3),
+                ..ImportOptions::default()
+            };
+            let before = crm.customers(&admin).expect("customers read").len();
+            let run = |dry_run| {
+                let mut src = CsvSource::new(data, encoding).expect("it opened once");
+                let mut outcomes = Vec::new();
+                crm.import(&admin, options(dry_run), &mut src, &mut outcomes)
+                    .map(|r| (r, outcomes))
+            };
+            let Ok((_, dry)) = run(true) else { continue };
+            assert_eq!(
+                crm.customers(&admin).expect("customers read").len(),
+                before,
+                "a dry run wrote"
+            );
+            for o in &dry {
+                assert_eq!(o.action == RowAction::Failed, !o.errors.is_empty(), "{o:?}");
+            }
+            let (_, real) = run(false).expect("the dry run passed");
+            assert_eq!(dry, real, "the real run differs from its dry run");
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 mod core_targets;
 
-pub use core_targets::{calendar, commission_plan, rfm_config};
+pub use core_targets::{calendar, commission_plan, import_csv, rfm_config};
 
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -94,4 +94,5 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("rfm_csv", rfm_csv),
     ("sla_csv", sla_csv),
     ("commission_csv", commission_csv),
+    ("import_csv", import_csv),
 ];

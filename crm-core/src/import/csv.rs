@@ -6,7 +6,63 @@
 use super::model::{RejectedRow, RowError};
 use super::source::{RowSource, SourceError, SourceRow, MAX_COLUMNS};
 use crate::error::{CrmError, Result};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
+
+/// Line breaks a reader has handed out that no row has passed yet: `(offset, is \n)`. The csv
+/// crate's own line count, and the start offset it gives a row, are off after `\r\n` endings
+/// and skipped blank lines (they point at the breaks before the row), so the line a row starts on
+/// is counted here. Bounded by the reader's read-ahead.
+#[derive(Default)]
+struct Newlines {
+    pending: VecDeque<(u64, bool)>,
+    /// `\n`s passed so far.
+    passed: u64,
+}
+
+impl Newlines {
+    /// The 1-based line of the first byte at or after `offset` that is not a line break
+    /// (offsets only grow).
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut start = offset;
+        while let Some(&(at, newline)) = self.pending.front() {
+            if at > start {
+                break;
+            }
+            if at == start {
+                start += 1;
+            }
+            self.pending.pop_front();
+            self.passed += u64::from(newline);
+        }
+        self.passed + 1
+    }
+}
+
+/// A reader that notes where its newlines are.
+struct Counting<R> {
+    inner: R,
+    offset: u64,
+    newlines: Rc<RefCell<Newlines>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut lines = self.newlines.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' || *b == b'\r' {
+                lines
+                    .pending
+                    .push_back((self.offset + i as u64, *b == b'\n'));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -43,7 +99,8 @@ impl Encoding {
 
 /// Rows of a CSV file, read as they are needed.
 pub struct CsvSource<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Counting<R>>,
+    newlines: Rc<RefCell<Newlines>>,
     encoding: Encoding,
     header: Vec<String>,
     record: csv::ByteRecord,
@@ -53,10 +110,15 @@ pub struct CsvSource<R: Read> {
 impl<R: Read> CsvSource<R> {
     /// Reads the header; an empty or undecodable header is a file error.
     pub fn new(input: R, encoding: Encoding) -> Result<CsvSource<R>> {
+        let newlines = Rc::new(RefCell::new(Newlines::default()));
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(input);
+            .from_reader(Counting {
+                inner: input,
+                offset: 0,
+                newlines: newlines.clone(),
+            });
         let mut record = csv::ByteRecord::new();
         let file_error = |m: String| CrmError::invalid("file", m);
         if !reader
@@ -90,6 +152,7 @@ impl<R: Read> CsvSource<R> {
         }
         Ok(CsvSource {
             reader,
+            newlines,
             encoding,
             header,
             record,
@@ -115,7 +178,10 @@ impl<R: Read> RowSource for CsvSource<R> {
             }
         }
         self.row += 1;
-        let line = self.record.position().map(|p| p.line());
+        let line = self
+            .record
+            .position()
+            .map(|p| self.newlines.borrow_mut().line_at(p.byte()));
         let mut values = Vec::with_capacity(self.header.len());
         let mut bad = None;
         for (i, cell) in self.record.iter().enumerate() {
@@ -190,6 +256,37 @@ pub fn rejects_csv(header: &[String], rows: &[RejectedRow]) -> String {
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// The header of a rejects file: the file's own, with an `error` column added unless it has one
+/// (a rejects file fixed and imported again keeps one error column).
+pub fn rejects_header(header: &[String]) -> Vec<String> {
+    let mut head = header.to_vec();
+    if !head.iter().any(|h| h == ERROR_COLUMN) {
+        head.push(ERROR_COLUMN.into());
+    }
+    head
+}
+
+/// A refused row's cells under [`rejects_header`]: its own, with this import's errors in the
+/// error column.
+pub fn rejected_cells(
+    header: &[String],
+    values: &[Option<String>],
+    errors: &[RowError],
+) -> Vec<String> {
+    let mut cells: Vec<String> = values
+        .iter()
+        .map(|v| v.clone().unwrap_or_default())
+        .collect();
+    match header.iter().position(|h| h == ERROR_COLUMN) {
+        Some(i) if i < cells.len() => cells[i] = describe(errors),
+        _ => cells.push(describe(errors)),
+    }
+    cells
+}
+
+/// The column of a rejects file that says what to fix.
+pub const ERROR_COLUMN: &str = "error";
+
 /// `column: message; ...` for a row's errors.
 pub fn describe(errors: &[RowError]) -> String {
     errors
@@ -235,6 +332,14 @@ mod tests {
     }
 
     #[test]
+    fn lines_count_crlf_endings_blank_lines_and_multiline_cells() {
+        let input = b"a,b\r\nx,1\r\n\r\ny,\"two\r\nlines\"\r\n\nz,3\n";
+        let (_, rows) = rows(input, Encoding::Utf8);
+        let lines: Vec<Option<u64>> = rows.iter().map(|r| r.as_ref().unwrap().line).collect();
+        assert_eq!(lines, [Some(2), Some(4), Some(7)]);
+    }
+
+    #[test]
     fn bad_rows_are_row_errors() {
         let input = b"a,b\n1,2,3\n\xff\xfe,x\n4,5\n";
         let (_, rows) = rows(input, Encoding::Utf8);
@@ -254,14 +359,14 @@ mod tests {
     #[test]
     fn gbk_when_declared() {
         let (bytes, _, _) = encoding_rs::GBK.encode("名称\n上海浦东\n");
-        let (header, rows) = rows(&bytes, Encoding::Gbk);
+        let (header, read) = rows(&bytes, Encoding::Gbk);
         assert_eq!(header, ["名称"]);
         assert_eq!(
-            rows[0].as_ref().unwrap().values[0].as_deref(),
+            read[0].as_ref().unwrap().values[0].as_deref(),
             Some("上海浦东")
         );
-        let (_, utf8) = rows(&bytes[4..], Encoding::Utf8);
-        assert!(utf8.iter().all(|r| r.is_err()));
+        // Read as UTF-8 without the declaration, the same bytes are a file error (the header).
+        assert!(CsvSource::new(&bytes[..], Encoding::Utf8).is_err());
     }
 
     #[test]

@@ -66,9 +66,16 @@ pub fn email(input: &str) -> Result<String, CellError> {
     })
 }
 
-/// A calendar date: `2026-03-05`, `2026/3/5`, `2026.3.5`, `2026年3月5日`, `20260305`.
+/// A calendar date: `2026-03-05`, `2026/3/5`, `2026.3.5`, `2026年3月5日`, `20260305`; also a
+/// date-time at midnight without a zone (`2026-03-05T00:00:00`, `2026-03-05 00:00`), as
+/// spreadsheets and DataFrames write dates.
 pub fn date(input: &str) -> Result<NaiveDate, CellError> {
-    let s = fold(input);
+    let mut s = fold(input);
+    if let Some((day, time)) = s.split_once(['T', ' ']) {
+        if ["00:00", "00:00:00", "00:00:00.000", "00:00:00Z"].contains(&time.trim()) {
+            s = day.to_string();
+        }
+    }
     let bad = || {
         (
             "INVALID_DATE",
@@ -193,6 +200,8 @@ mod tests {
             "2026年03月05日",
             "20260305",
             " ２０２６年３月５日 ",
+            "2026-03-05T00:00:00",
+            "2026-03-05 00:00",
         ] {
             assert_eq!(date(raw).unwrap(), d, "{raw}");
         }

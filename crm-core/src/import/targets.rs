@@ -207,6 +207,9 @@ pub struct Draft {
     pub custom: BTreeMap<String, FieldValue>,
 }
 
+/// The longest cell read at all (bytes): longer ones are refused before any parsing.
+pub const MAX_CELL: usize = 10_000;
+
 /// The longest cell a row error quotes.
 const RAW_CHARS: usize = 200;
 
@@ -226,6 +229,17 @@ pub fn draft(plan: &Plan, values: &[Option<String>]) -> (Draft, Vec<RowError>) {
         let Some(raw) = values.get(*index).and_then(|v| v.as_deref()) else {
             continue;
         };
+        if raw.len() > MAX_CELL {
+            errors.push(RowError {
+                row: 0,
+                line: None,
+                field: Some(column.clone()),
+                code: "CELL_TOO_LONG".into(),
+                message: format!("the cell holds {} bytes; at most {MAX_CELL}", raw.len()),
+                raw: Some(clip(raw)),
+            });
+            continue;
+        }
         let text = fields::fold(raw);
         if text.is_empty() {
             continue;

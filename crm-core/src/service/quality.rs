@@ -115,6 +115,10 @@ impl Crm {
                 mark("source", c.source.is_some(), None);
                 mark("tags", !c.tags.is_empty(), None);
                 for (key, value) in &c.custom_fields {
+                    if key == "division_code" {
+                        // Part of the address an import resolved, not a field of its own.
+                        continue;
+                    }
                     let valid = match (key.as_str(), value) {
                         ("address", FieldValue::Text(text)) => {
                             Some(divisions::parse_address(text).is_ok())
@@ -351,7 +355,10 @@ fn findings(
         let share = percent(in_clusters, customers);
         out.push((
             share,
-            format!("{in_clusters} customers ({share}%) fall in {clusters} duplicate clusters"),
+            format!(
+                "{in_clusters} customers ({share}%) fall in {clusters} duplicate cluster{}",
+                if clusters == 1 { "" } else { "s" }
+            ),
         ));
     }
     if stale > 0 {

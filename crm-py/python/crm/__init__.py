@@ -25,6 +25,10 @@ Pure functions need no organisation: SLA calendars and clocks (`sla_due`, `sla_e
 takes Arrow tables and returns them) and commission statements (`commission_statement`). The file
 formats (calendar, RFM configuration, commission plan) are described in `crm.formats`.
 
+Imports (导入) read a CSV file's text (`Crm.import_csv`) or a table (`Crm.import_table`: a pandas
+or polars DataFrame, a pyarrow Table, in one crossing) through a mapping of columns to fields;
+`outcomes_table` turns an import's row outcomes into a pyarrow Table.
+
 `RemoteCrm(base_url, credential)` is the same organisation behind ``crm serve`` (crm-server): the
 same methods, records and exceptions over HTTP, acting as the credential's user (`RemoteCrm.me`);
 failures of the way there are `ServerError`s. `crm.http` builds its requests and reads the answers
@@ -38,6 +42,7 @@ from ._errors import *  # noqa: F403
 from ._ops import attribute, commission_statement, sla_due, sla_elapsed, sla_ticket_status, sla_working_at
 from ._records import *  # noqa: F403
 from . import analytics, formats, http, sla
+from ._imports import outcomes_table
 from .http import (
     ApiToken,
     BodyTooLargeError,
@@ -66,7 +71,7 @@ __all__ = [
     "Crm", "CrmError", "LimitReachedError", "TooEarlyError", "StrEnum", "analytics", "formats", "sla",
     "attribute", "commission_statement", "sla_due", "sla_elapsed", "sla_ticket_status", "sla_working_at",
     "sla_due_batch", "sla_elapsed_batch", "rfm_score", "rfm_movements", "rfm_flows", "rfm_churn_warnings",
-    "performance", "leaderboard",
+    "performance", "leaderboard", "outcomes_table",
     "RemoteCrm", "urllib_transport", "http", "ApiToken", "IssuedToken", "ServerError", "UnknownRouteError",
     "MethodNotAllowedError", "OverloadedError", "BodyTooLargeError", "ServerTimeoutError", "InternalServerError",
     "UnreachableError",

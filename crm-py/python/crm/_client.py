@@ -7,11 +7,12 @@ import os
 from types import TracebackType
 from typing import Dict, Optional, Type, Union
 
-from . import _convert
+from . import _convert, _imports
+from ._batch import ArrowData
 from ._crm import NativeCrm
 from ._errors import NotFoundError
 from ._ops import Operations
-from ._records import User
+from ._records import ImportOptions, ImportResult, User
 
 
 class Crm(Operations):
@@ -71,6 +72,27 @@ class Crm(Operations):
     @property
     def now(self) -> _dt.datetime:
         return _convert.parse_instant(_convert.native(self._native.now))
+
+    def import_table(self, actor: str, data: ArrowData, options: ImportOptions) -> ImportResult:
+        """Imports the rows of a table as `import_csv` imports a file's: `data` is a pandas or
+        polars DataFrame (or LazyFrame, collected), a pyarrow Table or RecordBatch, anything with
+        ``__arrow_c_stream__``, or a dict of columns (name -> array or series). The whole table
+        crosses into the core once; there each column is read as the text of its cells, named by
+        the column's name (which the mapping's ``columns`` refer to): text as it is, integers and
+        decimals as their exact decimal text, floats as the shortest decimal that reads back as
+        the same float (so a pandas integer column with missing values imports as integers),
+        dates as ``YYYY-MM-DD``, zoned timestamps as RFC 3339 (naive ones as their wall-clock
+        ``YYYY-MM-DDTHH:MM:SS``), booleans as ``true``/``false``; a null (or NaN from pandas)
+        leaves the field unset, as a blank cell does. Rows are numbered from 1 and have no
+        ``line``. Returns the `ImportResult` `import_csv` returns.
+
+        A nested column (lists, structs, maps) raises `InvalidInputError` naming the column
+        (``field``); columns of different lengths (a dict), a mapping naming a column the table
+        lacks, or bad options raise `InvalidInputError` as `import_columns` does."""
+        source = _imports.table_source(data)
+        opts = _imports.options_json(options)
+        text = _convert.native(lambda: self._native.import_table(actor, opts, source))
+        return _imports.load_import_result(text)
 
     def _call(self, op: str, actor: str, args: Dict[str, object]) -> object:
         text = _convert.dump_args(op, args)

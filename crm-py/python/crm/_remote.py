@@ -9,12 +9,13 @@ import urllib.request
 from types import TracebackType
 from typing import Dict, List, Mapping, Optional, Protocol, Tuple, Type
 
-from . import _convert
+from . import _convert, _imports
 from . import http as _http
+from ._batch import ArrowData
 from ._base import CrmError
 from ._errors import InvalidStateError
 from ._ops import Operations
-from ._records import User
+from ._records import ImportOptions, ImportResult, User
 from .http import ApiToken, HttpRequest, IssuedToken, Transport, UnreachableError
 
 
@@ -152,6 +153,12 @@ class RemoteCrm(Operations):
         """Revokes a token (an administrator, or its own user); it stops working at once."""
         req = _http.revoke_token_request(id, expected_version, base_url=self._base_url, credential=self._credential)
         return _http.read_token(*self._send(req))
+
+    def import_table(self, actor: str, data: ArrowData, options: ImportOptions) -> ImportResult:
+        """`crm.Crm.import_table` against the server: the table's columns are read locally as
+        `Crm.import_table` reads them (one crossing into the native module) and sent as
+        `import_columns`' columns."""
+        return self.import_columns(actor, options, _imports.columns(data))
 
     def _call(self, op: str, actor: str, args: Dict[str, object]) -> object:
         if actor != "" and actor != self.me.id:

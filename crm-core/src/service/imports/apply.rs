@@ -469,15 +469,33 @@ fn refuse_owner_change(
     Ok(())
 }
 
+/// Phones or emails that are the stored ones in another spelling (`+8613800138000` for
+/// `138 0013 8000`) are no change: the stored spelling stays.
+fn same_points(new: &mut Option<Vec<String>>, stored: &[String], key: fn(&str) -> Result<String>) {
+    let keys = |list: &[String]| -> Option<Vec<String>> {
+        let mut keys: Vec<String> = list.iter().map(|v| key(v).ok()).collect::<Option<_>>()?;
+        keys.sort();
+        keys.dedup();
+        Some(keys)
+    };
+    if let Some(list) = new {
+        if keys(list).is_some() && keys(list) == keys(stored) {
+            *new = None;
+        }
+    }
+}
+
 fn update_customer(
     cx: &mut Ctx<'_>,
     run: &Run,
     row: u64,
     id: &str,
-    d: Draft,
+    mut d: Draft,
     note: Option<String>,
 ) -> Result<Decided> {
     let before = cx.customer(id)?;
+    same_points(&mut d.phones, &before.phones, phone_key);
+    same_points(&mut d.emails, &before.emails, email_key);
     refuse_owner_change(run, (&before.owner_id, &before.pool_id), &d)?;
     let (add_tags, remove_tags) = match &d.tags {
         Some(tags) => (
@@ -642,13 +660,15 @@ fn update_contact(
     cx: &mut Ctx<'_>,
     row: u64,
     id: &str,
-    d: Draft,
+    mut d: Draft,
     note: Option<String>,
 ) -> Result<Decided> {
     let before = cx
         .tx
         .contact(id)?
         .ok_or_else(|| CrmError::not_found(crate::error::EntityKind::Contact, id))?;
+    same_points(&mut d.phones, &before.phones, phone_key);
+    same_points(&mut d.emails, &before.emails, email_key);
     let customer = cx.customer(&before.customer_id)?;
     let mut after = before.clone();
     let mut fields = Vec::new();
@@ -789,10 +809,12 @@ fn update_lead(
     run: &mut Run,
     row: u64,
     id: &str,
-    d: Draft,
+    mut d: Draft,
     note: Option<String>,
 ) -> Result<Decided> {
     let before = scoped_lead(cx, id)?;
+    same_points(&mut d.phones, &before.phones, phone_key);
+    same_points(&mut d.emails, &before.emails, email_key);
     if before.status != LeadStatus::Open {
         return Err(CrmError::InvalidState {
             reason: format!("lead {id} was converted and no longer changes"),
