@@ -665,6 +665,12 @@ mod tests {
             "T7 → u-9 小王 (Wang), policy VIP, first response due 2027-01-04 09:45",
             "1 breached, 2 due within 2h",
             "in total: 4 solved, CSAT 66.67% (2 good, 1 bad), reopen rate 25.00%, 3 still open",
+            "an old system's spreadsheet comes in",
+            "dry run, nothing written: 3000 rows:",
+            "the same outcomes as the dry run: 3000 rows:",
+            "refused rows come back as a CSV with an error column",
+            "% of customers have no birthday",
+            "(changed since the import)",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

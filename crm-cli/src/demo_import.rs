@@ -22,13 +22,12 @@ pub fn chapter(
     r: &mut Report,
     admin: &str,
 ) -> DemoResult<()> {
-    r.section("Day 50: an old system's spreadsheet comes in (数据清洗)");
-    clock.set(start() + Duration::days(49) + Duration::hours(2));
+    r.section("Day 65: an old system's spreadsheet comes in (数据清洗)");
+    clock.set(start() + Duration::days(64) + Duration::hours(2));
     let mapping: ImportMapping = toml::from_str(CUSTOMERS_MAP)?;
     let saved = crm.save_import_mapping(admin, "旧系统客户导出", mapping)?;
-    let rows = CUSTOMERS_CSV.lines().count() - 1;
     r.item(&format!(
-        "mapping {} saved: {} columns of examples/data/customers.csv ({rows} rows), {:?} mode, matched on {:?}",
+        "mapping {} saved: {} columns of examples/data/customers.csv, {:?} mode, matched on {:?}",
         saved.id,
         saved.mapping.columns.len(),
         saved.mapping.mode,

@@ -66,6 +66,21 @@
 //!   latest; an instalment is overdue from the day after its due date (local dates).
 //! - Phones: a leading `+` or `00` marks an international number; China (+86) numbers normalise to
 //!   the national form (landlines regain their trunk `0`), others keep `+CC`.
+//! - Imports: blank cells leave a field as it is; a row's every bad cell is reported; phones are
+//!   stored in E.164 (an update that only respells a stored number changes nothing); tags in a
+//!   file replace the record's; owners and pools change by transfer, never by import; a resolved
+//!   address is stored as the custom fields `address` (canonical division names + detail) and
+//!   `division_code`. Matching: id first, then exact phone or email keys (several customers:
+//!   `AMBIGUOUS_MATCH`), then the most similar name over the organisation's threshold. A row
+//!   matching a record an earlier row of the same file created or updated is a duplicate within
+//!   the file. Create mode leaves a matched stored record alone (`duplicate`). Revert deletes a
+//!   created record only when nothing changed it since (and a customer only without contacts
+//!   added since).
+//! - Quality report: a field's validity counts records whose every value passes (phones by
+//!   libphonenumber, emails, the custom field `address` by the division list); duplicate
+//!   clusters join customers sharing a normalised phone, email or name; a customer is stale after
+//!   `stale_days` (90) without a follow-up since its current ownership began; an inconsistency is
+//!   a person customer whose record and contacts hold more than one phone or email.
 
 pub mod access;
 pub mod allocation;

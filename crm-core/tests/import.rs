@@ -8,8 +8,9 @@ use crm_core::import::csv::{CsvSource, Encoding};
 use crm_core::import::quality::QualityOptions;
 use crm_core::import::{
     ImportKind, ImportMapping, ImportMode, ImportOptions, ImportState, InFileDuplicates, MatchKey,
-    RowAction, RowOutcome, RowSource, SourceError, SourceRow,
+    RowAction, RowOutcome,
 };
+use crm_core::testing::import::StopAfter;
 use crm_core::{Crm, CrmError, FixedClock, NewCustomer, NewUser, Role};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -318,29 +319,6 @@ fn revert_deletes_created_restores_updated_and_spares_edited() {
     ));
 }
 
-/// Rows of a file that fails to read after `fail_at` rows (a crash, a lost disk).
-struct Failing<'a> {
-    inner: CsvSource<&'a [u8]>,
-    fail_at: Option<u64>,
-    read: u64,
-}
-
-impl RowSource for Failing<'_> {
-    fn header(&self) -> &[String] {
-        self.inner.header()
-    }
-    fn next_row(&mut self) -> Option<Result<SourceRow, SourceError>> {
-        if Some(self.read) == self.fail_at {
-            return Some(Err(SourceError::File(CrmError::invalid(
-                "file",
-                "the disk went away",
-            ))));
-        }
-        self.read += 1;
-        self.inner.next_row()
-    }
-}
-
 #[test]
 fn a_failed_import_resumes_to_the_uninterrupted_state() {
     let whole = crm();
@@ -348,11 +326,10 @@ fn a_failed_import_resumes_to_the_uninterrupted_state() {
         .import_csv(ADMIN, options(ImportMode::Upsert, false), FILE)
         .unwrap();
     let crm = crm();
-    let mut source = Failing {
-        inner: CsvSource::new(FILE.as_bytes(), Encoding::Utf8).unwrap(),
-        fail_at: Some(3),
-        read: 0,
-    };
+    let mut source = StopAfter::new(
+        CsvSource::new(FILE.as_bytes(), Encoding::Utf8).unwrap(),
+        Some(3),
+    );
     let mut sink = Vec::new();
     let err = crm.import(
         ADMIN,
@@ -363,11 +340,10 @@ fn a_failed_import_resumes_to_the_uninterrupted_state() {
     assert!(err.is_err());
     let job = crm.import_jobs(ADMIN).unwrap().remove(0);
     assert_eq!((job.state, job.committed_rows), (ImportState::Running, 2));
-    let mut again = Failing {
-        inner: CsvSource::new(FILE.as_bytes(), Encoding::Utf8).unwrap(),
-        fail_at: None,
-        read: 0,
-    };
+    let mut again = StopAfter::new(
+        CsvSource::new(FILE.as_bytes(), Encoding::Utf8).unwrap(),
+        None,
+    );
     let done = crm
         .resume_import(ADMIN, &job.id, &mut again, &mut sink)
         .unwrap();

@@ -7,9 +7,10 @@ use chrono::{TimeZone, Utc};
 use crm_core::import::csv::{CsvSource, Encoding};
 use crm_core::import::{
     ImportKind, ImportMapping, ImportMode, ImportOptions, InFileDuplicates, MatchKey, RowAction,
-    RowOutcome, RowSource, SourceError, SourceRow,
+    RowOutcome,
 };
-use crm_core::{Crm, CrmError, FixedClock, NewCustomer};
+use crm_core::testing::import::StopAfter;
+use crm_core::{Crm, FixedClock, NewCustomer};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -140,25 +141,6 @@ fn customers(crm: &Crm) -> serde_json::Value {
     list
 }
 
-struct Failing<'a> {
-    inner: CsvSource<&'a [u8]>,
-    fail_at: Option<u64>,
-    read: u64,
-}
-
-impl RowSource for Failing<'_> {
-    fn header(&self) -> &[String] {
-        self.inner.header()
-    }
-    fn next_row(&mut self) -> Option<Result<SourceRow, SourceError>> {
-        if Some(self.read) == self.fail_at {
-            return Some(Err(SourceError::File(CrmError::invalid("file", "gone"))));
-        }
-        self.read += 1;
-        self.inner.next_row()
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -202,11 +184,11 @@ proptest! {
         }
         let crm = crm();
         let mut sink: Vec<RowOutcome> = Vec::new();
-        let mut source = Failing { inner: CsvSource::new(file.as_bytes(), Encoding::Utf8).unwrap(), fail_at: Some(stop), read: 0 };
+        let mut source = StopAfter::new(CsvSource::new(file.as_bytes(), Encoding::Utf8).unwrap(), Some(stop));
         let first = crm.import(ADMIN, options(&case, false), &mut source, &mut sink);
         if first.is_err() {
             let job = crm.import_jobs(ADMIN).unwrap().remove(0);
-            let mut again = Failing { inner: CsvSource::new(file.as_bytes(), Encoding::Utf8).unwrap(), fail_at: None, read: 0 };
+            let mut again = StopAfter::new(CsvSource::new(file.as_bytes(), Encoding::Utf8).unwrap(), None);
             crm.resume_import(ADMIN, &job.id, &mut again, &mut sink).unwrap();
         }
         prop_assert_eq!(customers(&crm), customers(&whole));

@@ -143,6 +143,12 @@ impl SqliteStore {
             .map_err(|e| open_error(path, e, options))?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| open_error(path, e, options))?;
+        // The writer's page cache: 64 MiB (SQLite's default is 2 MiB), so a batch of writes to
+        // the duplicate keys' and name grams' B-trees of a large organisation stays in memory
+        // instead of spilling and re-reading pages (an import of 100,000 customers: 25.7 s with
+        // the default). The cache grows only as pages are used.
+        conn.pragma_update(None, "cache_size", -65_536)
+            .map_err(|e| open_error(path, e, options))?;
         if let Some(bytes) = options.max_size {
             let page: u64 = conn
                 .pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))

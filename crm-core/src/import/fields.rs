@@ -35,6 +35,19 @@ pub fn region(code: Option<&str>) -> Result<Country, CellError> {
 /// (the `phonenumber` crate) rather than by hand. Its duplicate key is the same as the key of
 /// the number as written (checked by tests), so stored keys need no migration.
 pub fn phone(input: &str, default: Country) -> Result<String, CellError> {
+    Ok(parsed_phone(input, default)?
+        .format()
+        .mode(phonenumber::Mode::E164)
+        .to_string())
+}
+
+/// Whether a stored phone passes the check of [`phone`] (without writing its E.164 form, which
+/// costs as much as the check: the quality report asks this of every stored number).
+pub fn phone_is_valid(input: &str, default: Country) -> bool {
+    parsed_phone(input, default).is_ok()
+}
+
+fn parsed_phone(input: &str, default: Country) -> Result<phonenumber::PhoneNumber, CellError> {
     let folded = fold(input);
     // libphonenumber reads letters as a keypad's digits (1-800-FLOWERS); in a CRM's data they
     // are typos, and entry refuses them too.
@@ -53,7 +66,7 @@ pub fn phone(input: &str, default: Country) -> Result<String, CellError> {
             format!("{folded} is not a valid number in its region"),
         ));
     }
-    Ok(parsed.format().mode(phonenumber::Mode::E164).to_string())
+    Ok(parsed)
 }
 
 /// An email, trimmed and lower-cased, with the syntax check of entry.

@@ -68,15 +68,15 @@ pub struct ImportMapping {
     /// Column header → field: `name`, `phones`, `emails`, `tags`, `province`, `address`,
     /// `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
     pub columns: BTreeMap<String, String>,
+    /// `create` when left out (uniffi has no defaults for enum fields: Kotlin and Swift give it).
     #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub mode: ImportMode,
     /// Fields rows match stored records on; default: phone and email (id for `update`).
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub match_on: Vec<MatchKey>,
+    /// `merge` when left out (given in Kotlin and Swift, like `mode`).
     #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub in_file_duplicates: InFileDuplicates,
     /// ISO 3166 region of phone numbers written without a country code (default `CN`).
     #[serde(default)]
@@ -120,7 +120,7 @@ pub struct ImportOptions {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub file_name: Option<String>,
-    /// Rows per committed transaction (default 1,000): a resumed import restarts after the
+    /// Rows per committed transaction (default 5,000): a resumed import restarts after the
     /// last committed batch.
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -246,6 +246,8 @@ pub struct ImportJob {
     pub counts: ImportCounts,
     /// Rows written by committed batches; a resumed import starts after them.
     pub committed_rows: u64,
+    /// Committed batches, each a stored record of what it changed.
+    pub batches: u64,
     pub batch_size: u32,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,

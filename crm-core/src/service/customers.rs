@@ -123,9 +123,7 @@ pub(super) fn patch_customer(
         .iter()
         .any(|f| ["name", "phones", "emails"].contains(&f.as_str()))
     {
-        let contacts = cx.tx.contacts_of(&c.id)?;
-        cx.tx
-            .set_dedup_keys(&c.id, &customer_keys(&c, &contacts)?)?;
+        cx.rekey(&c)?;
     }
     cx.emit(
         EventKind::CustomerUpdated {
@@ -360,7 +358,7 @@ pub(super) fn duplicates_on_entry(
     phones: &[String],
     emails: &[String],
 ) -> Result<Vec<DuplicateMatch>> {
-    let policy = cx.tx.settings()?.unwrap_or_default().duplicates;
+    let policy = cx.duplicate_policy()?;
     if policy.on_create == DuplicateMode::Off {
         return Ok(Vec::new());
     }

@@ -26,7 +26,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// Rows per committed batch unless the caller says otherwise.
-pub const IMPORT_BATCH: u32 = 1_000;
+pub const IMPORT_BATCH: u32 = 5_000;
 const MAX_BATCH: u32 = 100_000;
 
 /// Receives each row's outcome as the import decides it (after its batch commits, in a real
@@ -128,6 +128,7 @@ impl Crm {
                 state: ImportState::Running,
                 counts: ImportCounts::default(),
                 committed_rows: 0,
+                batches: 0,
                 batch_size,
                 created_by: cx.actor.id.clone(),
                 created_at: cx.now,
@@ -361,7 +362,7 @@ impl Crm {
             let mut failed_any = false;
             let outcome = self.act(actor, |cx| {
                 let mut fresh: ImportJob = load(cx.tx, DocKind::ImportJob, &job_id)?;
-                let index = cx.tx.docs(DocKind::ImportBatch, Some(&job_id))?.len() as u64;
+                let index = fresh.batches;
                 let mut batch = Batch {
                     job_id: job_id.clone(),
                     index,
@@ -408,6 +409,7 @@ impl Crm {
                 fresh.counts.merge(&batch_counts);
                 fresh.committed_rows += read;
                 if read > 0 {
+                    fresh.batches += 1;
                     let batch_id = format!("{job_id}-b{index}");
                     cx.tx.put_doc(Doc::new(
                         DocKind::ImportBatch,
@@ -474,12 +476,7 @@ impl Crm {
 
 impl Run {
     fn new(cx: &mut Ctx<'_>, plan: Plan, mapping: ImportMapping) -> Result<Run> {
-        let threshold = cx
-            .tx
-            .settings()?
-            .unwrap_or_default()
-            .duplicates
-            .name_threshold;
+        let threshold = cx.duplicate_policy()?.name_threshold;
         Ok(Run {
             plan,
             mapping,

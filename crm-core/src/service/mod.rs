@@ -69,6 +69,7 @@ impl Crm {
                 actor,
                 now,
                 recycling: None,
+                duplicates: None,
             })
         })
         .map_err(CrmError::clipped)
@@ -84,6 +85,7 @@ impl Crm {
                 actor,
                 now,
                 recycling: None,
+                duplicates: None,
             })
         })
         .map_err(CrmError::clipped)
@@ -107,6 +109,8 @@ struct Ctx<'a> {
     now: DateTime<Utc>,
     /// The pools' recycling rules, loaded on the first customer write.
     recycling: Option<pools::Recycling>,
+    /// The duplicate policy, loaded on the first entry (an import enters thousands per call).
+    duplicates: Option<crate::customer::dedup::DuplicatePolicy>,
 }
 
 impl Ctx<'_> {
@@ -120,6 +124,24 @@ impl Ctx<'_> {
             c.recycle_due_at = recycling.due(c).map(|d| d.recycle_at());
         }
         self.tx.put_customer(c)
+    }
+
+    /// Re-derives a customer's duplicate keys from it and its contacts (after a change of name,
+    /// phones or emails, or of its contacts).
+    fn rekey(&mut self, c: &Customer) -> Result<()> {
+        let contacts = self.tx.contacts_of(&c.id)?;
+        let keys = crate::customer::dedup::customer_keys(c, &contacts)?;
+        self.tx.set_dedup_keys(&c.id, &keys)
+    }
+
+    /// The organisation's duplicate policy, read once per transaction.
+    fn duplicate_policy(&mut self) -> Result<crate::customer::dedup::DuplicatePolicy> {
+        if let Some(policy) = self.duplicates {
+            return Ok(policy);
+        }
+        let policy = self.tx.settings()?.unwrap_or_default().duplicates;
+        self.duplicates = Some(policy);
+        Ok(policy)
     }
 
     /// Appends an event; returns its sequence number.

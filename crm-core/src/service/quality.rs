@@ -97,7 +97,7 @@ impl Crm {
                     }
                 };
                 mark("name", !c.name.trim().is_empty(), None);
-                let phones_ok = c.phones.iter().all(|p| fields::phone(p, region).is_ok());
+                let phones_ok = c.phones.iter().all(|p| fields::phone_is_valid(p, region));
                 mark(
                     "phones",
                     !c.phones.is_empty(),
@@ -340,14 +340,12 @@ fn findings(
     let mut out: Vec<(rust_decimal::Decimal, String)> = Vec::new();
     for f in fields {
         let name = f.field.strip_prefix("custom_fields.").unwrap_or(&f.field);
-        if let (Some(validity), Some(valid)) = (f.validity, f.valid) {
-            if valid < f.filled {
-                let share = rust_decimal::Decimal::ONE_HUNDRED - validity;
-                out.push((share, format!("{share}% of {name} values are invalid")));
-            }
+        if let Some(valid) = f.valid.filter(|v| *v < f.filled) {
+            let share = percent(f.filled - valid, f.filled);
+            out.push((share, format!("{share}% of {name} values are invalid")));
         }
         if f.filled < f.records && f.field != "tags" {
-            let share = rust_decimal::Decimal::ONE_HUNDRED - f.completeness;
+            let share = percent(f.records - f.filled, f.records);
             out.push((share, format!("{share}% of customers have no {name}")));
         }
     }

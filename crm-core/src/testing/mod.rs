@@ -5,6 +5,7 @@
 pub mod audience;
 pub mod conformance;
 pub mod desk;
+pub mod import;
 pub mod names;
 pub mod ownership;
 pub mod population;

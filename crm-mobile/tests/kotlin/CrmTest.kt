@@ -514,6 +514,46 @@ fun main() {
         expect(crm.serviceDesk(admin.id) == desk) { "a refused configuration changes nothing" }
     }
 
+    check("import: columns in, row errors, E.164 phones, dates, revert, quality report") {
+        val crm = Crm.inMemory(start)
+        val admin = crm.bootstrap("Ada", null)
+        val mapping = ImportMapping(
+            kind = ImportKind.CUSTOMERS,
+            columns = mapOf("客户名称" to "name", "phone_number" to "phones", "生日" to "custom.birthday:date", "省" to "province", "区" to "district"),
+            mode = ImportMode.UPSERT,
+            matchOn = listOf(MatchKey.PHONE),
+            inFileDuplicates = InFileDuplicates.MERGE,
+        )
+        val columns = listOf(
+            ImportColumn("客户名称", listOf("华为技术有限公司", "阿里巴巴", "华为技术")),
+            ImportColumn("phone_number", listOf("+86 138-0013-8000", "12345", "13800138000")),
+            ImportColumn("生日", listOf("1987年6月5日", "2026-02-30", null)),
+            ImportColumn("省", listOf("上海", "浙江", null)),
+            ImportColumn("区", listOf("浦东", "浦东新区", null)),
+        )
+        val dry = crm.importColumns(admin.id, ImportOptions(mapping = mapping, dryRun = true), columns)
+        expect(dry.job == null && crm.customers(admin.id).isEmpty()) { "a dry run writes nothing" }
+        val result = crm.importColumns(admin.id, ImportOptions(mapping = mapping), columns)
+        expect(result.outcomes == dry.outcomes) { "the dry run said what happens" }
+        expect(result.outcomes.map { it.action } == listOf(RowAction.CREATED, RowAction.FAILED, RowAction.UPDATED)) { "${result.outcomes}" }
+        expect(result.outcomes[1].errors.map { it.field to it.code } == listOf(
+            "phone_number" to "INVALID_PHONE", "生日" to "INVALID_DATE", "区" to "DISTRICT_NOT_IN_CITY")) { "${result.outcomes[1]}" }
+        val huawei = crm.customer(admin.id, result.outcomes[0].recordId!!)
+        expect(huawei.phones == listOf("+8613800138000")) { "${huawei.phones}" }
+        expect(huawei.customFields["birthday"] == FieldValue.Date(day("1987-06-05"))) { "${huawei.customFields}" }
+        val job = result.job!!
+        expect(job.state == ImportState.COMPLETED && job.counts.failed == 1uL) { "$job" }
+        expect(crm.importRejectsCsv(admin.id, job.id).lines().first() == "客户名称,phone_number,生日,省,区,error") { "rejects header" }
+        val quality = crm.qualityReport(admin.id, QualityOptions())
+        expect(quality.customers == 1uL && quality.fields.first { it.field == "custom_fields.birthday" }.completeness == d("100.0")) { "$quality" }
+        val reverted = crm.revertImport(admin.id, job.id)
+        expect(reverted.deleted == listOf(huawei.id) && crm.customers(admin.id).isEmpty()) { "$reverted" }
+        expectThrows<CrmException.InvalidState> { crm.revertImport(admin.id, job.id) }
+        expectThrows<CrmException.InvalidInput> {
+            crm.importCsv(admin.id, ImportOptions(mapping = mapping.copy(columns = mapOf("名称" to "name"))), "客户名称\n甲\n")
+        }
+    }
+
     packagingChecks()
     coroutineChecks()
     remoteChecks()

@@ -17,6 +17,8 @@ import crmtest.snake
 import dev.crm.Crm
 import dev.crm.core.StageKind
 import dev.crm.core.OnPriorityChange
+import dev.crm.core.ImportMode
+import dev.crm.core.InFileDuplicates
 import dev.crm.defaultChurnRule
 import dev.crm.standardPipeline
 import dev.crm.core.CrmException
@@ -139,6 +141,8 @@ val coreDefaults: Map<String, () -> Any?> = mapOf(
     "Pipeline.reopenRoles" to { standardPipeline().reopenRoles },
     "Stage.kind" to { StageKind.OPEN }, // serde's `open()` default (crm-core/src/pipeline/mod.rs)
     "DeskPolicy.onPriorityChange" to { OnPriorityChange.RECOMPUTE }, // serde's default (crm-core/src/desk/config.rs)
+    "ImportMapping.mode" to { ImportMode.CREATE }, // serde's default (crm-core/src/import/model.rs)
+    "ImportMapping.inFileDuplicates" to { InFileDuplicates.MERGE }, // serde's default (same file)
 )
 
 /** Calls `fn` with the named arguments, each decoded to its parameter's type; left-out optional

@@ -1728,6 +1728,8 @@ class ImportJob:
     counts: ImportCounts
     #: Rows written by committed batches; a resumed import starts after them.
     committed_rows: int
+    #: Committed batches, each a stored record of what it changed.
+    batches: int
     batch_size: int
     created_by: str
     created_at: _dt.datetime
@@ -1743,9 +1745,11 @@ class ImportMapping:
     #: Column header → field: `name`, `phones`, `emails`, `tags`, `province`, `address`,
     #: `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
     columns: Dict[str, str]
+    #: `create` when left out (uniffi has no defaults for enum fields: Kotlin and Swift give it).
     mode: ImportMode = ImportMode.CREATE
     #: Fields rows match stored records on; default: phone and email (id for `update`).
     match_on: List[MatchKey] = _field(default_factory=list)
+    #: `merge` when left out (given in Kotlin and Swift, like `mode`).
     in_file_duplicates: InFileDuplicates = InFileDuplicates.MERGE
     #: ISO 3166 region of phone numbers written without a country code (default `CN`).
     default_region: Optional[str] = None
@@ -1762,7 +1766,7 @@ class ImportOptions:
     dry_run: bool = False
     #: The file's name, kept on the job.
     file_name: Optional[str] = None
-    #: Rows per committed transaction (default 1,000): a resumed import restarts after the
+    #: Rows per committed transaction (default 5,000): a resumed import restarts after the
     #: last committed batch.
     batch_size: Optional[int] = None
 
@@ -3875,6 +3879,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("state", "ImportState", True),
         ("counts", "ImportCounts", True),
         ("committed_rows", "int", True),
+        ("batches", "int", True),
         ("batch_size", "int", True),
         ("created_by", "string", True),
         ("created_at", "instant", True),

@@ -1008,6 +1008,8 @@ export interface ImportJob {
   counts: ImportCounts;
   /** Rows written by committed batches; a resumed import starts after them. */
   committedRows: number;
+  /** Committed batches, each a stored record of what it changed. */
+  batches: number;
   batchSize: number;
   createdBy: string;
   createdAt: Date;
@@ -1027,9 +1029,11 @@ export interface ImportMapping {
    * `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
    */
   columns: Record<string, string>;
+  /** `create` when left out (uniffi has no defaults for enum fields: Kotlin and Swift give it). */
   mode: ImportMode;
   /** Fields rows match stored records on; default: phone and email (id for `update`). */
   matchOn: MatchKey[];
+  /** `merge` when left out (given in Kotlin and Swift, like `mode`). */
   inFileDuplicates: InFileDuplicates;
   /** ISO 3166 region of phone numbers written without a country code (default `CN`). */
   defaultRegion: string | null;
@@ -1045,9 +1049,11 @@ export interface ImportMappingInput {
    * `custom.birthday:date` ... (see `import::targets`). Unmapped columns are ignored.
    */
   columns: Record<string, string>;
+  /** `create` when left out (uniffi has no defaults for enum fields: Kotlin and Swift give it). */
   mode?: ImportMode;
   /** Fields rows match stored records on; default: phone and email (id for `update`). */
   matchOn?: MatchKey[];
+  /** `merge` when left out (given in Kotlin and Swift, like `mode`). */
   inFileDuplicates?: InFileDuplicates;
   /** ISO 3166 region of phone numbers written without a country code (default `CN`). */
   defaultRegion?: string | null;
@@ -1072,7 +1078,7 @@ export interface ImportOptions {
   /** The file's name, kept on the job. */
   fileName?: string | null;
   /**
-   * Rows per committed transaction (default 1,000): a resumed import restarts after the
+   * Rows per committed transaction (default 5,000): a resumed import restarts after the
    * last committed batch.
    */
   batchSize?: number | null;

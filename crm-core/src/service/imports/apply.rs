@@ -98,22 +98,7 @@ fn refused(run: &Run, e: CrmError) -> RowOutcome {
         CrmError::InvalidEmail { .. } => column_of(run, "emails"),
         _ => None,
     };
-    RowOutcome {
-        row: 0,
-        line: None,
-        action: RowAction::Failed,
-        record_id: None,
-        fields: Vec::new(),
-        note: None,
-        errors: vec![RowError {
-            row: 0,
-            line: None,
-            field,
-            code: e.code().to_string(),
-            message: e.to_string(),
-            raw: None,
-        }],
-    }
+    row_error(e.code(), field, e.to_string()).outcome
 }
 
 fn column_of(run: &Run, field: &str) -> Option<String> {
@@ -720,11 +705,7 @@ pub(super) fn save_contact(
     why: &str,
 ) -> Result<()> {
     cx.tx.put_contact(contact)?;
-    let contacts = cx.tx.contacts_of(&customer.id)?;
-    cx.tx.set_dedup_keys(
-        &customer.id,
-        &crate::customer::dedup::customer_keys(customer, &contacts)?,
-    )?;
+    cx.rekey(customer)?;
     cx.emit(
         EventKind::ContactUpdated {
             customer_id: customer.id.clone(),

@@ -110,11 +110,7 @@ impl Crm {
                             }
                             cx.tx.delete_contact(&id, contact.version)?;
                             if let Some(customer) = &customer {
-                                let contacts = cx.tx.contacts_of(&customer.id)?;
-                                cx.tx.set_dedup_keys(
-                                    &customer.id,
-                                    &customer_keys(customer, &contacts)?,
-                                )?;
+                                cx.rekey(customer)?;
                             }
                             cx.emit(
                                 EventKind::ContactDeleted {
