@@ -717,6 +717,27 @@ pub(super) fn save_contact(
     Ok(())
 }
 
+/// Writes a changed lead at its next version and records the change.
+pub(super) fn save_lead_change(
+    cx: &mut Ctx<'_>,
+    lead: &mut Lead,
+    fields: Vec<String>,
+    why: &str,
+) -> Result<()> {
+    lead.version += 1;
+    lead.updated_at = cx.now;
+    save_lead(cx.tx, lead)?;
+    let reason = format!("{why}: {}", fields.join(", "));
+    cx.emit(
+        EventKind::LeadUpdated {
+            lead_id: lead.id.clone(),
+            fields,
+        },
+        reason,
+    )?;
+    Ok(())
+}
+
 fn match_lead(cx: &mut Ctx<'_>, run: &mut Run, d: &Draft) -> Result<Found> {
     if wants(run, MatchKey::Id) {
         if let Some(id) = &d.id {
@@ -862,16 +883,7 @@ fn update_lead(
     };
     check.check_bounds()?;
     if !fields.is_empty() {
-        after.version += 1;
-        after.updated_at = cx.now;
-        save_lead(cx.tx, &after)?;
-        cx.emit(
-            EventKind::LeadUpdated {
-                lead_id: id.to_string(),
-                fields: fields.clone(),
-            },
-            format!("updated by import: {}", fields.join(", ")),
-        )?;
+        save_lead_change(cx, &mut after, fields.clone(), "updated by import")?;
         if let Some(index) = &mut run.leads {
             index.add(&after);
         }

@@ -2,9 +2,8 @@
 //! unless they changed since (those are reported, not touched). Later rows are undone first, so
 //! a record two rows of the file touched comes back to what it was before the file.
 
-use super::super::leads::save_lead;
 use super::super::Crm;
-use super::apply::save_contact;
+use super::apply::{save_contact, save_lead_change};
 use super::{batches, own_job, save_job, Change, FieldChange};
 use crate::customer::dedup::customer_keys;
 use crate::customer::{Contact, Customer, CustomerStatus};
@@ -164,16 +163,7 @@ impl Crm {
                         let (mut lead, fields) =
                             restored::<Lead>(&lead, &changes, &mut report.skipped)?;
                         if !fields.is_empty() {
-                            lead.version += 1;
-                            lead.updated_at = cx.now;
-                            save_lead(cx.tx, &lead)?;
-                            cx.emit(
-                                EventKind::LeadUpdated {
-                                    lead_id: id.clone(),
-                                    fields,
-                                },
-                                why.clone(),
-                            )?;
+                            save_lead_change(cx, &mut lead, fields, &why)?;
                             report.restored.push(id);
                         }
                     }
