@@ -46,6 +46,8 @@ pub enum Ty {
     },
     /// No value (an operation that answers nothing).
     Unit,
+    /// Any JSON value, carried as it is (a synced operation's arguments and result).
+    Json,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,7 +147,12 @@ fn decimal_pattern(s: &Map<String, Value>) -> bool {
 /// The type a schema describes (a field's, an argument's or a result's).
 pub fn ty(schema: &Value) -> Ty {
     let Some(s) = schema.as_object() else {
-        return Ty::Unit;
+        // `true`: schemars' schema of a JSON value.
+        return if schema == &Value::Bool(true) {
+            Ty::Json
+        } else {
+            Ty::Unit
+        };
     };
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         return Ty::Ref {
@@ -217,6 +224,13 @@ pub fn ty(schema: &Value) -> Ty {
             },
         },
         Some("null") => Ty::Unit,
+        // No type and nothing else to say but a description: any JSON value.
+        None if ["oneOf", "anyOf", "allOf", "enum", "const"]
+            .iter()
+            .all(|k| !s.contains_key(*k)) =>
+        {
+            Ty::Json
+        }
         _ => Ty::Unit,
     }
 }
@@ -408,11 +422,14 @@ pub fn generators() -> (schemars::SchemaGenerator, schemars::SchemaGenerator) {
     )
 }
 
-/// The model of everything crm-core's operation table takes and answers, and its error.
+/// The model of everything crm-core's operation table takes and answers, its error, and a
+/// replica's sync summary.
 pub fn build() -> Model {
     let (mut inputs, mut outputs) = generators();
     let ops = crm_core::api::describe(&mut inputs, &mut outputs);
     outputs.subschema_for::<crm_core::CrmError>();
+    // What a replica's sync answers on every surface (its steps are not operations).
+    outputs.subschema_for::<crm_core::sync::SyncSummary>();
     let input_defs = inputs.definitions().clone();
     let output_defs = outputs.definitions().clone();
     let mut names: Vec<&String> = input_defs.keys().chain(output_defs.keys()).collect();

@@ -141,6 +141,7 @@ fn py_as(ty: &Ty, arg: bool) -> String {
         Ty::Optional { inner } => format!("Optional[{}]", py(inner)),
         Ty::Ref { name } => name.clone(),
         Ty::Unit => "None".into(),
+        Ty::Json => "Any".into(),
     }
 }
 
@@ -315,7 +316,7 @@ fn records(model: &Model) -> String {
          import datetime as _dt\n\
          from dataclasses import dataclass, field as _field\n\
          from decimal import Decimal\n\
-         from typing import ClassVar, Dict, List, Optional, Tuple, Union\n\n\
+         from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union\n\n\
          from ._base import StrEnum\n",
     );
     let mut names = Vec::new();
@@ -562,7 +563,7 @@ fn operations(model: &Model) -> String {
          from __future__ import annotations\n\n\
          import datetime as _dt\n\
          from decimal import Decimal\n\
-         from typing import Dict, List, Mapping, Optional, Sequence, cast\n\n\
+         from typing import Any, Dict, List, Mapping, Optional, Sequence, cast\n\n\
          from ._convert import call_pure\n\
          from ._records import *  # noqa: F403\n\n\n\
          class Operations:\n    \"\"\"The organisation's operations (generated); `crm.Crm` runs them.\"\"\"\n\n\

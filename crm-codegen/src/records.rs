@@ -23,6 +23,7 @@ pub fn render(ty: &Ty) -> String {
         Ty::Optional { inner } => format!("{}?", render(inner)),
         Ty::Ref { name } => name.clone(),
         Ty::Unit => "unit".into(),
+        Ty::Json => "json".into(),
     }
 }
 

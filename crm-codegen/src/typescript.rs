@@ -321,6 +321,7 @@ impl<'a> Names<'a> {
             Ty::Ref { name } if input => self.input.get(name).cloned().unwrap_or(name.clone()),
             Ty::Ref { name } => name.clone(),
             Ty::Unit => "void".into(),
+            Ty::Json => "unknown".into(),
         }
     }
 }

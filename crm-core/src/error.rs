@@ -31,6 +31,9 @@ pub enum EntityKind {
     ServiceDesk,
     Import,
     ImportMapping,
+    /// An operation a device pushed or queued.
+    SyncOperation,
+    SyncConflict,
 }
 
 impl EntityKind {
@@ -58,6 +61,8 @@ impl EntityKind {
             EntityKind::ServiceDesk => "service_desk",
             EntityKind::Import => "import",
             EntityKind::ImportMapping => "import_mapping",
+            EntityKind::SyncOperation => "sync_operation",
+            EntityKind::SyncConflict => "sync_conflict",
         }
     }
 }

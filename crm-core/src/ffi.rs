@@ -5,6 +5,7 @@
 //!   `java.time.Instant`, Swift `Date`.
 //! - `LocalDate`: a calendar day (`NaiveDate`), ISO `YYYY-MM-DD` text on the wire.
 //! - `DecimalNumber`: an exact decimal, its text on the wire (never a float).
+//! - `JsonValue`: any JSON value (a synced operation's arguments), its JSON text on the wire.
 //! - `MapOf*` / `SetOfString`: the ordered maps and sets, which cross as uniffi's `HashMap` /
 //!   `HashSet` (the only ones it has): unordered on the foreign side, ordered again on the way in.
 //!
@@ -59,6 +60,15 @@ uniffi::custom_type!(LocalDate, String, {
     try_lift: |s| s.parse().map_err(|e| refused("date", format!("{s:?}: {e}"))),
 });
 
+/// Any JSON value (a synced operation's arguments and result), its text on the wire.
+pub type JsonValue = serde_json::Value;
+
+uniffi::custom_type!(JsonValue, String, {
+    remote,
+    lower: |v| v.to_string(),
+    try_lift: |s| serde_json::from_str(&s).map_err(|e| refused("json", format!("{e}"))),
+});
+
 uniffi::custom_type!(DecimalNumber, String, {
     remote,
     lower: |d| d.to_string(),
@@ -92,6 +102,8 @@ ordered_maps! {
     MapOfRepUsage = BTreeMap<String, RepUsage>;
     MapOfSlaTarget = BTreeMap<SlaMetric, SlaTarget>;
     MapOfSlaTargets = BTreeMap<String, MapOfSlaTarget>;
+    /// A synced edit's base: field path to the value the device saw.
+    MapOfJson = BTreeMap<String, JsonValue>;
 }
 
 pub type SetOfString = BTreeSet<String>;

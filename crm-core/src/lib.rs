@@ -109,6 +109,7 @@ pub mod service;
 pub mod settings;
 pub mod sla;
 pub mod store;
+pub mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -632,7 +632,12 @@ fn live_ids(store: &MemoryStore) -> Ids {
                     | DocKind::ImportMapping
                     | DocKind::ApiToken
                     | DocKind::TicketComment
-                    | DocKind::ServiceDesk => continue,
+                    | DocKind::ServiceDesk
+                    | DocKind::SyncReceipt
+                    | DocKind::SyncConflict
+                    | DocKind::SyncOutbox
+                    | DocKind::SyncRejection
+                    | DocKind::SyncState => continue,
                 };
                 list.push(doc.id);
             }

@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Modules above the rules: only they may read the store or run the service.
-const UPPER: &[&str] = &["service", "store", "api", "testing", "schema"];
+/// Modules above the rules: only they may read the store or run the service (`sync` runs the
+/// service on a replica).
+const UPPER: &[&str] = &["service", "store", "api", "testing", "schema", "sync"];
 /// The shared vocabulary every layer may name (an error may carry a duplicate match).
 const SHARED: &[&str] = &["error"];
 

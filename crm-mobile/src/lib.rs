@@ -102,6 +102,7 @@ mod imports;
 mod pools;
 mod pure;
 mod remote;
+mod sync;
 #[cfg(test)]
 mod tests;
 

@@ -8,6 +8,7 @@ mod attribution;
 mod batch;
 mod columns;
 mod imports;
+mod replica;
 mod rfm;
 mod tables;
 
@@ -159,6 +160,7 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
     attribution::register(m)?;
     imports::register(m)?;
+    replica::register(m)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     Ok(())
 }

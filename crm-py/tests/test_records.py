@@ -13,7 +13,7 @@ import json
 import pathlib
 import typing
 from decimal import Decimal
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -22,7 +22,7 @@ from crm import _errors, _ops, _records
 
 CORE = json.loads((pathlib.Path(__file__).resolve().parents[2] / "tests" / "records.json").read_text())
 TYPES: Dict[str, Dict[str, object]] = CORE["types"]
-SCALARS = {"string": str, "bool": bool, "int": int, "float": float, "decimal": Decimal, "instant": dt.datetime, "date": dt.date}
+SCALARS = {"string": str, "bool": bool, "int": int, "float": float, "decimal": Decimal, "instant": dt.datetime, "date": dt.date, "json": Any}
 
 
 def pascal(tag: str) -> str:

@@ -286,7 +286,10 @@ impl SqliteStore {
             let txn = conn
                 .transaction_with_behavior(behavior)
                 .map_err(from_sqlite)?;
-            work(&mut tx::SqliteTx { txn: &txn })?;
+            work(&mut tx::SqliteTx {
+                txn: &txn,
+                mirror: false,
+            })?;
             if commit {
                 txn.commit().map_err(from_sqlite)
             } else {

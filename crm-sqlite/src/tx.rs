@@ -6,7 +6,7 @@ use crm_core::access::{Team, User};
 use crm_core::customer::grams::{name_grams, name_len};
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
-use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
+use crm_core::store::{check_put, check_remove, check_version, CustomerQuery, Doc, DocKind, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
@@ -17,6 +17,8 @@ use std::ops::RangeInclusive;
 
 pub(crate) struct SqliteTx<'a> {
     pub(crate) txn: &'a Transaction<'a>,
+    /// Whether this transaction mirrors a server (`Tx::mirror_writes`).
+    pub(crate) mirror: bool,
 }
 
 fn db(e: rusqlite::Error) -> CrmError {
@@ -175,15 +177,20 @@ impl SqliteTx<'_> {
         record: &T,
         columns: &[(&str, &dyn ToSql)],
     ) -> Result<()> {
-        if version <= 1 {
-            check_version(kind, id, version, self.version_of(table, id)?)?;
-        }
+        let insert = if self.mirror {
+            self.version_of(table, id)?.is_none()
+        } else {
+            if version <= 1 {
+                check_version(kind, id, version, self.version_of(table, id)?)?;
+            }
+            version == 1
+        };
         let body = to_json(record)?;
         let v = version as i64;
         let mut args: Vec<&dyn ToSql> = vec![&id, &v, &body];
         args.extend(columns.iter().map(|(_, value)| *value));
         let names: String = columns.iter().map(|(n, _)| format!(", {n}")).collect();
-        let changed = if version == 1 {
+        let changed = if insert {
             let sql = format!(
                 "INSERT INTO {table} (id, version, body{names}) VALUES ({})",
                 placeholders(args.len())
@@ -200,10 +207,14 @@ impl SqliteTx<'_> {
                 .map(|(i, (n, _))| format!(", {n} = ?{}", i + 4))
                 .collect();
             let expected = v - 1;
-            let where_version = format!("?{}", args.len() + 1);
-            args.push(&expected);
+            let where_version = if self.mirror {
+                String::new()
+            } else {
+                args.push(&expected);
+                format!(" AND version = ?{}", args.len())
+            };
             let sql = format!(
-                "UPDATE {table} SET version = ?2, body = ?3{sets} WHERE id = ?1 AND version = {where_version}"
+                "UPDATE {table} SET version = ?2, body = ?3{sets} WHERE id = ?1{where_version}"
             );
             self.txn
                 .prepare_cached(&sql)
@@ -225,12 +236,15 @@ impl SqliteTx<'_> {
     /// Removes the row still at `version` (the writer holds the file, so checking first is
     /// enough).
     fn delete(&self, table: &str, kind: EntityKind, id: &str, version: u64) -> Result<()> {
-        check_delete_version(kind, id, version, self.version_of(table, id)?)?;
+        let stored = self.version_of(table, id)?;
+        if !check_remove(kind, id, version, stored, self.mirror)? {
+            return Ok(());
+        }
         let sql = format!("DELETE FROM {table} WHERE id = ?1 AND version = ?2");
         self.txn
             .prepare_cached(&sql)
             .map_err(db)?
-            .execute(params![id, version as i64])
+            .execute(params![id, stored.unwrap_or(version) as i64])
             .map_err(db)?;
         Ok(())
     }
@@ -325,11 +339,12 @@ impl Tx for SqliteTx<'_> {
             })
             .optional()
             .map_err(db)?;
-        check_version(
+        check_put(
             EntityKind::Settings,
             "settings",
             settings.version,
             stored.map(|v| v as u64),
+            self.mirror,
         )?;
         self.txn
             .execute(
@@ -519,11 +534,14 @@ impl Tx for SqliteTx<'_> {
 
     fn put_doc(&mut self, doc: Doc) -> Result<()> {
         let stored = self.doc_version(doc.kind, &doc.id)?;
-        let insert = check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
+        let insert = check_put(doc.kind.entity(), &doc.id, doc.version, stored, self.mirror)?;
         let body = to_json(&doc.body)?;
         let sql = if insert {
             "INSERT INTO docs (kind, id, parent, version, body, due, due_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        } else if self.mirror {
+            "UPDATE docs SET parent = ?3, version = ?4, body = ?5, due = ?6, due_at = ?7
+             WHERE kind = ?1 AND id = ?2"
         } else {
             "UPDATE docs SET parent = ?3, version = ?4, body = ?5, due = ?6, due_at = ?7
              WHERE kind = ?1 AND id = ?2 AND version = ?4 - 1"
@@ -554,11 +572,14 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
-        check_delete_version(kind.entity(), id, version, self.doc_version(kind, id)?)?;
+        let stored = self.doc_version(kind, id)?;
+        if !check_remove(kind.entity(), id, version, stored, self.mirror)? {
+            return Ok(());
+        }
         self.txn
             .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")
             .map_err(db)?
-            .execute(params![kind.as_str(), id, version as i64])
+            .execute(params![kind.as_str(), id, stored.unwrap_or(version) as i64])
             .map_err(db)?;
         Ok(())
     }
@@ -716,6 +737,15 @@ impl Tx for SqliteTx<'_> {
             f,
             &[("customer_id", &f.customer_id)],
         )
+    }
+
+    fn delete_follow_up(&mut self, id: &str, version: u64) -> Result<()> {
+        self.delete("follow_ups", EntityKind::FollowUp, id, version)
+    }
+
+    fn mirror_writes(&mut self) -> Result<()> {
+        self.mirror = true;
+        Ok(())
     }
 
     fn append_event(&mut self, event: NewEvent) -> Result<u64> {

@@ -131,6 +131,8 @@ const SCALARS = {
     return bad(p, 'a "YYYY-MM-DD" string or a valid Date');
   },
   unit: same,
+  // Any JSON value (a synced operation's arguments), carried as it is.
+  json: same,
 };
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);

@@ -3,7 +3,7 @@
 //! module function per pure operation.
 //!
 //! A kind is `"string"`, `"bool"`, `"int"`, `"float"`, `"decimal"`, `"instant"`, `"date"`,
-//! `"unit"`, a type's name, or `["list", kind]`, `["set", kind]`, `["opt", kind]`, `["map",
+//! `"unit"`, `"json"` (any JSON, as it is), a type's name, or `["list", kind]`, `["set", kind]`, `["opt", kind]`, `["map",
 //! kind]` (keys are data), `["keyed", [keys], kind]` (keys are enum values).
 
 use super::{camel, on_crm, HEADER};
@@ -22,6 +22,7 @@ fn kind(ty: &Ty) -> Value {
         Ty::Instant => "instant".into(),
         Ty::Date => "date".into(),
         Ty::Unit => "unit".into(),
+        Ty::Json => "json".into(),
         Ty::List { item, unique } => json!([if *unique { "set" } else { "list" }, kind(item)]),
         Ty::Map { value } => json!(["map", kind(value)]),
         Ty::KeyedMap { keys, value } => json!(["keyed", keys, kind(value)]),

@@ -57,6 +57,13 @@ pub struct Args {
 }
 
 impl Args {
+    /// Named arguments already parsed.
+    pub(crate) fn from_map(map: serde_json::Map<String, Value>) -> Self {
+        Args {
+            value: Value::Object(map),
+        }
+    }
+
     /// `text` is a JSON object of named arguments (empty or `null`: none).
     pub fn parse(text: &str) -> Result<Self> {
         let text = if text.trim().is_empty() { "null" } else { text };

@@ -34,6 +34,7 @@ use crate::pool::{NewPool, Pool, PoolRulesPatch, RecycleWarning, SweepReport};
 use crate::service::{Crm, CustomerCreated};
 use crate::settings::{OrgSettings, SettingsPatch};
 use crate::sla::SlaClockStatus;
+use crate::sync::{DeviceOp, PullResponse, PushResponse, Snapshot, SyncConflict};
 use chrono::{DateTime, Utc};
 
 #[cfg_attr(not(feature = "schema"), allow(dead_code))]
@@ -516,5 +517,27 @@ operations! {
     /// one person's conflicting phones and emails.
     fn quality_report(; ..options: QualityOptions) -> QualityReport {
         crm.quality_report(actor, options)
+    }
+    /// Applies a device's queued operations, each exactly once (a repeated `op_id` gets its
+    /// first answer), as the calling user; refusals come back as outcomes.
+    fn sync_push(device_id: String, ops: Vec<DeviceOp>) -> PushResponse {
+        crm.sync_push(actor, &device_id, ops)
+    }
+    /// A page of the events after `cursor` that the caller's scope may see, with the records
+    /// they touched and the customers that left the scope.
+    fn sync_pull(cursor: u64, limit: Option<u32>) -> PullResponse {
+        crm.sync_pull(actor, cursor, limit)
+    }
+    /// The caller's whole scope and the cursor to pull from: a new device's first sync.
+    fn sync_snapshot() -> Snapshot {
+        crm.sync_snapshot(actor)
+    }
+    /// Open conflicts (values a synced edit overwrote) on customers in scope.
+    fn sync_conflicts() -> Vec<SyncConflict> {
+        crm.sync_conflicts(actor)
+    }
+    /// Puts a conflict's lost value back and marks it restored.
+    fn restore_conflict(id: String, expected_version: u64) -> SyncConflict {
+        crm.restore_conflict(actor, &id, expected_version)
     }
 }

@@ -17,6 +17,7 @@ mod ownership;
 mod pools;
 mod quality;
 mod records;
+mod sync;
 mod ticket_report;
 mod tickets;
 mod tokens;
@@ -38,14 +39,15 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub struct Crm {
-    store: Box<dyn Store>,
+    /// Shared so a call can run on a wrapped view of the same store (sync's receipts).
+    store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 }
 
 impl Crm {
     pub fn new(store: impl Store + 'static, clock: Arc<dyn Clock>) -> Self {
         Crm {
-            store: Box::new(store),
+            store: Arc::new(store),
             clock,
         }
     }

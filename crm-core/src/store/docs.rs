@@ -42,10 +42,21 @@ pub enum DocKind {
     ImportBatch,
     /// A saved column mapping.
     ImportMapping,
+    /// The server's record of a pushed operation (applied or refused), so a retry repeats the
+    /// answer instead of the work; listed by user and device.
+    SyncReceipt,
+    /// A value a synced edit overwrote, listed by customer.
+    SyncConflict,
+    /// A replica's queued operation, by zero-padded operation id.
+    SyncOutbox,
+    /// A replica's operation the server refused.
+    SyncRejection,
+    /// A replica's device id, cursor and next operation id.
+    SyncState,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 18] = [
+    pub const ALL: [DocKind; 23] = [
         DocKind::Pool,
         DocKind::Allocator,
         DocKind::Lead,
@@ -64,6 +75,11 @@ impl DocKind {
         DocKind::ImportJob,
         DocKind::ImportBatch,
         DocKind::ImportMapping,
+        DocKind::SyncReceipt,
+        DocKind::SyncConflict,
+        DocKind::SyncOutbox,
+        DocKind::SyncRejection,
+        DocKind::SyncState,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +102,11 @@ impl DocKind {
             DocKind::ImportJob => "import_job",
             DocKind::ImportBatch => "import_batch",
             DocKind::ImportMapping => "import_mapping",
+            DocKind::SyncReceipt => "sync_receipt",
+            DocKind::SyncConflict => "sync_conflict",
+            DocKind::SyncOutbox => "sync_outbox",
+            DocKind::SyncRejection => "sync_rejection",
+            DocKind::SyncState => "sync_state",
         }
     }
 
@@ -112,6 +133,11 @@ impl DocKind {
             DocKind::ServiceDesk => EntityKind::ServiceDesk,
             DocKind::ImportJob | DocKind::ImportBatch => EntityKind::Import,
             DocKind::ImportMapping => EntityKind::ImportMapping,
+            DocKind::SyncConflict => EntityKind::SyncConflict,
+            DocKind::SyncReceipt
+            | DocKind::SyncOutbox
+            | DocKind::SyncRejection
+            | DocKind::SyncState => EntityKind::SyncOperation,
         }
     }
 }

@@ -7,7 +7,7 @@
 mod journal;
 mod names;
 
-use super::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Store, Tx};
+use super::{check_put, check_remove, CustomerQuery, Doc, DocKind, Store, Tx};
 use crate::access::{Team, User};
 use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crate::error::{EntityKind, Result};
@@ -66,6 +66,8 @@ struct State {
     events_by_customer: HashMap<Key, Vector<u64>>,
     /// How to undo the open write transaction's changes, newest last.
     journal: journal::Journal,
+    /// Whether the open write transaction mirrors a server (`Tx::mirror_writes`).
+    mirror: bool,
 }
 
 #[derive(Default)]
@@ -96,6 +98,7 @@ impl Store for MemoryStore {
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut open = journal::Open::new(&mut guard);
         let done = work(open.state());
+        open.state().mirror = false;
         if done.is_ok() {
             open.commit();
         }
@@ -116,9 +119,10 @@ fn put<K: KeyLike, T: Clone>(
     value: &T,
     version: u64,
     version_of: impl Fn(&T) -> u64,
+    mirror: bool,
 ) -> Result<Option<T>> {
     let stored = table.get(id);
-    check_version(kind, id, version, stored.map(&version_of))?;
+    check_put(kind, id, version, stored.map(&version_of), mirror)?;
     Ok(table.insert(K::from(id), value.clone()))
 }
 
@@ -355,7 +359,13 @@ impl Tx for State {
 
     fn put_settings(&mut self, settings: &OrgSettings) -> Result<()> {
         let stored = self.settings.as_ref().map(|s| s.version);
-        check_version(EntityKind::Settings, "settings", settings.version, stored)?;
+        check_put(
+            EntityKind::Settings,
+            "settings",
+            settings.version,
+            stored,
+            self.mirror,
+        )?;
         let old = self.settings.replace(settings.clone());
         self.journal.push(Undo::Settings(Box::new(old)));
         Ok(())
@@ -384,6 +394,7 @@ impl Tx for State {
             user,
             user.version,
             |u| u.version,
+            self.mirror,
         )?;
         self.journal
             .push(Undo::User(Box::new((user.id.clone(), old))));
@@ -406,6 +417,7 @@ impl Tx for State {
             team,
             team.version,
             |t| t.version,
+            self.mirror,
         )?;
         self.journal
             .push(Undo::Team(Box::new((team.id.clone(), old))));
@@ -418,7 +430,13 @@ impl Tx for State {
 
     fn put_customer(&mut self, customer: &Customer) -> Result<()> {
         let stored = self.customers.get(customer.id.as_str()).map(|c| c.version);
-        check_version(EntityKind::Customer, &customer.id, customer.version, stored)?;
+        check_put(
+            EntityKind::Customer,
+            &customer.id,
+            customer.version,
+            stored,
+            self.mirror,
+        )?;
         let old = self.set_customer(&customer.id, Some(Arc::new(customer.clone())));
         self.journal
             .push(Undo::Customer(Key::from(customer.id.as_str()), old));
@@ -427,7 +445,9 @@ impl Tx for State {
 
     fn delete_customer(&mut self, id: &str, version: u64) -> Result<()> {
         let stored = self.customers.get(id).map(|c| c.version);
-        check_delete_version(EntityKind::Customer, id, version, stored)?;
+        if !check_remove(EntityKind::Customer, id, version, stored, self.mirror)? {
+            return Ok(());
+        }
         let keys = self.set_keys(id, &[]);
         if !keys.is_empty() {
             self.journal.push(Undo::DedupKeys(id.to_string(), keys));
@@ -566,7 +586,7 @@ impl Tx for State {
             .docs
             .get(&(doc.kind, doc.id.clone()))
             .map(|d| d.version);
-        check_version(doc.kind.entity(), &doc.id, doc.version, stored)?;
+        check_put(doc.kind.entity(), &doc.id, doc.version, stored, self.mirror)?;
         let (kind, id) = (doc.kind, doc.id.clone());
         let old = self.set_doc(kind, &id, Some(doc));
         self.journal.push(Undo::Doc(Box::new((kind, id, old))));
@@ -575,7 +595,9 @@ impl Tx for State {
 
     fn delete_doc(&mut self, kind: DocKind, id: &str, version: u64) -> Result<()> {
         let stored = self.docs.get(&(kind, id.to_string())).map(|d| d.version);
-        check_delete_version(kind.entity(), id, version, stored)?;
+        if !check_remove(kind.entity(), id, version, stored, self.mirror)? {
+            return Ok(());
+        }
         let old = self.set_doc(kind, id, None);
         self.journal
             .push(Undo::Doc(Box::new((kind, id.to_string(), old))));
@@ -638,7 +660,13 @@ impl Tx for State {
 
     fn put_contact(&mut self, contact: &Contact) -> Result<()> {
         let stored = self.contacts.get(&contact.id).map(|c| c.version);
-        check_version(EntityKind::Contact, &contact.id, contact.version, stored)?;
+        check_put(
+            EntityKind::Contact,
+            &contact.id,
+            contact.version,
+            stored,
+            self.mirror,
+        )?;
         let old = set_child(
             &mut self.contacts,
             &mut self.contacts_by_customer,
@@ -653,7 +681,9 @@ impl Tx for State {
 
     fn delete_contact(&mut self, id: &str, version: u64) -> Result<()> {
         let stored = self.contacts.get(id).map(|c| c.version);
-        check_delete_version(EntityKind::Contact, id, version, stored)?;
+        if !check_remove(EntityKind::Contact, id, version, stored, self.mirror)? {
+            return Ok(());
+        }
         let old = set_child(
             &mut self.contacts,
             &mut self.contacts_by_customer,
@@ -679,11 +709,12 @@ impl Tx for State {
 
     fn put_follow_up(&mut self, follow_up: &FollowUp) -> Result<()> {
         let stored = self.follow_ups.get(&follow_up.id).map(|f| f.version);
-        check_version(
+        check_put(
             EntityKind::FollowUp,
             &follow_up.id,
             follow_up.version,
             stored,
+            self.mirror,
         )?;
         let old = set_child(
             &mut self.follow_ups,
@@ -694,6 +725,28 @@ impl Tx for State {
         );
         self.journal
             .push(Undo::FollowUp(Box::new((follow_up.id.clone(), old))));
+        Ok(())
+    }
+
+    fn delete_follow_up(&mut self, id: &str, version: u64) -> Result<()> {
+        let stored = self.follow_ups.get(id).map(|f| f.version);
+        if !check_remove(EntityKind::FollowUp, id, version, stored, self.mirror)? {
+            return Ok(());
+        }
+        let old = set_child(
+            &mut self.follow_ups,
+            &mut self.follow_ups_by_customer,
+            id,
+            None,
+            |f| &f.customer_id,
+        );
+        self.journal
+            .push(Undo::FollowUp(Box::new((id.to_string(), old))));
+        Ok(())
+    }
+
+    fn mirror_writes(&mut self) -> Result<()> {
+        self.mirror = true;
         Ok(())
     }
 

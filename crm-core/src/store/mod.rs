@@ -183,6 +183,25 @@ pub trait Tx {
 
     /// Appends to the log and returns the new sequence number; they start at 1 and have no gaps.
     fn append_event(&mut self, event: NewEvent) -> Result<u64>;
+    /// Switches this transaction to mirror writes: every `put_*` stores the record at the
+    /// version it carries whatever is stored, and every delete removes what is stored (or
+    /// nothing). Only a sync replica writes this way, to hold the server's records exactly as
+    /// the server sent them; backends that never hold a replica refuse.
+    fn mirror_writes(&mut self) -> Result<()> {
+        Err(crate::error::CrmError::invalid(
+            "store",
+            "this store cannot hold a sync replica",
+        ))
+    }
+    /// Removes a follow-up still at `version` (a replica dropping a customer that left its
+    /// scope, or an offline record the server renumbered).
+    fn delete_follow_up(&mut self, id: &str, version: u64) -> Result<()> {
+        let _ = (id, version);
+        Err(crate::error::CrmError::invalid(
+            "store",
+            "this store cannot delete follow-ups",
+        ))
+    }
     /// Events concerning any of these customers, in log order.
     fn events_of(&mut self, customer_ids: &[CustomerId]) -> Result<Vec<Event>>;
     /// Up to `limit` events with `seq > after`, in log order.
@@ -210,6 +229,38 @@ pub fn check_delete_version(
             actual,
         }),
         Some(_) => Ok(()),
+    }
+}
+
+/// [`check_version`] in a transaction that may be in mirror mode, where any version is taken
+/// as it comes: `Ok(true)` to insert, `Ok(false)` to replace.
+pub fn check_put(
+    kind: crate::error::EntityKind,
+    id: &str,
+    new_version: u64,
+    stored: Option<u64>,
+    mirror: bool,
+) -> Result<bool> {
+    if mirror {
+        Ok(stored.is_none())
+    } else {
+        check_version(kind, id, new_version, stored)
+    }
+}
+
+/// [`check_delete_version`] in a transaction that may be in mirror mode: `Ok(true)` when there
+/// is a record to remove.
+pub fn check_remove(
+    kind: crate::error::EntityKind,
+    id: &str,
+    version: u64,
+    stored: Option<u64>,
+    mirror: bool,
+) -> Result<bool> {
+    if mirror {
+        Ok(stored.is_some())
+    } else {
+        check_delete_version(kind, id, version, stored).map(|()| true)
     }
 }
 

@@ -47,6 +47,7 @@ fun matches(k: KType, t: String): Boolean {
             "decimal" -> cls == BigDecimal::class
             "instant" -> cls == Instant::class
             "date" -> cls == LocalDate::class
+            "json" -> cls == String::class // JsonValue: the JSON text
             else -> cls.simpleName == t.replace("CrmError", "CrmException")
         }
     }

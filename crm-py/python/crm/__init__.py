@@ -38,6 +38,7 @@ without any I/O, for callers with their own (asyncio, httpx...).
 from ._base import CrmError, LimitReachedError, StrEnum, TooEarlyError
 from ._client import Crm
 from ._remote import RemoteCrm, urllib_transport
+from ._replica import Replica
 from ._errors import *  # noqa: F403
 from ._ops import attribute, commission_statement, sla_due, sla_elapsed, sla_ticket_status, sla_working_at
 from ._records import *  # noqa: F403
@@ -72,7 +73,7 @@ __all__ = [
     "attribute", "commission_statement", "sla_due", "sla_elapsed", "sla_ticket_status", "sla_working_at",
     "sla_due_batch", "sla_elapsed_batch", "rfm_score", "rfm_movements", "rfm_flows", "rfm_churn_warnings",
     "performance", "leaderboard", "outcomes_table",
-    "RemoteCrm", "urllib_transport", "http", "ApiToken", "IssuedToken", "ServerError", "UnknownRouteError",
+    "RemoteCrm", "urllib_transport", "Replica", "http", "ApiToken", "IssuedToken", "ServerError", "UnknownRouteError",
     "MethodNotAllowedError", "OverloadedError", "BodyTooLargeError", "ServerTimeoutError", "InternalServerError",
     "UnreachableError",
 ]

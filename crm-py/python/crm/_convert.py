@@ -97,6 +97,8 @@ _SCALARS: Dict[str, Tuple[Load, Dump]] = {
     "instant": (lambda v: parse_instant(v) if isinstance(v, str) else v, instant),
     "date": (lambda v: _dt.date.fromisoformat(v) if isinstance(v, str) else v, _date),
     "unit": (lambda v: None, lambda v, path: None),
+    # Any JSON value (a synced operation's arguments), carried as it is.
+    "json": (_same, lambda v, path: v),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Dict, List, Mapping, Optional, Sequence, cast
+from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
 
 from ._convert import call_pure
 from ._records import *  # noqa: F403
@@ -457,6 +457,30 @@ class Operations:
         one person's conflicting phones and emails.
         """
         return cast("QualityReport", self._call("quality_report", actor, {"stale_days": stale_days, "default_region": default_region, "limit": limit}))
+
+    def sync_push(self, actor: str, device_id: str, ops: Sequence[DeviceOp]) -> PushResponse:
+        """Applies a device's queued operations, each exactly once (a repeated `op_id` gets its
+        first answer), as the calling user; refusals come back as outcomes.
+        """
+        return cast("PushResponse", self._call("sync_push", actor, {"device_id": device_id, "ops": ops}))
+
+    def sync_pull(self, actor: str, cursor: int, limit: Optional[int] = None) -> PullResponse:
+        """A page of the events after `cursor` that the caller's scope may see, with the records
+        they touched and the customers that left the scope.
+        """
+        return cast("PullResponse", self._call("sync_pull", actor, {"cursor": cursor, "limit": limit}))
+
+    def sync_snapshot(self, actor: str) -> Snapshot:
+        """The caller's whole scope and the cursor to pull from: a new device's first sync."""
+        return cast("Snapshot", self._call("sync_snapshot", actor, {}))
+
+    def sync_conflicts(self, actor: str) -> List[SyncConflict]:
+        """Open conflicts (values a synced edit overwrote) on customers in scope."""
+        return cast("List[SyncConflict]", self._call("sync_conflicts", actor, {}))
+
+    def restore_conflict(self, actor: str, id: str, expected_version: int) -> SyncConflict:
+        """Puts a conflict's lost value back and marks it restored."""
+        return cast("SyncConflict", self._call("restore_conflict", actor, {"id": id, "expected_version": expected_version}))
 
 
 def sla_due(calendar: str, start: _dt.datetime, minutes: int) -> SlaDue:

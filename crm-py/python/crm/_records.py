@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field as _field
 from decimal import Decimal
-from typing import ClassVar, Dict, List, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union
 
 from ._base import StrEnum
 
@@ -106,6 +106,12 @@ class CommissionPeriod(StrEnum):
     QUARTER = "quarter"
 
 
+class ConflictState(StrEnum):
+    OPEN = "open"
+    #: The lost value was put back.
+    RESTORED = "restored"
+
+
 class ConsentChannel(StrEnum):
     """A channel a customer or contact may opt out of; a campaign on it never adds them."""
     EMAIL = "email"
@@ -188,6 +194,9 @@ class EntityKind(StrEnum):
     SERVICE_DESK = "service_desk"
     IMPORT = "import"
     IMPORT_MAPPING = "import_mapping"
+    SYNC_CONFLICT = "sync_conflict"
+    #: An operation a device pushed or queued.
+    SYNC_OPERATION = "sync_operation"
 
 
 class ForecastCategory(StrEnum):
@@ -266,6 +275,13 @@ class OnPriorityChange(StrEnum):
     RECOMPUTE = "recompute"
     #: The target in force when the cycle started stays.
     KEEP = "keep"
+
+
+class OpStatus(StrEnum):
+    #: The server applied it (now or on an earlier push).
+    APPLIED = "applied"
+    #: The rules refused it; nothing changed.
+    REJECTED = "rejected"
 
 
 class OpportunityStatus(StrEnum):
@@ -1163,6 +1179,22 @@ class DeskRoute:
     conditions: Optional[TicketConditions] = None
     #: Only agents whose skills include every tag of the ticket.
     skills: bool = False
+
+
+@dataclass(frozen=True)
+class DeviceOp:
+    """One operation a device made, as it pushes it."""
+    #: Unique per device and increasing: the server applies each id once.
+    op_id: int
+    #: An operation a device may make offline (`SYNC_OPERATIONS`).
+    op: str
+    #: Its named arguments, as the operation table takes them.
+    args: Any
+    #: For an edit: the record as the device saw it, for the field-level merge.
+    base: Optional[RecordBase] = None
+    #: The temporary ids the operation gave the records it created on the device, in creation
+    #: order: later operations of the same push that name them are pointed at the server's.
+    created: List[str] = _field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -2084,6 +2116,23 @@ class NewUser:
 
 
 @dataclass(frozen=True)
+class OpOutcome:
+    """What the server did with one pushed operation."""
+    op_id: int
+    status: OpStatus
+    #: Answered from an earlier push of the same operation (a retry).
+    repeated: bool
+    #: The ids of the records the operation created on the server, in creation order: the
+    #: device swaps its temporary ids for these.
+    created: List[str]
+    #: The operation's result (absent for a repeat).
+    result: Any
+    rejection: Optional[Rejection]
+    #: Values this edit overwrote that another user had set since the device read them.
+    conflicts: List[SyncConflict]
+
+
+@dataclass(frozen=True)
 class Opportunity:
     id: str
     customer_id: str
@@ -2323,6 +2372,33 @@ class PoolRulesPatch:
 
 
 @dataclass(frozen=True)
+class PullResponse:
+    """A page of the events after a cursor that the caller's scope may see."""
+    events: List[Event]
+    #: The records these events touched, as they are now.
+    records: Records
+    #: Customers that left the scope (claimed by another rep, handed over, merged, deleted):
+    #: the device removes them with their contacts, follow-ups and opportunities.
+    removed: List[str]
+    #: The cursor for the next pull.
+    cursor: int
+    #: Whether more events follow.
+    more: bool
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    """The server's answer to a push."""
+    #: One per pushed operation, in order.
+    outcomes: List[OpOutcome]
+    #: The current state of the customers refused operations named, so the device drops
+    #: what it assumed.
+    records: Records
+    #: Customers refused operations named that the device may no longer hold.
+    removed: List[str]
+
+
+@dataclass(frozen=True)
 class QualityOptions:
     #: A customer is stale after this many days without a follow-up (default 90).
     stale_days: Optional[int] = None
@@ -2357,6 +2433,37 @@ class QuotaBand:
     """
     min_attainment: Decimal
     multiplier: Decimal
+
+
+@dataclass(frozen=True)
+class RecordBase:
+    """The version and the values of the edited fields of a record as a device saw them."""
+    id: str
+    version: int
+    #: Field path (`name`, `custom_fields.budget`) to its value then.
+    fields: Dict[str, str]
+
+
+@dataclass(frozen=True)
+class Records:
+    """Records of a scope, as a snapshot or a pull carries them."""
+    settings: Optional[OrgSettings]
+    users: List[User]
+    teams: List[Team]
+    #: The pools the user may claim from.
+    pools: List[Pool]
+    pipelines: List[Pipeline]
+    #: Customers in the user's data scope, with their contacts, follow-ups and opportunities.
+    customers: List[Customer]
+    #: Unowned customers in the user's pools: the record alone, for claiming.
+    pool_customers: List[Customer]
+    contacts: List[Contact]
+    follow_ups: List[FollowUp]
+    opportunities: List[Opportunity]
+    conflicts: List[SyncConflict]
+    #: The user's claim counters, so the daily limit holds offline too; a replica replaces its
+    #: own with these.
+    counters: List[SyncCounter]
 
 
 @dataclass(frozen=True)
@@ -2409,6 +2516,20 @@ class RejectedRow:
     line: Optional[int]
     values: List[Optional[str]]
     errors: List[RowError]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An operation the server refused, kept on the device for the user to see."""
+    op_id: int
+    op: str
+    args: Any
+    #: The error's stable code (`ALREADY_OWNED`, `DAILY_LIMIT_REACHED`, ...).
+    code: str
+    message: str
+    #: The error's fields, as every surface reports them.
+    details: Any
+    at: _dt.datetime
 
 
 @dataclass(frozen=True)
@@ -2756,6 +2877,13 @@ class SlaWorkingAt:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A new device's first download: its whole scope and the cursor to follow events from."""
+    cursor: int
+    records: Records
+
+
+@dataclass(frozen=True)
 class Stage:
     #: Stable key opportunities store (`proposal`).
     key: str
@@ -2814,6 +2942,55 @@ class SweepReport:
     #: Customers the index offered as possibly due.
     examined: int
     recycled: List[Recycled]
+
+
+@dataclass(frozen=True)
+class SyncConflict:
+    """A value an edit overwrote though the editor had not seen it: two users changed the same
+    field, the one the server applied last won, and the losing value is kept here to restore.
+    """
+    #: `sc-N`.
+    id: str
+    record_kind: EntityKind
+    record_id: str
+    #: Field path, as in a record base (`name`, `custom_fields.budget`).
+    field: str
+    #: The value that won (the later edit's).
+    kept: Any
+    #: The value it overwrote.
+    lost: Any
+    #: The value the later editor had seen.
+    seen: Any
+    #: Who made the winning edit, from which device and operation.
+    user_id: str
+    device_id: str
+    op_id: int
+    at: _dt.datetime
+    state: ConflictState
+    version: int
+
+
+@dataclass(frozen=True)
+class SyncCounter:
+    """A named count the rules keep (claims per rep and day)."""
+    id: str
+    count: int
+    version: int
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """What one sync of a replica did."""
+    #: Whether the scope was downloaded whole (a new device).
+    snapshot: bool
+    applied: int
+    rejected: int
+    #: Values overwritten by this device's edits, kept as conflict records on the server.
+    conflicts: int
+    events: int
+    #: Customers that left the scope and were removed from the replica.
+    removed: int
+    cursor: int
 
 
 @dataclass(frozen=True)
@@ -3007,6 +3184,7 @@ NAMED: Dict[str, type] = {
     "CommissionCreditKind": CommissionCreditKind,
     "CommissionLineKind": CommissionLineKind,
     "CommissionPeriod": CommissionPeriod,
+    "ConflictState": ConflictState,
     "ConsentChannel": ConsentChannel,
     "ContractStatus": ContractStatus,
     "CsatRating": CsatRating,
@@ -3026,6 +3204,7 @@ NAMED: Dict[str, type] = {
     "MatchKey": MatchKey,
     "MemberKind": MemberKind,
     "OnPriorityChange": OnPriorityChange,
+    "OpStatus": OpStatus,
     "OpportunityStatus": OpportunityStatus,
     "OutstandingBy": OutstandingBy,
     "OwnershipReason": OwnershipReason,
@@ -3089,6 +3268,7 @@ NAMED: Dict[str, type] = {
     "DealAttribution": DealAttribution,
     "DeskPolicy": DeskPolicy,
     "DeskRoute": DeskRoute,
+    "DeviceOp": DeviceOp,
     "DuplicateCluster": DuplicateCluster,
     "DuplicateMatch": DuplicateMatch,
     "DuplicatePolicy": DuplicatePolicy,
@@ -3132,6 +3312,7 @@ NAMED: Dict[str, type] = {
     "NewTicket": NewTicket,
     "NewTicketComment": NewTicketComment,
     "NewUser": NewUser,
+    "OpOutcome": OpOutcome,
     "Opportunity": Opportunity,
     "OpportunityPatch": OpportunityPatch,
     "OrgSettings": OrgSettings,
@@ -3147,14 +3328,19 @@ NAMED: Dict[str, type] = {
     "Pool": Pool,
     "PoolRules": PoolRules,
     "PoolRulesPatch": PoolRulesPatch,
+    "PullResponse": PullResponse,
+    "PushResponse": PushResponse,
     "QualityOptions": QualityOptions,
     "QualityReport": QualityReport,
     "QuotaBand": QuotaBand,
+    "RecordBase": RecordBase,
+    "Records": Records,
     "RecycleDue": RecycleDue,
     "RecycleRule": RecycleRule,
     "RecycleWarning": RecycleWarning,
     "Recycled": Recycled,
     "RejectedRow": RejectedRow,
+    "Rejection": Rejection,
     "RepUsage": RepUsage,
     "RevertReport": RevertReport,
     "RevertSkip": RevertSkip,
@@ -3179,11 +3365,15 @@ NAMED: Dict[str, type] = {
     "SlaPolicy": SlaPolicy,
     "SlaTarget": SlaTarget,
     "SlaWorkingAt": SlaWorkingAt,
+    "Snapshot": Snapshot,
     "Stage": Stage,
     "StageConversion": StageConversion,
     "StageEntry": StageEntry,
     "StageTime": StageTime,
     "SweepReport": SweepReport,
+    "SyncConflict": SyncConflict,
+    "SyncCounter": SyncCounter,
+    "SyncSummary": SyncSummary,
     "Team": Team,
     "Ticket": Ticket,
     "TicketBreach": TicketBreach,
@@ -3606,6 +3796,13 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("group_id", "string", True),
         ("strategy", "RouteStrategy", True),
         ("skills", "bool", False),
+    ),
+    "DeviceOp": (
+        ("op_id", "int", True),
+        ("op", "string", True),
+        ("args", "json", True),
+        ("base", "RecordBase?", False),
+        ("created", "list<string>", False),
     ),
     "DuplicateCluster": (
         ("customer_ids", "list<string>", True),
@@ -4112,6 +4309,15 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("scope", "DataScope?", False),
         ("team_id", "string?", False),
     ),
+    "OpOutcome": (
+        ("op_id", "int", True),
+        ("status", "OpStatus", True),
+        ("repeated", "bool", True),
+        ("created", "list<string>", True),
+        ("result", "json", True),
+        ("rejection", "Rejection?", True),
+        ("conflicts", "list<SyncConflict>", True),
+    ),
     "Opportunity": (
         ("id", "string", True),
         ("customer_id", "string", True),
@@ -4245,6 +4451,18 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("exempt_open_opportunity", "bool?", False),
         ("warn_days", "int?", False),
     ),
+    "PullResponse": (
+        ("events", "list<Event>", True),
+        ("records", "Records", True),
+        ("removed", "list<string>", True),
+        ("cursor", "int", True),
+        ("more", "bool", True),
+    ),
+    "PushResponse": (
+        ("outcomes", "list<OpOutcome>", True),
+        ("records", "Records", True),
+        ("removed", "list<string>", True),
+    ),
     "QualityOptions": (
         ("stale_days", "int?", False),
         ("default_region", "string?", False),
@@ -4267,6 +4485,25 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
     "QuotaBand": (
         ("min_attainment", "decimal", True),
         ("multiplier", "decimal", True),
+    ),
+    "RecordBase": (
+        ("id", "string", True),
+        ("version", "int", True),
+        ("fields", "map<string>", True),
+    ),
+    "Records": (
+        ("settings", "OrgSettings?", True),
+        ("users", "list<User>", True),
+        ("teams", "list<Team>", True),
+        ("pools", "list<Pool>", True),
+        ("pipelines", "list<Pipeline>", True),
+        ("customers", "list<Customer>", True),
+        ("pool_customers", "list<Customer>", True),
+        ("contacts", "list<Contact>", True),
+        ("follow_ups", "list<FollowUp>", True),
+        ("opportunities", "list<Opportunity>", True),
+        ("conflicts", "list<SyncConflict>", True),
+        ("counters", "list<SyncCounter>", True),
     ),
     "RecycleDue": (
         ("rule", "RecycleKind", True),
@@ -4300,6 +4537,15 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("line", "int?", True),
         ("values", "list<string?>", True),
         ("errors", "list<RowError>", True),
+    ),
+    "Rejection": (
+        ("op_id", "int", True),
+        ("op", "string", True),
+        ("args", "json", True),
+        ("code", "string", True),
+        ("message", "string", True),
+        ("details", "json", True),
+        ("at", "instant", True),
     ),
     "RepUsage": (
         ("day", "date", True),
@@ -4485,6 +4731,10 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("working", "bool", True),
         ("next_working_at", "instant", True),
     ),
+    "Snapshot": (
+        ("cursor", "int", True),
+        ("records", "Records", True),
+    ),
     "Stage": (
         ("key", "string", True),
         ("name", "string", True),
@@ -4520,6 +4770,35 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("at", "instant", True),
         ("examined", "int", True),
         ("recycled", "list<Recycled>", True),
+    ),
+    "SyncConflict": (
+        ("id", "string", True),
+        ("record_kind", "EntityKind", True),
+        ("record_id", "string", True),
+        ("field", "string", True),
+        ("kept", "json", True),
+        ("lost", "json", True),
+        ("seen", "json", True),
+        ("user_id", "string", True),
+        ("device_id", "string", True),
+        ("op_id", "int", True),
+        ("at", "instant", True),
+        ("state", "ConflictState", True),
+        ("version", "int", True),
+    ),
+    "SyncCounter": (
+        ("id", "string", True),
+        ("count", "int", True),
+        ("version", "int", True),
+    ),
+    "SyncSummary": (
+        ("snapshot", "bool", True),
+        ("applied", "int", True),
+        ("rejected", "int", True),
+        ("conflicts", "int", True),
+        ("events", "int", True),
+        ("removed", "int", True),
+        ("cursor", "int", True),
     ),
     "Team": (
         ("id", "string", True),
@@ -5035,6 +5314,20 @@ OPERATIONS: Dict[str, Tuple[bool, Tuple[Tuple[str, str, bool], ...], Optional[st
         ("default_region", "string?", False),
         ("limit", "int?", False),
     ), "QualityOptions", "QualityReport"),
+    "sync_push": (True, (
+        ("device_id", "string", True),
+        ("ops", "list<DeviceOp>", True),
+    ), None, "PushResponse"),
+    "sync_pull": (True, (
+        ("cursor", "int", True),
+        ("limit", "int?", False),
+    ), None, "PullResponse"),
+    "sync_snapshot": (True, (), None, "Snapshot"),
+    "sync_conflicts": (True, (), None, "list<SyncConflict>"),
+    "restore_conflict": (True, (
+        ("id", "string", True),
+        ("expected_version", "int", True),
+    ), None, "SyncConflict"),
     "sla_due": (False, (
         ("calendar", "string", True),
         ("start", "instant", True),
@@ -5113,6 +5406,7 @@ __all__ = [
     "CommissionCreditKind",
     "CommissionLineKind",
     "CommissionPeriod",
+    "ConflictState",
     "ConsentChannel",
     "ContractStatus",
     "CsatRating",
@@ -5132,6 +5426,7 @@ __all__ = [
     "MatchKey",
     "MemberKind",
     "OnPriorityChange",
+    "OpStatus",
     "OpportunityStatus",
     "OutstandingBy",
     "OwnershipReason",
@@ -5213,6 +5508,7 @@ __all__ = [
     "DealAttribution",
     "DeskPolicy",
     "DeskRoute",
+    "DeviceOp",
     "DuplicateCluster",
     "DuplicateMatch",
     "DuplicatePolicy",
@@ -5308,6 +5604,7 @@ __all__ = [
     "NewTicket",
     "NewTicketComment",
     "NewUser",
+    "OpOutcome",
     "Opportunity",
     "OpportunityPatch",
     "OrgSettings",
@@ -5330,14 +5627,19 @@ __all__ = [
     "Pool",
     "PoolRules",
     "PoolRulesPatch",
+    "PullResponse",
+    "PushResponse",
     "QualityOptions",
     "QualityReport",
     "QuotaBand",
+    "RecordBase",
+    "Records",
     "RecycleDue",
     "RecycleRule",
     "RecycleWarning",
     "Recycled",
     "RejectedRow",
+    "Rejection",
     "RepUsage",
     "RevertReport",
     "RevertSkip",
@@ -5373,11 +5675,15 @@ __all__ = [
     "SlaPolicy",
     "SlaTarget",
     "SlaWorkingAt",
+    "Snapshot",
     "Stage",
     "StageConversion",
     "StageEntry",
     "StageTime",
     "SweepReport",
+    "SyncConflict",
+    "SyncCounter",
+    "SyncSummary",
     "Team",
     "Ticket",
     "TicketBreach",

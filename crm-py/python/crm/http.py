@@ -168,6 +168,14 @@ def request(op: str, args: Mapping[str, object], *, base_url: str, credential: s
     return _build("POST", f"/v1/ops/{op}", _convert.dump_args(op, args), base_url, credential)
 
 
+def raw_request(op: str, args_json: str, *, base_url: str, credential: str) -> HttpRequest:
+    """`POST {base_url}/v1/ops/{op}` with arguments already in the core's JSON form (what a
+    `crm.Replica` sends when it syncs)."""
+    if op not in R.OPERATIONS:
+        raise _convert.invalid("op", f"unknown operation {op[:60]!r}")
+    return _build("POST", f"/v1/ops/{op}", args_json, base_url, credential)
+
+
 def whoami_request(*, base_url: str, credential: str) -> HttpRequest:
     """`GET /v1/whoami`: the credential's user (read it with `read_user`)."""
     return _build("GET", "/v1/whoami", None, base_url, credential)

@@ -561,6 +561,9 @@ export interface CommissionTier {
   rate: Decimal;
 }
 
+/** - `restored`: The lost value was put back. */
+export type ConflictState = "open" | "restored";
+
 /** A channel a customer or contact may opt out of; a campaign on it never adds them. */
 export type ConsentChannel = "email" | "sms" | "phone";
 
@@ -787,6 +790,23 @@ export interface DeskRouteInput {
   skills?: boolean;
 }
 
+/** One operation a device made, as it pushes it. */
+export interface DeviceOp {
+  /** Unique per device and increasing: the server applies each id once. */
+  opId: number;
+  /** An operation a device may make offline (`SYNC_OPERATIONS`). */
+  op: string;
+  /** Its named arguments, as the operation table takes them. */
+  args: unknown;
+  /** For an edit: the record as the device saw it, for the field-level merge. */
+  base?: RecordBase | null;
+  /**
+   * The temporary ids the operation gave the records it created on the device, in creation
+   * order: later operations of the same push that name them are pointed at the server's.
+   */
+  created?: string[];
+}
+
 /** Customers that share a normalised phone, email or name: probably one customer. */
 export interface DuplicateCluster {
   customerIds: string[];
@@ -830,8 +850,11 @@ export interface DuplicateProbe {
   emails?: string[];
 }
 
-/** Which kind of record an error is about. */
-export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience" | "ticket" | "ticket_comment" | "article" | "service_desk" | "import" | "import_mapping";
+/**
+ * Which kind of record an error is about.
+ * - `sync_operation`: An operation a device pushed or queued.
+ */
+export type EntityKind = "user" | "team" | "customer" | "contact" | "follow_up" | "settings" | "pool" | "lead" | "opportunity" | "allocator" | "pipeline" | "contract" | "api_token" | "campaign" | "campaign_member" | "audience" | "ticket" | "ticket_comment" | "article" | "service_desk" | "import" | "import_mapping" | "sync_conflict" | "sync_operation";
 
 export interface Event {
   /** Position in the log, from 1, gap-free. */
@@ -1403,6 +1426,30 @@ export interface NewUser {
  */
 export type OnPriorityChange = "recompute" | "keep";
 
+/** What the server did with one pushed operation. */
+export interface OpOutcome {
+  opId: number;
+  status: OpStatus;
+  /** Answered from an earlier push of the same operation (a retry). */
+  repeated: boolean;
+  /**
+   * The ids of the records the operation created on the server, in creation order: the
+   * device swaps its temporary ids for these.
+   */
+  created: string[];
+  /** The operation's result (absent for a repeat). */
+  result: unknown;
+  rejection: Rejection | null;
+  /** Values this edit overwrote that another user had set since the device read them. */
+  conflicts: SyncConflict[];
+}
+
+/**
+ * - `applied`: The server applied it (now or on an earlier push).
+ * - `rejected`: The rules refused it; nothing changed.
+ */
+export type OpStatus = "applied" | "rejected";
+
 export interface Opportunity {
   id: string;
   customerId: string;
@@ -1688,6 +1735,35 @@ export interface PoolRulesPatch {
   warnDays?: number | null;
 }
 
+/** A page of the events after a cursor that the caller's scope may see. */
+export interface PullResponse {
+  events: Event[];
+  /** The records these events touched, as they are now. */
+  records: Records;
+  /**
+   * Customers that left the scope (claimed by another rep, handed over, merged, deleted):
+   * the device removes them with their contacts, follow-ups and opportunities.
+   */
+  removed: string[];
+  /** The cursor for the next pull. */
+  cursor: number;
+  /** Whether more events follow. */
+  more: boolean;
+}
+
+/** The server's answer to a push. */
+export interface PushResponse {
+  /** One per pushed operation, in order. */
+  outcomes: OpOutcome[];
+  /**
+   * The current state of the customers refused operations named, so the device drops
+   * what it assumed.
+   */
+  records: Records;
+  /** Customers refused operations named that the device may no longer hold. */
+  removed: string[];
+}
+
 export interface QualityOptions {
   /** A customer is stale after this many days without a follow-up (default 90). */
   staleDays?: number | null;
@@ -1721,6 +1797,37 @@ export interface QualityReport {
 export interface QuotaBand {
   minAttainment: Decimal;
   multiplier: Decimal;
+}
+
+/** The version and the values of the edited fields of a record as a device saw them. */
+export interface RecordBase {
+  id: string;
+  version: number;
+  /** Field path (`name`, `custom_fields.budget`) to its value then. */
+  fields: Record<string, string>;
+}
+
+/** Records of a scope, as a snapshot or a pull carries them. */
+export interface Records {
+  settings: OrgSettings | null;
+  users: User[];
+  teams: Team[];
+  /** The pools the user may claim from. */
+  pools: Pool[];
+  pipelines: Pipeline[];
+  /** Customers in the user's data scope, with their contacts, follow-ups and opportunities. */
+  customers: Customer[];
+  /** Unowned customers in the user's pools: the record alone, for claiming. */
+  poolCustomers: Customer[];
+  contacts: Contact[];
+  followUps: FollowUp[];
+  opportunities: Opportunity[];
+  conflicts: SyncConflict[];
+  /**
+   * The user's claim counters, so the daily limit holds offline too; a replica replaces its
+   * own with these.
+   */
+  counters: SyncCounter[];
 }
 
 /** When a customer falls due under the first rule to run out, and the figures behind it. */
@@ -1783,6 +1890,19 @@ export interface RejectedRow {
   line: number | null;
   values: (string | null)[];
   errors: RowError[];
+}
+
+/** An operation the server refused, kept on the device for the user to see. */
+export interface Rejection {
+  opId: number;
+  op: string;
+  args: unknown;
+  /** The error's stable code (`ALREADY_OWNED`, `DAILY_LIMIT_REACHED`, ...). */
+  code: string;
+  message: string;
+  /** The error's fields, as every surface reports them. */
+  details: unknown;
+  at: Date;
 }
 
 export interface RepUsage {
@@ -2109,6 +2229,12 @@ export interface SlaWorkingAt {
   nextWorkingAt: Date;
 }
 
+/** A new device's first download: its whole scope and the cursor to follow events from. */
+export interface Snapshot {
+  cursor: number;
+  records: Records;
+}
+
 export interface Stage {
   /** Stable key opportunities store (`proposal`). */
   key: string;
@@ -2196,6 +2322,53 @@ export interface SweepReport {
   /** Customers the index offered as possibly due. */
   examined: number;
   recycled: Recycled[];
+}
+
+/**
+ * A value an edit overwrote though the editor had not seen it: two users changed the same
+ * field, the one the server applied last won, and the losing value is kept here to restore.
+ */
+export interface SyncConflict {
+  /** `sc-N`. */
+  id: string;
+  recordKind: EntityKind;
+  recordId: string;
+  /** Field path, as in a record base (`name`, `custom_fields.budget`). */
+  field: string;
+  /** The value that won (the later edit's). */
+  kept: unknown;
+  /** The value it overwrote. */
+  lost: unknown;
+  /** The value the later editor had seen. */
+  seen: unknown;
+  /** Who made the winning edit, from which device and operation. */
+  userId: string;
+  deviceId: string;
+  opId: number;
+  at: Date;
+  state: ConflictState;
+  version: number;
+}
+
+/** A named count the rules keep (claims per rep and day). */
+export interface SyncCounter {
+  id: string;
+  count: number;
+  version: number;
+}
+
+/** What one sync of a replica did. */
+export interface SyncSummary {
+  /** Whether the scope was downloaded whole (a new device). */
+  snapshot: boolean;
+  applied: number;
+  rejected: number;
+  /** Values overwritten by this device's edits, kept as conflict records on the server. */
+  conflicts: number;
+  events: number;
+  /** Customers that left the scope and were removed from the replica. */
+  removed: number;
+  cursor: number;
 }
 
 export interface Team {
@@ -2700,6 +2873,22 @@ export interface CrmOperations {
    * one person's conflicting phones and emails.
    */
   qualityReport(actor: string, input: QualityOptions): QualityReport;
+  /**
+   * Applies a device's queued operations, each exactly once (a repeated `op_id` gets its
+   * first answer), as the calling user; refusals come back as outcomes.
+   */
+  syncPush(actor: string, deviceId: string, ops: DeviceOp[]): PushResponse;
+  /**
+   * A page of the events after `cursor` that the caller's scope may see, with the records
+   * they touched and the customers that left the scope.
+   */
+  syncPull(actor: string, cursor: number, limit?: number | null): PullResponse;
+  /** The caller's whole scope and the cursor to pull from: a new device's first sync. */
+  syncSnapshot(actor: string): Snapshot;
+  /** Open conflicts (values a synced edit overwrote) on customers in scope. */
+  syncConflicts(actor: string): SyncConflict[];
+  /** Puts a conflict's lost value back and marks it restored. */
+  restoreConflict(actor: string, id: string, expectedVersion: number): SyncConflict;
 }
 
 /** When a target of `minutes` business minutes from `start` runs out on the calendar (TOML). */
@@ -3000,4 +3189,20 @@ export interface RemoteCrmOperations {
    * one person's conflicting phones and emails.
    */
   qualityReport(actor: string | undefined, input: QualityOptions): Promise<QualityReport>;
+  /**
+   * Applies a device's queued operations, each exactly once (a repeated `op_id` gets its
+   * first answer), as the calling user; refusals come back as outcomes.
+   */
+  syncPush(actor: string | undefined, deviceId: string, ops: DeviceOp[]): Promise<PushResponse>;
+  /**
+   * A page of the events after `cursor` that the caller's scope may see, with the records
+   * they touched and the customers that left the scope.
+   */
+  syncPull(actor: string | undefined, cursor: number, limit?: number | null): Promise<PullResponse>;
+  /** The caller's whole scope and the cursor to pull from: a new device's first sync. */
+  syncSnapshot(actor?: string): Promise<Snapshot>;
+  /** Open conflicts (values a synced edit overwrote) on customers in scope. */
+  syncConflicts(actor?: string): Promise<SyncConflict[]>;
+  /** Puts a conflict's lost value back and marks it restored. */
+  restoreConflict(actor: string | undefined, id: string, expectedVersion: number): Promise<SyncConflict>;
 }
