@@ -212,6 +212,10 @@ pub fn ty(schema: &Value) -> Ty {
             (Some(Value::Object(_)), _) => Ty::Map {
                 value: Box::new(ty(&s["additionalProperties"])),
             },
+            // Values of any kind (a synced edit's base: field path -> JSON value).
+            (Some(Value::Bool(true)), _) => Ty::Map {
+                value: Box::new(Ty::Json),
+            },
             (_, Some(Value::Object(props))) => {
                 let first = props.values().next().cloned().unwrap_or(Value::Null);
                 Ty::KeyedMap {

@@ -81,6 +81,17 @@
 //!   clusters join customers sharing a normalised phone, email or name; a customer is stale after
 //!   `stale_days` (90) without a follow-up since its current ownership began; an inconsistency is
 //!   a person customer whose record and contacts hold more than one phone or email.
+//! - Sync: a replica holds the customers in its user's data scope with their contacts,
+//!   follow-ups, opportunities and open conflicts, the unowned customers of the user's pools (the
+//!   record alone), and every user, team, pipeline, the user's pools, the settings and today's
+//!   claim counter. Offline a replica makes only the operations of `sync::SYNC_OPERATIONS`;
+//!   records it creates are numbered from 10^12 up until a push answers with the server's ids
+//!   (paired in creation order per kind). An edit's base is the version and values of the
+//!   fields its patch sets; `add_tags`/`remove_tags` merge by themselves. A refused operation is
+//!   answered as an outcome and kept as a receipt, so a retry gets the same refusal. Pulls name a
+//!   customer for removal only when an event in the page could have taken it out of a replica
+//!   (a change of owner other than creation, a merge, a deletion, a move or recycling) and the
+//!   user no longer reaches it.
 
 pub mod access;
 pub mod allocation;

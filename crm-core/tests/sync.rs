@@ -332,3 +332,48 @@ fn replicas_refuse_offline_what_needs_the_server_and_follow_the_scope() {
     let pool = local(&li, "pool_customers", json!({"pool_id": org.pool})).unwrap();
     assert_eq!(pool.as_array().unwrap().len(), 4);
 }
+
+#[test]
+fn a_replica_image_restores_records_outbox_and_the_next_offline_ids() {
+    let org = org();
+    let li = replica(&org, "u-2", "li-phone");
+    let before = li.image().unwrap();
+    let empty = Replica::restore(MemoryStore::new(), org.clock.clone(), before).unwrap();
+    assert_eq!(empty.cursor().unwrap(), None);
+    sync(&org, &li);
+    local(&li, "claim_customer", json!({"customer_id": org.pooled[4]})).unwrap();
+    let first = local(&li, "create_customer", json!({"name": "Offline One"})).unwrap();
+    let image = li.image().unwrap();
+    let text = serde_json::to_string(&image).unwrap();
+    let back = Replica::restore(
+        MemoryStore::new(),
+        org.clock.clone(),
+        serde_json::from_str(&text).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((back.user_id(), back.device_id()), ("u-2", "li-phone"));
+    assert_eq!(back.outbox().unwrap(), li.outbox().unwrap());
+    assert_eq!(
+        local(&back, "sync_snapshot", json!({})).unwrap()["records"],
+        local(&li, "sync_snapshot", json!({})).unwrap()["records"]
+    );
+    // The next offline record does not reuse the first one's temporary id.
+    let second = local(&back, "create_customer", json!({"name": "Offline Two"})).unwrap();
+    assert_ne!(second["customer"]["id"], first["customer"]["id"]);
+    let summary = sync(&org, &back);
+    assert_eq!((summary.applied, summary.rejected), (3, 0));
+    let names: Vec<Value> = call(&org.server, "u-2", "customers", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            json!("Pooled 4"),
+            json!("Offline One"),
+            json!("Offline Two")
+        ]
+    );
+}

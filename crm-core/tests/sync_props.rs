@@ -1,6 +1,6 @@
 //! Convergence of sync (DOMAIN.md section 12), in process: three devices (two reps and their
 //! manager) make random operations offline, sync in random orders, lose answers to pushes and
-//! retry, while an admin works on the server directly. After everyone syncs:
+//! retry, while an admin renames and merges customers on the server directly. After everyone syncs:
 //! - every replica equals the server's state restricted to its user's scope;
 //! - every operation the server accepted from a device is in its log exactly once (claims are
 //!   counted), and every refused one is a rejection on its device;
@@ -62,6 +62,10 @@ enum Step {
         customer: usize,
         name: u8,
     },
+    AdminMerge {
+        survivor: usize,
+        merged: usize,
+    },
     Advance {
         hours: i64,
     },
@@ -79,6 +83,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (d.clone(), 0..8usize, 0..STAGES.len()).prop_map(|(device, pick, stage)| Step::Move { device, pick, stage }),
         4 => (d, any::<bool>()).prop_map(|(device, drop_answer)| Step::Sync { device, drop_answer }),
         1 => (0..POOLED, any::<u8>()).prop_map(|(customer, name)| Step::AdminRename { customer, name }),
+        1 => (0..POOLED, 0..POOLED).prop_map(|(survivor, merged)| Step::AdminMerge { survivor, merged }),
         1 => (1i64..30).prop_map(|hours| Step::Advance { hours }),
     ]
 }
@@ -293,6 +298,14 @@ impl World {
                     "update_customer",
                     "u-1",
                     &json!({"id": c["id"], "expected_version": c["version"], "patch": {"name": format!("Admin {name}")}}),
+                );
+            }
+            Step::AdminMerge { survivor, merged } => {
+                let _ = api::call(
+                    &self.server,
+                    "merge_customers",
+                    "u-1",
+                    &json!({"survivor_id": self.pooled[survivor], "merged_id": self.pooled[merged]}),
                 );
             }
             Step::Advance { hours } => self.clock.set(self.clock.now() + Duration::hours(hours)),

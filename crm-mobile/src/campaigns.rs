@@ -1,7 +1,7 @@
 //! Marketing campaigns (市场营销): campaigns with member statuses, members and responses,
 //! audiences, the campaign report and the attribution of won deals and collected cash.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use crm_core::campaign::{
     AttributionSettings, Audience, AudienceCriteria, AudiencePreview, Campaign, CampaignMember,
     CampaignPatch, CampaignReport, DealAttribution, MemberRef, MembersAdded, NewCampaign,

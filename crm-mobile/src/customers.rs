@@ -1,7 +1,7 @@
 //! The organisation, its people and its customers: settings, teams, users, customers, contacts,
 //! follow-ups (跟进), duplicates (撞单), merging, handover (离职交接) and the event log.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use crm_core::customer::{
     Contact, Customer, CustomerPatch, DuplicateMatch, DuplicateProbe, FollowUp, NewContact,
     NewCustomer, NewFollowUp, OverdueFollowUp,

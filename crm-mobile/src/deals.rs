@@ -1,7 +1,7 @@
 //! Deals: opportunities on pipelines (stages, guards, transitions) and their reports, contracts
 //! with payment collection (回款), and commission statements over the organisation's deals.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use chrono::{DateTime, Utc};
 use crm_core::commission::{CommissionPlan, CommissionStatement};
 use crm_core::contract::{

@@ -1,7 +1,7 @@
 //! The service desk (客户服务): its configuration, tickets with their SLA clocks, comments,
 //! routing and satisfaction ratings, the knowledge base, and the service report.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use chrono::{DateTime, Utc};
 use crm_core::desk::{
     Article, ArticleState, ArticleUsage, NewArticle, NewCsat, NewTicket, NewTicketComment,

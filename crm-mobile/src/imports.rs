@@ -1,7 +1,7 @@
 //! Import and data quality (数据清洗): rows as columns or a CSV file's text, saved mappings,
 //! jobs with their refused rows, revert, and the quality report.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use crm_core::import::quality::{QualityOptions, QualityReport};
 use crm_core::import::{
     ImportColumn, ImportJob, ImportMapping, ImportOptions, ImportResult, RejectedRow, RevertReport,

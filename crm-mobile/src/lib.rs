@@ -37,15 +37,21 @@
 //! from the same list, against a crm server (crm-server's `POST /v1/ops/{name}`), as the
 //! credential's user. The host makes the HTTP requests through [`HttpTransport`] (see the
 //! `remote` module): this library carries no HTTP client and does not depend on crm-server.
+//!
+//! # Offline
+//! [`Replica`] has the same operations again, on one user's scope kept on the device (a SQLite
+//! file): the ones a rep makes in the field apply at once and wait in an outbox, and
+//! `replica.sync(remote)` pushes them through a `RemoteCrm` and pulls what changed.
 
-/// Declares `Crm`'s operations once and exports each three times: as the blocking method written
+/// Declares `Crm`'s operations once and exports each five times: as the blocking method written
 /// here; as an `async` method of the same name, doc and defaults on [`AsyncCrm`] that runs the
 /// blocking one on a worker thread; as a blocking method of [`RemoteCrm`] that calls a crm server
 /// through the core's `Operations` trait (the body written here is not used there); and as an
-/// `async` one on [`AsyncRemoteCrm`] running that on a worker thread. One list, so the four APIs
-/// cannot drift apart. `[no_actor]` marks the operations without an acting
+/// `async` one on [`AsyncRemoteCrm`] running that on a worker thread; and as a blocking method of
+/// [`Replica`] that runs it on the device's replica (through the same `Operations` trait). One
+/// list, so the five APIs cannot drift apart. `[no_actor]` marks the operations without an acting
 /// user (every other one takes `actor: String` first). (uniffi wants the bare type names: a
-/// caller imports `Crm`, `AsyncCrm`, `RemoteCrm` and `AsyncRemoteCrm`.)
+/// caller imports `Crm`, `AsyncCrm`, `RemoteCrm`, `AsyncRemoteCrm` and `Replica`.)
 macro_rules! operations {
     ($(
         $(#[$attr:meta])*
@@ -82,6 +88,16 @@ macro_rules! operations {
         }
 
         #[uniffi::export]
+        impl Replica {
+            $(
+                $(#[$attr])*
+                pub fn $name(&$self $(, $arg: $ty)*) -> $ret {
+                    $crate::remote::remote_call!(&$self.local, $name, [$($flag)?]; $($arg),*)
+                }
+            )*
+        }
+
+        #[uniffi::export]
         impl AsyncRemoteCrm {
             $(
                 $(#[$attr])*
@@ -102,12 +118,14 @@ mod imports;
 mod pools;
 mod pure;
 mod remote;
+mod replica;
 mod sync;
 #[cfg(test)]
 mod tests;
 
 pub use pure::*;
 pub use remote::{HttpResponse, HttpTransport, TransportError};
+pub use replica::Replica;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{Clock, CrmError, FixedClock, SystemClock};

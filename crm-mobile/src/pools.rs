@@ -1,7 +1,7 @@
 //! The public pool (公海): pools and their rules, claims and their typed refusals, release, locks,
 //! recycling sweeps; then leads, their allocation to reps and their conversion.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use crm_core::allocation::{Allocator, LeadAllocation, NewAllocator};
 use crm_core::lead::{Lead, LeadCaptured, LeadConversion, NewLead};
 use crm_core::opportunity::NewOpportunity;

@@ -1,7 +1,7 @@
 //! Sync as the server side of it (DOMAIN.md section 12): pushed operations applied exactly once,
 //! pulls and snapshots of the caller's scope, and the conflicts a synced edit left to restore.
 
-use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Result};
+use crate::{AsyncCrm, AsyncRemoteCrm, Crm, RemoteCrm, Replica, Result};
 use crm_core::sync::{DeviceOp, PullResponse, PushResponse, Snapshot, SyncConflict};
 
 operations! {
@@ -13,6 +13,7 @@ operations! {
 
     /// A page of the events after `cursor` that the caller's scope may see, with the records
     /// they touched and the customers that left the scope.
+    #[uniffi::method(default(limit = None))]
     pub fn sync_pull(&self, actor: String, cursor: u64, limit: Option<u32>) -> Result<PullResponse> {
         self.inner.sync_pull(&actor, cursor, limit)
     }

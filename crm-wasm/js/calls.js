@@ -55,7 +55,7 @@ function started() {
   ready = true;
 }
 
-function loaded() {
+export function loaded() {
   if (!ready) throw new CrmError("INVALID_STATE", "invalid state: call init() first", { reason: "call init() first" });
   if (trapped !== null) throw trapped;
 }
@@ -136,7 +136,7 @@ export class Crm {
 }
 
 /** The method of organisation operation `name`: the actor first where it has one, then its arguments. */
-function method(name, op, call) {
+export function method(name, op, call) {
   const result = output(op[5]);
   const args = argsOf(op);
   const unit = op[5] === "unit";

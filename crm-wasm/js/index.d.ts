@@ -6,6 +6,9 @@
 export * from "./generated/api.js";
 import type {
   ApiToken,
+  DeviceOp,
+  Rejection,
+  SyncSummary,
   CalendarDate,
   CrmError,
   CrmOperations,
@@ -189,6 +192,11 @@ export declare class RemoteCrm {
   issueToken(userId: string, label?: string): Promise<IssuedToken>;
   /** Revokes a token at once (administrators, or the token's own user). */
   revokeToken(id: string, expectedVersion: number): Promise<ApiToken>;
+  /**
+   * One call of a `Replica`'s sync: `body` is the operation's arguments already in the core's
+   * JSON form; resolves to the answer's text (an error answer rejects as every call does).
+   */
+  syncCall(op: "sync_snapshot" | "sync_push" | "sync_pull", body: string): Promise<string>;
 }
 export interface RemoteCrm extends RemoteCrmOperations {}
 
@@ -210,3 +218,62 @@ export declare function readResponse<K extends keyof RemoteCrmOperations>(
   bodyText: string,
 ): Awaited<ReturnType<RemoteCrmOperations[K]>>;
 export declare function readResponse(op: string, status: number, bodyText: string): unknown;
+
+// ---- Replica: offline, persistent, synced ---------------------------------------------------------
+
+/** Where a `Replica` keeps its image between sessions: text by key. */
+export interface ReplicaStorage {
+  get(key: string): Promise<string | undefined | null>;
+  set(key: string, value: string): Promise<void>;
+}
+
+/** A storage in memory (tests, Node scripts). */
+export declare function memoryStorage(): ReplicaStorage;
+/** A storage in the browser's IndexedDB (database `name`, default `"crm"`). */
+export declare function indexedDbStorage(name?: string): ReplicaStorage;
+
+/** The operations a device may make offline; any other change needs the server. */
+export declare const SYNC_OPERATIONS: readonly string[];
+
+export interface ReplicaOptions {
+  userId: string;
+  deviceId: string;
+  /** Default: IndexedDB where there is one; `null`: memory only. */
+  storage?: ReplicaStorage | null;
+  /** The storage key (default `crm-replica:{userId}:{deviceId}`). */
+  key?: string;
+  /** Fixes the clock (tests). */
+  now?: Date | string;
+}
+
+/**
+ * One user's scope on this device, usable offline and kept across reloads. Its methods are the
+ * core's operations (as `Crm`'s, the actor being the replica's user or `""`): the ones of
+ * `SYNC_OPERATIONS` apply at once under the same rules and wait in the outbox; any other change
+ * throws INVALID_STATE. Records made offline carry temporary ids until `sync` pushes them.
+ */
+export declare class Replica {
+  private constructor();
+  /** The stored replica of `userId` on `deviceId`, or a new one (empty until its first sync). */
+  static open(options: ReplicaOptions): Promise<Replica>;
+  readonly userId: string;
+  readonly deviceId: string;
+  /** The last server event applied; undefined before the first sync. */
+  readonly cursor: number | undefined;
+  /** The operations made offline and not yet pushed, oldest first. */
+  outbox(): DeviceOp[];
+  /** The operations the server refused, oldest first. */
+  rejections(): Rejection[];
+  /** Forgets a refusal the user has seen. */
+  dismissRejection(opId: number): void;
+  /** Pushes the outbox and pulls the server's changes through `remote`. */
+  sync(remote: RemoteCrm): Promise<SyncSummary>;
+  /** Writes the image to storage now (done after every change). */
+  save(): Promise<void>;
+  /** Waits for the writes to storage so far; rejects with the last one's failure. */
+  flush(): Promise<void>;
+  setNow(now: Date | string): void;
+  /** Releases the replica's memory (its storage keeps it). */
+  free(): void;
+}
+export interface Replica extends CrmOperations {}

@@ -9,6 +9,7 @@
 
 mod columns;
 mod decimal;
+mod replica;
 
 use chrono::{DateTime, Utc};
 use crm_core::{api, Clock, CrmError, FixedClock};
@@ -25,7 +26,7 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> String {
 }
 
 /// An instant given as epoch milliseconds (what `Date.getTime()` gives).
-fn instant(ms: f64, field: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn instant(ms: f64, field: &str) -> Result<DateTime<Utc>, String> {
     Some(ms)
         .filter(|ms| ms.fract() == 0.0 && ms.abs() <= 8.64e15)
         .and_then(|ms| DateTime::from_timestamp_millis(ms as i64))
@@ -33,7 +34,7 @@ fn instant(ms: f64, field: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// The browser's or Node's clock (wasm32 has no system clock of its own).
-struct JsClock;
+pub(crate) struct JsClock;
 
 impl Clock for JsClock {
     fn now(&self) -> DateTime<Utc> {

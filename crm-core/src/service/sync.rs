@@ -31,13 +31,12 @@ struct Receipt {
 }
 
 impl Receipt {
-    fn outcome(self, op_id: u64, repeated: bool, result: Option<Value>) -> OpOutcome {
+    fn outcome(self, op_id: u64, repeated: bool) -> OpOutcome {
         OpOutcome {
             op_id,
             status: self.status,
             repeated,
             created: self.created,
-            result,
             rejection: self.rejection,
             conflicts: self.conflicts,
         }
@@ -130,7 +129,7 @@ impl Crm {
         let stored =
             crate::store::read(self.store.as_ref(), |tx| tx.doc(DocKind::SyncReceipt, &key))?;
         if let Some(doc) = stored {
-            return Ok(doc.decode::<Receipt>()?.outcome(op.op_id, true, None));
+            return Ok(doc.decode::<Receipt>()?.outcome(op.op_id, true));
         }
         let refuse = |e: CrmError| -> Result<OpOutcome> {
             if transient(&e) {
@@ -158,8 +157,8 @@ impl Crm {
             })?;
             Ok(match stored {
                 // A concurrent push of the same operation answered first.
-                Some(doc) => doc.decode::<Receipt>()?.outcome(op.op_id, true, None),
-                None => receipt.outcome(op.op_id, false, None),
+                Some(doc) => doc.decode::<Receipt>()?.outcome(op.op_id, true),
+                None => receipt.outcome(op.op_id, false),
             })
         };
         if !SYNC_OPERATIONS.contains(&op.op.as_str()) {
@@ -248,9 +247,8 @@ impl Crm {
             clock: self.clock.clone(),
         };
         let args = Args::from_map(args);
-        match api::answer(&view, &op.op, actor, &args).and_then(|reply| reply.to_json()) {
-            Ok(text) => {
-                let result: Value = serde_json::from_str(&text).map_err(CrmError::storage)?;
+        match api::answer(&view, &op.op, actor, &args) {
+            Ok(_) => {
                 if let Some(finish) = recording.take_finish() {
                     // The operation wrote nothing (an edit that changed no field): its receipt
                     // stands alone.
@@ -262,7 +260,6 @@ impl Crm {
                     status: OpStatus::Applied,
                     repeated: false,
                     created: recording.created(),
-                    result: Some(result),
                     rejection: None,
                     conflicts,
                 })
@@ -276,7 +273,7 @@ impl Crm {
                     tx.doc(DocKind::SyncReceipt, &key)
                 })?
                 .ok_or_else(|| CrmError::storage("a receipt vanished"))?;
-                Ok(doc.decode::<Receipt>()?.outcome(op.op_id, true, None))
+                Ok(doc.decode::<Receipt>()?.outcome(op.op_id, true))
             }
             Err(e) => refuse(e),
         }
@@ -477,18 +474,19 @@ fn conflict_customer(tx: &mut dyn Tx, conflict: &SyncConflict) -> Result<String>
 }
 
 fn rejection(op: &DeviceOp, e: &CrmError, at: chrono::DateTime<chrono::Utc>) -> Rejection {
-    let mut details = api::error_json(e);
-    if let Some(map) = details.as_object_mut() {
-        map.remove("code");
-        map.remove("message");
-    }
+    // The details in the core's spelling on every surface (not the WASM build's camelCase):
+    // a device shows them as the server sent them.
+    let details = serde_json::to_value(e)
+        .ok()
+        .and_then(|v| v.get("details").cloned())
+        .unwrap_or(Value::Object(Default::default()));
     Rejection {
         op_id: op.op_id,
         op: op.op.clone(),
         args: op.args.clone(),
         code: e.code().to_string(),
         message: e.to_string(),
-        details: details.get("details").cloned().unwrap_or(details),
+        details,
         at,
     }
 }

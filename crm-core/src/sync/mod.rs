@@ -13,7 +13,7 @@ pub(crate) mod merge;
 pub(crate) mod recording;
 mod replica;
 
-pub use replica::{Replica, SyncSummary};
+pub use replica::{Replica, ReplicaImage, SyncSummary};
 
 use crate::access::{Team, User};
 use crate::customer::{Contact, Customer, CustomerId, FollowUp};
@@ -109,8 +109,6 @@ pub struct OpOutcome {
     /// The ids of the records the operation created on the server, in creation order: the
     /// device swaps its temporary ids for these.
     pub created: Vec<String>,
-    /// The operation's result (absent for a repeat).
-    pub result: Option<Value>,
     pub rejection: Option<Rejection>,
     /// Values this edit overwrote that another user had set since the device read them.
     pub conflicts: Vec<SyncConflict>,

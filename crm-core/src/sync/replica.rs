@@ -40,6 +40,16 @@ struct Pending {
     created: Vec<String>,
 }
 
+/// A whole replica as one value, for hosts whose storage is not a `Store` (a browser keeps it
+/// in IndexedDB): its state, outbox and rejections and the records it holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReplicaImage {
+    state: State,
+    outbox: Vec<Pending>,
+    rejections: Vec<Rejection>,
+    records: Records,
+}
+
 /// What one sync of a replica did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -213,6 +223,93 @@ impl Replica {
         }))
     }
 
+    /// The whole replica as one value ([`Replica::restore`] reads it back).
+    pub fn image(&self) -> Result<ReplicaImage> {
+        let view = Crm::new(
+            Recording::new(
+                self.store.clone(),
+                LOCAL_ID_BASE,
+                Writes::Refused(String::new()),
+            ),
+            self.clock.clone(),
+        );
+        let records = match self.cursor()? {
+            // Before the first sync the replica holds no record (not even its user).
+            None => Records::default(),
+            Some(_) => view.sync_snapshot(&self.user_id)?.records,
+        };
+        store::read(self.store.as_ref(), |tx| {
+            let mut rejections = tx.docs(DocKind::SyncRejection, None)?;
+            rejections.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(ReplicaImage {
+                state: read_state(tx)?,
+                outbox: pending(tx)?,
+                rejections: rejections.iter().map(Doc::decode).collect::<Result<_>>()?,
+                records,
+            })
+        })
+    }
+
+    /// A replica in `store` (empty) made from an image; its temporary ids carry on after the
+    /// highest the image holds.
+    pub fn restore(
+        store: impl Store + 'static,
+        clock: Arc<dyn Clock>,
+        image: ReplicaImage,
+    ) -> Result<Replica> {
+        let store: Arc<dyn Store> = Arc::new(store);
+        store::write(store.as_ref(), |tx| {
+            if tx.doc(DocKind::SyncState, STATE)?.is_some() {
+                return Err(CrmError::InvalidState {
+                    reason: "this store already holds a replica".into(),
+                });
+            }
+            tx.mirror_writes()?;
+            let state = &image.state;
+            tx.put_doc(Doc::new(
+                DocKind::SyncState,
+                STATE,
+                None,
+                state.version,
+                state,
+            )?)?;
+            apply_records(tx, &image.records)?;
+            let mut highest: BTreeMap<String, u64> = BTreeMap::new();
+            let held = image.records.customers.iter().map(|c| &c.id);
+            let held = held
+                .chain(image.records.contacts.iter().map(|c| &c.id))
+                .chain(image.records.follow_ups.iter().map(|f| &f.id))
+                .chain(image.records.opportunities.iter().map(|o| &o.id))
+                .chain(image.outbox.iter().flat_map(|p| &p.created));
+            for id in held {
+                if let Some((prefix, n)) = id.rsplit_once('-') {
+                    if let Some(n) = n.parse::<u64>().ok().filter(|n| *n > LOCAL_ID_BASE) {
+                        let top = highest.entry(prefix.to_string()).or_default();
+                        *top = (*top).max(n - LOCAL_ID_BASE);
+                    }
+                }
+            }
+            for (prefix, top) in highest {
+                while tx.next_id(&prefix)? < top {}
+            }
+            for p in &image.outbox {
+                let id = outbox_id(p.op.op_id);
+                tx.put_doc(Doc::new(DocKind::SyncOutbox, &id, None, 1, p)?)?;
+            }
+            for r in &image.rejections {
+                let id = outbox_id(r.op_id);
+                tx.put_doc(Doc::new(DocKind::SyncRejection, &id, None, 1, r)?)?;
+            }
+            Ok(())
+        })?;
+        Ok(Replica {
+            store,
+            clock,
+            user_id: image.state.user_id,
+            device_id: image.state.device_id,
+        })
+    }
+
     /// The queued operations, oldest first, at most [`SYNC_BATCH`]: the next push.
     pub fn outbox(&self) -> Result<Vec<DeviceOp>> {
         Ok(self
@@ -330,19 +427,43 @@ impl Replica {
     /// Applies a page of events: the records they touched as the server holds them now, and
     /// the customers that left the scope removed.
     pub fn apply_pull(&self, response: &PullResponse) -> Result<SyncSummary> {
+        self.apply_page(
+            &response.records,
+            &response.removed,
+            response.cursor,
+            response.events.len(),
+        )
+    }
+
+    /// [`Replica::apply_pull`] on the answer as the server sent it (a replica reads the
+    /// records; the events it only counts, so a host need not decode them).
+    pub fn apply_pull_value(&self, answer: &Value) -> Result<(SyncSummary, bool)> {
+        let page: Page = decode(answer)?;
+        let summary =
+            self.apply_page(&page.records, &page.removed, page.cursor, page.events.len())?;
+        Ok((summary, page.more))
+    }
+
+    fn apply_page(
+        &self,
+        records: &Records,
+        removed: &[String],
+        cursor: u64,
+        events: usize,
+    ) -> Result<SyncSummary> {
         store::write(self.store.as_ref(), |tx| {
             tx.mirror_writes()?;
-            apply_records(tx, &response.records)?;
-            for id in &response.removed {
+            apply_records(tx, records)?;
+            for id in removed {
                 remove_customer(tx, id)?;
             }
             let mut state = read_state(tx)?;
-            state.cursor = Some(response.cursor);
+            state.cursor = Some(cursor);
             write_state(tx, &mut state)?;
             Ok(SyncSummary {
-                events: response.events.len() as u64,
-                removed: response.removed.len() as u64,
-                cursor: response.cursor,
+                events: events as u64,
+                removed: removed.len() as u64,
+                cursor,
                 ..SyncSummary::default()
             })
         })
@@ -357,7 +478,7 @@ impl Replica {
     ) -> Result<SyncSummary> {
         let mut summary = SyncSummary::default();
         if self.cursor()?.is_none() {
-            let snapshot = decode(server("sync_snapshot", Value::Object(Default::default()))?)?;
+            let snapshot = decode(&server("sync_snapshot", Value::Object(Default::default()))?)?;
             self.apply_snapshot(snapshot)?;
             summary.snapshot = true;
         }
@@ -367,7 +488,7 @@ impl Replica {
                 break;
             }
             let args = serde_json::json!({"device_id": self.device_id, "ops": ops});
-            let pushed = self.apply_push(&decode(server("sync_push", args)?)?)?;
+            let pushed = self.apply_push(&decode(&server("sync_push", args)?)?)?;
             summary.applied += pushed.applied;
             summary.rejected += pushed.rejected;
             summary.conflicts += pushed.conflicts;
@@ -376,11 +497,10 @@ impl Replica {
         loop {
             let cursor = self.cursor()?.unwrap_or(0);
             let args = serde_json::json!({ "cursor": cursor });
-            let page: PullResponse = decode(server("sync_pull", args)?)?;
-            let pulled = self.apply_pull(&page)?;
+            let (pulled, more) = self.apply_pull_value(&server("sync_pull", args)?)?;
             summary.events += pulled.events;
             summary.removed += pulled.removed;
-            if !page.more || page.cursor == cursor {
+            if !more || pulled.cursor == cursor {
                 break;
             }
         }
@@ -389,9 +509,21 @@ impl Replica {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(value: Value) -> Result<T> {
-    serde_json::from_value(value)
+/// Reads a server's answer through the `&Value` deserialiser, the one stored documents are
+/// read with (one copy of each record's reader in a WASM build).
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T> {
+    T::deserialize(value)
         .map_err(|e| CrmError::storage(format!("the server's sync answer is unreadable: {e}")))
+}
+
+/// A pull page as a replica reads it: the events counted, not decoded.
+#[derive(Deserialize)]
+struct Page {
+    events: Vec<serde::de::IgnoredAny>,
+    records: Records,
+    removed: Vec<String>,
+    cursor: u64,
+    more: bool,
 }
 
 fn read_state(tx: &mut dyn Tx) -> Result<State> {
@@ -501,34 +633,27 @@ fn apply_records(tx: &mut dyn Tx, records: &Records) -> Result<()> {
         )?)?;
     }
     for c in &records.pool_customers {
+        let held = tx.customer(&c.id)?.is_some();
         tx.put_customer(c)?;
-        remove_children(tx, &c.id, &BTreeSet::new())?;
+        if held {
+            remove_children(tx, &c.id, &BTreeSet::new())?;
+        }
         tx.set_dedup_keys(&c.id, &customer_keys(c, &[])?)?;
     }
+    // The records' children, whichever customer they are under (ids are unique across customers).
+    let keep: BTreeSet<&str> = (records.contacts.iter().map(|x| x.id.as_str()))
+        .chain(records.follow_ups.iter().map(|f| f.id.as_str()))
+        .chain(records.opportunities.iter().map(|o| o.id.as_str()))
+        .chain(records.conflicts.iter().map(|k| k.id.as_str()))
+        .collect();
     for c in &records.customers {
+        // A customer new to the replica has nothing under it to drop (a first snapshot: every
+        // customer), which spares three reads each.
+        let held = tx.customer(&c.id)?.is_some();
         tx.put_customer(c)?;
-        let keep: BTreeSet<&str> = records
-            .contacts
-            .iter()
-            .filter(|x| x.customer_id == c.id)
-            .map(|x| x.id.as_str())
-            .chain(
-                records
-                    .follow_ups
-                    .iter()
-                    .filter(|f| f.customer_id == c.id)
-                    .map(|f| f.id.as_str()),
-            )
-            .chain(
-                records
-                    .opportunities
-                    .iter()
-                    .filter(|o| o.customer_id == c.id)
-                    .map(|o| o.id.as_str()),
-            )
-            .chain(records.conflicts.iter().map(|k| k.id.as_str()))
-            .collect();
-        remove_children(tx, &c.id, &keep)?;
+        if held {
+            remove_children(tx, &c.id, &keep)?;
+        }
     }
     for contact in &records.contacts {
         tx.put_contact(contact)?;

@@ -95,6 +95,27 @@ class Json(private val s: String) {
     companion object {
         @Suppress("UNCHECKED_CAST")
         fun file(path: File): Map<String, Any?> = Json(path.readText()).read() as Map<String, Any?>
+
+        /** A value this reader gives (maps, lists, strings, BigDecimals, booleans, null) as JSON text. */
+        fun write(v: Any?): String = when (v) {
+            null -> "null"
+            is String -> buildString {
+                append('"')
+                for (c in v) when {
+                    c == '"' -> append("\\\"")
+                    c == '\\' -> append("\\\\")
+                    c < ' ' -> append("\\u%04x".format(c.code))
+                    else -> append(c)
+                }
+                append('"')
+            }
+            is Boolean -> v.toString()
+            is BigDecimal -> v.toPlainString()
+            is Number -> v.toString()
+            is Map<*, *> -> v.entries.joinToString(",", "{", "}") { (k, x) -> write(k.toString()) + ":" + write(x) }
+            is List<*> -> v.joinToString(",", "[", "]") { write(it) }
+            else -> throw IllegalArgumentException("JSON: cannot write a ${v::class.simpleName}")
+        }
     }
 }
 

@@ -140,6 +140,48 @@ fun remoteChecks() {
             // The organisation has its administrator: the server refuses a second bootstrap.
             expectThrows<CrmException.InvalidState> { admin.bootstrap("Eve") }
         }
+        check("Replica: two phones claim the same customer offline; the server's rules decide") {
+            val admin = RemoteCrm(server.url, adminCredential, transport)
+            val me = admin.whoami().id
+            val li = admin.createUser(me, NewUser(name = "Li Sync", role = Role.REP))
+            val han = admin.createUser(me, NewUser(name = "Han Sync", role = Role.REP))
+            val pool = admin.createPool(me, NewPool(name = "公海", memberIds = listOf(li.id, han.id), adminIds = listOf(me)))
+            val target = admin.createCustomer(me, NewCustomer(name = "Pooled for Kotlin", poolId = pool.id)).customer
+            val liRemote = RemoteCrm(server.url, issueToken(server.url, adminCredential, li.id), transport)
+            val hanRemote = RemoteCrm(server.url, issueToken(server.url, adminCredential, han.id), transport)
+            val file = dir.resolve("li-phone.db").toString()
+            val liPhone = Replica.open(file, li.id, "li-phone")
+            val hanPhone = Replica.open(null, han.id, "han-phone")
+            expect(liPhone.sync(liRemote).snapshot) { "first sync" }
+            hanPhone.sync(hanRemote)
+
+            // Offline: both claims pass the local rules, typed as on Crm.
+            val mine: Customer = liPhone.claimCustomer(li.id, target.id)
+            expect(mine.ownerId == li.id) { "$mine" }
+            hanPhone.claimCustomer("", target.id)
+            val offline = liPhone.createCustomer(li.id, NewCustomer(name = "离线客户")).customer
+            expect(offline.id.startsWith("c-1000000000")) { offline.id }
+            liPhone.recordFollowUp(li.id, offline.id, NewFollowUp(channel = Channel.VISIT, note = "met"))
+            expect(liPhone.outbox().map { it.op } == listOf("claim_customer", "create_customer", "record_follow_up")) { "outbox" }
+            expectThrows<CrmException.InvalidState> { liPhone.createTeam(li.id, "needs the server") }
+
+            val pushed = liPhone.sync(liRemote)
+            expect(pushed.applied == 3uL && pushed.rejected == 0uL) { "$pushed" }
+            val refused = hanPhone.sync(hanRemote)
+            expect(refused.rejected == 1uL) { "$refused" }
+            val rejection = hanPhone.rejections().single()
+            expect(rejection.code == "ALREADY_OWNED" && rejection.op == "claim_customer") { "$rejection" }
+            expect(admin.customer(me, target.id).ownerId == li.id) { "owner" }
+            expectThrows<CrmException> { hanPhone.customer(han.id, target.id) }
+
+            // The app restarts: the file holds the server's records, with their ids.
+            val reopened = Replica.open(file, li.id, "ignored")
+            val names = reopened.customers("").map { it.name }
+            expect(names == listOf("Pooled for Kotlin", "离线客户")) { "$names" }
+            val real = reopened.customers("")[1].id
+            expect(!real.startsWith("c-1000000000") && reopened.followUps("", real).size == 1) { real }
+            expect(reopened.deviceId() == "li-phone" && reopened.outbox().isEmpty()) { "reopened" }
+        }
         check("RemoteCrm: a bad credential, an unreachable server") {
             expectThrows<CrmException.Unauthenticated> { RemoteCrm(server.url, "crm1.nope", transport).settings() }
             val down = expectThrows<CrmException.Storage> {

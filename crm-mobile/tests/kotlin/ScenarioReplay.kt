@@ -85,6 +85,25 @@ fun operations(records: Map<String, Any?>): Map<String, Operation> {
 
 val unions = mutableMapOf<String, Map<String, Any?>>()
 
+/** The record fields holding any JSON value (records.json `json`, `json?`, `map<json>`): Kotlin
+ *  has them as JSON text (`JsonValue`), so the files' values are written as text going in and
+ *  read back coming out. `Record.field` (camelCase) to the spelling. */
+val jsonFields = mutableMapOf<String, String>()
+
+/** A files' value as the JSON text field `spec` holds. */
+fun jsonIn(spec: String, v: Any?): Any? = when {
+    v == null -> null
+    spec.startsWith("map<") -> v.obj().mapValues { (_, x) -> Json.write(x) }
+    else -> Json.write(v)
+}
+
+/** A JSON text field's value back in the files' shape. */
+fun jsonOut(spec: String, v: Any?): Any? = when {
+    v == null -> null
+    spec.startsWith("map<") -> (v as Map<*, *>).entries.associate { (k, x) -> k.toString() to Json(x as String).read() }
+    else -> Json(v as String).read()
+}
+
 fun decode(type: KType, v: Any?, path: String): Any? {
     if (v == null) {
         if (type.isMarkedNullable) return null
@@ -156,6 +175,8 @@ fun callWith(fn: KFunction<*>, fixed: Map<KParameter, Any?>, named: Map<String, 
     for ((p, key) in params.zip(known)) {
         val present = key in named && !(named[key] == null && p.isOptional)
         when {
+            present && "$owner.${p.name}" in jsonFields ->
+                args[p] = decode(p.type, jsonIn(jsonFields.getValue("$owner.${p.name}"), named[key]), "$path.$key")
             present -> args[p] = decode(p.type, named[key], "$path.$key")
             p.isOptional -> {}
             p.type.isMarkedNullable -> args[p] = null
@@ -193,7 +214,9 @@ fun plain(v: Any?): Any? = when (v) {
         val union = sealed?.let { unions[it.simpleName] }
         val fields = cls.primaryConstructor?.parameters.orEmpty().associate { p ->
             val value = cls.memberProperties.first { it.name == p.name }.getter.call(v)
-            (if (p.name == "v1") union?.get("content") as String else snake(p.name!!)) to plain(value)
+            val json = jsonFields["${cls.simpleName}.${p.name}"]
+            (if (p.name == "v1") union?.get("content") as String else snake(p.name!!)) to
+                if (json != null) jsonOut(json, value) else plain(value)
         }
         if (union != null) mapOf(union["tag"] as String to snake(cls.simpleName!!)) + fields else fields
     }
@@ -268,6 +291,12 @@ fun main(args: Array<String>) {
     val records = Json.file(File(args[0]))
     for ((name, def) in records["types"].obj()) {
         def.obj()["union"]?.let { unions[name] = it.obj() }
+        def.obj()["record"]?.list()?.forEach { f ->
+            val (field, spec) = f.list()
+            if ((spec as String).removeSuffix("?").let { it == "json" || it == "map<json>" }) {
+                jsonFields["$name.${camel(field as String)}"] = spec
+            }
+        }
     }
     val ops = try {
         operations(records)

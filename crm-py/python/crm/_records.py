@@ -2125,8 +2125,6 @@ class OpOutcome:
     #: The ids of the records the operation created on the server, in creation order: the
     #: device swaps its temporary ids for these.
     created: List[str]
-    #: The operation's result (absent for a repeat).
-    result: Any
     rejection: Optional[Rejection]
     #: Values this edit overwrote that another user had set since the device read them.
     conflicts: List[SyncConflict]
@@ -2441,7 +2439,7 @@ class RecordBase:
     id: str
     version: int
     #: Field path (`name`, `custom_fields.budget`) to its value then.
-    fields: Dict[str, str]
+    fields: Dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -4314,7 +4312,6 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
         ("status", "OpStatus", True),
         ("repeated", "bool", True),
         ("created", "list<string>", True),
-        ("result", "json", True),
         ("rejection", "Rejection?", True),
         ("conflicts", "list<SyncConflict>", True),
     ),
@@ -4489,7 +4486,7 @@ FIELDS: Dict[str, Tuple[Tuple[str, str, bool], ...]] = {
     "RecordBase": (
         ("id", "string", True),
         ("version", "int", True),
-        ("fields", "map<string>", True),
+        ("fields", "map<json>", True),
     ),
     "Records": (
         ("settings", "OrgSettings?", True),

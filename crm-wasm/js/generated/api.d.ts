@@ -1437,8 +1437,6 @@ export interface OpOutcome {
    * device swaps its temporary ids for these.
    */
   created: string[];
-  /** The operation's result (absent for a repeat). */
-  result: unknown;
   rejection: Rejection | null;
   /** Values this edit overwrote that another user had set since the device read them. */
   conflicts: SyncConflict[];
@@ -1804,7 +1802,7 @@ export interface RecordBase {
   id: string;
   version: number;
   /** Field path (`name`, `custom_fields.budget`) to its value then. */
-  fields: Record<string, string>;
+  fields: Record<string, unknown>;
 }
 
 /** Records of a scope, as a snapshot or a pull carries them. */

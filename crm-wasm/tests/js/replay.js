@@ -88,6 +88,8 @@ export function mismatches(TYPES, kind, v, path = "$", out = []) {
     case "instant": return isDate(v) || fail("a Date"), out;
     case "date": return (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) || fail('"YYYY-MM-DD"'), out;
     case "unit": return v === undefined || fail("undefined"), out;
+    // Any JSON value, carried as it is: anything JSON.parse can give.
+    case "json": return v !== undefined || fail("a JSON value"), out;
   }
   const fact = TYPES[kind];
   if (fact === undefined) return fail(`a known type (${kind})`), out;

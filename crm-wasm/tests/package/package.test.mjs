@@ -29,8 +29,12 @@ test("the tarball holds one .wasm, optimised, without a name section, within its
   assert.deepEqual(WebAssembly.Module.customSections(module, "producers"), []);
   const gz = gzipSync(bytes, { level: 9 }).length;
   console.log(`crm_wasm_bg.wasm: ${bytes.length} bytes, ${gz} gzipped`);
-  // A guard against growth, not the goal (2.5 MB / 700 KB, issue #15): 6.31 MB / 2.00 MB today
-  // (zlib level 9 here; `gzip -9` makes 1.97 MB).
+  // A guard against growth, not the goal (2.5 MB / 700 KB, issue #15): 6.89 MB / 2.20 MB today
+  // (zlib level 9 here; `gzip -9` makes 2.16 MB).
+  // Sync added 0.58 MB / 0.20 MB: the server side's 5 operations 0.17 MB, the Replica class
+  // 0.41 MB, most of it serde's readers and writers of every record a replica holds (its image,
+  // the server's answers; read through the `&Value` reader the stored documents use, and the
+  // events of a pull counted, not decoded, which saved 0.22 MB).
   // Import and data quality (11 operations, CSV, the GB/T 2260 divisions) added 0.55 MB / 0.21 MB,
   // and libphonenumber's rules (the `phonenumber` crate: 527 KB of metadata and the `regex`
   // engine it needs, measured by building without its parse and validate) 1.82 MB / 0.50 MB; a
@@ -39,8 +43,8 @@ test("the tarball holds one .wasm, optimised, without a name section, within its
   // 1.02 MB before marketing campaigns: 13 operations), about 18 KB per operation, most of it
   // serde's code for the operation's records; error paths in every message
   // (serde_path_to_error's deserializer around each record) take about 160 KB / 52 KB.
-  assert.ok(bytes.length <= 6.4 * MB, `${bytes.length} bytes raw`);
-  assert.ok(gz <= 2.05 * MB, `${gz} bytes gzipped`);
+  assert.ok(bytes.length <= 6.95 * MB, `${bytes.length} bytes raw`);
+  assert.ok(gz <= 2.25 * MB, `${gz} bytes gzipped`);
 });
 
 const node = (args, script) => spawnSync(process.execPath, [...args, "-e", script], { cwd: consumer, encoding: "utf8" });

@@ -6,6 +6,8 @@ import init, {
   Crm,
   CrmError,
   RemoteCrm,
+  Replica,
+  memoryStorage,
   buildRequest,
   readResponse,
   leaderboard,
@@ -24,6 +26,9 @@ import init, {
   type ApiToken,
   type RemoteCrmError,
   type RemoteRequest,
+  type DeviceOp,
+  type Rejection,
+  type SyncSummary,
 } from "crm-wasm";
 
 declare function show(...values: unknown[]): void;
@@ -150,3 +155,15 @@ const request: RemoteRequest = buildRequest("createCustomer", [{ name: "Acme" }]
 const read: Customer = readResponse("customer", 200, "{}");
 const opaque: unknown = readResponse("whoami", 200, "{}");
 show(request.url, request.body, read, opaque);
+
+// A replica: the same methods as Crm, synchronous, offline; sync through a RemoteCrm.
+const phone: Replica = await Replica.open({ userId: rep.id, deviceId: "phone", storage: memoryStorage() });
+const claimed: Customer = phone.claimCustomer("", remoteCustomer.id);
+const queued: DeviceOp[] = phone.outbox();
+const summary: SyncSummary = await phone.sync(remote);
+const refused: Rejection[] = phone.rejections();
+const refusedAt: Date = refused[0].at;
+const cursor: number | undefined = phone.cursor;
+// @ts-expect-error: Replica.open takes the user and the device
+await Replica.open({ userId: rep.id });
+show(claimed, queued[0].opId, summary.applied, refusedAt, cursor, await phone.flush());

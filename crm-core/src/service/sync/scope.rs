@@ -10,7 +10,7 @@ use crate::event::{Event, EventKind};
 use crate::pool::Pool;
 use crate::store::{CustomerQuery, Doc, DocKind, Tx};
 use crate::sync::{ConflictState, PullResponse, Records, Snapshot, SyncConflict, SyncCounter};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How much of a customer a user's replica holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,10 @@ impl Scope {
     }
 
     pub(crate) fn reach(&self, cx: &mut Ctx<'_>, c: &Customer) -> Result<Reach> {
+        // A merged customer lives on as its survivor: replicas drop it.
+        if c.status == CustomerStatus::Merged {
+            return Ok(Reach::Outside);
+        }
         if c.owner_id.is_some() && cx.in_scope(c)? {
             return Ok(Reach::Full);
         }
@@ -93,25 +97,8 @@ impl Scope {
 
     /// Adds a customer as far as the user reaches it; `false` when it is outside.
     pub(crate) fn add(&self, cx: &mut Ctx<'_>, c: Customer, out: &mut Records) -> Result<bool> {
-        match self.reach(cx, &c)? {
-            Reach::Outside => return Ok(false),
-            Reach::Pool => out.pool_customers.push(c),
-            Reach::Full => {
-                out.contacts.extend(cx.tx.contacts_of(&c.id)?);
-                out.follow_ups.extend(cx.tx.follow_ups_of(&c.id)?);
-                for doc in cx.tx.docs(DocKind::Opportunity, Some(&c.id))? {
-                    out.opportunities.push(doc.decode()?);
-                }
-                for doc in cx.tx.docs(DocKind::SyncConflict, Some(&c.id))? {
-                    let conflict: SyncConflict = doc.decode()?;
-                    if conflict.state == ConflictState::Open {
-                        out.conflicts.push(conflict);
-                    }
-                }
-                out.customers.push(c);
-            }
-        }
-        Ok(true)
+        let reach = self.reach(cx, &c)?;
+        add_reached(cx, c, reach, out, None)
     }
 
     /// Adds the customers by id; returns the ones the user no longer reaches.
@@ -149,6 +136,68 @@ fn counters(cx: &mut Ctx<'_>) -> Result<Vec<SyncCounter>> {
         }],
         None => Vec::new(),
     })
+}
+
+/// Opportunities and conflicts by customer, read once for a whole snapshot.
+struct Children {
+    opportunities: HashMap<String, Vec<Doc>>,
+    conflicts: HashMap<String, Vec<Doc>>,
+}
+
+impl Children {
+    fn load(tx: &mut dyn Tx) -> Result<Children> {
+        let mut by_parent = |kind| -> Result<HashMap<String, Vec<Doc>>> {
+            let mut map: HashMap<String, Vec<Doc>> = HashMap::new();
+            for doc in tx.docs(kind, None)? {
+                if let Some(parent) = doc.parent.clone() {
+                    map.entry(parent).or_default().push(doc);
+                }
+            }
+            Ok(map)
+        };
+        Ok(Children {
+            opportunities: by_parent(DocKind::Opportunity)?,
+            conflicts: by_parent(DocKind::SyncConflict)?,
+        })
+    }
+}
+
+fn add_reached(
+    cx: &mut Ctx<'_>,
+    c: Customer,
+    reach: Reach,
+    out: &mut Records,
+    children: Option<&mut Children>,
+) -> Result<bool> {
+    match reach {
+        Reach::Outside => return Ok(false),
+        Reach::Pool => out.pool_customers.push(c),
+        Reach::Full => {
+            out.contacts.extend(cx.tx.contacts_of(&c.id)?);
+            out.follow_ups.extend(cx.tx.follow_ups_of(&c.id)?);
+            let (opportunities, conflicts) = match children {
+                Some(all) => (
+                    all.opportunities.remove(&c.id).unwrap_or_default(),
+                    all.conflicts.remove(&c.id).unwrap_or_default(),
+                ),
+                None => (
+                    cx.tx.docs(DocKind::Opportunity, Some(&c.id))?,
+                    cx.tx.docs(DocKind::SyncConflict, Some(&c.id))?,
+                ),
+            };
+            for doc in opportunities {
+                out.opportunities.push(doc.decode()?);
+            }
+            for doc in conflicts {
+                let conflict: SyncConflict = doc.decode()?;
+                if conflict.state == ConflictState::Open {
+                    out.conflicts.push(conflict);
+                }
+            }
+            out.customers.push(c);
+        }
+    }
+    Ok(true)
 }
 
 fn sort_records(out: &mut Records) {
@@ -193,10 +242,18 @@ pub(crate) fn snapshot(cx: &mut Ctx<'_>) -> Result<Snapshot> {
     let mut records = Records::default();
     scope.shared(cx, &mut records)?;
     let mine = super::super::customers::scoped_customers(cx, CustomerQuery::default())?;
+    let mut children = Children::load(cx.tx)?;
     let mut seen = BTreeSet::new();
     for c in mine {
         seen.insert(c.id.clone());
-        scope.add(cx, c, &mut records)?;
+        // Owned customers of the scope's query are in scope: only merged ones and unowned ones
+        // (an administrator's scope holds the pools too) need the full test.
+        let reach = if c.owner_id.is_some() && c.status == CustomerStatus::Active {
+            Reach::Full
+        } else {
+            scope.reach(cx, &c)?
+        };
+        add_reached(cx, c, reach, &mut records, Some(&mut children))?;
     }
     for pool in scope.pools.clone() {
         let inside = cx.tx.customers(&CustomerQuery {
@@ -230,10 +287,13 @@ fn is_shared(kind: &EventKind) -> bool {
 
 /// Whether an event can take a customer out of a replica that held it.
 fn can_remove(kind: &EventKind) -> bool {
+    use crate::event::OwnershipReason;
     matches!(
         kind,
-        EventKind::OwnerChanged { .. }
-            | EventKind::CustomersMerged { .. }
+        EventKind::OwnerChanged { cause, .. } if *cause != OwnershipReason::Created
+    ) || matches!(
+        kind,
+        EventKind::CustomersMerged { .. }
             | EventKind::CustomerDeleted { .. }
             | EventKind::CustomerPoolChanged { .. }
             | EventKind::CustomerRecycled { .. }

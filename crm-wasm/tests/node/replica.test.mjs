@@ -1,0 +1,115 @@
+// Replica against a real crm-server (`crm serve`, as in remote.test.mjs): two reps claim the same
+// pool customer offline and the server's rules decide; offline records take the server's ids;
+// the replica's image in a storage survives a "reload" (a new Replica.open from the storage) with
+// its outbox; operations that need the server are refused offline.
+import test, { after, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CrmError, RemoteCrm, Replica, memoryStorage } from "../../pkg/node.js";
+
+const bin = process.env.CRM_BIN ?? fileURLToPath(new URL("../../../target/debug/crm", import.meta.url));
+const skip = existsSync(bin) ? false : `no crm binary at ${bin} (test.sh builds it and sets CRM_BIN)`;
+
+let dir;
+let server;
+let url;
+let adminCredential;
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), "crm-replica-"));
+  const db = join(dir, "crm.db");
+  const boot = spawnSync(bin, ["token", "bootstrap", "--db", db, "--admin-name", "Ada"], { encoding: "utf8" });
+  assert.equal(boot.status, 0, boot.stderr);
+  adminCredential = boot.stdout.split("\n").find((l) => l.startsWith("crm1."))?.trim();
+  server = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
+  url = await new Promise((resolve, reject) => {
+    let text = "";
+    server.stderr.setEncoding("utf8");
+    server.stderr.on("data", (chunk) => {
+      text += chunk;
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text.split("\n")[0]);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`crm serve exited (${code}): ${text}`)));
+    setTimeout(() => reject(new Error(`crm serve did not say where it listens: ${text}`)), 10_000).unref();
+  });
+  server.stderr.resume();
+});
+
+after(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.on("exit", resolve));
+    server.kill("SIGTERM");
+    await exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("two offline claims, the rules decide, and the replica survives a reload", { skip }, async () => {
+  const admin = new RemoteCrm(url, adminCredential);
+  const me = (await admin.me()).id;
+  const li = await admin.createUser(me, { name: "Li Replica", role: "rep" });
+  const han = await admin.createUser(me, { name: "Han Replica", role: "rep" });
+  const pool = await admin.createPool(me, { name: "JS pool", memberIds: [li.id, han.id], adminIds: [me] });
+  const { customer: target } = await admin.createCustomer(me, { name: "Pooled for JS", poolId: pool.id });
+  const liRemote = new RemoteCrm(url, (await admin.issueToken(li.id, "browser")).credential);
+  const hanRemote = new RemoteCrm(url, (await admin.issueToken(han.id, "browser")).credential);
+
+  const storage = memoryStorage();
+  let phone = await Replica.open({ userId: li.id, deviceId: "li-browser", storage });
+  const tablet = await Replica.open({ userId: han.id, deviceId: "han-browser", storage: null });
+  assert.equal(phone.cursor, undefined);
+  const first = await phone.sync(liRemote);
+  assert.equal(first.snapshot, true);
+  await tablet.sync(hanRemote);
+
+  // Offline: both claims pass the local rules; results are spelled as Crm's.
+  const mine = phone.claimCustomer(li.id, target.id);
+  assert.equal(mine.ownerId, li.id);
+  assert.ok(mine.updatedAt instanceof Date);
+  tablet.claimCustomer("", target.id);
+  assert.deepEqual(phone.outbox().map((o) => o.op), ["claim_customer"]);
+  assert.throws(() => phone.createTeam(li.id, "needs the server"), (e) => e instanceof CrmError && e.code === "INVALID_STATE");
+  assert.throws(() => phone.customers(han.id), (e) => e instanceof CrmError && e.code === "INVALID_INPUT");
+
+  // An offline customer with a follow-up; then the browser "reloads".
+  const { customer: offline } = phone.createCustomer(li.id, { name: "上海浏览器客户" });
+  assert.match(offline.id, /^c-1000000000/);
+  phone.recordFollowUp(li.id, offline.id, { channel: "visit", note: "met", at: new Date("2026-03-02T02:30:00Z") });
+  await phone.flush();
+  phone.free();
+  phone = await Replica.open({ userId: li.id, deviceId: "li-browser", storage });
+  assert.deepEqual(phone.outbox().map((o) => o.op), ["claim_customer", "create_customer", "record_follow_up"]);
+  assert.equal(phone.customer("", offline.id).name, "上海浏览器客户");
+
+  const pushed = await phone.sync(liRemote);
+  assert.deepEqual([pushed.applied, pushed.rejected], [3, 0]);
+  const refused = await tablet.sync(hanRemote);
+  assert.deepEqual([refused.applied, refused.rejected], [0, 1]);
+  const [rejection] = tablet.rejections();
+  assert.equal(rejection.code, "ALREADY_OWNED");
+  assert.ok(rejection.at instanceof Date);
+  assert.equal((await admin.customer(me, target.id)).ownerId, li.id);
+
+  const onServer = (await liRemote.customers("")).map((c) => c.name);
+  assert.deepEqual(onServer, ["Pooled for JS", "上海浏览器客户"]);
+  const local = phone.customers("").map((c) => c.name);
+  assert.deepEqual(local, onServer);
+  const real = phone.customers("")[1].id;
+  assert.doesNotMatch(real, /^c-1000000000/);
+  assert.equal(phone.followUps("", real).length, 1);
+  assert.deepEqual(phone.outbox(), []);
+  tablet.dismissRejection(rejection.opId);
+  assert.deepEqual(tablet.rejections(), []);
+});
+
+test("a replica of one user is not opened as another's", { skip }, async () => {
+  const storage = memoryStorage();
+  await Replica.open({ userId: "u-2", deviceId: "d", storage, key: "k" });
+  await assert.rejects(Replica.open({ userId: "u-3", deviceId: "d", storage, key: "k" }), (e) => e.code === "INVALID_STATE");
+});
