@@ -38,6 +38,33 @@ fn parse_now(now: &str) -> PyResult<DateTime<Utc>> {
         .map_err(|_| raise(&CrmError::invalid("now", "an RFC 3339 time with offset")))
 }
 
+/// A clock, and the fixed one behind it when there is one.
+pub(crate) type Clocks = (Arc<dyn Clock>, Option<Arc<FixedClock>>);
+
+/// The clock of `now` (RFC 3339; None: the system clock), and the fixed one behind it.
+pub(crate) fn clocks(now: Option<&str>) -> PyResult<Clocks> {
+    let fixed = now
+        .map(parse_now)
+        .transpose()?
+        .map(|t| Arc::new(FixedClock::new(t)));
+    let clock: Arc<dyn Clock> = match &fixed {
+        Some(f) => f.clone(),
+        None => Arc::new(SystemClock),
+    };
+    Ok((clock, fixed))
+}
+
+/// Moves a fixed clock; refused when `what` runs on the system clock.
+pub(crate) fn set_fixed(fixed: Option<&FixedClock>, now: &str, what: &str) -> PyResult<()> {
+    let Some(clock) = fixed else {
+        return Err(raise(&CrmError::InvalidState {
+            reason: format!("{what} runs on the system clock; pass now= to use a settable clock"),
+        }));
+    };
+    clock.set(parse_now(now)?);
+    Ok(())
+}
+
 /// An organisation: the in-memory store or a SQLite file, on the system clock or a fixed one.
 #[pyclass(frozen, module = "crm._crm")]
 struct NativeCrm {
@@ -63,14 +90,7 @@ impl NativeCrm {
     #[new]
     #[pyo3(signature = (path=None, now=None))]
     fn new(py: Python<'_>, path: Option<String>, now: Option<&str>) -> PyResult<Self> {
-        let fixed = now
-            .map(parse_now)
-            .transpose()?
-            .map(|t| Arc::new(FixedClock::new(t)));
-        let clock: Arc<dyn Clock> = match &fixed {
-            Some(f) => f.clone(),
-            None => Arc::new(SystemClock),
-        };
+        let (clock, fixed) = clocks(now)?;
         let crm = match path {
             Some(path) => {
                 let store = py
@@ -119,14 +139,7 @@ impl NativeCrm {
 
     /// Moves the fixed clock; refused when the CRM runs on the system clock.
     fn set_now(&self, now: &str) -> PyResult<()> {
-        let Some(clock) = &self.fixed else {
-            return Err(raise(&CrmError::InvalidState {
-                reason: "this CRM runs on the system clock; pass now= to use a settable clock"
-                    .into(),
-            }));
-        };
-        clock.set(parse_now(now)?);
-        Ok(())
+        set_fixed(self.fixed.as_deref(), now, "this CRM")
     }
 
     fn now(&self) -> PyResult<String> {

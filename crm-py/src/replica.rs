@@ -3,15 +3,22 @@
 //! Python function the binding hands in (`RemoteCrm`'s transport), so this module makes no
 //! network call of its own.
 
-use crate::{parse_now, raise};
+use crate::{clocks, raise, set_fixed};
 use crm_core::sync::Replica;
-use crm_core::{Clock, CrmError, FixedClock, MemoryStore, SystemClock};
+use crm_core::{CrmError, FixedClock, MemoryStore};
 use crm_sqlite::SqliteStore;
 use pyo3::prelude::*;
 use std::sync::Arc;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<NativeReplica>()
+    m.add_class::<NativeReplica>()?;
+    m.add_function(wrap_pyfunction!(sync_operations, m)?)
+}
+
+/// The operations a replica makes offline (the core's `sync::SYNC_OPERATIONS`).
+#[pyfunction]
+fn sync_operations() -> Vec<&'static str> {
+    crm_core::sync::SYNC_OPERATIONS.to_vec()
 }
 
 #[pyclass(frozen, module = "crm._crm")]
@@ -36,14 +43,7 @@ impl NativeReplica {
         device_id: &str,
         now: Option<&str>,
     ) -> PyResult<Self> {
-        let fixed = now
-            .map(parse_now)
-            .transpose()?
-            .map(|t| Arc::new(FixedClock::new(t)));
-        let clock: Arc<dyn Clock> = match &fixed {
-            Some(f) => f.clone(),
-            None => Arc::new(SystemClock),
-        };
+        let (clock, fixed) = clocks(now)?;
         let replica = py
             .detach(|| match path {
                 Some(path) => Replica::open(SqliteStore::open(&path)?, clock, user_id, device_id),
@@ -115,13 +115,6 @@ impl NativeReplica {
     }
 
     fn set_now(&self, now: &str) -> PyResult<()> {
-        let Some(clock) = &self.fixed else {
-            return Err(raise(&CrmError::InvalidState {
-                reason: "this replica runs on the system clock; pass now= to use a settable clock"
-                    .into(),
-            }));
-        };
-        clock.set(parse_now(now)?);
-        Ok(())
+        set_fixed(self.fixed.as_deref(), now, "this replica")
     }
 }

@@ -61,6 +61,7 @@ def test_two_reps_claim_offline_and_sync(server: Server, tmp_path: Path) -> None
     assert deal.amount == Decimal("9800.50")
     with pytest.raises(crm.InvalidStateError):
         phone.create_team(li.id, "needs the server")
+    assert "claim_customer" in crm.Replica.SYNC_OPERATIONS and "create_team" not in crm.Replica.SYNC_OPERATIONS
     assert phone.sync(li_remote).applied == 3
 
     on_server = [c for c in li_remote.customers("") if c.name == "宁波离线客户"]

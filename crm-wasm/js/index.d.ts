@@ -232,8 +232,8 @@ export declare function memoryStorage(): ReplicaStorage;
 /** A storage in the browser's IndexedDB (database `name`, default `"crm"`). */
 export declare function indexedDbStorage(name?: string): ReplicaStorage;
 
-/** The operations a device may make offline; any other change needs the server. */
-export declare const SYNC_OPERATIONS: readonly string[];
+/** The operations a device may make offline, as the core lists them; any other change needs the server. */
+export declare function syncOperations(): string[];
 
 export interface ReplicaOptions {
   userId: string;
@@ -249,7 +249,7 @@ export interface ReplicaOptions {
 /**
  * One user's scope on this device, usable offline and kept across reloads. Its methods are the
  * core's operations (as `Crm`'s, the actor being the replica's user or `""`): the ones of
- * `SYNC_OPERATIONS` apply at once under the same rules and wait in the outbox; any other change
+ * `syncOperations()` apply at once under the same rules and wait in the outbox; any other change
  * throws INVALID_STATE. Records made offline carry temporary ids until `sync` pushes them.
  */
 export declare class Replica {

@@ -5,5 +5,5 @@
 export { init as default, initSync, Crm, CrmError } from "./calls.js";
 export { rfmScoreColumns, slaDueColumns } from "./columns.js";
 export { RemoteCrm, buildRequest, readResponse } from "./remote.js";
-export { Replica, SYNC_OPERATIONS, indexedDbStorage, memoryStorage } from "./replica.js";
+export { Replica, indexedDbStorage, memoryStorage, syncOperations } from "./replica.js";
 export * from "./generated/api.js";

@@ -9,21 +9,13 @@ import { OPS } from "./generated/facts.js";
 import { CrmError, epochMs, guarded, loaded, method } from "./calls.js";
 import { output } from "./convert.js";
 
-/** The operations a device may make offline (the core's `SYNC_OPERATIONS`). */
-export const SYNC_OPERATIONS = Object.freeze([
-  "create_customer",
-  "update_customer",
-  "add_contact",
-  "record_follow_up",
-  "claim_customer",
-  "release_customer",
-  "create_opportunity",
-  "update_opportunity",
-  "move_opportunity",
-  "close_opportunity",
-  "record_opportunity_activity",
-]);
-const WRITES = new Set(SYNC_OPERATIONS);
+let writes = null;
+/** The operations a device may make offline, as the core lists them (needs the engine loaded). */
+export function syncOperations() {
+  loaded();
+  writes ??= new Set(wasm.syncOperations());
+  return [...writes];
+}
 
 const read = (kind) => {
   const fix = output(kind);
@@ -201,7 +193,8 @@ export class Replica {
   static {
     const call = (replica, name, actor, text) => {
       const out = replica.#inner.call(name, actor, text);
-      if (WRITES.has(name)) replica.save();
+      writes ??= new Set(wasm.syncOperations());
+      if (writes.has(name)) replica.save();
       return out;
     };
     for (const [name, op] of Object.entries(OPS)) {

@@ -34,12 +34,27 @@ pub(crate) fn instant(ms: f64, field: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// The browser's or Node's clock (wasm32 has no system clock of its own).
-pub(crate) struct JsClock;
+struct JsClock;
 
 impl Clock for JsClock {
     fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
     }
+}
+
+/// A clock, and the fixed one behind it when the caller gave `now` (epoch milliseconds).
+type Clocks = (Arc<dyn Clock>, Option<Arc<FixedClock>>);
+
+pub(crate) fn clock(now_ms: Option<f64>) -> Result<Clocks, String> {
+    let fixed = match now_ms {
+        Some(ms) => Some(Arc::new(FixedClock::new(instant(ms, "now")?))),
+        None => None,
+    };
+    let clock: Arc<dyn Clock> = match &fixed {
+        Some(f) => f.clone(),
+        None => Arc::new(JsClock),
+    };
+    Ok((clock, fixed))
 }
 
 /// An organisation on the in-memory store (the glue's `Crm` wraps it).
@@ -55,14 +70,7 @@ impl Crm {
     /// `now_ms` fixes the clock (which `set_now` then moves); without it the JavaScript clock runs.
     #[wasm_bindgen(constructor)]
     pub fn new(now_ms: Option<f64>) -> Result<Crm, String> {
-        let fixed = match now_ms {
-            Some(ms) => Some(Arc::new(FixedClock::new(instant(ms, "now")?))),
-            None => None,
-        };
-        let clock: Arc<dyn Clock> = match &fixed {
-            Some(f) => f.clone(),
-            None => Arc::new(JsClock),
-        };
+        let (clock, fixed) = clock(now_ms)?;
         Ok(Crm {
             inner: crm_core::Crm::in_memory(clock),
             fixed,
@@ -99,6 +107,15 @@ pub fn call_pure(op: &str, args: &str) -> Result<String, String> {
         Some(answer) => answer.map_err(|e| error_text(&e)),
         None => Err(invalid("op", format!("{op:?} is not a pure operation"))),
     }
+}
+
+/// The operations a replica makes offline (the core's `sync::SYNC_OPERATIONS`).
+#[wasm_bindgen(js_name = syncOperations)]
+pub fn sync_operations() -> Vec<String> {
+    crm_core::sync::SYNC_OPERATIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// Every operation of the core's table, so the glue's tests can check its facts against the build.

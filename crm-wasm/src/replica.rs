@@ -3,10 +3,10 @@
 //! (the glue awaits `fetch` between them). The whole replica crosses as one JSON image, which the
 //! glue keeps in IndexedDB (or any storage it is given) so it survives a reload.
 
-use crate::{error_text, instant, invalid, JsClock};
+use crate::{clock, error_text, instant, invalid};
 use crm_core::api::Reply;
 use crm_core::sync::{PushResponse, Replica as Core, ReplicaImage, Snapshot};
-use crm_core::{Clock, CrmError, FixedClock, MemoryStore};
+use crm_core::{CrmError, FixedClock, MemoryStore};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -16,21 +16,6 @@ use wasm_bindgen::prelude::*;
 pub struct Replica {
     inner: Core,
     fixed: Option<Arc<FixedClock>>,
-}
-
-/// The replica's clock, and the fixed one behind it when the caller gave `now`.
-type Clocks = (Arc<dyn Clock>, Option<Arc<FixedClock>>);
-
-fn clock(now_ms: Option<f64>) -> Result<Clocks, String> {
-    let fixed = match now_ms {
-        Some(ms) => Some(Arc::new(FixedClock::new(instant(ms, "now")?))),
-        None => None,
-    };
-    let clock: Arc<dyn Clock> = match &fixed {
-        Some(f) => f.clone(),
-        None => Arc::new(JsClock),
-    };
-    Ok((clock, fixed))
 }
 
 /// The server's answer as a JSON value (records are then read from it as the core reads its

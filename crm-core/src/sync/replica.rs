@@ -78,10 +78,16 @@ fn outbox_id(op_id: u64) -> String {
     format!("{op_id:020}")
 }
 
+/// A record id the replica numbered offline, as its kind's prefix and its local number (the
+/// store's sequence value, before [`LOCAL_ID_BASE`] is added).
+fn temporary(id: &str) -> Option<(&str, u64)> {
+    let (prefix, n) = id.rsplit_once('-')?;
+    let n = n.parse::<u64>().ok().filter(|n| *n > LOCAL_ID_BASE)?;
+    Some((prefix, n - LOCAL_ID_BASE))
+}
+
 fn is_temporary(id: &str) -> bool {
-    id.rsplit_once('-')
-        .and_then(|(_, n)| n.parse::<u64>().ok())
-        .is_some_and(|n| n > LOCAL_ID_BASE)
+    temporary(id).is_some()
 }
 
 impl Replica {
@@ -281,13 +287,9 @@ impl Replica {
                 .chain(image.records.follow_ups.iter().map(|f| &f.id))
                 .chain(image.records.opportunities.iter().map(|o| &o.id))
                 .chain(image.outbox.iter().flat_map(|p| &p.created));
-            for id in held {
-                if let Some((prefix, n)) = id.rsplit_once('-') {
-                    if let Some(n) = n.parse::<u64>().ok().filter(|n| *n > LOCAL_ID_BASE) {
-                        let top = highest.entry(prefix.to_string()).or_default();
-                        *top = (*top).max(n - LOCAL_ID_BASE);
-                    }
-                }
+            for (prefix, n) in held.filter_map(|id| temporary(id)) {
+                let top = highest.entry(prefix.to_string()).or_default();
+                *top = (*top).max(n);
             }
             for (prefix, top) in highest {
                 while tx.next_id(&prefix)? < top {}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from typing import Callable, Dict, List, Optional, Union, cast
+from typing import Callable, Dict, List, Optional, Tuple, Union, cast
 
 from . import _convert
 from . import http as _http
-from ._crm import NativeReplica
+from ._crm import NativeReplica, sync_operations
 from ._ops import Operations
 from ._records import DeviceOp, Rejection, SyncSummary
 from ._remote import RemoteCrm
@@ -35,12 +35,8 @@ class Replica(Operations):
     Records made offline carry temporary ids (``c-1000000000001``) until the push gives them the
     server's. The acting user of every method is the replica's (`user_id`, or ""). """
 
-    #: The operations a device may make offline.
-    SYNC_OPERATIONS = (
-        "create_customer", "update_customer", "add_contact", "record_follow_up", "claim_customer",
-        "release_customer", "create_opportunity", "update_opportunity", "move_opportunity",
-        "close_opportunity", "record_opportunity_activity",
-    )
+    #: The operations a device may make offline, as the core lists them.
+    SYNC_OPERATIONS: Tuple[str, ...] = tuple(sync_operations())
 
     def __init__(
         self,

@@ -6,55 +6,26 @@
 // (buildRequest, readResponse) work on their own.
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Crm, CrmError, RemoteCrm, buildRequest, readResponse } from "../../pkg/node.js";
 import { TYPES } from "../../pkg/generated/facts.js";
 import { mismatches } from "../js/replay.js";
 import { rejection } from "./refusal.mjs";
+import { skip, startServer } from "./serve.mjs";
 
-const bin = process.env.CRM_BIN ?? fileURLToPath(new URL("../../../target/debug/crm", import.meta.url));
-const skip = existsSync(bin) ? false : `no crm binary at ${bin} (test.sh builds it and sets CRM_BIN)`;
-
-let dir;
-let server;
+let running;
 let url;
 let adminCredential;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), "crm-remote-"));
-  const db = join(dir, "crm.db");
-  const boot = spawnSync(bin, ["token", "bootstrap", "--db", db, "--admin-name", "Ada"], { encoding: "utf8" });
-  assert.equal(boot.status, 0, boot.stderr);
-  adminCredential = boot.stdout.split("\n").find((l) => l.startsWith("crm1."))?.trim();
-  assert.ok(adminCredential, boot.stdout);
-  server = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--max-body", "100000"], { stdio: ["ignore", "ignore", "pipe"] });
-  url = await new Promise((resolve, reject) => {
-    let text = "";
-    server.stderr.setEncoding("utf8");
-    server.stderr.on("data", (chunk) => {
-      text += chunk;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text.split("\n")[0]);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`crm serve exited (${code}): ${text}`)));
-    setTimeout(() => reject(new Error(`crm serve did not say where it listens: ${text}`)), 10_000).unref();
-  });
-  server.stderr.resume();
+  running = await startServer("crm-remote-", ["--max-body", "100000"]);
+  ({ url, adminCredential } = running);
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.on("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 /** A value with its instants replaced by a marker: what two clocks cannot agree on. */

@@ -4,50 +4,21 @@
 // its outbox; operations that need the server are refused offline.
 import test, { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { CrmError, RemoteCrm, Replica, memoryStorage } from "../../pkg/node.js";
+import { CrmError, RemoteCrm, Replica, memoryStorage, syncOperations } from "../../pkg/node.js";
+import { skip, startServer } from "./serve.mjs";
 
-const bin = process.env.CRM_BIN ?? fileURLToPath(new URL("../../../target/debug/crm", import.meta.url));
-const skip = existsSync(bin) ? false : `no crm binary at ${bin} (test.sh builds it and sets CRM_BIN)`;
-
-let dir;
-let server;
+let running;
 let url;
 let adminCredential;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), "crm-replica-"));
-  const db = join(dir, "crm.db");
-  const boot = spawnSync(bin, ["token", "bootstrap", "--db", db, "--admin-name", "Ada"], { encoding: "utf8" });
-  assert.equal(boot.status, 0, boot.stderr);
-  adminCredential = boot.stdout.split("\n").find((l) => l.startsWith("crm1."))?.trim();
-  server = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
-  url = await new Promise((resolve, reject) => {
-    let text = "";
-    server.stderr.setEncoding("utf8");
-    server.stderr.on("data", (chunk) => {
-      text += chunk;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text.split("\n")[0]);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`crm serve exited (${code}): ${text}`)));
-    setTimeout(() => reject(new Error(`crm serve did not say where it listens: ${text}`)), 10_000).unref();
-  });
-  server.stderr.resume();
+  running = await startServer("crm-replica-", []);
+  ({ url, adminCredential } = running);
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.on("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 test("two offline claims, the rules decide, and the replica survives a reload", { skip }, async () => {
@@ -75,6 +46,7 @@ test("two offline claims, the rules decide, and the replica survives a reload", 
   tablet.claimCustomer("", target.id);
   assert.deepEqual(phone.outbox().map((o) => o.op), ["claim_customer"]);
   assert.throws(() => phone.createTeam(li.id, "needs the server"), (e) => e instanceof CrmError && e.code === "INVALID_STATE");
+  assert.ok(syncOperations().includes("claim_customer") && !syncOperations().includes("create_team"));
   assert.throws(() => phone.customers(han.id), (e) => e instanceof CrmError && e.code === "INVALID_INPUT");
 
   // An offline customer with a follow-up; then the browser "reloads".
