@@ -6,6 +6,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 TOOLS="${CRM_TOOLS:-$HOME/.cache/crm-tools}"
 WASM_BINDGEN_VERSION=0.2.130
 KOTLIN_VERSION=2.4.20
+PLAYWRIGHT_VERSION=1.64.1
 mkdir -p "$TOOLS"
 
 need_apt=()
@@ -75,5 +76,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# The web example's end-to-end test (tests/e2e): playwright-core drives Debian's chromium (it never
+# downloads a browser), and a CJK font renders the Chinese names in its screenshots.
+if [ ! -f "$TOOLS/playwright/node_modules/playwright-core/package.json" ]; then
+  echo "installing playwright-core $PLAYWRIGHT_VERSION"
+  mkdir -p "$TOOLS/playwright"
+  (cd "$TOOLS/playwright" && npm install --silent --no-audit --no-fund "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null)
+fi
+if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  echo "installing fonts-noto-cjk"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null
 fi
 echo "tools ready in $TOOLS"

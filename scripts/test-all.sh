@@ -37,6 +37,7 @@ suite "postgres: throwaway cluster, conformance, tenancy, stress, killed clients
 suite "wasm: Node and headless Chromium" bash crm-wasm/test.sh
 suite "python" bash crm-py/test.sh
 suite "mobile: Kotlin on the JVM, Swift bindings" bash crm-mobile/test.sh
+suite "sync story: Kotlin x2, Node, Python, the web app in Chromium, on PostgreSQL" bash tests/e2e/run.sh
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed suites: ${failures[*]}"

@@ -377,3 +377,31 @@ fn a_replica_image_restores_records_outbox_and_the_next_offline_ids() {
         ]
     );
 }
+
+#[test]
+fn the_outbox_lists_everything_and_pushes_go_in_batches() {
+    let org = org();
+    let li = replica(&org, "u-2", "li-phone");
+    sync(&org, &li);
+    // Distinct phones, so no customer waits on a duplicate decision.
+    for i in 0..1_200 {
+        local(
+            &li,
+            "create_customer",
+            json!({"name": format!("Field {i}"), "phones": [format!("139{i:08}")]}),
+        )
+        .unwrap();
+    }
+    assert_eq!(li.outbox().unwrap().len(), 1_200);
+    assert_eq!(li.next_push().unwrap().len(), crm_core::sync::SYNC_BATCH);
+    let mut pushes = 0;
+    let user = li.user_id().to_string();
+    let summary = li
+        .sync(&mut |op, args| {
+            pushes += usize::from(op == "sync_push");
+            api::call(&org.server, op, &user, &args)
+        })
+        .unwrap();
+    assert_eq!((summary.applied, pushes), (1_200, 2));
+    assert!(li.outbox().unwrap().is_empty());
+}

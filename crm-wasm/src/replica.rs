@@ -123,7 +123,7 @@ impl Replica {
     /// The body of the next `sync_push` (the core's form), or undefined when nothing is queued.
     #[wasm_bindgen(js_name = pushBody)]
     pub fn push_body(&self) -> Result<Option<String>, String> {
-        let ops = self.inner.outbox().map_err(|e| error_text(&e))?;
+        let ops = self.inner.next_push().map_err(|e| error_text(&e))?;
         if ops.is_empty() {
             return Ok(None);
         }

@@ -312,8 +312,13 @@ impl Replica {
         })
     }
 
-    /// The queued operations, oldest first, at most [`SYNC_BATCH`]: the next push.
+    /// Every queued operation, oldest first.
     pub fn outbox(&self) -> Result<Vec<DeviceOp>> {
+        Ok(self.pending()?.into_iter().map(|p| p.op).collect())
+    }
+
+    /// The oldest queued operations, at most [`SYNC_BATCH`]: the next push.
+    pub fn next_push(&self) -> Result<Vec<DeviceOp>> {
         Ok(self
             .pending()?
             .into_iter()
@@ -485,7 +490,7 @@ impl Replica {
             summary.snapshot = true;
         }
         loop {
-            let ops = self.outbox()?;
+            let ops = self.next_push()?;
             if ops.is_empty() {
                 break;
             }
