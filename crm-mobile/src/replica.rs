@@ -93,11 +93,19 @@ impl Replica {
 
     /// Pushes the outbox and pulls the server's changes (the whole scope on the first sync)
     /// through `remote`. A failure to reach the server throws; what was applied before it stays
-    /// applied, and the next sync carries on. Blocking: call it off the main thread.
+    /// applied, and the next sync carries on. Blocking: call it off the main thread, or use
+    /// `sync_async`.
     pub fn sync(&self, remote: Arc<RemoteCrm>) -> Result<SyncSummary> {
         self.local
             .0
             .sync(&mut |op, args| remote.remote.call_value(op, "", args))
+    }
+
+    /// `sync` as a Kotlin `suspend` / Swift `async` function: the round trips run on a worker
+    /// thread, so a coroutine or task may call it from the main thread. Cancelling the caller
+    /// stops waiting, not the sync, which ends as a whole push or pull page either way.
+    pub async fn sync_async(self: Arc<Self>, remote: Arc<RemoteCrm>) -> Result<SyncSummary> {
+        crate::unblock(move || self.sync(remote)).await
     }
 
     /// Moves the fixed clock; `INVALID_STATE` when the replica runs on the system clock.

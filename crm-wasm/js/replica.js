@@ -63,6 +63,7 @@ export class Replica {
   #storage;
   #key;
   #saving = Promise.resolve();
+  #queued = false;
   #failed = null;
 
   /** Use `Replica.open`. */
@@ -125,14 +126,24 @@ export class Replica {
     this.save();
   }
 
-  /** Writes the replica's image to its storage (done after every change; await it before unload). */
+  /**
+   * Writes the replica's image to its storage (done after every change; await it before unload).
+   * Changes made while a write is waiting share the next one: the image is taken when the write
+   * starts, so a burst of changes costs one image, not one each.
+   */
   save() {
     if (this.#storage === null) return Promise.resolve();
-    this.#saving = this.#saving
-      .then(() => this.#storage.set(this.#key, this.#inner.image()))
-      .catch((e) => {
-        this.#failed = e;
-      });
+    if (!this.#queued) {
+      this.#queued = true;
+      this.#saving = this.#saving
+        .then(() => {
+          this.#queued = false;
+          return this.#storage.set(this.#key, this.#inner.image());
+        })
+        .catch((e) => {
+          this.#failed = e;
+        });
+    }
     return this.flush();
   }
 

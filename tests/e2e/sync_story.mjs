@@ -195,10 +195,12 @@ try {
   const cut = await py("sync", url, zhaoToken, zhaoFile, "zhao-device");
   await killed;
   assert.equal(cut.ok, false, "the server died under the second push");
-  assert.equal(cut.outbox, 2 * N - 1000, "the first push's repeat was answered, its operations left the outbox");
+  // The first push's repeat was answered, so its operations left the outbox; on a machine fast
+  // enough to finish the second push within 150 ms the third one meets the dead server instead.
+  assert.ok([2 * N - 1000, 2 * N - 2000].includes(cut.outbox), `outbox ${cut.outbox}`);
   await startServer();
   const halfway = await serverCount();
-  assert.ok(halfway >= 500 && halfway <= 1000, `${halfway}`);
+  assert.ok(halfway >= 500 && halfway <= N, `${halfway}`);
   const t0 = performance.now();
   const retried = await py("sync", url, zhaoToken, zhaoFile, "zhao-device");
   const retryMs = performance.now() - t0;

@@ -165,7 +165,8 @@ fun remoteChecks() {
             expect(liPhone.outbox().map { it.op } == listOf("claim_customer", "create_customer", "record_follow_up")) { "outbox" }
             expectThrows<CrmException.InvalidState> { liPhone.createTeam(li.id, "needs the server") }
 
-            val pushed = liPhone.sync(liRemote)
+            // The suspend twin, as an app calls it from a coroutine.
+            val pushed = runBlocking { liPhone.syncAsync(liRemote) }
             expect(pushed.applied == 3uL && pushed.rejected == 0uL) { "$pushed" }
             val refused = hanPhone.sync(hanRemote)
             expect(refused.rejected == 1uL) { "$refused" }

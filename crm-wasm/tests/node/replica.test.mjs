@@ -85,3 +85,24 @@ test("a replica of one user is not opened as another's", { skip }, async () => {
   await Replica.open({ userId: "u-2", deviceId: "d", storage, key: "k" });
   await assert.rejects(Replica.open({ userId: "u-3", deviceId: "d", storage, key: "k" }), (e) => e.code === "INVALID_STATE");
 });
+
+test("a burst of offline changes costs one image write, and all of them are kept", { skip }, async () => {
+  const admin = new RemoteCrm(url, adminCredential);
+  const me = (await admin.me()).id;
+  const rep = await admin.createUser(me, { name: "Burst Rep", role: "rep" });
+  const remote = new RemoteCrm(url, (await admin.issueToken(rep.id, "browser")).credential);
+  const inner = memoryStorage();
+  let writes = 0;
+  const storage = { get: inner.get, set: (key, value) => ((writes += 1), inner.set(key, value)) };
+  const phone = await Replica.open({ userId: rep.id, deviceId: "burst", storage });
+  await phone.sync(remote);
+  const { customer } = phone.createCustomer("", { name: "连发客户" });
+  writes = 0;
+  for (let i = 0; i < 50; i += 1) phone.recordFollowUp("", customer.id, { channel: "call", note: `call ${i}` });
+  await phone.flush();
+  assert.equal(writes, 1, "the 50 changes were written as one image");
+  phone.free();
+  const again = await Replica.open({ userId: rep.id, deviceId: "burst", storage });
+  assert.equal(again.followUps("", customer.id).length, 50);
+  assert.equal(again.outbox().length, 51);
+});
