@@ -5,14 +5,15 @@
 //!
 //! `bash scripts/with-postgres.sh cargo bench -p crm-cli --bench server_load`
 
+mod serve;
+
 use crm_core::pool::{CapScope, ClaimPolicy, NewPool, OwnershipCap};
 use crm_core::testing::ownership::Replay;
 use crm_core::{Crm, NewCustomer, NewUser, OrgSettings, Role, SystemClock};
 use crm_postgres::{PgPool, PgStore};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,25 +37,7 @@ fn main() {
     let crm = Crm::new(PgStore::open(&pool, &org).unwrap(), Arc::new(SystemClock));
     let (tokens, customers) = set_up(&crm, &org);
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_crm"))
-        .args(["serve", "--db", &url, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(server.stderr.take().unwrap());
-    // The address is on the line saying where it serves (the database may log before it).
-    let base = (&mut log)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_string)
-        })
-        .expect("crm serve says where it listens");
-    // The server logs a line per call: drain them so its pipe never fills.
-    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    let (mut server, base) = serve::start(&url);
 
     println!("{CLIENTS} clients, {CUSTOMERS} pool customers, {secs} s against {base} (PostgreSQL)");
     let stop = AtomicBool::new(false);

@@ -6,15 +6,15 @@
 //!
 //! `cargo bench -p crm-cli --bench sync`
 
+mod serve;
+
 use crm_core::api::Operations;
 use crm_core::sync::Replica;
 use crm_core::{Crm, NewUser, Role, SystemClock};
 use crm_server::Client;
 use crm_sqlite::SqliteStore;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -61,29 +61,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_crm"))
-        .args([
-            "serve",
-            "--db",
-            db.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(server.stderr.take().unwrap());
-    let base = (&mut log)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_string)
-        })
-        .expect("crm serve says where it listens");
-    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    let (mut server, base) = serve::start(db.to_str().unwrap());
 
     let client = Client::new(&base, &rep_key);
     let bytes = std::cell::Cell::new(0usize);
