@@ -5,7 +5,8 @@
 # that JAR and runs them from it (no -Djna.library.path: the library comes out of the JAR): the API
 # test program (with AsyncCrm's suspend calls from coroutines), the check of every type of
 # tests/records.json against the generated classes, then every parity scenario replayed through
-# the Kotlin API, and RemoteCrm against a real `crm serve` (crm-cli's binary, CRM_BIN) with Kotlin's
+# the Kotlin API, a Java program calling it (signed numbers: no mangled name), and RemoteCrm
+# against a real `crm serve` (crm-cli's binary, CRM_BIN) with Kotlin's
 # HttpClient as the transport. The Swift bindings (no Swift toolchain on Linux) are checked for completeness
 # against the library's own uniffi metadata. The build scripts are checked with shellcheck, and
 # crm-mobile/build-aarch64.sh cross-builds the library for arm64.
@@ -29,7 +30,7 @@ gen="$target/uniffi-mobile"
 bindgen="$lib_dir/uniffi-bindgen"
 jar="$gen/crm-mobile.jar"
 
-for need in "$kotlin_home/bin/kotlinc" "$jna" "$coroutines" "$(command -v shellcheck || echo shellcheck)"; do
+for need in "$kotlin_home/bin/kotlinc" "$jna" "$coroutines" "$(command -v shellcheck || echo shellcheck)" "$(command -v javac || echo javac)"; do
   [ -e "$need" ] || { echo "missing $need: run scripts/install-deps.sh" >&2; exit 1; }
 done
 
@@ -59,6 +60,11 @@ run CrmTestKt
 run crmtest.records.RecordFieldsKt tests/records.json crm-mobile/uniffi.toml
 run crmtest.replay.ScenarioReplayKt tests/records.json tests/scenarios
 if [ "${CRM_MOBILE_BENCH:-0}" = 1 ]; then run crmtest.bench.BenchKt; fi
+
+echo "--- Java on the JVM, from the packaged JAR: every method callable, every record constructible"
+rm -rf "$gen/java" && mkdir -p "$gen/java"
+javac -nowarn -d "$gen/java" -cp "$jar:$lib_jars" crm-mobile/tests/java/JavaCaller.java
+java -cp "$gen/java:$jar:$lib_jars" JavaCaller "$jar"
 
 echo "--- Swift (and Kotlin) bindings complete, exporting exactly the core's types"
 "$bindgen" pipeline --library "$lib" python -p initial > "$gen/metadata.txt"

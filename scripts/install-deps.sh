@@ -10,7 +10,8 @@ PLAYWRIGHT_VERSION=1.64.1
 mkdir -p "$TOOLS"
 
 need_apt=()
-for pkg in rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver libjna-java postgresql python3-venv; do
+# openjdk-17-jdk-headless: javac for crm-mobile's Java caller test (kotlinc needs only the runtime).
+for pkg in rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver libjna-java openjdk-17-jdk-headless postgresql python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,6 +1,6 @@
 //! The only source of `now`. Rules never read the system clock: the service asks its `Clock`.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use std::sync::RwLock;
 
 /// `at` plus a period counted in whole `days`, or the last representable instant when the sum
@@ -22,13 +22,17 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The real time, for production use on native targets.
+/// The real time, for production use on native targets, in whole microseconds: the finest step
+/// every surface holds exactly (Python's `datetime`, PostgreSQL's `timestamptz`, a Swift `Date`
+/// across this century), so an instant the core made goes out and comes back unchanged.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        let now = Utc::now();
+        now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now)
     }
 }
 
@@ -54,5 +58,17 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_clock_ticks_in_whole_microseconds() {
+        for _ in 0..1_000 {
+            assert_eq!(SystemClock.now().nanosecond() % 1_000, 0);
+        }
     }
 }

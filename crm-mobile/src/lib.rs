@@ -30,7 +30,15 @@
 //! `suspend` and Swift `async` functions, generated from the same list (the `operations!` macro),
 //! each running the blocking method on a worker thread of the `blocking` crate's pool: no async
 //! runtime is needed on either side, and the caller's thread (an Android main thread, a coroutine
-//! dispatcher, a Swift actor) never waits on storage.
+//! dispatcher, a Swift actor) never waits on storage. [`AsyncRules`] does the same for the pure
+//! rules (see the `pure` module).
+//!
+//! # Numbers and instants in the bindings
+//! The pinned generator (`bindgen/`, the `uniffi-bindgen` binary) edits uniffi's output in two
+//! checked places: Kotlin gets signed `Long`/`Int`/`Short`/`Byte` for the core's unsigned numbers
+//! (Java cannot call a function taking Kotlin's unsigned inline classes), refusing a negative one
+//! before the call; Swift sends a `Date` to the nearest microsecond, the core clock's step, so an
+//! instant read from the core goes back unchanged.
 //!
 //! # A crm server
 //! [`RemoteCrm`] (and its `suspend`/`async` twin [`AsyncRemoteCrm`]) has the same operations,

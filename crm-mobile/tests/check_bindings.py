@@ -11,7 +11,9 @@ checked the same way (it is also compiled and run). Last, the records and enums 
 must be exactly the types of tests/records.json: none missing, none the operation table does not use.
 Async methods must be `async` in Swift and `suspend` in Kotlin (and blocking ones neither), and
 AsyncCrm must have every operation of Crm, with the same arguments and defaults, each async, and
-RemoteCrm every one too, each blocking, and AsyncRemoteCrm, each async. crm_mobile defines no
+RemoteCrm every one too, each blocking, and AsyncRemoteCrm, each async; AsyncRules every pure rule,
+each async. The Kotlin has no unsigned type left (crm-mobile/bindgen/kotlin.rs) and a default for
+every optional parameter and record field. crm_mobile defines no
 record or enum of its own but the host transport's (HttpResponse, TransportError).
 
 Usage: python3 check_bindings.py METADATA_DUMP GENERATED_DIR UNIFFI_TOML RECORDS_JSON
@@ -229,6 +231,52 @@ def twin(ns, name, is_async, extra):
     return problems
 
 
+# The templates among the top-level functions: records to adjust, no rule to run off the thread.
+TEMPLATES = {"default_churn_rule", "standard_pipeline"}
+
+
+def rules_twin(ns):
+    """AsyncRules has every pure rule (the top-level functions but the templates) as an async
+    method with the same arguments and defaults, and nothing else."""
+    objects = {td["items"][0]["name"]: td["items"][0] for td in ns["type_definitions"] if td["__type__"] == "Interface"}
+    if "AsyncRules" not in objects:
+        return ["no AsyncRules object"]
+    rules = {f["name"]: f for f in ns["functions"] if f["name"] not in TEMPLATES}
+    twin = {m["name"]: m for m in objects["AsyncRules"]["methods"]}
+    args = lambda m: [(a["name"], str(a.get("default"))) for a in m["inputs"]]
+    problems = [f"AsyncRules lacks {n}" for n in sorted(set(rules) - set(twin))]
+    problems += [f"AsyncRules.{n} is no rule" for n in sorted(set(twin) - set(rules))]
+    problems += [f"AsyncRules.{n} is not async" for n in sorted(set(twin)) if twin[n]["is_async"] != "true"]
+    problems += [f"{n} is async" for n, f in rules.items() if f["is_async"] != "false"]
+    problems += [f"AsyncRules.{n} takes {args(twin[n])}, {n} {args(rules[n])}"
+                 for n in sorted(set(rules) & set(twin)) if args(twin[n]) != args(rules[n])]
+    print(f"AsyncRules: {len(set(rules) & set(twin))} async twins of {len(rules)} rules")
+    return problems
+
+
+UNSIGNED = re.compile(r"\bkotlin\.U(?:Long|Int|Short|Byte)\b|FfiConverter<U(?:Long|Int|Short|Byte),")
+OPTIONAL_PARAM = re.compile(r"`(\w+)`: [\w.<>, ]+\?(?: = ([^,)]+))?[,)]")
+
+
+def kotlin_as_java_needs(path):
+    """Signed numbers only (Java cannot call a function taking Kotlin's unsigned inline classes),
+    and a default for every optional parameter of the interfaces' functions and every optional
+    field of the records."""
+    text = open(path, encoding="utf-8").read()
+    problems = [f"{path}: unsigned type left: {m.group(0)}" for m in UNSIGNED.finditer(text)][:5]
+    for line in text.splitlines():
+        declared = line.lstrip()
+        if declared.startswith(("fun `", "suspend fun `")):
+            problems += [f"{path}: {declared.split('(')[0]}: optional `{m.group(1)}` has no default"
+                         for m in OPTIONAL_PARAM.finditer(line) if m.group(2) is None]
+    for record in re.finditer(r"\ndata class (\w+) \((.*?)\n\) ", text, re.S):
+        for field in re.finditer(r"va[rl] `(\w+)`: ([^\n]*)", record.group(2)):
+            declared = field.group(2).strip()
+            if declared.split("=")[0].strip().endswith("?") and "=" not in declared:
+                problems.append(f"{path}: {record.group(1)}.{field.group(1)} is optional with no default")
+    return problems
+
+
 # crm_mobile's own types: what the host's HttpTransport exchanges with RemoteCrm.
 TRANSPORT_TYPES = {"HttpResponse", "TransportError"}
 
@@ -255,6 +303,9 @@ def main():
             "swift": f"{generated}/{config[crate]['bindings']['swift']['module_name']}.swift",
             "kotlin": f"{generated}/{kotlin['package_name'].replace('.', '/')}/{crate}.kt",
         }
+        for problem in kotlin_as_java_needs(files["kotlin"]):
+            print(problem)
+            failed = True
         for lang, path in files.items():
             renames = kotlin.get("rename", {})
             found, missing = check(lang, open(path, encoding="utf-8").read(), ns, renames)
@@ -275,7 +326,7 @@ def main():
     print(f"exported types: {len(core)} of crm_core, {len(types)} in records.json")
     mobile = namespaces["crm_mobile"]
     for problem in (twin(mobile, "AsyncCrm", True, {"blocking"}) + twin(mobile, "RemoteCrm", False, {"whoami"})
-                    + twin(mobile, "AsyncRemoteCrm", True, {"blocking", "whoami"})):
+                    + twin(mobile, "AsyncRemoteCrm", True, {"blocking", "whoami"}) + rules_twin(mobile)):
         print(problem)
         failed = True
     if any(set(exported_types(ns)) - TRANSPORT_TYPES for crate, ns in namespaces.items() if crate != "crm_core"):

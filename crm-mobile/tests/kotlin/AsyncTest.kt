@@ -3,7 +3,9 @@
 // without waiting for it, changing nothing. Part of CrmTest's run (CrmTest.kt's main calls it).
 import dev.crm.*
 import dev.crm.core.*
+import java.math.BigDecimal
 import java.nio.file.Files
+import java.time.LocalDate
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.*
@@ -43,12 +45,34 @@ fun coroutineChecks() {
             val created = twin.createCustomer(rep.id, NewCustomer(name = "Acme", level = "B"))
             expect(twin.customer(rep.id, created.customer.id) == crm.customer(rep.id, created.customer.id)) { "read" }
             val conflict = expectThrows<CrmException.VersionConflict> {
-                twin.updateCustomer(rep.id, created.customer.id, 7u, CustomerPatch(level = "A"))
+                twin.updateCustomer(rep.id, created.customer.id, 7, CustomerPatch(level = "A"))
             }
-            expect(conflict.code() == "VERSION_CONFLICT" && conflict.actual == 1uL) { "$conflict" }
+            expect(conflict.code() == "VERSION_CONFLICT" && conflict.actual == 1L) { "$conflict" }
             expectThrows<CrmException.OutOfScope> { twin.customer(other.id, created.customer.id) }
             expect(twin.overdueFollowUps(rep.id).isEmpty()) { "defaults apply to suspend functions too" }
             expect(twin.blocking().customers(rep.id).single().level == "B") { "the failed update changed nothing" }
+        }
+    }
+
+    check("AsyncRules: the pure rules as suspend functions, the blocking answers, typed exceptions") {
+        val rules = AsyncRules()
+        val orders = (1..2_000).map { i ->
+            RfmOrder(customerId = "c-${i % 300}", date = LocalDate.parse("2026-01-01").plusDays((i % 90).toLong()), amount = BigDecimal(i))
+        }
+        val asOf = LocalDate.parse("2026-04-01")
+        val one = Executors.newSingleThreadExecutor()
+        try {
+            runBlocking(one.asCoroutineDispatcher()) {
+                // Two scorings in flight from one thread: neither holds it.
+                val a = async { rules.rfmScore(orders, asOf) }
+                val b = async { rules.rfmScore(orders, asOf) }
+                expect(a.await() == rfmScore(orders, asOf) && b.await() == a.await()) { "the blocking answer" }
+                val bad = expectThrows<CrmException.InvalidInput> { rules.slaDue("not toml [", start, 60) }
+                expect(bad.code == "INVALID_INPUT") { "$bad" }
+                expect(rules.rfmChurnWarnings(a.await(), a.await()).isEmpty()) { "defaults apply" }
+            }
+        } finally {
+            one.shutdown()
         }
     }
 

@@ -83,11 +83,17 @@ fun main() {
         expectThrows<CrmException.InvalidInput> { crm.createCustomer(rep.id, NewCustomer(name = " ")) }
         expectThrows<CrmException.InvalidState> { Crm.inMemory().setNow(start) }
         val conflict = expectThrows<CrmException.VersionConflict> {
-            crm.updateCustomer(rep.id, c.id, 7u, CustomerPatch(level = "A"))
+            crm.updateCustomer(rep.id, c.id, 7, CustomerPatch(level = "A"))
         }
-        expect(conflict.code() == "VERSION_CONFLICT" && conflict.expected == 7uL && conflict.actual == 1uL) { "$conflict" }
+        expect(conflict.code() == "VERSION_CONFLICT" && conflict.expected == 7L && conflict.actual == 1L) { "$conflict" }
         expect(conflict.kind == EntityKind.CUSTOMER && conflict.id == c.id) { "$conflict" }
         expect(conflict.toString() == "customer c-1 was changed by someone else: expected version 7, found 1") { "$conflict" }
+        // Numbers are signed Kotlin types (Java can call every method); a negative one is refused
+        // before the call, naming the range, and changes nothing.
+        val negative = expectThrows<CrmException.InvalidInput> { crm.updateCustomer(rep.id, c.id, -1, CustomerPatch(level = "A")) }
+        expect(negative.field == "number" && negative.reason.contains("from 0 to 9223372036854775807 (got -1)")) { "$negative" }
+        expectThrows<CrmException.InvalidInput> { crm.lockCustomer(rep.id, c.id, -5) }
+        expect(crm.customer(rep.id, c.id) == c) { "refused numbers changed nothing" }
         val missing = expectThrows<CrmException.NotFound> { crm.customer(rep.id, "c-404") }
         expect(missing.kind == EntityKind.CUSTOMER && missing.id == "c-404" && missing.code() == "NOT_FOUND") { "$missing" }
         // The code as a property too, on the base class: what a `when` over codes reads.
@@ -135,17 +141,17 @@ fun main() {
         val crm = Crm.inMemory(start)
         val (admin, rep, other) = organisation(crm)
         val c = crm.createCustomer(rep.id, NewCustomer(name = "Acme", phones = listOf("13800138000"))).customer
-        val events = crm.events(admin.id, 0u).size
+        val events = crm.events(admin.id, 0).size
         expectThrows<CrmException.InvalidPhone> { crm.updateCustomer(rep.id, c.id, c.version, CustomerPatch(phones = listOf("bad phone"))) }
         expectThrows<CrmException.OutOfScope> { crm.updateCustomer(other.id, c.id, c.version, CustomerPatch(name = "Stolen")) }
-        expectThrows<CrmException.VersionConflict> { crm.updateCustomer(rep.id, c.id, c.version + 1u, CustomerPatch(name = "Later")) }
+        expectThrows<CrmException.VersionConflict> { crm.updateCustomer(rep.id, c.id, c.version + 1, CustomerPatch(name = "Later")) }
         expectThrows<CrmException.InactiveUser> {
             crm.deactivateUser(admin.id, other.id, "left")
             crm.createCustomer(other.id, NewCustomer(name = "After leaving"))
         }
         expect(crm.customer(rep.id, c.id) == c) { "customer changed" }
-        expect(crm.events(admin.id, 0u).size == events + 1) { "only the deactivation was recorded" }
-        expect(crm.events(admin.id, 0u, limit = 1u).size == 1) { "the limit holds" }
+        expect(crm.events(admin.id, 0).size == events + 1) { "only the deactivation was recorded" }
+        expect(crm.events(admin.id, 0, limit = 1).size == 1) { "the limit holds" }
         expect(crm.customers(admin.id).map { it.id } == listOf(c.id)) { "a customer was created" }
     }
 
@@ -155,7 +161,7 @@ fun main() {
         crm.createCustomer(rep.id, NewCustomer(name = "北京星辰科技有限公司", phones = listOf("+86 138-0013-8000")))
         val s = crm.settings()
         val patched = crm.updateSettings(admin.id, s.version, SettingsPatch(duplicates = DuplicatePolicy(DuplicateMode.BLOCK, 0.85)))
-        expect(patched.timezone == s.timezone && patched.version == s.version + 1u) { "only the patch changes: $patched" }
+        expect(patched.timezone == s.timezone && patched.version == s.version + 1) { "only the patch changes: $patched" }
         expectThrows<CrmException.VersionConflict> { crm.updateSettings(admin.id, s.version, SettingsPatch(timezone = "UTC")) }
         val e = expectThrows<CrmException.DuplicateFound> {
             crm.createCustomer(other.id, NewCustomer(name = "Other", phones = listOf("13800138000")))
@@ -201,7 +207,7 @@ fun main() {
         val policy = SlaPolicy(
             name = "support",
             targets = mapOf("urgent" to mapOf(SlaMetric.FIRST_RESPONSE to business(60), SlaMetric.RESOLUTION to business(480))),
-            warnAtPercent = 75u,
+            warnAtPercent = 75,
             pauseStatuses = setOf("waiting"),
             onPriorityChange = OnPriorityChange.RECOMPUTE,
         )
@@ -214,7 +220,7 @@ fun main() {
         expect(first.state == SlaClockState.MET && first.elapsedMinutes == 50L) { "$first" }
         val resolution = statuses.first { it.metric == SlaMetric.RESOLUTION }
         expect(resolution.state == SlaClockState.RUNNING && resolution.dueAt != null) { "$resolution" }
-        expectThrows<CrmException.InvalidInput> { slaTicketStatus(calendar, policy.copy(warnAtPercent = 0u), history, monday) }
+        expectThrows<CrmException.InvalidInput> { slaTicketStatus(calendar, policy.copy(warnAtPercent = 0), history, monday) }
     }
 
     val rfmConfig = """
@@ -241,7 +247,7 @@ fun main() {
         val rows = rfmScore(orders, day("2026-06-30"), rfmConfig)
         expect(rows.map { it.customerId } == listOf("c1", "c2")) { "c3 ordered after the as-of date: $rows" }
         val c1 = rows[0]
-        expect(c1.recencyDays == 20L && c1.frequency == 4uL && c1.monetary == d("20000.00")) { "figures $c1" }
+        expect(c1.recencyDays == 20L && c1.frequency == 4L && c1.monetary == d("20000.00")) { "figures $c1" }
         expect(c1.r.toInt() == 5 && c1.f.toInt() == 4 && c1.m.toInt() == 4) { "points $c1" }
         expect(c1.score == d("84") && c1.level == "VIP1" && c1.segment == "Champions") { "score $c1" }
         expect(rows[1].score == d("28") && rows[1].level == null && rows[1].segment == "New") { "c2 ${rows[1]}" }
@@ -258,11 +264,11 @@ fun main() {
         val moved = rfmMovements(june, december).map { Triple(it.customerId, it.fromSegment, it.toSegment) }
         expect(moved == listOf(Triple("c1", "Champions", "At risk"), Triple("c2", "New", "Hibernating"), Triple("c3", null, "Hibernating"))) { "$moved" }
         val flows = rfmFlows(june, december)
-        expect(flows.first() == RfmFlow(null, "Hibernating", 1uL) && flows.sumOf { it.customers.toInt() } == 3) { "$flows" }
+        expect(flows.first() == RfmFlow(null, "Hibernating", 1L) && flows.sumOf { it.customers.toInt() } == 3) { "$flows" }
         val warned = rfmChurnWarnings(june, december).single()
         expect(warned.customerId == "c1" && warned.rBefore.toInt() == 5 && warned.rAfter.toInt() == 2) { "$warned" }
         expect(warned.reason == "moved from Champions to At risk; recency score fell from 5 to 2") { warned.reason }
-        val custom = rfmChurnWarnings(june, december, ChurnRule(valuable = listOf("New"), cooling = listOf("Hibernating"), rDrop = 0u))
+        val custom = rfmChurnWarnings(june, december, ChurnRule(valuable = listOf("New"), cooling = listOf("Hibernating"), rDrop = 0))
         expect(custom.map { it.customerId } == listOf("c2")) { "$custom" }
         expect(rfmChurnWarnings(december, december).isEmpty()) { "no change, no warning" }
     }
@@ -286,10 +292,10 @@ fun main() {
         )
         val rows = performance(targets, achievements, won)
         expect(rows.map { Triple(it.achieved, it.ratio, it.rank) } == listOf(
-            Triple(d("60000"), d("0.75"), 2u), Triple(d("45000"), d("0.75"), 3u), Triple(d("30000"), d("1"), 1u), Triple(d("105000"), d("0.7"), 1u),
+            Triple(d("60000"), d("0.75"), 2), Triple(d("45000"), d("0.75"), 3), Triple(d("30000"), d("1"), 1), Triple(d("105000"), d("0.7"), 1),
         )) { "$rows" }
         val collected = leaderboard(targets, achievements, PerformanceBasis.COLLECTED, "2026-11")
-        expect(collected.map { it.subject to it.rank } == listOf(rep("u-2") to 1u, rep("u-3") to 2u, rep("u-4") to 2u)) { "$collected" }
+        expect(collected.map { it.subject to it.rank } == listOf(rep("u-2") to 1, rep("u-3") to 2, rep("u-4") to 2)) { "$collected" }
         val teams = leaderboard(targets, achievements, won, "2026-11", teams = true)
         expect(teams.single().subject == PerformanceSubject.Team("t-1") && teams.single().target == d("150000")) { "$teams" }
         val period = expectThrows<CrmException.InvalidInput> {
@@ -302,14 +308,14 @@ fun main() {
         val crm = Crm.inMemory(start)
         val admin = crm.bootstrap("Ada")
         crm.updateSettings(admin.id, crm.settings().version, SettingsPatch(
-            claims = ClaimPolicy(dailyLimit = 2u, caps = listOf(OwnershipCap(CapScope.Everyone, maxOwned = 5u))),
-            locks = LockPolicy(maxLocked = 1u, maxDays = 30u),
+            claims = ClaimPolicy(dailyLimit = 2, caps = listOf(OwnershipCap(CapScope.Everyone, maxOwned = 5))),
+            locks = LockPolicy(maxLocked = 1, maxDays = 30),
         ))
         val team = crm.createTeam(admin.id, "East")
         val rep = crm.createUser(admin.id, NewUser(name = "Li Lei", role = Role.REP, teamId = team.id))
         val other = crm.createUser(admin.id, NewUser(name = "Han Meimei", role = Role.REP, teamId = team.id))
-        val pool = crm.createPool(admin.id, NewPool(name = "East pool", memberTeamIds = listOf(team.id), rules = PoolRules(waitingHours = 24u)))
-        expect(pool.rules.exemptWon && pool.rules.coolDownDays == 0u) { "the record's defaults are the core's: ${pool.rules}" }
+        val pool = crm.createPool(admin.id, NewPool(name = "East pool", memberTeamIds = listOf(team.id), rules = PoolRules(waitingHours = 24)))
+        expect(pool.rules.exemptWon && pool.rules.coolDownDays == 0) { "the record's defaults are the core's: ${pool.rules}" }
         val (a, b, c) = listOf("Alpha Foods", "Beta Steel", "Gamma Textiles").map {
             crm.createCustomer(admin.id, NewCustomer(name = it, poolId = pool.id)).customer
         }
@@ -324,16 +330,16 @@ fun main() {
         expect(taken.customerId == a.id && taken.ownerId == rep.id) { "$taken" }
         expect(taken.toString() == "customer ${a.id} is already owned by ${rep.id}") { "$taken" }
         val limit = expectThrows<CrmException.DailyLimitReached> { crm.claimCustomers(rep.id, listOf(b.id, c.id)) }
-        expect(limit.limit == 2uL && limit.date == day("2026-03-03") && limit.userId == rep.id) { "$limit" }
+        expect(limit.limit == 2L && limit.date == day("2026-03-03") && limit.userId == rep.id) { "$limit" }
         expect(crm.customer(admin.id, b.id) == b) { "the batch is all or nothing" }
         expect(crm.claimCustomers(other.id, listOf(b.id, c.id)).map { it.ownerId } == listOf(other.id, other.id)) { "batch" }
-        val locked = crm.lockCustomer(rep.id, a.id, 90u)
+        val locked = crm.lockCustomer(rep.id, a.id, 90)
         expect(locked.locked && locked.lockedUntil == dayTwo.plusSeconds(30L * 86_400)) { "capped at 30 days: $locked" }
         expect(crm.lockCustomer(other.id, b.id).lockedUntil == dayTwo.plusSeconds(30L * 86_400)) { "the policy's maximum" }
-        val lockLimit = expectThrows<CrmException.LockLimitReached> { crm.lockCustomer(other.id, c.id, 5u) }
-        expect(lockLimit.limit == 1uL && lockLimit.userId == other.id) { "$lockLimit" }
-        val patched = crm.updatePoolRules(admin.id, pool.id, pool.version, PoolRulesPatch(warnDays = 3u))
-        expect(patched.rules == pool.rules.copy(warnDays = 3u) && patched.version == pool.version + 1u) { "a patch: ${patched.rules}" }
+        val lockLimit = expectThrows<CrmException.LockLimitReached> { crm.lockCustomer(other.id, c.id, 5) }
+        expect(lockLimit.limit == 1L && lockLimit.userId == other.id) { "$lockLimit" }
+        val patched = crm.updatePoolRules(admin.id, pool.id, pool.version, PoolRulesPatch(warnDays = 3))
+        expect(patched.rules == pool.rules.copy(warnDays = 3) && patched.version == pool.version + 1) { "a patch: ${patched.rules}" }
     }
 
     check("a sweep recycles by rule, with its figures, once") {
@@ -343,9 +349,9 @@ fun main() {
             name = "East pool",
             memberIds = listOf(rep.id, other.id),
             rules = PoolRules(
-                coolDownDays = 7u,
-                warnDays = 3u,
-                recycle = listOf(RecycleRule(RecycleKind.NO_FOLLOW_UP, days = 30u, daysByLevel = mapOf("A" to 60u))),
+                coolDownDays = 7,
+                warnDays = 3,
+                recycle = listOf(RecycleRule(RecycleKind.NO_FOLLOW_UP, days = 30, daysByLevel = mapOf("A" to 60))),
             ),
         ))
         val kept = crm.createCustomer(admin.id, NewCustomer(name = "Keeper", level = "A", ownerId = rep.id, poolId = pool.id)).customer
@@ -361,7 +367,7 @@ fun main() {
         val recycled = report.recycled.single()
         expect(report.at == sweptAt && recycled.customerId == lapsed.id && recycled.poolId == pool.id) { "$report" }
         val due = recycled.due
-        expect(due.rule == RecycleKind.NO_FOLLOW_UP && due.days == 30u && due.level == "B" && due.clockStart == start) { "$due" }
+        expect(due.rule == RecycleKind.NO_FOLLOW_UP && due.days == 30 && due.level == "B" && due.clockStart == start) { "$due" }
         expect(crm.sweepPools(admin.id).recycled.isEmpty()) { "a second sweep at the same instant changes nothing" }
         expect(crm.customer(admin.id, kept.id).ownerId == rep.id) { "level A waits 60 days" }
         val event = crm.customerEvents(admin.id, lapsed.id).map { it.kind }.filterIsInstance<EventKind.CustomerRecycled>().single()
@@ -384,11 +390,11 @@ fun main() {
                 ),
                 default = RuleTarget.Reps(listOf(rep.id, other.id), AllocationStrategy.RoundRobin),
             ),
-            reps = listOf(AllocatorRep(rep.id, dailyCap = 5u), AllocatorRep(other.id)),
+            reps = listOf(AllocatorRep(rep.id, dailyCap = 5), AllocatorRep(other.id)),
         ))
-        expect(allocator.reps.last().weight == 1u) { "weight defaults to 1" }
+        expect(allocator.reps.last().weight == 1) { "weight defaults to 1" }
         val captured = crm.captureLead(admin.id, NewLead(name = "Lead One", phones = listOf("13800000001"), source = "web"))
-        expect(captured.lead.status == LeadStatus.OPEN && captured.lead.weight == 1uL && captured.duplicates.isEmpty()) { "$captured" }
+        expect(captured.lead.status == LeadStatus.OPEN && captured.lead.weight == 1L && captured.duplicates.isEmpty()) { "$captured" }
         val vip = crm.captureLead(admin.id, NewLead(name = "Big Fish", level = "VIP")).lead
         val junk = crm.captureLead(admin.id, NewLead(name = "Free Money", source = "spam")).lead
         val placed = crm.allocateLeads(admin.id, allocator.id, listOf(captured.lead.id, vip.id, junk.id))
@@ -397,7 +403,7 @@ fun main() {
         expect(again is Placement.Kept && again.ownerId == rep.id) { "owned leads are kept: $again" }
         val stored = crm.allocators(admin.id).single()
         expect(stored.state.pointer == rep.id && stored.usage[rep.id]?.day == day("2026-03-02")) { "$stored" }
-        val capped = crm.createAllocator(admin.id, NewAllocator("Full", AllocationStrategy.Capacity, listOf(AllocatorRep(rep.id, dailyCap = 0u))))
+        val capped = crm.createAllocator(admin.id, NewAllocator("Full", AllocationStrategy.Capacity, listOf(AllocatorRep(rep.id, dailyCap = 0))))
         val late = crm.captureLead(admin.id, NewLead(name = "Late")).lead
         val none = expectThrows<CrmException.NoEligibleRep> { crm.allocateLeads(admin.id, capped.id, listOf(late.id)) }
         expect(none.leadId == late.id) { "$none" }
@@ -435,8 +441,8 @@ fun main() {
         expect(refused.fromStage == "lost" && refused.toStage == "qualify") { "$refused" }
         expect(crm.moveOpportunity(admin.id, deal.id, lost.version, "qualify").status == OpportunityStatus.OPEN) { "reopened" }
         val rows = crm.forecast(admin.id, PeriodKind.MONTH)
-        expect(rows.map { Triple(it.period, it.open, it.weighted) } == listOf(Triple("2026-04", 1u, d("100.00")))) { "$rows" }
-        val moved = crm.events(admin.id, 0u).map { it.kind }.filterIsInstance<EventKind.OpportunityMoved>()
+        expect(rows.map { Triple(it.period, it.open, it.weighted) } == listOf(Triple("2026-04", 1, d("100.00")))) { "$rows" }
+        val moved = crm.events(admin.id, 0).map { it.kind }.filterIsInstance<EventKind.OpportunityMoved>()
         expect(moved.map { it.transition } == listOf(StageMove.FORWARD, StageMove.LOSE, StageMove.REOPEN)) { "$moved" }
     }
 
@@ -449,11 +455,11 @@ fun main() {
         val k = crm.createContract(rep.id, deal.id, NewContract(signedOn = day("2026-03-02"), instalments = listOf(NewInstalment(day("2026-03-10"), d("300")), NewInstalment(day("2026-04-10"), d("600")))))
         expect(k.status == ContractStatus.ACTIVE && k.instalments.size == 2) { "$k" }
         val paid = crm.recordPayment(rep.id, k.id, k.version, NewPayment(day("2026-03-02"), d("400")))
-        expect(paid.payments.single().allocations == listOf(PaymentAllocation(1u, d("300")), PaymentAllocation(2u, d("100")))) { "$paid" }
+        expect(paid.payments.single().allocations == listOf(PaymentAllocation(1, d("300")), PaymentAllocation(2, d("100")))) { "$paid" }
         expectThrows<CrmException.InvalidInput> { crm.recordPayment(rep.id, k.id, paid.version, NewPayment(day("2026-03-02"), d("501"))) }
         crm.setNow(Instant.parse("2026-04-20T01:00:00Z"))
         val overdue = crm.overdueInstalments(admin.id).map { Triple(it.seq, it.open, it.daysOverdue) }
-        expect(overdue == listOf(Triple(2u, d("500"), 10L))) { "$overdue" }
+        expect(overdue == listOf(Triple(2, d("500"), 10L))) { "$overdue" }
         val plan = CommissionPlan(
             name = "p", base = CommissionBase.BOOKED, period = CommissionPeriod.MONTH, rates = CommissionRates.Flat(d("10")),
             boundary = TierBoundary.LOWER, rounding = CommissionRounding(mode = RoundingMode.HALF_EVEN),
@@ -489,7 +495,7 @@ fun main() {
             routes = listOf(DeskRoute(name = "everything", groupId = support.id, strategy = RouteStrategy.ROUND_ROBIN)),
             policies = listOf(policy),
         ))
-        expect(desk.policies.single().warnAtPercent == 75u && desk.agents.single().userId == agent.id) { "$desk" }
+        expect(desk.policies.single().warnAtPercent == 75 && desk.agents.single().userId == agent.id) { "$desk" }
         val acme = crm.createCustomer(admin.id, NewCustomer(name = "Acme")).customer
         val ticket = crm.createTicket(admin.id, NewTicket(customerId = acme.id, subject = "Printer jam"))
         expect(ticket.assigneeId == agent.id && ticket.groupId == support.id) { "routed: $ticket" }
@@ -498,13 +504,13 @@ fun main() {
         val reply = crm.addTicketComment(agent.id, ticket.id, NewTicketComment(body = "We are on it."))
         expect(reply.comment.public && reply.comment.author == CommentAuthor.Agent(agent.id)) { "${reply.comment}" }
         expect(reply.ticket.status == "open" && reply.ticket.firstRespondedAt == start.plusSeconds(600)) { "${reply.ticket}" }
-        val unsolved = expectThrows<CrmException.InvalidState> { crm.rateTicket(agent.id, ticket.id, NewCsat(score = 5u)) }
+        val unsolved = expectThrows<CrmException.InvalidState> { crm.rateTicket(agent.id, ticket.id, NewCsat(score = 5)) }
         expect(unsolved.code() == "INVALID_STATE") { "$unsolved" }
         val solved = crm.setTicketStatus(agent.id, ticket.id, reply.ticket.version, "solved")
         expect(solved.status == "solved" && solved.category == StatusCategory.RESOLVED && solved.solvedAt == start.plusSeconds(600)) { "$solved" }
-        val rated = crm.rateTicket(agent.id, ticket.id, NewCsat(score = 5u))
+        val rated = crm.rateTicket(agent.id, ticket.id, NewCsat(score = 5))
         val rating = rated.ratings.single()
-        expect(rating.rating == CsatRating.GOOD && rating.score == 5.toUByte() && rating.cycle == 0u) { "$rating" }
+        expect(rating.rating == CsatRating.GOOD && rating.score == 5.toByte() && rating.cycle == 0) { "$rating" }
         expect(crm.ticket(admin.id, ticket.id) == rated) { "read back" }
         val late = policy.copy(name = "late", targets = mapOf("normal" to mapOf(SlaMetric.FIRST_RESPONSE to minutes(600), SlaMetric.RESOLUTION to minutes(480))))
         val refused = expectThrows<CrmException.InvalidInput> {
@@ -542,10 +548,10 @@ fun main() {
         expect(huawei.phones == listOf("+8613800138000")) { "${huawei.phones}" }
         expect(huawei.customFields["birthday"] == FieldValue.Date(day("1987-06-05"))) { "${huawei.customFields}" }
         val job = result.job!!
-        expect(job.state == ImportState.COMPLETED && job.counts.failed == 1uL) { "$job" }
+        expect(job.state == ImportState.COMPLETED && job.counts.failed == 1L) { "$job" }
         expect(crm.importRejectsCsv(admin.id, job.id).lines().first() == "客户名称,phone_number,生日,省,区,error") { "rejects header" }
         val quality = crm.qualityReport(admin.id, QualityOptions())
-        expect(quality.customers == 1uL && quality.fields.first { it.field == "custom_fields.birthday" }.completeness == d("100.0")) { "$quality" }
+        expect(quality.customers == 1L && quality.fields.first { it.field == "custom_fields.birthday" }.completeness == d("100.0")) { "$quality" }
         val reverted = crm.revertImport(admin.id, job.id)
         expect(reverted.deleted == listOf(huawei.id) && crm.customers(admin.id).isEmpty()) { "$reverted" }
         expectThrows<CrmException.InvalidState> { crm.revertImport(admin.id, job.id) }

@@ -22,7 +22,7 @@ import kotlin.reflect.KType
 import kotlin.reflect.full.primaryConstructor
 import kotlin.reflect.full.withNullability
 
-val INTEGERS = setOf(Long::class, Int::class, Short::class, Byte::class, ULong::class, UInt::class, UShort::class, UByte::class)
+val INTEGERS = setOf(Long::class, Int::class, Short::class, Byte::class)
 
 /** Whether Kotlin type `k` is records.json's `t` (`string`, `int?`, `list<Stage>`, `map<decimal>`,
  *  `map[a|b]<SlaTarget>`, a type name, ...). */

@@ -36,7 +36,7 @@ class JavaHttpTransport : HttpTransport {
                 request.timeout(Duration.ofSeconds(30)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString(),
             )
-            return HttpResponse(response.statusCode().toUShort(), response.body())
+            return HttpResponse(response.statusCode().toShort(), response.body())
         } catch (e: java.io.IOException) {
             throw TransportException.Failed(e.toString())
         }
@@ -112,15 +112,15 @@ fun remoteChecks() {
             val read: Customer = repCrm.customer(rep.id, created.customer.id)
             expect(read == created.customer && read.ownerId == rep.id) { "$read vs $created" }
             expect(repCrm.customers(rep.id).map { it.id } == listOf(read.id)) { "customers" }
-            expect(admin.settings().version >= 0uL) { "settings" }
+            expect(admin.settings().version >= 0L) { "settings" }
             // Defaults as on Crm: `events(actor, after)` without `limit`.
-            expect(admin.events(me.id, 0uL).isNotEmpty()) { "events" }
+            expect(admin.events(me.id, 0L).isNotEmpty()) { "events" }
 
             val theirs = otherCrm.createCustomer(other.id, NewCustomer(name = "Globex")).customer
             val hidden = expectThrows<CrmException.NotFound> { repCrm.customer(rep.id, theirs.id) }
             expect(hidden.code() == "NOT_FOUND") { "$hidden" }
             val stale = expectThrows<CrmException.VersionConflict> {
-                repCrm.updateCustomer(rep.id, read.id, read.version + 5uL, CustomerPatch(name = "Acme Ltd"))
+                repCrm.updateCustomer(rep.id, read.id, read.version + 5L, CustomerPatch(name = "Acme Ltd"))
             }
             expect(stale.actual == read.version) { "$stale" }
 
@@ -167,9 +167,9 @@ fun remoteChecks() {
 
             // The suspend twin, as an app calls it from a coroutine.
             val pushed = runBlocking { liPhone.syncAsync(liRemote) }
-            expect(pushed.applied == 3uL && pushed.rejected == 0uL) { "$pushed" }
+            expect(pushed.applied == 3L && pushed.rejected == 0L) { "$pushed" }
             val refused = hanPhone.sync(hanRemote)
-            expect(refused.rejected == 1uL) { "$refused" }
+            expect(refused.rejected == 1L) { "$refused" }
             val rejection = hanPhone.rejections().single()
             expect(rejection.code == "ALREADY_OWNED" && rejection.op == "claim_customer") { "$rejection" }
             expect(admin.customer(me, target.id).ownerId == li.id) { "owner" }

@@ -25,7 +25,6 @@ import dev.crm.core.CrmException
 import java.io.File
 import java.lang.reflect.InvocationTargetException
 import java.math.BigDecimal
-import java.math.BigInteger
 import java.time.Instant
 import java.time.LocalDate
 import kotlin.reflect.KClass
@@ -112,9 +111,6 @@ fun decode(type: KType, v: Any?, path: String): Any? {
     val cls = type.classifier as KClass<*>
     fun <T> number(convert: (BigDecimal) -> T): T =
         (v as? BigDecimal)?.let { runCatching { convert(it) }.getOrNull() } ?: throw NotExpressible("$path: $v is no ${cls.simpleName}")
-    fun unsigned(max: BigInteger): BigInteger = number { it.toBigIntegerExact() }.also {
-        if (it.signum() < 0 || it > max) throw NotExpressible("$path: $v is no ${cls.simpleName}")
-    }
     fun text(): String = v as? String ?: throw NotExpressible("$path: $v is no string")
     return when {
         cls == String::class -> text()
@@ -122,9 +118,8 @@ fun decode(type: KType, v: Any?, path: String): Any? {
         cls == Long::class -> number { it.longValueExact() }
         cls == Int::class -> number { it.intValueExact() }
         cls == Double::class -> number { it.toDouble() }
-        cls == ULong::class -> unsigned(ULong.MAX_VALUE.toString().toBigInteger()).toString().toULong()
-        cls == UInt::class -> unsigned(UInt.MAX_VALUE.toString().toBigInteger()).toInt().toUInt()
-        cls == UByte::class -> unsigned(BigInteger.valueOf(255)).toInt().toUByte()
+        cls == Short::class -> number { it.shortValueExact() }
+        cls == Byte::class -> number { it.byteValueExact() }
         cls == BigDecimal::class -> text().let { runCatching { BigDecimal(it) }.getOrNull() ?: throw NotExpressible("$path: $it is no decimal") }
         cls == Instant::class -> Instant.parse(text())
         cls == LocalDate::class -> runCatching { LocalDate.parse(text()) }.getOrNull() ?: throw NotExpressible("$path: $v is no day")
@@ -201,9 +196,8 @@ fun plain(v: Any?): Any? = when (v) {
     is Unit -> null
     is LocalDate -> v.toString()
     is BigDecimal -> v.toPlainString()
-    is Int, is Long -> BigDecimal.valueOf((v as Number).toLong())
+    is Int, is Long, is Short, is Byte -> BigDecimal.valueOf((v as Number).toLong())
     is Double -> BigDecimal(v.toString())
-    is UInt, is ULong, is UByte -> BigDecimal(v.toString())
     is Enum<*> -> v.name.lowercase()
     is List<*> -> v.map(::plain)
     is Set<*> -> v.map(::plain).sortedBy { it.toString() } // the core's sets are ordered
