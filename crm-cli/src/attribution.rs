@@ -2,13 +2,14 @@
 //! the campaigns by an attribution model (DOMAIN.md section 10, "Influence"); one CSV line per
 //! counted touch, with its exact share, its money and how the share came about.
 //!
-//! Both files are read whole and, when they hold no quoted field, parsed on every core; the deals
-//! are then attributed on every core, each core writing its own lines, and the lines are written
-//! out in the order of the deals file.
+//! Both files are read whole and, when they hold no quoted field, parsed in place on every core;
+//! the deals are then attributed in blocks on every core by the core's [`Attributor`] (the one
+//! implementation behind `attribute`), each core writing its own blocks' lines, and the blocks
+//! are written out in the order of the deals file.
 
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use crm_core::campaign::attribution::{
-    attribute, AttributedDeal, AttributionModel, AttributionSettings, Touch,
+    AttributionModel, AttributionSettings, Attributor, DealRef, Shape, TouchRef,
 };
 use crm_core::limits;
 use rust_decimal::Decimal;
@@ -17,6 +18,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
 /// The model names `--model` accepts.
@@ -118,6 +121,12 @@ fn threads() -> usize {
 }
 
 /// Reads both files, attributes every deal and writes `HEADER` and the lines to `out`.
+///
+/// The rows are parsed in place (ids borrowed from the files as read, no allocation per field),
+/// the touches gathered by deal, then blocks of deals are attributed and written on every core
+/// by [`Attributor`]s, each shape of shares and explanations (the same for all the deals with as
+/// many counted touches) worked out and turned into bytes once; the blocks go out in the order
+/// of the deals file while the next are being made.
 pub fn run(opts: &Options<'_>, out: &mut dyn Write) -> Result<Summary, Failure> {
     let model = AttributionModel::from_str(opts.model)
         .map_err(|_| Failure::Input(format!("--model must be one of {}", MODELS.join(", "))))?;
@@ -134,74 +143,64 @@ pub fn run(opts: &Options<'_>, out: &mut dyn Write) -> Result<Summary, Failure> 
     })?;
     let deals_name = opts.deals.display().to_string();
     let touches_name = opts.touches.display().to_string();
+
+    // The touches file is read while the deals are parsed.
+    let touches_path = opts.touches.to_path_buf();
+    let touches_read = std::thread::spawn(move || read(&touches_path));
     let deals_data = read(opts.deals)?;
-    let mut deals: Vec<(usize, AttributedDeal)> =
-        records(&deals_name, &deals_data, &DEALS_HEADER, &|f| parse_deal(f))?;
-    drop(deals_data);
+    let deals_body = body(&deals_name, &deals_data, &DEALS_HEADER)?;
+    let deals: Vec<(usize, DealRef<'_>)> =
+        rows(&deals_name, &deals_body, DEALS_HEADER.len(), true, &|| {
+            parse_deal
+        })?
+        .concat();
     let mut index: HashMap<&str, u32> = HashMap::with_capacity(deals.len());
     for (i, (line, deal)) in deals.iter().enumerate() {
-        if index.insert(deal.id.as_str(), i as u32).is_some() {
+        if index.insert(deal.id, i as u32).is_some() {
             return Err(Failure::Input(format!(
                 "{deals_name} line {line}: deal_id {} appears twice",
-                quoted(&deal.id)
+                quoted(deal.id)
             )));
         }
     }
-    let touches_data = read(opts.touches)?;
-    let touches: Vec<(usize, (u32, Touch))> =
-        records(&touches_name, &touches_data, &TOUCHES_HEADER, &|f| {
-            parse_touch(f, &index, &deals_name)
-        })?;
-    drop(touches_data);
-    drop(index);
-    let touch_count = touches.len();
-    let mut per_deal = vec![0u32; deals.len()];
-    for (_, (i, _)) in &touches {
-        per_deal[*i as usize] += 1;
-    }
-    for ((_, deal), n) in deals.iter_mut().zip(per_deal) {
-        deal.touches.reserve_exact(n as usize);
-    }
-    for (_, (i, touch)) in touches {
-        deals[i as usize].1.touches.push(touch);
-    }
 
-    // Attribute in rounds of a block of deals per core, each core formatting its block's lines
-    // into its own buffer, written out in the deals' order after each round: memory stays small
-    // and the buffers are reused. Every row was checked against the core's bounds while parsing,
-    // so no deal is refused once lines have been written.
+    let touches_data = touches_read.join().expect("the touches file was read")?;
+    let touches_body = body(&touches_name, &touches_data, &TOUCHES_HEADER)?;
+    let index = &index;
+    let deals_file = deals_name.as_str();
+    let parts = rows(
+        &touches_name,
+        &touches_body,
+        TOUCHES_HEADER.len(),
+        false,
+        &|| {
+            // Touches mostly come grouped by deal: the deal of the row before, without a look-up.
+            let mut last: (&[u8], u32) = (&[], 0);
+            move |_, f: &[&[u8]]| {
+                let deal = if !f[0].is_empty() && same(f[0], last.0) {
+                    last.1
+                } else {
+                    let deal = id("deal_id", f[0])?;
+                    let &i = index.get(deal).ok_or_else(|| {
+                        format!("deal_id {} is not in {deals_file}", quoted(deal))
+                    })?;
+                    last = (f[0], i);
+                    i
+                };
+                let touch = TouchRef {
+                    campaign_id: id("campaign_id", f[1])?,
+                    at: time("at", f[2])?,
+                };
+                Ok((deal, touch))
+            }
+        },
+    )?;
+    let touches = Gathered::by_deal(deals.len(), parts);
+    let touch_count = touches.len();
+
     let io = |e: std::io::Error| Failure::Io(format!("cannot write the output: {e}"));
-    let parts = threads();
-    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); parts];
-    let mut lines = 0;
     writeln!(out, "{HEADER}").map_err(io)?;
-    for round in deals.chunks(BLOCK * parts) {
-        let per = round.len().div_ceil(parts);
-        let results: Vec<Result<usize, Failure>> = std::thread::scope(|s| {
-            let handles: Vec<_> = round
-                .chunks(per)
-                .zip(buffers.iter_mut())
-                .map(|(chunk, buf)| {
-                    let (settings, deals_name) = (&settings, &deals_name);
-                    s.spawn(move || {
-                        buf.clear();
-                        write_chunk(chunk, settings, deals_name, buf)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("an attribution thread finished"))
-                .collect()
-        });
-        let used = results.len();
-        for result in results {
-            lines += result?;
-        }
-        for buf in &buffers[..used] {
-            out.write_all(buf).map_err(io)?;
-        }
-    }
+    let lines = attribute_and_write(&deals, &touches, &settings, deals_file, out)?;
     out.flush().map_err(io)?;
     Ok(Summary {
         deals: deals.len(),
@@ -210,70 +209,296 @@ pub fn run(opts: &Options<'_>, out: &mut dyn Write) -> Result<Summary, Failure> 
     })
 }
 
-/// Deals per core per round.
-const BLOCK: usize = 4096;
+/// Attributes the deals in blocks on every core and writes their lines to `out` in the order of
+/// the deals; the lines written, or the first refused deal (by its line in `deals_file`).
+fn attribute_and_write(
+    deals: &[(usize, DealRef<'_>)],
+    touches: &Gathered<'_>,
+    settings: &AttributionSettings,
+    deals_file: &str,
+    out: &mut dyn Write,
+) -> Result<usize, Failure> {
+    let io = |e: std::io::Error| Failure::Io(format!("cannot write the output: {e}"));
+    let workers = threads();
+    let attributors = (0..workers)
+        .map(|_| Attributor::with(settings, Rendered::of))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let blocks = deals.len().div_ceil(BLOCK);
+    let next = AtomicUsize::new(0);
+    // Buffers go round: a worker takes one before it takes a block, the writer gives it back
+    // once written, so no more than these are ever filled.
+    let (pool_tx, pool_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..2 * workers + 2 {
+        pool_tx.send(Vec::new()).expect("the pool is open");
+    }
+    let pool_rx = Mutex::new(pool_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Block)>();
+    std::thread::scope(|s| {
+        for mut attributor in attributors {
+            let (done_tx, pool_rx, next) = (done_tx.clone(), &pool_rx, &next);
+            s.spawn(move || {
+                let mut scratch = Vec::new();
+                loop {
+                    let Ok(mut buf) = pool_rx.lock().expect("the pool").recv() else {
+                        return;
+                    };
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= blocks {
+                        return;
+                    }
+                    let first = b * BLOCK;
+                    let last = (first + BLOCK).min(deals.len());
+                    buf.clear();
+                    let result = write_block(
+                        &deals[first..last],
+                        first,
+                        touches,
+                        &mut attributor,
+                        &mut scratch,
+                        deals_file,
+                        &mut buf,
+                    )
+                    .map(|lines| (buf, lines));
+                    if done_tx.send((b, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // The writer: the blocks in order, each as soon as it and those before are done; the
+        // first refused deal (in the order of the file) stops the run. On the way out, the pool
+        // and the results channel close with it, so no worker waits for them.
+        let (pool_tx, done_rx) = (pool_tx, done_rx);
+        let mut waiting: Vec<Option<Block>> = Vec::new();
+        waiting.resize_with(blocks, || None);
+        let (mut written, mut lines) = (0, 0);
+        while written < blocks {
+            let Ok((b, result)) = done_rx.recv() else {
+                break;
+            };
+            waiting[b] = Some(result);
+            while let Some(result) = waiting.get_mut(written).and_then(Option::take) {
+                let (buf, n) = result?;
+                out.write_all(&buf).map_err(io)?;
+                lines += n;
+                written += 1;
+                let _ = pool_tx.send(buf);
+            }
+        }
+        Ok::<_, Failure>(lines)
+    })
+}
+
+/// Deals per block.
+const BLOCK: usize = 2048;
+
+/// A block's lines and how many, or its first refused deal.
+type Block = Result<(Vec<u8>, usize), Failure>;
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Io(format!("{}: {e}", path.display())))
 }
 
-fn write_chunk(
-    deals: &[(usize, AttributedDeal)],
-    settings: &AttributionSettings,
+/// The touches gathered by deal (in the order of the file within a deal): as parsed, in pieces,
+/// when the file has them in the order of the deals, else sorted into one piece.
+struct Gathered<'a> {
+    pieces: Vec<Vec<(u32, TouchRef<'a>)>>,
+    /// Where each piece begins among all the touches.
+    piece_starts: Vec<usize>,
+    /// Deal `i`'s touches are `starts[i]..starts[i + 1]` among all the touches.
+    starts: Vec<usize>,
+}
+
+impl<'a> Gathered<'a> {
+    fn by_deal(deals: usize, pieces: Vec<Vec<(u32, TouchRef<'a>)>>) -> Self {
+        let mut starts = vec![0usize; deals + 1];
+        let mut ordered = true;
+        let mut previous = 0;
+        for &(deal, _) in pieces.iter().flatten() {
+            starts[deal as usize + 1] += 1;
+            ordered &= deal >= previous;
+            previous = deal;
+        }
+        for i in 0..deals {
+            starts[i + 1] += starts[i];
+        }
+        if ordered {
+            let mut piece_starts = Vec::with_capacity(pieces.len());
+            let mut at = 0;
+            for piece in &pieces {
+                piece_starts.push(at);
+                at += piece.len();
+            }
+            return Gathered {
+                pieces,
+                piece_starts,
+                starts,
+            };
+        }
+        let placeholder = TouchRef {
+            campaign_id: "",
+            at: DateTime::<Utc>::MIN_UTC,
+        };
+        let mut sorted = vec![(0, placeholder); starts[deals]];
+        let mut place = starts.clone();
+        for (deal, touch) in pieces.into_iter().flatten() {
+            sorted[place[deal as usize]] = (deal, touch);
+            place[deal as usize] += 1;
+        }
+        Gathered {
+            pieces: vec![sorted],
+            piece_starts: vec![0],
+            starts,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// Deal `i`'s touches onto `out`.
+    fn copy(&self, i: usize, out: &mut Vec<TouchRef<'a>>) {
+        let (mut from, to) = (self.starts[i], self.starts[i + 1]);
+        if from == to {
+            return;
+        }
+        let mut p = self.piece_starts.partition_point(|&s| s <= from) - 1;
+        while from < to {
+            let piece = &self.pieces[p];
+            let begin = from - self.piece_starts[p];
+            let end = (to - self.piece_starts[p]).min(piece.len());
+            out.extend(piece[begin..end].iter().map(|&(_, t)| t));
+            from += end - begin;
+            p += 1;
+        }
+    }
+}
+
+/// The fixed bytes of the lines of a shape: `,position,share,` before the money and
+/// `,explanation\n` after it.
+struct Rendered {
+    bytes: Vec<u8>,
+    /// Line `i`: where its first part ends and where its second part ends (the next begins).
+    ends: Vec<(usize, usize)>,
+}
+
+impl Rendered {
+    fn of(shape: &Shape) -> Rendered {
+        let mut bytes = Vec::with_capacity(shape.lines().len() * 64);
+        let mut ends = Vec::with_capacity(shape.lines().len());
+        for (i, line) in shape.lines().iter().enumerate() {
+            bytes.push(b',');
+            digits(&mut bytes, i as u128 + 1);
+            bytes.push(b',');
+            decimal(&mut bytes, line.share);
+            bytes.push(b',');
+            let before = bytes.len();
+            bytes.push(b',');
+            field(&mut bytes, &line.explanation);
+            bytes.push(b'\n');
+            ends.push((before, bytes.len()));
+        }
+        Rendered { bytes, ends }
+    }
+
+    /// Line `i`'s bytes before and after its money.
+    fn line(&self, i: usize) -> (&[u8], &[u8]) {
+        let start = if i == 0 { 0 } else { self.ends[i - 1].1 };
+        let (middle, end) = self.ends[i];
+        (&self.bytes[start..middle], &self.bytes[middle..end])
+    }
+}
+
+fn write_block<'a>(
+    deals: &[(usize, DealRef<'a>)],
+    first: usize,
+    touches: &Gathered<'a>,
+    attributor: &mut Attributor<Rendered>,
+    scratch: &mut Vec<TouchRef<'a>>,
     deals_name: &str,
     buf: &mut Vec<u8>,
 ) -> Result<usize, Failure> {
     let mut lines = 0;
-    for (line, deal) in deals {
-        let a = attribute(deal, settings).map_err(|e| {
+    let mut head = Vec::new();
+    for (k, (line, deal)) in deals.iter().enumerate() {
+        scratch.clear();
+        touches.copy(first + k, scratch);
+        let a = attributor.attribute(deal, scratch).map_err(|e| {
             Failure::Input(format!(
                 "{deals_name} line {line}: deal {}: {e}",
-                quoted(&deal.id)
+                quoted(deal.id)
             ))
         })?;
-        for l in &a.lines {
-            field(buf, &a.deal_id);
+        let Some((_, rendered)) = a.shape() else {
+            continue;
+        };
+        head.clear();
+        field(&mut head, deal.id);
+        head.push(b',');
+        for (i, &amount) in a.amounts().iter().enumerate() {
+            let (campaign_id, at) = a.touch(i);
+            let (before, after) = rendered.line(i);
+            buf.extend_from_slice(&head);
+            field(buf, campaign_id);
             buf.push(b',');
-            field(buf, &l.campaign_id);
-            buf.push(b',');
-            if let Some(at) = l.touch_at {
+            if let Some(at) = at {
                 instant(buf, at);
             }
-            buf.push(b',');
-            digits(buf, u128::from(l.position));
-            buf.push(b',');
-            decimal(buf, l.share);
-            buf.push(b',');
-            decimal(buf, l.amount);
-            buf.push(b',');
-            field(buf, &l.explanation);
-            buf.push(b'\n');
+            buf.extend_from_slice(before);
+            decimal(buf, amount);
+            buf.extend_from_slice(after);
         }
-        lines += a.lines.len();
+        lines += a.len();
     }
     Ok(lines)
 }
 
+/// Pairs of decimal digits, "00" to "99".
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The digits of `v` at the end of `tmp`; where they start.
+fn digits_u64(tmp: &mut [u8], mut v: u64) -> usize {
+    let mut k = tmp.len();
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        k -= 2;
+        tmp[k..k + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        k -= 2;
+        tmp[k..k + 2].copy_from_slice(&PAIRS[v as usize * 2..v as usize * 2 + 2]);
+    } else {
+        k -= 1;
+        tmp[k] = b'0' + v as u8;
+    }
+    k
+}
+
+/// The digits of `v` at the end of `tmp` (at least 40 bytes); where they start.
+fn digits_into(tmp: &mut [u8], v: u128) -> usize {
+    const E19: u128 = 10_000_000_000_000_000_000;
+    if let Ok(v) = u64::try_from(v) {
+        return digits_u64(tmp, v);
+    }
+    // Most numbers fit 64 bits, whose division is much cheaper than 128-bit division; the rest
+    // go 19 digits at a time.
+    let (high, low) = (v / E19, (v % E19) as u64);
+    let end = tmp.len();
+    let k = digits_u64(tmp, low);
+    tmp[end - 19..k].fill(b'0');
+    digits_into(&mut tmp[..end - 19], high)
+}
+
 fn digits(buf: &mut Vec<u8>, v: u128) {
     let mut tmp = [0u8; 40];
-    let mut k = tmp.len();
-    // Most numbers fit 64 bits, whose division is much cheaper than 128-bit division.
-    let (mut high, mut low) = (
-        v / 10_000_000_000_000_000_000,
-        (v % 10_000_000_000_000_000_000) as u64,
-    );
-    loop {
-        k -= 1;
-        tmp[k] = b'0' + (low % 10) as u8;
-        low /= 10;
-        if low == 0 && high == 0 {
-            break;
-        }
-        if low == 0 && (tmp.len() - k) % 19 == 0 {
-            low = (high % 10_000_000_000_000_000_000) as u64;
-            high /= 10_000_000_000_000_000_000;
-        }
-    }
+    let k = digits_into(&mut tmp, v);
     buf.extend_from_slice(&tmp[k..]);
 }
 
@@ -283,26 +508,31 @@ fn decimal(buf: &mut Vec<u8>, d: Decimal) {
     if m < 0 {
         buf.push(b'-');
     }
-    let start = buf.len();
-    digits(buf, m.unsigned_abs());
+    let mut tmp = [0u8; 40];
+    let k = digits_into(&mut tmp, m.unsigned_abs());
+    let ds = &tmp[k..];
     let scale = d.scale() as usize;
     if scale == 0 {
-        return;
-    }
-    let len = buf.len() - start;
-    if len <= scale {
+        buf.extend_from_slice(ds);
+    } else if ds.len() <= scale {
         // 0.00ddd: the leading zeros go before the digits.
-        let pad = scale - len + 2;
-        buf.splice(start..start, std::iter::repeat_n(b'0', pad));
-        buf[start + 1] = b'.';
+        buf.extend_from_slice(b"0.");
+        buf.resize(buf.len() + scale - ds.len(), b'0');
+        buf.extend_from_slice(ds);
     } else {
-        buf.insert(buf.len() - scale, b'.');
+        let (whole, frac) = ds.split_at(ds.len() - scale);
+        buf.extend_from_slice(whole);
+        buf.push(b'.');
+        buf.extend_from_slice(frac);
     }
 }
 
 /// A CSV field, quoted when it holds a separator, a quote or a line break.
 fn field(buf: &mut Vec<u8>, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
+    if value
+        .bytes()
+        .any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+    {
         buf.push(b'"');
         buf.extend_from_slice(value.replace('"', "\"\"").as_bytes());
         buf.push(b'"');
@@ -313,23 +543,46 @@ fn field(buf: &mut Vec<u8>, value: &str) {
 
 /// RFC 3339 in UTC (`2026-06-30T12:00:00Z`), fractions of a second only when there are any.
 fn instant(buf: &mut Vec<u8>, at: DateTime<Utc>) {
-    let year = at.year();
-    if at.nanosecond() != 0 || !(0..=9999).contains(&year) {
+    // The naive time is the UTC time: no offset of zero to add for each field.
+    let naive = at.naive_utc();
+    let year = naive.year();
+    if naive.nanosecond() != 0 || !(0..=9999).contains(&year) {
         buf.extend_from_slice(at.to_rfc3339_opts(SecondsFormat::AutoSi, true).as_bytes());
         return;
     }
-    let mut two = |n: u32, sep: Option<u8>| {
-        buf.push(b'0' + (n / 10) as u8);
-        buf.push(b'0' + (n % 10) as u8);
-        buf.extend(sep);
-    };
-    two(year as u32 / 100, None);
-    two(year as u32 % 100, Some(b'-'));
-    two(at.month(), Some(b'-'));
-    two(at.day(), Some(b'T'));
-    two(at.hour(), Some(b':'));
-    two(at.minute(), Some(b':'));
-    two(at.second(), Some(b'Z'));
+    let at = naive;
+    let seconds = at.num_seconds_from_midnight();
+    let pair = |n: u32| &PAIRS[n as usize * 2..n as usize * 2 + 2];
+    let mut text = [0u8; 20];
+    text[0..2].copy_from_slice(pair(year as u32 / 100));
+    text[2..4].copy_from_slice(pair(year as u32 % 100));
+    text[4] = b'-';
+    text[5..7].copy_from_slice(pair(at.month()));
+    text[7] = b'-';
+    text[8..10].copy_from_slice(pair(at.day()));
+    text[10] = b'T';
+    text[11..13].copy_from_slice(pair(seconds / 3600));
+    text[13] = b':';
+    text[14..16].copy_from_slice(pair(seconds / 60 % 60));
+    text[16] = b':';
+    text[17..19].copy_from_slice(pair(seconds % 60));
+    text[19] = b'Z';
+    buf.extend_from_slice(&text);
+}
+
+/// `a == b` for short slices, without a call to `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut x).zip(&mut y) {
+        let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("8 bytes"));
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    x.remainder().iter().zip(y.remainder()).all(|(x, y)| x == y)
 }
 
 /// At most 20 characters of a value, quoted, for a message.
@@ -384,11 +637,14 @@ fn id<'a>(name: &str, f: &'a [u8]) -> Result<&'a str, String> {
     if v.is_empty() {
         return Err(format!("{name} is empty"));
     }
-    limits::text(name, v, limits::ID).map_err(|e| e.to_string())?;
+    // No more bytes than the bound: no more characters either, without counting them.
+    if v.len() > limits::ID {
+        limits::text(name, v, limits::ID).map_err(|e| e.to_string())?;
+    }
     Ok(v)
 }
 
-fn parse_deal(f: &[&[u8]]) -> Result<AttributedDeal, String> {
+fn parse_deal<'a>(line: usize, f: &[&'a [u8]]) -> Result<(usize, DealRef<'a>), String> {
     let raw = text("amount", f[1])?;
     let amount =
         Decimal::from_str(raw).map_err(|_| format!("amount {} is not a decimal", quoted(raw)))?;
@@ -396,8 +652,8 @@ fn parse_deal(f: &[&[u8]]) -> Result<AttributedDeal, String> {
         return Err(format!("amount {} is negative", quoted(raw)));
     }
     limits::amount("amount", amount).map_err(|e| e.to_string())?;
-    Ok(AttributedDeal {
-        id: id("deal_id", f[0])?.to_string(),
+    let deal = DealRef {
+        id: id("deal_id", f[0])?,
         amount,
         won_at: time("won_at", f[2])?,
         created_at: time("created_at", f[3])?,
@@ -409,45 +665,33 @@ fn parse_deal(f: &[&[u8]]) -> Result<AttributedDeal, String> {
         primary_campaign_id: if f[5].is_empty() {
             None
         } else {
-            Some(id("primary_campaign_id", f[5])?.to_string())
+            Some(id("primary_campaign_id", f[5])?)
         },
-        touches: Vec::new(),
-    })
+    };
+    Ok((line, deal))
 }
 
-fn parse_touch(
-    f: &[&[u8]],
-    index: &HashMap<&str, u32>,
-    deals_name: &str,
-) -> Result<(u32, Touch), String> {
-    let deal = id("deal_id", f[0])?;
-    let &i = index
-        .get(deal)
-        .ok_or_else(|| format!("deal_id {} is not in {deals_name}", quoted(deal)))?;
-    Ok((
-        i,
-        Touch {
-            campaign_id: id("campaign_id", f[1])?.to_string(),
-            at: time("at", f[2])?,
-        },
-    ))
+/// A file's rows after its header: as read when it holds no quote, else unquoted by the CSV
+/// reader first.
+enum Body<'d> {
+    Plain(&'d [u8]),
+    Quoted(Unquoted),
 }
 
-type Parse<'p, T> = dyn Fn(&[&[u8]]) -> Result<T, String> + Sync + 'p;
+/// The rows of a file with quotes, their fields unquoted and trimmed, one after another.
+struct Unquoted {
+    bytes: Vec<u8>,
+    /// Each row's line.
+    lines: Vec<usize>,
+    /// The end of every field in `bytes`, `width` a row.
+    ends: Vec<usize>,
+    /// The row the CSV reader refused, or of the wrong width, and why (the rows before it are
+    /// all in).
+    refused: Option<(usize, String)>,
+}
 
-/// Rows with their line numbers, or the first bad row's line and reason.
-type Rows<T> = Result<Vec<(usize, T)>, (usize, String)>;
-
-/// The rows after the header, each with its line number: quote-free files are cut into pieces at
-/// line ends and parsed on every core; a file with a quote goes through the CSV reader. The first
-/// bad row (by line) is refused with the file, the line and the reason.
-fn records<T: Send>(
-    name: &str,
-    data: &[u8],
-    header: &[&str],
-    parse: &Parse<'_, T>,
-) -> Result<Vec<(usize, T)>, Failure> {
-    let bad = |line: usize, reason: String| Failure::Input(format!("{name} line {line}: {reason}"));
+/// The body of a file after checking its header.
+fn body<'d>(name: &str, data: &'d [u8], header: &[&str]) -> Result<Body<'d>, Failure> {
     let header_end = data
         .iter()
         .position(|&c| c == b'\n')
@@ -458,99 +702,168 @@ fn records<T: Send>(
         .map(|f| f.trim().to_string())
         .collect();
     if found != header {
-        return Err(bad(
-            1,
-            format!(
-                "expected the header {}, found {}",
-                header.join(","),
-                quoted(&found.join(","))
-            ),
-        ));
+        return Err(Failure::Input(format!(
+            "{name} line 1: expected the header {}, found {}",
+            header.join(","),
+            quoted(&found.join(","))
+        )));
     }
     let body = &data[header_end..];
-    if body.contains(&b'"') {
-        return quoted_records(body, header.len(), parse).map_err(|(l, r)| bad(l, r));
+    if !crate::split::holds(body, b'"') {
+        return Ok(Body::Plain(body));
     }
-    let pieces = crate::split::pieces(body, threads());
-    let mut starts = Vec::with_capacity(pieces.len());
-    let mut line = 2;
-    for piece in &pieces {
-        starts.push(line);
-        line += piece.iter().filter(|&&c| c == b'\n').count();
-    }
-    let parts: Vec<Rows<T>> = std::thread::scope(|s| {
-        let handles: Vec<_> = pieces
-            .iter()
-            .zip(&starts)
-            .map(|(piece, &start)| {
-                s.spawn(move || plain_records(piece, start, header.len(), parse))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a parser thread finished"))
-            .collect()
-    });
-    let mut rows = Vec::with_capacity(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
-    for part in parts {
-        rows.extend(part.map_err(|(l, r)| bad(l, r))?);
-    }
-    Ok(rows)
-}
-
-fn plain_records<T>(
-    piece: &[u8],
-    first_line: usize,
-    width: usize,
-    parse: &Parse<'_, T>,
-) -> Rows<T> {
-    let mut rows = Vec::with_capacity(piece.len() / 40);
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
-    for (k, line) in piece.split(|&c| c == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        fields.clear();
-        fields.extend(line.split(|&c| c == b',').map(<[u8]>::trim_ascii));
-        let n = first_line + k;
-        if fields.len() != width {
-            return Err((
-                n,
-                format!("expected {width} fields, found {}", fields.len()),
-            ));
-        }
-        rows.push((n, parse(&fields).map_err(|r| (n, r))?));
-    }
-    Ok(rows)
-}
-
-fn quoted_records<T>(body: &[u8], width: usize, parse: &Parse<'_, T>) -> Rows<T> {
+    let width = header.len();
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(body);
-    let mut rows = Vec::new();
+    let mut unquoted = Unquoted {
+        bytes: Vec::with_capacity(body.len()),
+        lines: Vec::new(),
+        ends: Vec::new(),
+        refused: None,
+    };
     let mut record = csv::ByteRecord::new();
     loop {
         let line = 1 + rdr.position().line() as usize;
         match rdr.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err((line, e.to_string())),
+            Err(e) => {
+                unquoted.refused = Some((line, e.to_string()));
+                break;
+            }
         }
         if record.len() == 1 && record[0].is_empty() {
             continue;
         }
-        let fields: Vec<&[u8]> = record.iter().collect();
+        if record.len() != width {
+            let found = record.len();
+            unquoted.refused = Some((line, format!("expected {width} fields, found {found}")));
+            break;
+        }
+        unquoted.lines.push(line);
+        for f in &record {
+            unquoted.bytes.extend_from_slice(f);
+            unquoted.ends.push(unquoted.bytes.len());
+        }
+    }
+    Ok(Body::Quoted(unquoted))
+}
+
+/// The rows parsed (each given its line when `numbered`, else its line within its piece), in
+/// pieces (in order), or the first bad row (by line) refused with the file, the line and the
+/// reason. A quote-free body is cut into pieces at line ends and parsed on every core, each with
+/// a parser of its own from `make`.
+fn rows<'b, T, P, F>(
+    name: &str,
+    body: &'b Body<'_>,
+    width: usize,
+    numbered: bool,
+    make: &F,
+) -> Result<Vec<Vec<T>>, Failure>
+where
+    T: Send,
+    F: Fn() -> P + Sync,
+    P: FnMut(usize, &[&'b [u8]]) -> Result<T, String>,
+{
+    let bad =
+        |(line, reason): (usize, String)| Failure::Input(format!("{name} line {line}: {reason}"));
+    let body = match body {
+        Body::Plain(body) => *body,
+        Body::Quoted(u) => {
+            let mut parse = make();
+            let mut rows = Vec::with_capacity(u.lines.len());
+            let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+            for (r, &line) in u.lines.iter().enumerate() {
+                let ends = &u.ends[r * width..(r + 1) * width];
+                let mut start = if r == 0 { 0 } else { u.ends[r * width - 1] };
+                fields.clear();
+                for &end in ends {
+                    fields.push(&u.bytes[start..end]);
+                    start = end;
+                }
+                rows.push(parse(line, &fields).map_err(|reason| bad((line, reason)))?);
+            }
+            return match &u.refused {
+                Some(refused) => Err(bad(refused.clone())),
+                None => Ok(vec![rows]),
+            };
+        }
+    };
+    let pieces = crate::split::pieces(body, threads());
+    // Lines are counted before parsing when the rows keep their line, else only to name a bad row.
+    let line_counts: Vec<usize> = if numbered {
+        pieces.iter().map(|p| crate::split::lines(p)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut first_lines = Vec::with_capacity(pieces.len());
+    let mut line = 2;
+    for count in &line_counts {
+        first_lines.push(line);
+        line += count;
+    }
+    first_lines.resize(pieces.len(), 0);
+    let parts: Vec<Result<Vec<T>, (usize, String)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .zip(&first_lines)
+            .map(|(piece, &first)| s.spawn(move || plain_records(piece, first, width, &mut make())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a parser thread finished"))
+            .collect()
+    });
+    let mut line = 2;
+    let mut rows = Vec::with_capacity(parts.len());
+    for (piece, part) in pieces.iter().zip(parts) {
+        rows.push(part.map_err(|(k, reason)| bad((if numbered { k } else { line + k }, reason)))?);
+        if !numbered {
+            line += crate::split::lines(piece);
+        }
+    }
+    Ok(rows)
+}
+
+/// The rows of a quote-free piece whose first line is `first_line`; a bad row with its line and
+/// the reason. Each line is read once, its fields cut at the commas on the way.
+fn plain_records<'b, T>(
+    piece: &'b [u8],
+    first_line: usize,
+    width: usize,
+    parse: &mut impl FnMut(usize, &[&'b [u8]]) -> Result<T, String>,
+) -> Result<Vec<T>, (usize, String)> {
+    let mut rows = Vec::with_capacity(piece.len() / 32);
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+    let (mut line, mut pos) = (first_line, 0);
+    while pos < piece.len() {
+        fields.clear();
+        let end = loop {
+            let stop = crate::split::next_stop(piece, pos);
+            if piece.get(stop) != Some(&b',') {
+                break stop;
+            }
+            fields.push(piece[pos..stop].trim_ascii());
+            pos = stop + 1;
+        };
+        // The last field ends the line (a \r before the line end trimmed with it).
+        fields.push(piece[pos..end].trim_ascii());
+        pos = end + 1;
+        line += 1;
+        let n = line - 1;
+        if fields.len() == 1 && fields[0].is_empty() {
+            continue;
+        }
         if fields.len() != width {
             return Err((
-                line,
+                n,
                 format!("expected {width} fields, found {}", fields.len()),
             ));
         }
-        rows.push((line, parse(&fields).map_err(|r| (line, r))?));
+        rows.push(parse(n, &fields).map_err(|r| (n, r))?);
     }
     Ok(rows)
 }
@@ -637,6 +950,92 @@ mod tests {
                 .contains("t.csv line 1: expected the header"),
             "{err}"
         );
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000 + seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn touches_in_any_order_or_piece_are_gathered_by_deal() {
+        let touch = |c: &'static str| TouchRef {
+            campaign_id: c,
+            at: at(0),
+        };
+        fn ids(g: &Gathered<'static>, i: usize) -> Vec<&'static str> {
+            let mut out = Vec::new();
+            g.copy(i, &mut out);
+            out.iter().map(|t| t.campaign_id).collect()
+        }
+        // In the deals' order, a deal across pieces, empty pieces between.
+        let g = Gathered::by_deal(
+            4,
+            vec![
+                vec![(0, touch("a")), (0, touch("b"))],
+                vec![],
+                vec![(0, touch("c")), (2, touch("d"))],
+                vec![],
+                vec![(2, touch("e")), (3, touch("f"))],
+            ],
+        );
+        assert_eq!(g.len(), 6);
+        assert_eq!(ids(&g, 0), ["a", "b", "c"]);
+        assert!(ids(&g, 1).is_empty());
+        assert_eq!(ids(&g, 2), ["d", "e"]);
+        assert_eq!(ids(&g, 3), ["f"]);
+        // Out of order: sorted by deal, in the order of the file within each.
+        let g = Gathered::by_deal(
+            3,
+            vec![
+                vec![(2, touch("a")), (0, touch("b"))],
+                vec![(2, touch("c")), (0, touch("d"))],
+            ],
+        );
+        assert_eq!(ids(&g, 0), ["b", "d"]);
+        assert!(ids(&g, 1).is_empty());
+        assert_eq!(ids(&g, 2), ["a", "c"]);
+    }
+
+    #[test]
+    fn the_first_refused_deal_stops_the_lines_after_those_before_its_block() {
+        let ids: Vec<String> = (0..3 * BLOCK).map(|i| format!("d{i}")).collect();
+        let deals: Vec<(usize, DealRef<'_>)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let refused = i == BLOCK + 5 || i == 2 * BLOCK + 1;
+                let deal = DealRef {
+                    id,
+                    amount: if refused {
+                        Decimal::NEGATIVE_ONE
+                    } else {
+                        Decimal::ONE_HUNDRED
+                    },
+                    won_at: at(0),
+                    created_at: at(-86_400),
+                    lead_created_at: None,
+                    primary_campaign_id: None,
+                };
+                (i + 2, deal)
+            })
+            .collect();
+        let touch = TouchRef {
+            campaign_id: "c",
+            at: at(-3600),
+        };
+        let touches = Gathered::by_deal(
+            deals.len(),
+            vec![(0..deals.len() as u32).map(|i| (i, touch)).collect()],
+        );
+        let settings = AttributionSettings::new(AttributionModel::Even);
+        let mut out = Vec::new();
+        let err = attribute_and_write(&deals, &touches, &settings, "d.csv", &mut out).unwrap_err();
+        let expected = format!("d.csv line {}: deal \"d{}\": ", BLOCK + 7, BLOCK + 5);
+        assert!(
+            matches!(&err, Failure::Input(m) if m.starts_with(&expected)),
+            "{err}"
+        );
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), BLOCK);
     }
 
     #[test]

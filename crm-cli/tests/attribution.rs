@@ -138,3 +138,147 @@ fn bad_rows_and_settings_exit_with_2() {
         "{err}"
     );
 }
+
+/// Many deals under every model, written by `crm attribution` from the touches in the deals'
+/// order and shuffled, with quotes and without: the lines of crm-core's `attribute` (the function
+/// every binding calls), deal by deal, byte for byte.
+#[test]
+fn every_line_is_what_attribute_gives_whatever_the_order_of_the_touches() {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use crm_core::campaign::attribution::{
+        attribute, AttributedDeal, AttributionModel, AttributionSettings, Touch,
+    };
+    use rust_decimal::Decimal;
+
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut below = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let at = |s: i64| DateTime::<Utc>::from_timestamp(1_780_000_000 + s, 0).unwrap();
+    let iso = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    let field = |v: &str| {
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
+    let deals: Vec<AttributedDeal> = (0..3000)
+        .map(|i| {
+            let touches = below(16);
+            AttributedDeal {
+                id: if i % 500 == 7 {
+                    format!("opp, {i}")
+                } else {
+                    format!("opp-{i}")
+                },
+                amount: Decimal::new(below(10_000_000_000) as i64, below(4) as u32),
+                won_at: at(below(86_400 * 30) as i64),
+                created_at: at(-(below(86_400 * 120) as i64)),
+                lead_created_at: (below(2) == 0).then(|| at(-(below(86_400 * 150) as i64))),
+                primary_campaign_id: (below(3) == 0).then(|| format!("c-{}", below(5))),
+                touches: (0..touches)
+                    .map(|_| Touch {
+                        campaign_id: match below(40) {
+                            0 => "c \"q\"".to_string(),
+                            n => format!("c-{}", n % 9),
+                        },
+                        at: at(3600 * (720 - below(5500) as i64)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    // Without the quoted ids: the quote-free path.
+    let plain_deals: Vec<AttributedDeal> = deals
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            d.id = d.id.replace("opp, ", "opp-x");
+            for t in &mut d.touches {
+                if t.campaign_id == "c \"q\"" {
+                    t.campaign_id = "c-q".into();
+                }
+            }
+            d
+        })
+        .collect();
+    let touch_count: usize = deals.iter().map(|d| d.touches.len()).sum();
+    let mut order: Vec<usize> = (0..touch_count).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, below(i as u64 + 1) as usize);
+    }
+    // The deals file, and the touches file in the deals' order and shuffled.
+    let files = |deals: &[AttributedDeal]| {
+        let mut deals_csv =
+            String::from("deal_id,amount,won_at,created_at,lead_created_at,primary_campaign_id\n");
+        let mut rows = Vec::new();
+        for d in deals {
+            deals_csv += &format!(
+                "{},{},{},{},{},{}\n",
+                field(&d.id),
+                d.amount,
+                iso(d.won_at),
+                iso(d.created_at),
+                d.lead_created_at.map(iso).unwrap_or_default(),
+                d.primary_campaign_id.clone().unwrap_or_default()
+            );
+            for t in &d.touches {
+                rows.push(format!(
+                    "{},{},{}\n",
+                    field(&d.id),
+                    field(&t.campaign_id),
+                    iso(t.at)
+                ));
+            }
+        }
+        let in_order = format!("deal_id,campaign_id,at\n{}", rows.concat());
+        let shuffled: String = order.iter().map(|&i| rows[i].as_str()).collect();
+        (
+            deals_csv,
+            [in_order, format!("deal_id,campaign_id,at\n{shuffled}")],
+        )
+    };
+    let (quoted, plain) = (files(&deals), files(&plain_deals));
+    assert!(quoted.1[0].contains('"'));
+    assert!(!plain.0.contains('"') && !plain.1[0].contains('"'));
+
+    let dir = tempfile::tempdir().unwrap();
+    for model in AttributionModel::ALL {
+        let settings = AttributionSettings::new(model);
+        for (deals, (deals_csv, touches_csvs)) in [(&deals, &quoted), (&plain_deals, &plain)] {
+            let mut expected =
+                String::from("deal_id,campaign_id,touch_at,position,share,amount,explanation\n");
+            for d in deals.iter() {
+                for l in attribute(d, &settings).unwrap().lines {
+                    expected += &format!(
+                        "{},{},{},{},{},{},{}\n",
+                        field(&d.id),
+                        field(&l.campaign_id),
+                        l.touch_at.map(iso).unwrap_or_default(),
+                        l.position,
+                        l.share,
+                        l.amount,
+                        field(&l.explanation)
+                    );
+                }
+            }
+            for touches_csv in touches_csvs {
+                let (code, out, err) = crm(
+                    dir.path(),
+                    touches_csv,
+                    deals_csv,
+                    &["--model", model.as_str()],
+                );
+                assert_eq!(code, 0, "{err}");
+                assert!(
+                    out == expected,
+                    "{model}: the lines differ from attribute's"
+                );
+            }
+        }
+    }
+}

@@ -120,6 +120,7 @@ use crate::error::{CrmError, Result};
 use crate::limits;
 use chrono::TimeDelta;
 use rust_decimal::RoundingStrategy;
+use rustc_hash::FxHashMap;
 
 /// Touches older than this many days before the win are ignored unless the settings say otherwise.
 pub const DEFAULT_LOOKBACK_DAYS: u32 = 180;
@@ -229,20 +230,64 @@ impl AttributionSettings {
     }
 }
 
+/// A touch as [`Attributor`] reads it, its campaign id borrowed (from an [`AttributedDeal`]'s
+/// touches, or straight from a file or a column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TouchRef<'a> {
+    pub campaign_id: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a Touch> for TouchRef<'a> {
+    fn from(touch: &'a Touch) -> Self {
+        TouchRef {
+            campaign_id: &touch.campaign_id,
+            at: touch.at,
+        }
+    }
+}
+
+/// A won deal as [`Attributor`] reads it: an [`AttributedDeal`] with its ids borrowed and its
+/// touches apart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DealRef<'a> {
+    pub id: &'a str,
+    pub amount: Decimal,
+    pub won_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub lead_created_at: Option<DateTime<Utc>>,
+    pub primary_campaign_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a AttributedDeal> for DealRef<'a> {
+    fn from(deal: &'a AttributedDeal) -> Self {
+        DealRef {
+            id: &deal.id,
+            amount: deal.amount,
+            won_at: deal.won_at,
+            created_at: deal.created_at,
+            lead_created_at: deal.lead_created_at,
+            primary_campaign_id: deal.primary_campaign_id.as_deref(),
+        }
+    }
+}
+
 /// An amount no larger than 10^18 in size; a deal's id and its touches' campaign ids non-empty
 /// and no longer than ids may be.
-fn check_deal(deal: &AttributedDeal) -> Result<()> {
-    limits::text("id", &deal.id, limits::ID)?;
+fn check_deal(deal: &DealRef<'_>, touches: &[TouchRef<'_>]) -> Result<()> {
+    limits::text("id", deal.id, limits::ID)?;
     if deal.amount.is_sign_negative() && !deal.amount.is_zero() {
         return Err(CrmError::invalid("amount", "must not be negative"));
     }
     limits::amount("amount", deal.amount)?;
-    if let Some(primary) = &deal.primary_campaign_id {
+    if let Some(primary) = deal.primary_campaign_id {
         campaign_id("primary_campaign_id", primary)?;
     }
-    for (i, touch) in deal.touches.iter().enumerate() {
-        if touch.campaign_id.is_empty() || touch.campaign_id.chars().nth(limits::ID).is_some() {
-            return campaign_id(&format!("touches[{i}].campaign_id"), &touch.campaign_id);
+    for (i, touch) in touches.iter().enumerate() {
+        let id = touch.campaign_id;
+        // No more bytes than the bound: no more characters either, without counting them.
+        if id.is_empty() || (id.len() > limits::ID && id.chars().nth(limits::ID).is_some()) {
+            return campaign_id(&format!("touches[{i}].campaign_id"), id);
         }
     }
     Ok(())
@@ -270,90 +315,23 @@ fn campaign_id(field: &str, id: &str) -> Result<()> {
 /// Refused with `INVALID_INPUT`: a negative amount or one above 10^18, a lookback above 36,500
 /// days, a half-life outside 1..=36,500 days, an empty campaign id.
 pub fn attribute(deal: &AttributedDeal, settings: &AttributionSettings) -> Result<DealAttribution> {
-    settings.validate()?;
-    check_deal(deal)?;
-    let start = deal
-        .won_at
-        .checked_sub_signed(TimeDelta::days(i64::from(settings.lookback())));
-    let mut counted: Vec<&Touch> = deal
-        .touches
-        .iter()
-        .filter(|t| t.at <= deal.won_at && start.is_none_or(|s| t.at >= s))
-        .collect();
-    counted.sort_unstable_by(|a, b| {
-        a.at.cmp(&b.at)
-            .then_with(|| a.campaign_id.cmp(&b.campaign_id))
-    });
-    let touches = count_u32(counted.len())?;
-    let ignored = count_u32(deal.touches.len() - counted.len())?;
-    let lines = match (settings.model, &deal.primary_campaign_id) {
-        (AttributionModel::PrimarySource, None) => Vec::new(),
-        (AttributionModel::PrimarySource, Some(primary)) => {
-            let amount = carried_amounts(&[WHOLE], deal.amount)?;
-            vec![AttributionLine {
-                campaign_id: primary.clone(),
-                touch_at: None,
-                position: 1,
-                share: Decimal::new(10_000, 4),
-                amount: amount[0],
-                explanation: "primary campaign source: 100%".to_string(),
-            }]
-        }
-        _ if counted.is_empty() => Vec::new(),
-        (model, _) => {
-            let (units, explanations) = weigh(model, deal, settings, &counted)?;
-            let cumulative = cumulative_shares(&units)?;
-            let amounts = carried_amounts(&cumulative, deal.amount)?;
-            let mut previous = 0;
-            counted
-                .iter()
-                .zip(explanations)
-                .zip(cumulative.iter().zip(amounts))
-                .enumerate()
-                .map(|(i, ((touch, explanation), (&cum, amount)))| {
-                    let share = share_decimal(cum - previous);
-                    previous = cum;
-                    // The carried rounding can move a line off the exact share it explains.
-                    let shown = format!("{}%", (share * Decimal::ONE_HUNDRED).normalize());
-                    let explanation = if explanation.contains(&shown) {
-                        explanation
-                    } else {
-                        format!("{explanation}; {shown} after carrying the rounding")
-                    };
-                    AttributionLine {
-                        campaign_id: touch.campaign_id.clone(),
-                        touch_at: Some(touch.at),
-                        position: i as u32 + 1,
-                        share,
-                        amount,
-                        explanation,
-                    }
-                })
-                .collect()
-        }
-    };
-    Ok(DealAttribution {
-        deal_id: deal.id.clone(),
-        model: settings.model,
-        amount: deal.amount,
-        touches,
-        ignored,
-        lines,
-    })
+    Attributor::one_shot(settings)?.owned(deal, &mut Vec::new())
 }
 
 /// [`attribute`] for every deal, in order; fails with the first refused deal, naming its index
-/// and id.
+/// and id. Deals alike (as many counted touches, under W-shaped in the same places) share the
+/// work of their shares and explanations.
 pub fn attribute_all(
     deals: &[AttributedDeal],
     settings: &AttributionSettings,
 ) -> Result<Vec<DealAttribution>> {
-    settings.validate()?;
+    let mut attributor = Attributor::new(settings)?;
+    let mut scratch = Vec::new();
     deals
         .iter()
         .enumerate()
         .map(|(i, deal)| {
-            attribute(deal, settings).map_err(|e| match e {
+            attributor.owned(deal, &mut scratch).map_err(|e| match e {
                 CrmError::InvalidInput { field, reason } => CrmError::invalid(
                     format!("deals[{i}].{field}"),
                     format!("deal {}: {reason}", short(&deal.id)),
@@ -362,6 +340,351 @@ pub fn attribute_all(
             })
         })
         .collect()
+}
+
+/// The shares of a deal's lines with their explanations. They follow from the model and the
+/// places of the counted touches alone (first and last touch, even and U-shaped: how many there
+/// are; W-shaped: how many and which hold the lead and the opportunity creation; time decay:
+/// their ages; primary source: nothing), so an [`Attributor`] works each out once and the deals
+/// alike share it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    lines: Vec<ShapeLine>,
+}
+
+/// One line of a [`Shape`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeLine {
+    /// The running share in basis points (the last is 10,000).
+    cumulative: u128,
+    /// A fraction of 1 with four places; the lines of a shape sum to exactly 1.
+    pub share: Decimal,
+    /// How the share came about.
+    pub explanation: String,
+}
+
+impl Shape {
+    /// The lines in the order of the counted touches.
+    pub fn lines(&self) -> &[ShapeLine] {
+        &self.lines
+    }
+}
+
+/// What a shape is known by among the deals of one model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ShapeKey {
+    Primary,
+    Touches(usize),
+    WShaped {
+        touches: usize,
+        lead: Option<usize>,
+        opportunity: Option<usize>,
+    },
+}
+
+/// At most this many lines of shapes are kept for the deals to come (W-shaped deals with many
+/// touches can have many shapes); past it the kept shapes are let go and worked out anew.
+const KEPT_LINES: usize = 1 << 16;
+
+/// Attributes deal after deal under one model: the one implementation behind [`attribute`] and
+/// [`attribute_all`] (so every binding), and the fast path of the CSV tool. A deal and its
+/// touches come borrowed, the touches are put in order in place, and every shape of shares and
+/// explanations ([`Shape`]) is worked out once and shared by the deals alike, so a deal costs
+/// little more than sorting its touches and rounding its money. With every shape goes an `X`
+/// that the caller makes of it once (the CSV tool: the fixed bytes of its lines; `()`: nothing).
+pub struct Attributor<X = ()> {
+    settings: AttributionSettings,
+    make: fn(&Shape) -> X,
+    keep: bool,
+    kept: FxHashMap<ShapeKey, (Shape, X)>,
+    kept_lines: usize,
+    fresh: Option<(Shape, X)>,
+    amounts: Vec<Decimal>,
+}
+
+/// What the deal's shape needs.
+enum Need {
+    Nothing,
+    Kept(ShapeKey),
+    Fresh,
+}
+
+impl Attributor<()> {
+    /// An attributor under `settings` (refused as [`attribute`] refuses them).
+    pub fn new(settings: &AttributionSettings) -> Result<Self> {
+        Attributor::with(settings, |_| ())
+    }
+
+    /// One deal's worth: nothing kept for others.
+    fn one_shot(settings: &AttributionSettings) -> Result<Self> {
+        let mut attributor = Attributor::new(settings)?;
+        attributor.keep = false;
+        Ok(attributor)
+    }
+}
+
+impl<X> Attributor<X> {
+    /// An attributor under `settings` that makes `make(shape)` of every shape it works out.
+    pub fn with(settings: &AttributionSettings, make: fn(&Shape) -> X) -> Result<Self> {
+        settings.validate()?;
+        Ok(Attributor {
+            settings: settings.clone(),
+            make,
+            keep: true,
+            kept: FxHashMap::default(),
+            kept_lines: 0,
+            fresh: None,
+            amounts: Vec::new(),
+        })
+    }
+
+    /// The settings it attributes under.
+    pub fn settings(&self) -> &AttributionSettings {
+        &self.settings
+    }
+
+    /// [`attribute`] of `deal` with `touches` (its touches, in any order), without allocating
+    /// but for shapes not seen before: the lines borrow from the attributor and from `touches`,
+    /// which is reordered (the counted touches first, in time order, ties by campaign id).
+    /// Refused as [`attribute`] refuses (a bad campaign id named by its index in `touches` as
+    /// given).
+    pub fn attribute<'r, 'a>(
+        &'r mut self,
+        deal: &DealRef<'a>,
+        touches: &'r mut [TouchRef<'a>],
+    ) -> Result<Attributed<'r, 'a, X>> {
+        check_deal(deal, touches)?;
+        let start = deal
+            .won_at
+            .checked_sub_signed(TimeDelta::days(i64::from(self.settings.lookback())));
+        let mut n = 0;
+        for i in 0..touches.len() {
+            let at = touches[i].at;
+            if at <= deal.won_at && start.is_none_or(|s| at >= s) {
+                touches.swap(n, i);
+                n += 1;
+            }
+        }
+        touches[..n].sort_unstable_by(|a, b| {
+            a.at.cmp(&b.at)
+                .then_with(|| a.campaign_id.cmp(b.campaign_id))
+        });
+        let counted_touches = count_u32(n)?;
+        let ignored = count_u32(touches.len() - n)?;
+        let touches: &'r [TouchRef<'a>] = touches;
+        let counted = &touches[..n];
+        let model = self.settings.model;
+        let need = match (model, deal.primary_campaign_id) {
+            (AttributionModel::PrimarySource, None) => Need::Nothing,
+            (AttributionModel::PrimarySource, Some(_)) => Need::Kept(ShapeKey::Primary),
+            _ if n == 0 => Need::Nothing,
+            (AttributionModel::TimeDecay, _) => Need::Fresh,
+            (AttributionModel::WShaped, _) => {
+                let (lead, opportunity) = w_places(deal, counted);
+                Need::Kept(ShapeKey::WShaped {
+                    touches: n,
+                    lead,
+                    opportunity,
+                })
+            }
+            _ => Need::Kept(ShapeKey::Touches(n)),
+        };
+        let Attributor {
+            settings,
+            make,
+            keep,
+            kept,
+            kept_lines,
+            fresh,
+            amounts,
+        } = self;
+        let shaped: Option<&'r (Shape, X)> = match need {
+            Need::Nothing => None,
+            Need::Kept(key) if *keep => {
+                if !kept.contains_key(&key) {
+                    let shape = shape(deal, settings, counted)?;
+                    if *kept_lines + shape.lines.len() > KEPT_LINES {
+                        kept.clear();
+                        *kept_lines = 0;
+                    }
+                    *kept_lines += shape.lines.len();
+                    let made = make(&shape);
+                    kept.insert(key, (shape, made));
+                }
+                kept.get(&key)
+            }
+            Need::Kept(_) | Need::Fresh => {
+                let shape = shape(deal, settings, counted)?;
+                let made = make(&shape);
+                Some(&*fresh.insert((shape, made)))
+            }
+        };
+        amounts.clear();
+        if let Some((shape, _)) = shaped {
+            carried_amounts_into(
+                shape.lines.iter().map(|l| l.cumulative),
+                deal.amount,
+                amounts,
+            )?;
+        }
+        Ok(Attributed {
+            touches: counted_touches,
+            ignored,
+            counted,
+            primary: match model {
+                AttributionModel::PrimarySource => deal.primary_campaign_id,
+                _ => None,
+            },
+            shaped,
+            amounts,
+        })
+    }
+
+    /// [`attribute`] through this attributor (`scratch`: room for the touches).
+    fn owned<'a>(
+        &mut self,
+        deal: &'a AttributedDeal,
+        scratch: &mut Vec<TouchRef<'a>>,
+    ) -> Result<DealAttribution> {
+        scratch.clear();
+        scratch.extend(deal.touches.iter().map(TouchRef::from));
+        let model = self.settings.model;
+        let attributed = self.attribute(&DealRef::from(deal), scratch)?;
+        Ok(DealAttribution {
+            deal_id: deal.id.clone(),
+            model,
+            amount: deal.amount,
+            touches: attributed.touches,
+            ignored: attributed.ignored,
+            lines: attributed
+                .lines()
+                .map(|l| AttributionLine {
+                    campaign_id: l.campaign_id.to_string(),
+                    touch_at: l.touch_at,
+                    position: l.position,
+                    share: l.share,
+                    amount: l.amount,
+                    explanation: l.explanation.to_string(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A deal as an [`Attributor`] attributed it: [`DealAttribution`] borrowed.
+pub struct Attributed<'r, 'a, X = ()> {
+    /// Touches counted (inside the lookback window, not after the win).
+    pub touches: u32,
+    /// Touches left out: after the win or before the lookback window.
+    pub ignored: u32,
+    counted: &'r [TouchRef<'a>],
+    /// The primary campaign, under the primary source model.
+    primary: Option<&'a str>,
+    shaped: Option<&'r (Shape, X)>,
+    amounts: &'r [Decimal],
+}
+
+/// One line of an [`Attributed`] deal: [`AttributionLine`] borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineRef<'r> {
+    pub campaign_id: &'r str,
+    pub touch_at: Option<DateTime<Utc>>,
+    pub position: u32,
+    pub share: Decimal,
+    pub amount: Decimal,
+    pub explanation: &'r str,
+}
+
+impl<'r, X> Attributed<'r, '_, X> {
+    /// How many lines (none when nothing touched the deal).
+    pub fn len(&self) -> usize {
+        self.amounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.amounts.is_empty()
+    }
+
+    /// The shape of the lines (the same for the deals alike), with what the attributor's caller
+    /// made of it; none without lines.
+    pub fn shape(&self) -> Option<&'r (Shape, X)> {
+        self.shaped
+    }
+
+    /// The money of each line.
+    pub fn amounts(&self) -> &'r [Decimal] {
+        self.amounts
+    }
+
+    /// The touch of line `i` (none under the primary source model): its campaign and time.
+    pub fn touch(&self, i: usize) -> (&'r str, Option<DateTime<Utc>>) {
+        match self.primary {
+            Some(primary) => (primary, None),
+            None => (self.counted[i].campaign_id, Some(self.counted[i].at)),
+        }
+    }
+
+    /// The lines, in order.
+    pub fn lines(&self) -> impl Iterator<Item = LineRef<'r>> + '_ {
+        let lines = self.shaped.map_or(&[][..], |(shape, _)| &shape.lines[..]);
+        lines
+            .iter()
+            .zip(self.amounts)
+            .enumerate()
+            .map(|(i, (line, &amount))| {
+                let (campaign_id, touch_at) = self.touch(i);
+                LineRef {
+                    campaign_id,
+                    touch_at,
+                    position: i as u32 + 1,
+                    share: line.share,
+                    amount,
+                    explanation: &line.explanation,
+                }
+            })
+    }
+}
+
+/// The shape of a deal's lines under the settings' model (`counted`: in time order, not empty
+/// unless the model is primary source).
+fn shape(
+    deal: &DealRef<'_>,
+    settings: &AttributionSettings,
+    counted: &[TouchRef<'_>],
+) -> Result<Shape> {
+    if settings.model == AttributionModel::PrimarySource {
+        return Ok(Shape {
+            lines: vec![ShapeLine {
+                cumulative: WHOLE,
+                share: share_decimal(WHOLE),
+                explanation: "primary campaign source: 100%".to_string(),
+            }],
+        });
+    }
+    let (units, explanations) = weigh(settings.model, deal, settings, counted)?;
+    let cumulative = cumulative_shares(&units)?;
+    let mut previous = 0;
+    let lines = cumulative
+        .into_iter()
+        .zip(explanations)
+        .map(|(cum, explanation)| {
+            let share = share_decimal(cum - previous);
+            previous = cum;
+            // The carried rounding can move a line off the exact share it explains.
+            let shown = format!("{}%", (share * Decimal::ONE_HUNDRED).normalize());
+            let explanation = if explanation.contains(&shown) {
+                explanation
+            } else {
+                format!("{explanation}; {shown} after carrying the rounding")
+            };
+            ShapeLine {
+                cumulative: cum,
+                share,
+                explanation,
+            }
+        })
+        .collect();
+    Ok(Shape { lines })
 }
 
 /// `amount` (a payment collected on the deal's contract, or a refund as a negative amount)
@@ -422,6 +745,15 @@ fn overflow() -> CrmError {
 
 /// `num / den` rounded half to even (`den > 0`).
 fn round_div(num: u128, den: u128) -> u128 {
+    // Most fit 64 bits, whose division is much cheaper than 128-bit division.
+    if let (Ok(num), Ok(den)) = (u64::try_from(num), u64::try_from(den)) {
+        let (q, r) = (num / den, num % den);
+        return u128::from(if r > den - r || (r == den - r && q % 2 == 1) {
+            q + 1
+        } else {
+            q
+        });
+    }
     let (q, r) = (num / den, num % den);
     if r > den - r || (r == den - r && q % 2 == 1) {
         q + 1
@@ -430,6 +762,7 @@ fn round_div(num: u128, den: u128) -> u128 {
     }
 }
 
+#[inline]
 fn round_div_signed(num: i128, den: u128) -> i128 {
     let q = round_div(num.unsigned_abs(), den) as i128;
     if num < 0 {
@@ -471,22 +804,31 @@ fn share_decimal(basis_points: u128) -> Decimal {
 /// total of `share x amount` rounded half to even to the amount's places (at least 2), each line
 /// the step of that total.
 fn carried_amounts(cumulative: &[u128], amount: Decimal) -> Result<Vec<Decimal>> {
+    let mut out = Vec::with_capacity(cumulative.len());
+    carried_amounts_into(cumulative.iter().copied(), amount, &mut out)?;
+    Ok(out)
+}
+
+/// [`carried_amounts`] into `out`.
+fn carried_amounts_into(
+    cumulative: impl Iterator<Item = u128>,
+    amount: Decimal,
+    out: &mut Vec<Decimal>,
+) -> Result<()> {
     let places = amount.scale().max(2);
     let units = amount
         .mantissa()
         .checked_mul(10i128.pow(places - amount.scale()))
         .ok_or_else(overflow)?;
     let mut previous = 0i128;
-    cumulative
-        .iter()
-        .map(|&cum| {
-            let scaled = units.checked_mul(cum as i128).ok_or_else(overflow)?;
-            let running = round_div_signed(scaled, WHOLE);
-            let line = running - previous;
-            previous = running;
-            Decimal::try_from_i128_with_scale(line, places).map_err(|_| overflow())
-        })
-        .collect()
+    for cum in cumulative {
+        let scaled = units.checked_mul(cum as i128).ok_or_else(overflow)?;
+        let running = round_div_signed(scaled, WHOLE);
+        let line = running - previous;
+        previous = running;
+        out.push(Decimal::try_from_i128_with_scale(line, places).map_err(|_| overflow())?);
+    }
+    Ok(())
 }
 
 /// The place of touch `.0` (0-based) among `.1` counted touches, written without allocating:
@@ -547,9 +889,9 @@ fn plain(value: Decimal, places: u32) -> String {
 /// explanation.
 fn weigh(
     model: AttributionModel,
-    deal: &AttributedDeal,
+    deal: &DealRef<'_>,
     settings: &AttributionSettings,
-    counted: &[&Touch],
+    counted: &[TouchRef<'_>],
 ) -> Result<(Vec<u128>, Vec<String>)> {
     let n = counted.len();
     let label = model.label();
@@ -635,7 +977,10 @@ fn weigh(
                 (units, notes)
             }
         },
-        AttributionModel::WShaped => w_shaped(deal, counted),
+        AttributionModel::WShaped => {
+            let (lead, opportunity) = w_places(deal, counted);
+            w_shaped(n, lead, opportunity)
+        }
         AttributionModel::TimeDecay => time_decay(deal, settings.half_life(), counted)?,
         // Handled by `attribute` before any touch is weighed.
         AttributionModel::PrimarySource => {
@@ -647,11 +992,18 @@ fn weigh(
     })
 }
 
-fn w_shaped(deal: &AttributedDeal, counted: &[&Touch]) -> (Vec<u128>, Vec<String>) {
-    let n = counted.len();
+/// The counted touches (in time order) holding the lead creation and the opportunity creation:
+/// the last at or before each.
+fn w_places(deal: &DealRef<'_>, counted: &[TouchRef<'_>]) -> (Option<usize>, Option<usize>) {
     let last_at_or_before = |moment| counted.iter().rposition(|t| t.at <= moment);
-    let lead = deal.lead_created_at.and_then(last_at_or_before);
-    let opportunity = last_at_or_before(deal.created_at);
+    (
+        deal.lead_created_at.and_then(last_at_or_before),
+        last_at_or_before(deal.created_at),
+    )
+}
+
+/// W-shaped weights of `n` counted touches, `lead` and `opportunity` holding those positions.
+fn w_shaped(n: usize, lead: Option<usize>, opportunity: Option<usize>) -> (Vec<u128>, Vec<String>) {
     let roles = |i: usize| -> Vec<&'static str> {
         let mut held = Vec::new();
         if i == 0 {
@@ -744,17 +1096,17 @@ fn decay_units(x: Decimal) -> u128 {
 }
 
 fn time_decay(
-    deal: &AttributedDeal,
+    deal: &DealRef<'_>,
     half_life: u32,
-    counted: &[&Touch],
+    counted: &[TouchRef<'_>],
 ) -> Result<(Vec<u128>, Vec<String>)> {
     let n = counted.len();
-    let nanos = |t: &Touch| -> i128 {
+    let nanos = |t: &TouchRef<'_>| -> i128 {
         let age = deal.won_at - t.at;
         age.num_nanoseconds()
             .map_or(i128::from(age.num_seconds()) * 1_000_000_000, i128::from)
     };
-    let ages: Vec<i128> = counted.iter().map(|t| nanos(t)).collect();
+    let ages: Vec<i128> = counted.iter().map(nanos).collect();
     let youngest = ages.iter().copied().min().unwrap_or(0);
     let per_half_life = Decimal::from(86_400_000_000_000u64 * u64::from(half_life));
     // Weights relative to the latest touch (which weighs 1): the same shares as 2^(-age / h),
@@ -791,4 +1143,168 @@ fn time_decay(
         })
         .collect();
     Ok((units, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A deterministic stream of numbers (xorshift).
+    struct Numbers(u64);
+
+    impl Numbers {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000 + seconds, 0).unwrap()
+    }
+
+    fn deal(numbers: &mut Numbers, id: usize, most_touches: u64) -> AttributedDeal {
+        let touches = numbers.below(most_touches + 1);
+        AttributedDeal {
+            id: format!("opp-{id}"),
+            amount: Decimal::new(
+                numbers.below(10_000_000_000) as i64,
+                numbers.below(4) as u32,
+            ),
+            won_at: at(0),
+            created_at: at(-(numbers.below(200 * 86_400) as i64)),
+            lead_created_at: (numbers.below(3) > 0)
+                .then(|| at(-(numbers.below(250 * 86_400) as i64))),
+            primary_campaign_id: (numbers.below(2) == 0).then(|| "c-primary".to_string()),
+            touches: (0..touches)
+                .map(|_| Touch {
+                    campaign_id: format!("c-{}", numbers.below(7)),
+                    // Whole hours from 10 days after the win to 200 days before: some tie.
+                    at: at(3600 * (240 - numbers.below(5040) as i64)),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn shared_shapes_give_every_deal_what_it_gets_alone() {
+        let mut numbers = Numbers(0x5eed);
+        let deals: Vec<AttributedDeal> = (0..600).map(|i| deal(&mut numbers, i, 14)).collect();
+        for model in AttributionModel::ALL {
+            for lookback_days in [None, Some(30)] {
+                let settings = AttributionSettings {
+                    model,
+                    lookback_days,
+                    half_life_days: Some(10),
+                };
+                let all = attribute_all(&deals, &settings).unwrap();
+                for (d, a) in deals.iter().zip(&all) {
+                    assert_eq!(a, &attribute(d, &settings).unwrap(), "{model} {}", d.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kept_shapes_are_let_go_past_the_bound_and_worked_out_again() {
+        // W-shaped deals of 300 touches with the lead and the opportunity in many places: more
+        // lines of shapes than are kept.
+        let mut numbers = Numbers(42);
+        let deals: Vec<AttributedDeal> = (0..300)
+            .map(|i| {
+                let mut d = deal(&mut numbers, i, 0);
+                d.touches = (0..300)
+                    .map(|k| Touch {
+                        campaign_id: format!("c-{}", k % 11),
+                        at: at(-3600 * (k + 1)),
+                    })
+                    .collect();
+                d.created_at = at(-3600 * (1 + numbers.below(300) as i64));
+                d.lead_created_at = Some(at(-3600 * (1 + numbers.below(300) as i64)));
+                d
+            })
+            .collect();
+        let settings = AttributionSettings::new(AttributionModel::WShaped);
+        let all = attribute_all(&deals, &settings).unwrap();
+        assert!(all.iter().map(|a| a.lines.len()).sum::<usize>() > KEPT_LINES);
+        for (d, a) in deals.iter().zip(&all) {
+            assert_eq!(a, &attribute(d, &settings).unwrap(), "{}", d.id);
+        }
+    }
+
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn a_shape_is_made_once_and_shared_by_the_deals_alike() {
+        fn make(shape: &Shape) -> usize {
+            MADE.fetch_add(1, Ordering::Relaxed);
+            shape.lines().len()
+        }
+        let mut numbers = Numbers(7);
+        let mut attributor =
+            Attributor::with(&AttributionSettings::new(AttributionModel::UShaped), make).unwrap();
+        let mut first: Option<*const (Shape, usize)> = None;
+        for i in 0..50 {
+            let mut d = deal(&mut numbers, i, 0);
+            d.touches = (0..4)
+                .map(|k| Touch {
+                    campaign_id: format!("c-{}", numbers.below(3)),
+                    at: at(-86_400 * (k + 1)),
+                })
+                .collect();
+            let mut touches: Vec<TouchRef<'_>> = d.touches.iter().map(TouchRef::from).collect();
+            let a = attributor
+                .attribute(&DealRef::from(&d), &mut touches)
+                .unwrap();
+            let shape = a.shape().unwrap();
+            assert_eq!(shape.1, 4);
+            assert_eq!(*first.get_or_insert(shape), shape as *const _);
+            let owned =
+                attribute(&d, &AttributionSettings::new(AttributionModel::UShaped)).unwrap();
+            let lines: Vec<LineRef<'_>> = a.lines().collect();
+            assert_eq!(lines.len(), owned.lines.len());
+            for (l, o) in lines.iter().zip(&owned.lines) {
+                assert_eq!(
+                    (
+                        l.campaign_id,
+                        l.touch_at,
+                        l.position,
+                        l.share,
+                        l.amount,
+                        l.explanation
+                    ),
+                    (
+                        o.campaign_id.as_str(),
+                        o.touch_at,
+                        o.position,
+                        o.share,
+                        o.amount,
+                        o.explanation.as_str()
+                    )
+                );
+            }
+        }
+        assert_eq!(MADE.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_bad_campaign_id_is_named_by_its_place_as_given() {
+        let mut numbers = Numbers(9);
+        let mut d = deal(&mut numbers, 1, 0);
+        d.touches = vec![
+            Touch {
+                campaign_id: "c-late".into(),
+                at: at(86_400),
+            },
+            Touch {
+                campaign_id: String::new(),
+                at: at(-86_400),
+            },
+        ];
+        let err = attribute(&d, &AttributionSettings::new(AttributionModel::Even)).unwrap_err();
+        assert!(err.to_string().contains("touches[1].campaign_id"), "{err}");
+    }
 }
