@@ -26,6 +26,7 @@ mode, and the wheel unless --no-binding).
 import argparse
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -141,6 +142,7 @@ def main() -> int:
     ap.add_argument("--touches-per-deal", type=int, default=10)
     ap.add_argument("--crm", help="this crm binary instead of a release build of crm-cli")
     ap.add_argument("--no-binding", action="store_true", help="leave out the crm Python binding")
+    ap.add_argument("--keep", action="store_true", help="keep the generated files (about 250 MB)")
     ap.add_argument("--generate", nargs=2, metavar=("DEALS", "TOUCHES"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
@@ -150,6 +152,17 @@ def main() -> int:
     if not args.crm:
         subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "crm-cli"], cwd=ROOT, check=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="crm-attribution-"))
+    try:
+        return compare(args, crm, tmp)
+    finally:
+        if args.keep:
+            print(f"files kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def compare(args, crm, tmp) -> int:
+    """Runs every contender on one generated data set in `tmp` and checks that they agree."""
     deals, touches = tmp / "deals.csv", tmp / "touches.csv"
     # In a process of its own: a child forked from a process holding the data would report its
     # size as the child's peak memory.
