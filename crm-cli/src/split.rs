@@ -23,37 +23,18 @@ pub fn pieces(body: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// How many line ends `piece` holds.
 pub fn lines(piece: &[u8]) -> usize {
-    piece.iter().filter(|&&c| c == b'\n').count()
+    memchr::memchr_iter(b'\n', piece).count()
 }
 
-/// Whether `data` holds `byte`: a block at a time without stopping inside a block, which the
-/// compiler turns into wide compares.
+/// Whether `data` holds `byte`.
 pub fn holds(data: &[u8], byte: u8) -> bool {
-    data.chunks(4096)
-        .any(|block| block.iter().fold(false, |found, &c| found | (c == byte)))
+    memchr::memchr(byte, data).is_some()
 }
 
-/// Where the first `,` or line end at or after `from` is (`data.len()` without one): eight bytes
-/// at a time.
-pub fn next_stop(data: &[u8], mut from: usize) -> usize {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
-    const LINE_ENDS: u64 = u64::from_le_bytes([b'\n'; 8]);
-    while let Some(chunk) = data.get(from..from + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let (c, n) = (word ^ COMMAS, word ^ LINE_ENDS);
-        // A high bit in each byte that was zero (a byte above one may be marked too, but never
-        // one below: the lowest mark is exact).
-        let found = ((c.wrapping_sub(ONES) & !c) | (n.wrapping_sub(ONES) & !n)) & HIGH;
-        if found != 0 {
-            return from + (found.trailing_zeros() / 8) as usize;
-        }
-        from += 8;
-    }
-    data[from.min(data.len())..]
-        .iter()
-        .position(|&c| c == b',' || c == b'\n')
+/// Where the first `,` or line end at or after `from` is (`data.len()` without one).
+pub fn next_stop(data: &[u8], from: usize) -> usize {
+    data.get(from..)
+        .and_then(|rest| memchr::memchr2(b',', b'\n', rest))
         .map_or(data.len(), |p| from + p)
 }
 
