@@ -3,7 +3,7 @@
 use super::campaigns::members_of;
 use super::Ctx;
 use crate::access::DataScope;
-use crate::campaign::{AudienceCriteria, MemberKind, MemberRef};
+use crate::campaign::{AudienceCriteria, AudiencePreview, MemberKind, MemberRef};
 use crate::customer::{Customer, FieldValue};
 use crate::error::Result;
 use crate::limits::{self, BATCH, CODE, ID};
@@ -11,7 +11,7 @@ use crate::opportunity::{Opportunity, OpportunityStatus};
 use crate::rfm::{self, RfmConfig, RfmOrder, RfmRow};
 use crate::store::CustomerQuery;
 use crate::store::DocKind;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::fmt;
 
 pub(super) fn check_criteria(c: &AudienceCriteria) -> Result<()> {
@@ -105,8 +105,12 @@ fn narrowed<'a>(owners: Option<HashSet<&'a str>>, to: HashSet<&'a str>) -> HashS
     }
 }
 
-/// The members the criteria reach now, in the actor's scope, in id order.
-pub(super) fn evaluate(cx: &mut Ctx<'_>, c: &AudienceCriteria) -> Result<Vec<MemberRef>> {
+/// Calls `found` with every customer the criteria reach now in the actor's scope, in no order.
+fn each_match(
+    cx: &mut Ctx<'_>,
+    c: &AudienceCriteria,
+    found: &mut dyn FnMut(&Customer),
+) -> Result<()> {
     let rfm = if c.rfm_segments.is_empty() && c.rfm_score_min.is_none() && c.rfm_score_max.is_none()
     {
         None
@@ -148,13 +152,13 @@ pub(super) fn evaluate(cx: &mut Ctx<'_>, c: &AudienceCriteria) -> Result<Vec<Mem
             c.owner_ids.iter().map(String::as_str).collect(),
         ));
     }
-    let team_owners: HashSet<&str> = users
+    let team_owners: rustc_hash::FxHashSet<&str> = users
         .iter()
         .filter(|u| u.team_id.as_ref().is_some_and(|t| c.team_ids.contains(t)))
         .map(|u| u.id.as_str())
         .collect();
     if !c.team_ids.is_empty() {
-        owners = Some(narrowed(owners, team_owners.clone()));
+        owners = Some(narrowed(owners, team_owners.iter().copied().collect()));
     }
     let keep = |cu: &Customer| -> bool {
         any_of(&c.levels, cu.level.as_ref())
@@ -188,10 +192,18 @@ pub(super) fn evaluate(cx: &mut Ctx<'_>, c: &AudienceCriteria) -> Result<Vec<Mem
     };
     // Members of pools are unowned: only the pools' customers are read, and none when the
     // scope or the other criteria ask for an owner.
+    // The store may answer these from indexes; `keep` checks them again, which costs little.
+    let listed = |values: &Vec<String>| (!values.is_empty()).then(|| values.clone());
+    let facets = CustomerQuery {
+        levels: listed(&c.levels),
+        regions: listed(&c.regions),
+        tags_any: listed(&c.tags_any),
+        ..CustomerQuery::default()
+    };
     let queries: Vec<CustomerQuery> = if c.pool_ids.is_empty() {
         vec![CustomerQuery {
             owners: owners.map(|o| o.into_iter().map(str::to_string).collect()),
-            ..CustomerQuery::default()
+            ..facets
         }]
     } else if owners.is_some() {
         Vec::new()
@@ -201,15 +213,26 @@ pub(super) fn evaluate(cx: &mut Ctx<'_>, c: &AudienceCriteria) -> Result<Vec<Mem
             .into_iter()
             .map(|p| CustomerQuery {
                 in_pool: Some(p.clone()),
-                ..CustomerQuery::default()
+                ..facets.clone()
             })
             .collect()
     };
-    // Filtered as they come, and only the ids of the members kept and sorted.
-    let mut ids: Vec<String> = Vec::new();
+    // Filtered as they come; `found` takes the members, so the store collects no ids.
     for query in &queries {
-        ids.extend(cx.tx.customer_ids_where(query, &mut |cu| keep(cu))?);
+        cx.tx.customer_ids_where(query, &mut |cu| {
+            if keep(cu) {
+                found(cu);
+            }
+            false
+        })?;
     }
+    Ok(())
+}
+
+/// The members the criteria reach now, in the actor's scope, in id order.
+pub(super) fn evaluate(cx: &mut Ctx<'_>, c: &AudienceCriteria) -> Result<Vec<MemberRef>> {
+    let mut ids: Vec<String> = Vec::new();
+    each_match(cx, c, &mut |cu| ids.push(cu.id.clone()))?;
     ids.sort_unstable_by(|a, b| crate::ids::record_order(a, b));
     if !c.contacts {
         return Ok(ids
@@ -230,6 +253,62 @@ pub(super) fn evaluate(cx: &mut Ctx<'_>, c: &AudienceCriteria) -> Result<Vec<Mem
         }));
     }
     Ok(out)
+}
+
+/// A customer id ordered as DOMAIN.md orders records (`ids::record_order`).
+#[derive(PartialEq, Eq)]
+struct InOrder(String);
+
+impl Ord for InOrder {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        crate::ids::record_order(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for InOrder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// How many the criteria reach and the first `sample` of them in id order. Customers are
+/// counted as they come and only the `sample` smallest ids kept (a bounded heap), so a preview of
+/// half a million members neither collects nor sorts them.
+pub(super) fn preview(
+    cx: &mut Ctx<'_>,
+    c: &AudienceCriteria,
+    sample: usize,
+) -> Result<AudiencePreview> {
+    if c.contacts {
+        let all = evaluate(cx, c)?;
+        return Ok(AudiencePreview {
+            count: all.len() as u64,
+            sample: all.into_iter().take(sample).collect(),
+        });
+    }
+    let mut count = 0u64;
+    let mut first: BinaryHeap<InOrder> = BinaryHeap::with_capacity(sample + 1);
+    each_match(cx, c, &mut |cu| {
+        count += 1;
+        if first.len() < sample {
+            first.push(InOrder(cu.id.clone()));
+        } else if let Some(mut last) = first.peek_mut() {
+            if crate::ids::record_order(&cu.id, &last.0).is_lt() {
+                *last = InOrder(cu.id.clone());
+            }
+        }
+    })?;
+    Ok(AudiencePreview {
+        count,
+        sample: first
+            .into_sorted_vec()
+            .into_iter()
+            .map(|InOrder(id)| MemberRef {
+                kind: MemberKind::Customer,
+                id,
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]
@@ -494,6 +573,15 @@ mod tests {
                 let fast = crm.look(actor, |cx| evaluate(cx, &c)).unwrap();
                 let full = crm.look(actor, |cx| reference(cx, &c)).unwrap();
                 assert_eq!(fast, full, "round {round}, {actor}: {c:?}");
+                // The preview counts them all and keeps the first few in id order.
+                let sample = round % 5;
+                let preview = crm.look(actor, |cx| preview(cx, &c, sample)).unwrap();
+                assert_eq!(preview.count, fast.len() as u64, "round {round}, {actor}");
+                assert_eq!(
+                    preview.sample,
+                    fast[..sample.min(fast.len())],
+                    "round {round}"
+                );
                 reached += fast.len();
             }
         }

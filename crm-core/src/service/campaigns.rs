@@ -422,13 +422,7 @@ impl Crm {
     ) -> Result<AudiencePreview> {
         super::audiences::check_criteria(&criteria)?;
         let sample = sample.unwrap_or(10).min(1_000) as usize;
-        self.look(actor, |cx| {
-            let all = super::audiences::evaluate(cx, &criteria)?;
-            Ok(AudiencePreview {
-                count: all.len() as u64,
-                sample: all.into_iter().take(sample).collect(),
-            })
-        })
+        self.look(actor, |cx| super::audiences::preview(cx, &criteria, sample))
     }
 
     /// Adds everyone a saved audience reaches now, as `add_campaign_members` does.

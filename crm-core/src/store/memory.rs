@@ -6,6 +6,7 @@
 
 mod journal;
 mod names;
+mod scan;
 
 use super::{check_put, check_remove, CustomerQuery, Doc, DocKind, Store, Tx};
 use crate::access::{Team, User};
@@ -45,6 +46,8 @@ struct State {
     customers: HashMap<Key, Arc<Customer>>,
     by_owner: HashMap<Key, HashSet<Key>>,
     by_pool: HashMap<Key, HashSet<Key>>,
+    /// Customers by level, region and tag, for audiences.
+    facets: scan::Facets,
     /// Owned, active customers by `recycle_due_at`, so a sweep reads only what is due.
     by_recycle_due: OrdSet<(DateTime<Utc>, Key)>,
     docs: HashMap<(DocKind, String), Doc>,
@@ -147,13 +150,6 @@ fn member_remove(index: &mut HashMap<Key, HashSet<Key>>, key: &str, id: &str) {
     }
 }
 
-fn members(table: &HashMap<Key, Arc<Customer>>, ids: Option<&HashSet<Key>>) -> Vec<Arc<Customer>> {
-    ids.into_iter()
-        .flatten()
-        .filter_map(|id| table.get::<str>(id).cloned())
-        .collect()
-}
-
 /// Adds `id` to the set under `key`; true when that set is new.
 fn index_add(index: &mut HashMap<String, OrdSet<String>>, key: &str, id: &str) -> bool {
     let set = index.entry(key.to_string()).or_default();
@@ -203,6 +199,7 @@ impl State {
             (None, _) => self.customers.remove(id),
         };
         self.reindex(id, old.as_deref(), new.as_deref());
+        self.facets.reindex(id, old.as_deref(), new.as_deref());
         old
     }
 
@@ -458,19 +455,9 @@ impl Tx for State {
     }
 
     fn customers(&mut self, query: &CustomerQuery) -> Result<Vec<Customer>> {
-        let candidates: Vec<Arc<Customer>> = match (&query.owners, &query.in_pool) {
-            (Some(owners), _) => owners
-                .iter()
-                .flat_map(|o| members(&self.customers, self.by_owner.get(o.as_str())))
-                .collect(),
-            (None, Some(pool)) => members(&self.customers, self.by_pool.get(pool.as_str())),
-            (None, None) => self.customers.values().cloned().collect(),
-        };
-        Ok(candidates
-            .into_iter()
-            .filter(|c| query.accepts(c))
-            .map(Arc::unwrap_or_clone)
-            .collect())
+        let mut out = Vec::new();
+        self.each_customer(query, &mut |c| out.push(Customer::clone(c)));
+        Ok(out)
     }
 
     fn customer_ids_where(
@@ -479,46 +466,11 @@ impl Tx for State {
         keep: &mut dyn FnMut(&Customer) -> bool,
     ) -> Result<Vec<crate::customer::CustomerId>> {
         let mut out = Vec::new();
-        let mut visit = |c: &Customer, q: &CustomerQuery| {
-            if q.accepts(c) && keep(c) {
+        self.each_customer(query, &mut |c| {
+            if keep(c) {
                 out.push(c.id.clone());
             }
-        };
-        let indexed = |index: Option<&HashSet<Key>>| -> Vec<&Arc<Customer>> {
-            index
-                .into_iter()
-                .flatten()
-                .filter_map(|id| self.customers.get::<str>(id))
-                .collect()
-        };
-        match (&query.owners, &query.in_pool) {
-            // Many owners (a manager's team): one pass over the table beats a look-up per id.
-            (Some(owners), _) if owners.len() > 8 => {
-                let set: HashSet<&str> = owners.iter().map(String::as_str).collect();
-                let rest = CustomerQuery {
-                    owners: None,
-                    ..query.clone()
-                };
-                for c in self.customers.values() {
-                    if c.owner_id.as_deref().is_some_and(|o| set.contains(o)) {
-                        visit(c, &rest);
-                    }
-                }
-            }
-            (Some(owners), _) => {
-                for o in owners {
-                    for c in indexed(self.by_owner.get(o.as_str())) {
-                        visit(c, query);
-                    }
-                }
-            }
-            (None, Some(pool)) => {
-                for c in indexed(self.by_pool.get(pool.as_str())) {
-                    visit(c, query);
-                }
-            }
-            (None, None) => self.customers.values().for_each(|c| visit(c, query)),
-        }
+        });
         Ok(out)
     }
 
@@ -830,7 +782,13 @@ mod tests {
             "customers",
             all(s.customers.iter().map(|e| format!("{e:?}")).collect()),
         );
-        for (name, index) in [("by_owner", &s.by_owner), ("by_pool", &s.by_pool)] {
+        for (name, index) in [
+            ("by_owner", &s.by_owner),
+            ("by_pool", &s.by_pool),
+            ("by_level", &s.facets.by_level),
+            ("by_region", &s.facets.by_region),
+            ("by_tag", &s.facets.by_tag),
+        ] {
             let rows = index
                 .iter()
                 .map(|(k, set)| {
@@ -922,7 +880,17 @@ mod tests {
         }
         let s = store.snapshot();
         let (mut owner, mut pool, mut due) = (Index::new(), Index::new(), BTreeSet::new());
+        let mut facets = Index::new();
         for (id, c) in &s.customers {
+            c.level
+                .iter()
+                .for_each(|l| add(&mut facets, &format!("level {l}"), id));
+            c.region
+                .iter()
+                .for_each(|r| add(&mut facets, &format!("region {r}"), id));
+            c.tags
+                .iter()
+                .for_each(|t| add(&mut facets, &format!("tag {t}"), id));
             let (o, p, d) = placement(Some(c));
             o.inspect(|o| add(&mut owner, o, id));
             p.inspect(|p| add(&mut pool, p, id));
@@ -976,7 +944,7 @@ mod tests {
             }
         }
         let rebuilt = format!(
-            "{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{due_at:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}\n{name_rows:?}\n{counts:?}"
+            "{facets:?}\n{owner:?}\n{pool:?}\n{due:?}\n{kinds:?}\n{parents:?}\n{due_at:?}\n{dedup:?}\n{contacts:?}\n{follow_ups:?}\n{events:?}\n{name_rows:?}\n{counts:?}"
         );
         let due_kept: BTreeSet<String> = s
             .by_recycle_due
@@ -988,8 +956,23 @@ mod tests {
             .iter()
             .map(|(kind, at, len, id)| format!("{kind:?} {at} {len} {id}"))
             .collect();
+        let facets_kept: Index = [
+            ("level", &s.facets.by_level),
+            ("region", &s.facets.by_region),
+            ("tag", &s.facets.by_tag),
+        ]
+        .into_iter()
+        .flat_map(|(name, index)| {
+            index.iter().map(move |(k, v)| {
+                (
+                    format!("{name} {k}"),
+                    v.iter().map(|id| id.to_string()).collect(),
+                )
+            })
+        })
+        .collect();
         let kept = format!(
-            "{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{due_at_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{names_kept:?}\n{counts_kept:?}",
+            "{facets_kept:?}\n{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{due_at_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{names_kept:?}\n{counts_kept:?}",
             kept(s.by_owner.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(s.by_pool.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(
@@ -1136,6 +1119,16 @@ mod tests {
                 let mut c = customer(&id, owner.as_deref(), version);
                 c.pool_id = pool.map(|p| format!("p-{p}"));
                 c.recycle_due_at = due.map(at);
+                // Level, region and tags vary with the other fields, so rewrites move them.
+                c.level = pool.map(|p| format!("l-{}", p % 3));
+                c.region = owner.as_ref().map(|o| format!("r-{}", o.len() % 2));
+                c.tags = [
+                    due.map(|d| format!("t-{}", d % 3)),
+                    pool.map(|p| format!("t-{}", p % 2)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 if *merged {
                     c.status = CustomerStatus::Merged;
                 }

@@ -27,6 +27,12 @@ pub struct CustomerQuery {
     pub in_pool: Option<String>,
     /// Merged tombstones are left out unless asked for.
     pub include_merged: bool,
+    /// Only customers at one of these levels.
+    pub levels: Option<Vec<String>>,
+    /// Only customers in one of these regions.
+    pub regions: Option<Vec<String>>,
+    /// Only customers with at least one of these tags.
+    pub tags_any: Option<Vec<String>>,
 }
 
 impl CustomerQuery {
@@ -45,7 +51,20 @@ impl CustomerQuery {
                 .in_pool
                 .as_ref()
                 .is_none_or(|p| c.owner_id.is_none() && c.pool_id.as_ref() == Some(p))
+            && one_of(&self.levels, c.level.as_ref())
+            && one_of(&self.regions, c.region.as_ref())
+            && self
+                .tags_any
+                .as_ref()
+                .is_none_or(|t| t.iter().any(|t| c.tags.contains(t)))
     }
+}
+
+/// Whether `value` is one of `wanted` (`None`: anything, an absent value included).
+fn one_of(wanted: &Option<Vec<String>>, value: Option<&String>) -> bool {
+    wanted
+        .as_ref()
+        .is_none_or(|w| value.is_some_and(|v| w.contains(v)))
 }
 
 pub trait Store: Send + Sync {

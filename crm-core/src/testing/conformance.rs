@@ -91,6 +91,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn customers_by_level_region_and_tags() {
+                c::customers_by_level_region_and_tags(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn every_document_kind() {
                 c::every_document_kind(&factory)
             }
@@ -423,6 +428,127 @@ pub fn customer_ids_where(factory: Factory) {
         got.sort();
         assert!(!want.is_empty() || q.owners.as_ref().is_some_and(Vec::is_empty));
         assert_eq!(got, want, "{q:?}");
+    }
+}
+
+/// Levels, regions and tags filter `customers` and `customer_ids_where` exactly as
+/// `CustomerQuery::accepts` says, alone and with the other filters, after the fields changed,
+/// a customer was deleted and a write was rolled back; no customer is listed twice.
+pub fn customers_by_level_region_and_tags(factory: Factory) {
+    let s = factory();
+    let s = s.as_ref();
+    const TAGS: [&str; 3] = ["vip", "news", "fair"];
+    let shaped = |i: usize, version: u64| {
+        let owner = (i % 3 != 0).then(|| format!("u-{}", i % 3));
+        let mut c = customer(&format!("c-{i}"), owner.as_deref(), version);
+        c.level = ["A", "B", "C"].get(i % 4).map(|l| l.to_string());
+        c.region = (i % 5 != 0).then(|| format!("r-{}", i % 5));
+        // Few enough for an index to pay, some with two tags.
+        c.tags = TAGS
+            .iter()
+            .zip([i % 6 == 1, i % 4 == 1, i % 5 == 2])
+            .filter(|(_, has)| *has)
+            .map(|(t, _)| t.to_string())
+            .collect();
+        c.pool_id = c.owner_id.is_none().then(|| "p-1".to_string());
+        if i % 11 == 0 {
+            c.status = CustomerStatus::Merged;
+        }
+        c
+    };
+    w(s, |tx| {
+        (1..=60).try_for_each(|i| tx.put_customer(&shaped(i, 1)))
+    })
+    .unwrap();
+    // Fields change, one customer goes, and a rolled-back write leaves no trace.
+    w(s, |tx| {
+        let mut c = shaped(5, 2);
+        c.tags = ["fair".to_string()].into();
+        c.level = None;
+        c.region = Some("r-9".into());
+        tx.put_customer(&c)?;
+        tx.delete_customer("c-7", 1)
+    })
+    .unwrap();
+    let rolled_back = w(s, |tx| {
+        let mut c = shaped(6, 2);
+        c.tags = ["gone".to_string()].into();
+        c.level = Some("Z".into());
+        tx.put_customer(&c)?;
+        Err::<(), _>(CrmError::InvalidState {
+            reason: "rolled back".into(),
+        })
+    });
+    assert!(rolled_back.is_err());
+    let list = |v: &[&str]| Some(v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    let queries = [
+        CustomerQuery {
+            levels: list(&["A"]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            levels: list(&["A", "C", "A", "Z"]),
+            include_merged: true,
+            ..Default::default()
+        },
+        CustomerQuery {
+            levels: list(&[]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            regions: list(&["r-1", "r-9"]),
+            owners: Some(vec!["u-1".into()]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            tags_any: list(&["vip"]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            tags_any: list(&["vip", "news", "vip", "gone"]),
+            levels: list(&["A", "B"]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            tags_any: list(&["fair", "news"]),
+            in_pool: Some("p-1".into()),
+            include_merged: true,
+            ..Default::default()
+        },
+        CustomerQuery {
+            tags_any: list(&["gone"]),
+            ..Default::default()
+        },
+        CustomerQuery {
+            tags_any: list(&["vip", "news", "fair"]),
+            regions: list(&["r-1", "r-2", "r-3", "r-4"]),
+            owners: Some((1..=12).map(|k| format!("u-{k}")).collect()),
+            ..Default::default()
+        },
+    ];
+    let everyone = r(s, |tx| {
+        tx.customers(&CustomerQuery {
+            include_merged: true,
+            ..Default::default()
+        })
+    });
+    assert_eq!(everyone.len(), 59);
+    for q in queries {
+        let mut want: Vec<String> = everyone
+            .iter()
+            .filter(|c| q.accepts(c))
+            .map(|c| c.id.clone())
+            .collect();
+        let mut got: Vec<String> = r(s, |tx| tx.customers(&q))
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let mut ids = r(s, |tx| tx.customer_ids_where(&q, &mut |_| true));
+        want.sort();
+        got.sort();
+        ids.sort();
+        assert_eq!(got, want, "{q:?}");
+        assert_eq!(ids, want, "{q:?}");
     }
 }
 
