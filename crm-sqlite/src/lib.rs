@@ -4,7 +4,10 @@
 //!
 //! Writes go through one writer connection; reads through a small pool of reader connections
 //! beside it, which WAL lets read their own snapshots while the writer works, so reads scale with
-//! threads. A call that cannot get its lock within the busy timeout fails with `STORAGE_BUSY`
+//! threads, provided SQLite is built without `SQLITE_ENABLE_MEMORY_MANAGEMENT` (rusqlite's bundled
+//! build turns it on, and it makes all connections share one page cache lock): this repository
+//! sets `LIBSQLITE3_FLAGS=-USQLITE_ENABLE_MEMORY_MANAGEMENT` in `.cargo/config.toml`, and an
+//! application building crm-sqlite in its own workspace should set it too. A call that cannot get its lock within the busy timeout fails with `STORAGE_BUSY`
 //! (retryable) instead of stalling the app; a full disk is `STORAGE_FULL`, a file that cannot be
 //! written `READ_ONLY`.
 
