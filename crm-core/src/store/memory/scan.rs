@@ -23,10 +23,18 @@ impl Facets {
     /// Moves customer `id` from the facets of `old` to those of `new` (None: absent), touching
     /// only what changed.
     pub(super) fn reindex(&mut self, id: &str, old: Option<&Customer>, new: Option<&Customer>) {
-        let level = |c: Option<&Customer>| c.and_then(|c| c.level.clone());
-        let region = |c: Option<&Customer>| c.and_then(|c| c.region.clone());
-        move_one(&mut self.by_level, id, level(old), level(new));
-        move_one(&mut self.by_region, id, region(old), region(new));
+        move_one(
+            &mut self.by_level,
+            id,
+            old.and_then(|c| c.level.as_deref()),
+            new.and_then(|c| c.level.as_deref()),
+        );
+        move_one(
+            &mut self.by_region,
+            id,
+            old.and_then(|c| c.region.as_deref()),
+            new.and_then(|c| c.region.as_deref()),
+        );
         let empty = BTreeSet::new();
         let (old_tags, new_tags) = (
             old.map_or(&empty, |c| &c.tags),
@@ -46,15 +54,15 @@ impl Facets {
 fn move_one(
     index: &mut HashMap<Key, HashSet<Key>>,
     id: &str,
-    old: Option<String>,
-    new: Option<String>,
+    old: Option<&str>,
+    new: Option<&str>,
 ) {
     if old != new {
         if let Some(o) = old {
-            member_remove(index, &o, id);
+            member_remove(index, o, id);
         }
         if let Some(n) = new {
-            member_add(index, &n, id);
+            member_add(index, n, id);
         }
     }
 }
