@@ -351,22 +351,19 @@ impl Tx for PgTx<'_, '_> {
         if !query.include_merged {
             sql += " AND status <> 'merged'";
         }
-        // Level, region and tags live in the body only.
-        for (key, values) in [("level", &query.levels), ("region", &query.regions)] {
+        // Level, region and tags live in the body only (`{}`: the values' parameter).
+        for (test, values) in [
+            ("body->>'level' = ANY({})", &query.levels),
+            ("body->>'region' = ANY({})", &query.regions),
+            ("body->'tags' ?| {}", &query.tags_any),
+        ] {
             if let Some(values) = values {
                 if values.is_empty() {
                     return Ok(Vec::new());
                 }
                 args.push(values);
-                sql += &format!(" AND body->>'{key}' = ANY(${})", args.len());
+                sql += &format!(" AND {}", test.replace("{}", &format!("${}", args.len())));
             }
-        }
-        if let Some(tags) = &query.tags_any {
-            if tags.is_empty() {
-                return Ok(Vec::new());
-            }
-            args.push(tags);
-            sql += &format!(" AND body->'tags' ?| ${}", args.len());
         }
         self.list(&sql, &args)
     }

@@ -182,28 +182,22 @@ impl SqliteTx<'_> {
             conditions.push("status <> 'merged'".to_string());
         }
         // Level, region and tags live in the body only: SQLite's JSON functions read them
-        // without decoding the record into Rust.
-        for (path, values) in [("$.level", &query.levels), ("$.region", &query.regions)] {
+        // without decoding the record into Rust (`{}`: the values' placeholders).
+        for (test, values) in [
+            ("json_extract(body, '$.level') IN ({})", &query.levels),
+            ("json_extract(body, '$.region') IN ({})", &query.regions),
+            (
+                "EXISTS (SELECT 1 FROM json_each(body, '$.tags') WHERE value IN ({}))",
+                &query.tags_any,
+            ),
+        ] {
             if let Some(values) = values {
                 if values.is_empty() {
                     return Ok(());
                 }
-                conditions.push(format!(
-                    "json_extract(body, '{path}') IN ({})",
-                    placeholders(values.len())
-                ));
+                conditions.push(test.replace("{}", &placeholders(values.len())));
                 args.extend(values.iter().map(|v| v as &dyn ToSql));
             }
-        }
-        if let Some(tags) = &query.tags_any {
-            if tags.is_empty() {
-                return Ok(());
-            }
-            conditions.push(format!(
-                "EXISTS (SELECT 1 FROM json_each(body, '$.tags') WHERE value IN ({}))",
-                placeholders(tags.len())
-            ));
-            args.extend(tags.iter().map(|t| t as &dyn ToSql));
         }
         let filter = if conditions.is_empty() {
             String::new()

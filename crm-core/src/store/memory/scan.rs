@@ -156,53 +156,41 @@ impl State {
                 .unzip::<_, _, Vec<&'a str>, Vec<&'a HashSet<Key>>>()
         };
         let mut best: Option<(usize, Narrowed<'a>)> = None;
-        let mut offer = |sets: Vec<&'a HashSet<Key>>, rest: CustomerQuery, tags| {
+        // An index's sets, with `clear` taking the filter they answer off what is left to check.
+        let mut offer = |sets: Vec<&'a HashSet<Key>>, clear: fn(&mut CustomerQuery), tags| {
             let size: usize = sets.iter().map(|s| s.len()).sum();
             if best.as_ref().is_none_or(|(b, _)| size < *b) {
+                let mut rest = query.clone();
+                clear(&mut rest);
                 best = Some((size, Narrowed { sets, rest, tags }));
             }
         };
         if let Some(owners) = &query.owners {
-            let rest = CustomerQuery {
-                owners: None,
-                ..query.clone()
-            };
-            offer(sets(&self.by_owner, owners).1, rest, None);
+            offer(sets(&self.by_owner, owners).1, |q| q.owners = None, None);
         }
         // The pool index holds the active customers waiting in the pool: all `in_pool` asks
         // for unless merged ones are wanted too.
         if let Some(pool) = query.in_pool.as_ref().filter(|_| !query.include_merged) {
-            let rest = CustomerQuery {
-                in_pool: None,
-                ..query.clone()
-            };
+            let set = self.by_pool.get(pool.as_str()).into_iter().collect();
+            offer(set, |q| q.in_pool = None, None);
+        }
+        if let Some(levels) = &query.levels {
             offer(
-                self.by_pool.get(pool.as_str()).into_iter().collect(),
-                rest,
+                sets(&self.facets.by_level, levels).1,
+                |q| q.levels = None,
                 None,
             );
         }
-        if let Some(levels) = &query.levels {
-            let rest = CustomerQuery {
-                levels: None,
-                ..query.clone()
-            };
-            offer(sets(&self.facets.by_level, levels).1, rest, None);
-        }
         if let Some(regions) = &query.regions {
-            let rest = CustomerQuery {
-                regions: None,
-                ..query.clone()
-            };
-            offer(sets(&self.facets.by_region, regions).1, rest, None);
+            offer(
+                sets(&self.facets.by_region, regions).1,
+                |q| q.regions = None,
+                None,
+            );
         }
         if let Some(tags) = &query.tags_any {
-            let rest = CustomerQuery {
-                tags_any: None,
-                ..query.clone()
-            };
             let (names, found) = sets(&self.facets.by_tag, tags);
-            offer(found, rest, Some(names));
+            offer(found, |q| q.tags_any = None, Some(names));
         }
         best.filter(|(size, _)| size * LOOKUP_COST < self.customers.len())
             .map(|(_, n)| n)
