@@ -40,6 +40,8 @@ suite "mobile: Kotlin on the JVM, Swift bindings" bash crm-mobile/test.sh
 suite "sync story: Kotlin x2, Node, Python, the web app in Chromium, on PostgreSQL" bash tests/e2e/run.sh
 
 echo
+# CI machines have limited disk (one run failed for it): say what the builds took.
+echo "build output: $(du -sh target 2>/dev/null | cut -f1) in target/; free: $(df -h --output=avail . | tail -1 | tr -d ' ')"
 [ ${#failures[@]} -eq 0 ] || echo "failed suites: ${failures[*]}"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
