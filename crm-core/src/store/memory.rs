@@ -44,7 +44,9 @@ struct State {
     /// Shared records, so copying a tree node on write bumps reference counts instead of
     /// cloning customers.
     customers: HashMap<Key, Arc<Customer>>,
-    by_owner: HashMap<Key, HashSet<Key>>,
+    /// Each owner's customers with their records (kept current on every write), so a query for
+    /// a team reads its customers straight from here instead of looking each one up.
+    by_owner: HashMap<Key, HashMap<Key, Arc<Customer>>>,
     by_pool: HashMap<Key, HashSet<Key>>,
     /// Customers by level, region and tag, for audiences.
     facets: scan::Facets,
@@ -199,21 +201,14 @@ impl State {
             (None, _) => self.customers.remove(id),
         };
         self.reindex(id, old.as_deref(), new.as_deref());
+        self.reindex_owner(id, old.as_deref(), new.as_ref());
         self.facets.reindex(id, old.as_deref(), new.as_deref());
         old
     }
 
     fn reindex(&mut self, id: &str, old: Option<&Customer>, new: Option<&Customer>) {
-        let (old_owner, old_pool, old_due) = placement(old);
-        let (owner, pool, due) = placement(new);
-        if old_owner != owner {
-            if let Some(o) = old_owner {
-                member_remove(&mut self.by_owner, o, id);
-            }
-            if let Some(o) = owner {
-                member_add(&mut self.by_owner, o, id);
-            }
-        }
+        let (_, old_pool, old_due) = placement(old);
+        let (_, pool, due) = placement(new);
         if old_pool != pool {
             if let Some(p) = old_pool {
                 member_remove(&mut self.by_pool, p, id);
@@ -229,6 +224,34 @@ impl State {
             }
             if let Some(d) = due {
                 self.by_recycle_due.insert((d, key));
+            }
+        }
+    }
+
+    /// Files customer `id` under its owner with its current record (every write replaces the
+    /// record, so the entry is refreshed even when the owner stays).
+    fn reindex_owner(&mut self, id: &str, old: Option<&Customer>, new: Option<&Arc<Customer>>) {
+        let old_owner = old.and_then(|c| c.owner_id.as_deref());
+        let owner = new.and_then(|c| c.owner_id.as_deref().map(|o| (o, c)));
+        if let Some(o) = old_owner.filter(|o| owner.is_none_or(|(n, _)| n != *o)) {
+            if let Some(records) = self.by_owner.get_mut(o) {
+                records.remove(id);
+                if records.is_empty() {
+                    self.by_owner.remove(o);
+                }
+            }
+        }
+        if let Some((o, c)) = owner {
+            if !self.by_owner.contains_key(o) {
+                self.by_owner.insert(Key::from(o), HashMap::new());
+            }
+            if let Some(records) = self.by_owner.get_mut(o) {
+                match records.get_mut(id) {
+                    Some(slot) => *slot = Arc::clone(c),
+                    None => {
+                        records.insert(Key::from(id), Arc::clone(c));
+                    }
+                }
             }
         }
     }
@@ -782,8 +805,17 @@ mod tests {
             "customers",
             all(s.customers.iter().map(|e| format!("{e:?}")).collect()),
         );
+        let owners = s
+            .by_owner
+            .iter()
+            .map(|(k, records)| {
+                let mut ids: Vec<&Key> = records.keys().collect();
+                ids.sort();
+                format!("{k}: {ids:?}")
+            })
+            .collect();
+        line("by_owner", owners);
         for (name, index) in [
-            ("by_owner", &s.by_owner),
             ("by_pool", &s.by_pool),
             ("by_level", &s.facets.by_level),
             ("by_region", &s.facets.by_region),
@@ -973,7 +1005,16 @@ mod tests {
         .collect();
         let kept = format!(
             "{facets_kept:?}\n{:?}\n{:?}\n{due_kept:?}\n{:?}\n{:?}\n{due_at_kept:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{names_kept:?}\n{counts_kept:?}",
-            kept(s.by_owner.iter().map(|(k, v)| (k, v.iter().collect()))),
+            // An owner's entry must hold the table's record itself, not an older one.
+            kept(s.by_owner.iter().map(|(k, v)| (
+                k,
+                v.iter()
+                    .map(|(id, c)| match s.customers.get(id) {
+                        Some(t) if Arc::ptr_eq(t, c) => id.to_string(),
+                        _ => format!("{id} (stale record)"),
+                    })
+                    .collect()
+            ))),
             kept(s.by_pool.iter().map(|(k, v)| (k, v.iter().collect()))),
             kept(
                 s.docs_by_kind
