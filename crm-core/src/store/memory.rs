@@ -131,6 +131,22 @@ fn put<K: KeyLike, T: Clone>(
     Ok(table.insert(K::from(id), value.clone()))
 }
 
+/// Items read ahead: records and names sit in heap blocks of their own, and handling one waits
+/// for its memory after the previous one's. Touching a batch first lets the processor fetch the
+/// batch's blocks side by side, so a batch costs about one round trip, not sixteen.
+const READ_AHEAD: usize = 16;
+
+/// Calls `each` on every item, a batch at a time, after `touch` has read what `each` will.
+fn read_ahead<T>(items: impl Iterator<Item = T>, touch: impl Fn(&T), mut each: impl FnMut(T)) {
+    let mut items = items.peekable();
+    let mut batch: Vec<T> = Vec::with_capacity(READ_AHEAD);
+    while items.peek().is_some() {
+        batch.extend(items.by_ref().take(READ_AHEAD));
+        batch.iter().for_each(&touch);
+        batch.drain(..).for_each(&mut each);
+    }
+}
+
 /// Membership indexes of the big customer table: unordered sets, cheaper to change than trees.
 fn member_add(index: &mut HashMap<Key, HashSet<Key>>, key: &str, id: &str) {
     match index.get_mut(key) {
@@ -242,17 +258,10 @@ impl State {
             }
         }
         if let Some((o, c)) = owner {
-            if !self.by_owner.contains_key(o) {
-                self.by_owner.insert(Key::from(o), HashMap::new());
-            }
-            if let Some(records) = self.by_owner.get_mut(o) {
-                match records.get_mut(id) {
-                    Some(slot) => *slot = Arc::clone(c),
-                    None => {
-                        records.insert(Key::from(id), Arc::clone(c));
-                    }
-                }
-            }
+            self.by_owner
+                .entry(Key::from(o))
+                .or_default()
+                .insert(Key::from(id), Arc::clone(c));
         }
     }
 
@@ -805,31 +814,23 @@ mod tests {
             "customers",
             all(s.customers.iter().map(|e| format!("{e:?}")).collect()),
         );
-        let owners = s
-            .by_owner
-            .iter()
-            .map(|(k, records)| {
-                let mut ids: Vec<&Key> = records.keys().collect();
-                ids.sort();
-                format!("{k}: {ids:?}")
-            })
-            .collect();
-        line("by_owner", owners);
+        fn row<'a>(key: &Key, ids: impl Iterator<Item = &'a Key>) -> String {
+            let mut ids: Vec<&Key> = ids.collect();
+            ids.sort();
+            format!("{key}: {ids:?}")
+        }
+        let owners = s.by_owner.iter().map(|(k, r)| row(k, r.keys()));
+        line("by_owner", owners.collect());
         for (name, index) in [
             ("by_pool", &s.by_pool),
             ("by_level", &s.facets.by_level),
             ("by_region", &s.facets.by_region),
             ("by_tag", &s.facets.by_tag),
         ] {
-            let rows = index
-                .iter()
-                .map(|(k, set)| {
-                    let mut ids: Vec<&Key> = set.iter().collect();
-                    ids.sort();
-                    format!("{k}: {ids:?}")
-                })
-                .collect();
-            line(name, rows);
+            line(
+                name,
+                index.iter().map(|(k, set)| row(k, set.iter())).collect(),
+            );
         }
         line("by_recycle_due", vec![format!("{:?}", s.by_recycle_due)]);
         line(

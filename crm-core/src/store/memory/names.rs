@@ -2,6 +2,7 @@
 //! each of its grams with its length, in one ordered set (a set per gram would cost a tree node
 //! per rare gram, and most grams are rare), and how many names hold each gram.
 
+use super::read_ahead;
 use crate::customer::grams::{name_grams, name_len, GRAM_LEN};
 use imbl::{HashMap, OrdSet};
 use std::ops::RangeInclusive;
@@ -19,9 +20,6 @@ pub(super) fn pack(gram: &str) -> Option<Packed> {
     }
     chars.next().is_none().then_some(packed)
 }
-
-/// Names read ahead when copying candidates.
-const BATCH: usize = 16;
 
 #[derive(Clone, Default)]
 pub(super) struct NameIndex {
@@ -93,21 +91,19 @@ impl NameIndex {
         if packed_len > 1 {
             found.sort_unstable_by_key(|name| Arc::as_ptr(name).cast::<u8>());
         }
-        let kept: Vec<&Arc<str>> = found
+        let kept = found
             .chunk_by(|a, b| Arc::ptr_eq(a, b))
             .filter(|run| run.len() >= at_least as usize)
-            .map(|run| run[0])
-            .collect();
-        // The names are cold (one heap block each, tens of thousands for a common gram): a batch
-        // is touched before it is copied, so its blocks are fetched side by side rather than one
-        // memory round trip after another.
-        let mut out = Vec::with_capacity(kept.len());
-        for batch in kept.chunks(BATCH) {
-            for name in batch {
+            .map(|run| run[0]);
+        // The names are cold (one heap block each, tens of thousands for a common gram).
+        let mut out = Vec::new();
+        read_ahead(
+            kept,
+            |name| {
                 std::hint::black_box(name.as_bytes().first());
-            }
-            out.extend(batch.iter().map(|name| String::from(name.as_ref())));
-        }
+            },
+            |name| out.push(String::from(name.as_ref())),
+        );
         out
     }
 }

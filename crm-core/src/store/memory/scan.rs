@@ -3,9 +3,9 @@
 //! enough, by one pass over the table. The facet indexes (level, region, tag) exist for
 //! audiences: at a million customers a pass costs a cache miss per customer (the records are
 //! scattered on the heap), while a tag held by one customer in twenty is read in a twentieth of
-//! the look-ups. Records are read in batches (see [`BATCH`]).
+//! the look-ups. Records are read ahead in batches (`read_ahead`).
 
-use super::{member_add, member_remove, Key, State};
+use super::{member_add, member_remove, read_ahead, Key, State};
 use crate::customer::Customer;
 use crate::store::CustomerQuery;
 use imbl::{HashMap, HashSet};
@@ -119,14 +119,8 @@ impl<'a> Check<'a> {
     }
 }
 
-/// Customers read ahead in a pass. Each record sits in its own heap block, as does its owner's
-/// id: checking one customer waits for two memory round trips, one after the other. Touching a
-/// batch's records first lets the processor fetch them side by side, so a batch costs about two
-/// round trips in all.
-const BATCH: usize = 16;
-
 /// Reads what the checks and the callers' first steps read of `c`: its status, owner and id.
-fn touch(c: &Customer) {
+fn touch(c: &&Arc<Customer>) {
     std::hint::black_box((
         c.status,
         c.owner_id.as_deref().and_then(|o| o.bytes().next()),
@@ -134,28 +128,17 @@ fn touch(c: &Customer) {
     ));
 }
 
-/// Calls `f` with each of `records` that `check` accepts, a batch at a time.
-fn in_batches<'a>(
-    mut records: impl Iterator<Item = &'a Arc<Customer>>,
+/// Calls `f` with each of `records` that `check` accepts, reading ahead.
+fn each_accepted<'a>(
+    records: impl Iterator<Item = &'a Arc<Customer>>,
     check: &Check<'_>,
     f: &mut dyn FnMut(&Arc<Customer>),
 ) {
-    let mut batch: Vec<&Arc<Customer>> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        batch.extend(records.by_ref().take(BATCH));
-        if batch.is_empty() {
-            return;
+    read_ahead(records, touch, |c| {
+        if check.accepts(c) {
+            f(c);
         }
-        for c in &batch {
-            touch(c);
-        }
-        for c in &batch {
-            if check.accepts(c) {
-                f(c);
-            }
-        }
-    }
+    });
 }
 
 impl State {
@@ -166,7 +149,7 @@ impl State {
                 source: Source::Records(owners),
                 rest,
                 ..
-            }) => in_batches(
+            }) => each_accepted(
                 owners.iter().flat_map(|records| records.values()),
                 &Check::new(&rest),
                 f,
@@ -191,7 +174,7 @@ impl State {
                     }
                 }
             }
-            None => in_batches(self.customers.values(), &Check::new(query), f),
+            None => each_accepted(self.customers.values(), &Check::new(query), f),
         }
     }
 
