@@ -12,6 +12,7 @@
 //! written `READ_ONLY`.
 
 mod errors;
+mod facts;
 mod migrations;
 mod pool;
 mod tx;

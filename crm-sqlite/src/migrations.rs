@@ -10,7 +10,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_docs_due.sql"),
     include_str!("../migrations/0004_name_grams.sql"),
     include_str!("../migrations/0005_docs_due_at.sql"),
+    include_str!("../migrations/0006_customer_facts.sql"),
 ];
+
+/// The migration after whose SQL the stored customers' quality facts are computed, in Rust
+/// (they need libphonenumber's checks), inside the same transaction.
+const FACTS: u32 = 6;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -33,6 +38,9 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
         let txn = conn.transaction().map_err(CrmError::storage)?;
         txn.execute_batch(MIGRATIONS[version as usize - 1])
             .map_err(|e| CrmError::storage(format!("migration {version}: {e}")))?;
+        if version == FACTS {
+            crate::facts::backfill(&txn)?;
+        }
         txn.pragma_update(None, "user_version", version)
             .map_err(CrmError::storage)?;
         txn.commit().map_err(CrmError::storage)?;

@@ -53,6 +53,14 @@ fn instant(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
     .transpose()
 }
 
+/// A text column read in place, without a copy.
+fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+    row.get_ref(i)
+        .map_err(db)?
+        .as_str()
+        .map_err(|e| CrmError::storage(format!("corrupt text: {e}")))
+}
+
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
@@ -470,11 +478,15 @@ impl Tx for SqliteTx<'_> {
                 ("pool_id", &c.pool_id),
                 ("recycle_due_at", &due),
             ],
-        )
+        )?;
+        crate::facts::write(self.txn, c)
     }
 
     fn delete_customer(&mut self, id: &str, version: u64) -> Result<()> {
         self.delete("customers", EntityKind::Customer, id, version)?;
+        if self.version_of("customers", id)?.is_none() {
+            crate::facts::remove(self.txn, id)?;
+        }
         // Its names leave the gram index with it, if it held them last.
         self.set_dedup_keys(id, &[])
     }
@@ -497,6 +509,14 @@ impl Tx for SqliteTx<'_> {
             }
         })?;
         Ok(out)
+    }
+
+    fn customer_facts(
+        &mut self,
+        owners: Option<&[String]>,
+        each: &mut dyn FnMut(crm_core::import::facts::CustomerFacts),
+    ) -> Result<()> {
+        crate::facts::each(self.txn, owners, each)
     }
 
     fn recycle_due(&mut self, until: DateTime<Utc>) -> Result<Vec<Customer>> {
@@ -695,6 +715,25 @@ impl Tx for SqliteTx<'_> {
             .query_map(params![prefix, upper], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn each_dedup_key_with_prefix(
+        &mut self,
+        prefix: &str,
+        each: &mut dyn FnMut(&str, &str),
+    ) -> Result<()> {
+        let upper = format!("{prefix}\u{10FFFF}");
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT key, customer_id FROM dedup_keys WHERE key >= ?1 AND key < ?2 ORDER BY key",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query(params![prefix, upper]).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            each(text_at(row, 0)?, text_at(row, 1)?);
+        }
+        Ok(())
     }
 
     fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>> {

@@ -96,6 +96,18 @@ fn a_database_from_schema_version_1_opens_and_keeps_its_data() {
     .unwrap();
     assert_eq!(in_pool.len(), 1);
     assert_eq!(in_pool[0].open_opportunities, 0);
+    // Migration 6 computed the quality facts of the stored customers.
+    let mut facts = Vec::new();
+    store::read(&store, |tx| tx.customer_facts(None, &mut |f| facts.push(f))).unwrap();
+    facts.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected: Vec<_> = store::read(&store, |tx| tx.customers(&Default::default()))
+        .unwrap()
+        .iter()
+        .map(crm_core::import::facts::CustomerFacts::of)
+        .collect();
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(facts.len(), 2);
+    assert_eq!(facts, expected);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))

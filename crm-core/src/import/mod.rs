@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod divisions;
+pub mod facts;
 pub mod fields;
 mod model;
 pub mod quality;

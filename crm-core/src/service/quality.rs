@@ -1,30 +1,35 @@
-//! The data quality report over the customers in the actor's scope: one pass over the customers
-//! (through `customer_ids_where`, without copying them) and one over the duplicate keys.
+//! The data quality report over the customers in the actor's scope: one pass over their
+//! [`CustomerFacts`] (kept on write by stores that can) and one over the duplicate keys.
 
 use super::Crm;
 use crate::access::DataScope;
-use crate::customer::{CustomerKind, FieldValue};
 use crate::error::{CrmError, Result};
+use crate::import::facts::{CustomerFacts, FIXED};
+use crate::import::fields;
 use crate::import::quality::{
     percent, DuplicateCluster, FieldQuality, GroupQuality, Inconsistency, QualityOptions,
     QualityReport,
 };
-use crate::import::{divisions, fields};
-use crate::store::CustomerQuery;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const STALE_DAYS: u32 = 90;
 const LIST_LIMIT: u32 = 100;
-/// The fields every customer has, in report order.
-const FIXED: [&str; 8] = [
-    "name", "phones", "emails", "industry", "region", "level", "source", "tags",
-];
 
 #[derive(Default, Clone)]
 struct Tally {
     filled: u64,
     valid: u64,
     checked: bool,
+}
+
+impl Tally {
+    /// Counts one checked value; 1 when it failed.
+    fn check(&mut self, ok: bool) -> u64 {
+        self.checked = true;
+        self.valid += u64::from(ok);
+        u64::from(!ok)
+    }
 }
 
 #[derive(Default)]
@@ -51,7 +56,7 @@ impl Crm {
                 .iter()
                 .map(|u| (u.id.clone(), u.team_id.clone()))
                 .collect();
-            let owners = match cx.actor.scope {
+            let owners: Option<Vec<String>> = match cx.actor.scope {
                 DataScope::All => None,
                 _ => {
                     let actor = cx.actor.clone();
@@ -64,175 +69,138 @@ impl Crm {
                     )
                 }
             };
-            let query = CustomerQuery {
-                owners,
-                ..CustomerQuery::default()
-            };
-            let mut tallies: BTreeMap<String, Tally> = FIXED
-                .iter()
-                .map(|f| (f.to_string(), Tally::default()))
-                .collect();
-            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-            let mut group_of: HashMap<String, String> = HashMap::new();
-            let mut people: HashMap<String, ()> = HashMap::new();
-            let mut customers = 0u64;
+            let mut fixed: [Tally; FIXED.len()] = Default::default();
+            let mut custom: HashMap<String, Tally> = HashMap::new();
+            // Customers by number (their order in the pass), with their owner's group.
+            let mut members = Members::default();
+            let mut owner_groups: Vec<(String, Group)> = Vec::new();
+            let mut owner_index: HashMap<Option<String>, u32> = HashMap::new();
             let mut stale = 0u64;
-            cx.tx.customer_ids_where(&query, &mut |c| {
-                customers += 1;
-                let mut filled = 0u64;
+            let mut each = |f: CustomerFacts| {
+                let mut filled = u64::from(f.filled.count_ones());
                 let mut invalid = 0u64;
-                let mut mark = |field: &str, has: bool, valid: Option<bool>| {
-                    let t = tallies.entry(field.to_string()).or_default();
-                    if has {
-                        t.filled += 1;
-                        filled += 1;
-                    }
-                    if let Some(ok) = valid {
-                        t.checked = true;
-                        if ok {
-                            t.valid += 1;
-                        } else {
-                            invalid += 1;
-                        }
-                    }
-                };
-                mark("name", !c.name.trim().is_empty(), None);
-                let phones_ok = c.phones.iter().all(|p| fields::phone_is_valid(p, region));
-                mark(
-                    "phones",
-                    !c.phones.is_empty(),
-                    (!c.phones.is_empty()).then_some(phones_ok),
-                );
-                let emails_ok = c.emails.iter().all(|e| fields::email(e).is_ok());
-                mark(
-                    "emails",
-                    !c.emails.is_empty(),
-                    (!c.emails.is_empty()).then_some(emails_ok),
-                );
-                mark("industry", c.industry.is_some(), None);
-                mark("region", c.region.is_some(), None);
-                mark("level", c.level.is_some(), None);
-                mark("source", c.source.is_some(), None);
-                mark("tags", !c.tags.is_empty(), None);
-                for (key, value) in &c.custom_fields {
-                    if key == "division_code" {
-                        // Part of the address an import resolved, not a field of its own.
-                        continue;
-                    }
-                    let valid = match (key.as_str(), value) {
-                        ("address", FieldValue::Text(text)) => {
-                            Some(divisions::parse_address(text).is_ok())
-                        }
-                        _ => None,
+                for (i, t) in fixed.iter_mut().enumerate() {
+                    t.filled += u64::from(f.has(i));
+                }
+                if f.has(1) {
+                    invalid += fixed[1].check(f.phones_valid_in(region));
+                }
+                if f.has(2) {
+                    invalid += fixed[2].check(f.emails_valid);
+                }
+                for (key, valid) in &f.custom {
+                    filled += 1;
+                    let t = match custom.get_mut(key) {
+                        Some(t) => t,
+                        None => custom.entry(key.clone()).or_default(),
                     };
-                    mark(&format!("custom_fields.{key}"), true, valid);
-                }
-                let is_stale = c
-                    .owner_id
-                    .as_ref()
-                    .is_some_and(|_| c.follow_up_clock().is_none_or(|at| at < stale_before));
-                if is_stale {
-                    stale += 1;
-                }
-                let owner = c.owner_id.clone().unwrap_or_else(|| "(pool)".into());
-                let team = match c.owner_id.as_ref().and_then(|o| team_of.get(o)) {
-                    Some(Some(team)) => format!("team:{team}"),
-                    Some(None) => "team:(no team)".into(),
-                    None => "team:(pool)".into(),
-                };
-                for key in [owner.clone(), team] {
-                    let g = groups.entry(key).or_default();
-                    g.customers += 1;
-                    g.filled += filled;
-                    g.invalid += invalid;
-                    g.stale += u64::from(is_stale);
-                }
-                group_of.insert(c.id.clone(), owner);
-                if c.kind == CustomerKind::Person {
-                    people.insert(c.id.clone(), ());
-                }
-                false
-            })?;
-            // Duplicate clusters: customers joined by a shared key (union-find over the ids in
-            // scope that share one); a person's own distinct phones and emails come from the
-            // same keys, which hold its contacts' too.
-            let mut parent: HashMap<String, String> = HashMap::new();
-            let mut shared: HashMap<String, Vec<String>> = HashMap::new();
-            let mut personal: BTreeMap<(String, &'static str), BTreeSet<String>> = BTreeMap::new();
-            for (prefix, what) in [("p:", "phone"), ("e:", "email"), ("n:", "name")] {
-                let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
-                for (key, id) in cx.tx.dedup_keys_with_prefix(prefix)? {
-                    if !group_of.contains_key(&id) {
-                        continue;
+                    t.filled += 1;
+                    if let Some(ok) = valid {
+                        invalid += t.check(*ok);
                     }
-                    if what != "name" && people.contains_key(&id) {
-                        let field = if what == "phone" { "phones" } else { "emails" };
+                }
+                let is_stale =
+                    f.owner_id.is_some() && f.follow_up.is_none_or(|at| at < stale_before);
+                stale += u64::from(is_stale);
+                let owner = match owner_index.get(&f.owner_id) {
+                    Some(&i) => i,
+                    None => {
+                        let key = f.owner_id.clone().unwrap_or_else(|| "(pool)".into());
+                        owner_groups.push((key, Group::default()));
+                        let i = owner_groups.len() as u32 - 1;
+                        owner_index.insert(f.owner_id, i);
+                        i
+                    }
+                };
+                let g = &mut owner_groups[owner as usize].1;
+                g.customers += 1;
+                g.filled += filled;
+                g.invalid += invalid;
+                g.stale += u64::from(is_stale);
+                members.add(f.id, owner, f.person);
+            };
+            cx.tx.customer_facts(owners.as_deref(), &mut each)?;
+            let customers = members.ids.len() as u64;
+            let tallies: BTreeMap<String, Tally> = FIXED
+                .iter()
+                .map(|f| f.to_string())
+                .zip(fixed)
+                .chain(
+                    custom
+                        .into_iter()
+                        .map(|(k, t)| (format!("custom_fields.{k}"), t)),
+                )
+                .collect();
+
+            // Duplicate clusters: customers joined by a shared key (union-find over the
+            // customers in scope that share one); a person's own distinct phones and emails
+            // come from the same keys, which hold its contacts' too.
+            let mut joins = Joins::new(members.ids.len());
+            let mut personal: BTreeMap<(u32, &'static str), BTreeSet<String>> = BTreeMap::new();
+            // Most keys have one holder: a key's customers are looked up only once a second
+            // holder shows (or when people's own details are wanted).
+            let people = members.person.iter().any(|p| *p);
+            for (prefix, what) in [("p:", "phone"), ("e:", "email"), ("n:", "name")] {
+                let field = if what == "phone" { "phones" } else { "emails" };
+                let look = people && what != "name";
+                let mut key_now = String::new();
+                let mut first = String::new();
+                let mut held = 0usize;
+                let mut holders: Vec<u32> = Vec::new();
+                let mut hold = |key: &str, id: &str, holders: &mut Vec<u32>| {
+                    let Some(&i) = members.index.get(id) else {
+                        return;
+                    };
+                    holders.push(i);
+                    if look && members.person[i as usize] {
                         personal
-                            .entry((id.clone(), field))
+                            .entry((i, field))
                             .or_default()
                             .insert(key[2..].to_string());
                     }
-                    by_key.entry(key).or_default().push(id);
-                }
-                for (key, mut ids) in by_key {
-                    ids.sort();
-                    ids.dedup();
-                    if ids.len() < 2 || key.len() <= 2 {
-                        continue;
+                };
+                cx.tx.each_dedup_key_with_prefix(prefix, &mut |key, id| {
+                    if key != key_now {
+                        joins.join(&key_now, what, &mut holders);
+                        key_now.clear();
+                        key_now.push_str(key);
+                        held = 0;
                     }
-                    let root = find(&mut parent, &ids[0]);
-                    for id in &ids[1..] {
-                        let other = find(&mut parent, id);
-                        if other != root {
-                            parent.insert(other, root.clone());
+                    held += 1;
+                    match held {
+                        1 if !look => {
+                            first.clear();
+                            first.push_str(id);
                         }
-                    }
-                    shared
-                        .entry(ids[0].clone())
-                        .or_default()
-                        .push(format!("{what} {}", &key[2..]));
-                }
-            }
-            let mut clusters: BTreeMap<String, DuplicateCluster> = BTreeMap::new();
-            let members: Vec<String> = parent.keys().cloned().collect();
-            for id in members {
-                let root = find(&mut parent, &id);
-                clusters
-                    .entry(root)
-                    .or_insert_with(|| DuplicateCluster {
-                        customer_ids: Vec::new(),
-                        shared: Vec::new(),
-                    })
-                    .customer_ids
-                    .push(id);
-            }
-            for (first, what) in shared {
-                let root = find(&mut parent, &first);
-                if let Some(cluster) = clusters.get_mut(&root) {
-                    cluster.shared.extend(what);
-                }
-            }
-            let mut clusters: Vec<DuplicateCluster> = clusters.into_values().collect();
-            for cluster in &mut clusters {
-                cluster
-                    .customer_ids
-                    .sort_by(|a, b| crate::ids::record_order(a, b));
-                cluster.shared.sort();
-                for id in &cluster.customer_ids {
-                    if let Some(owner) = group_of.get(id) {
-                        let team = match team_of.get(owner) {
-                            Some(Some(team)) => format!("team:{team}"),
-                            Some(None) => "team:(no team)".into(),
-                            None => "team:(pool)".into(),
-                        };
-                        for key in [owner.clone(), team] {
-                            if let Some(g) = groups.get_mut(&key) {
-                                g.duplicates += 1;
-                            }
+                        2 if !look => {
+                            hold(key, &first, &mut holders);
+                            hold(key, id, &mut holders);
                         }
+                        _ => hold(key, id, &mut holders),
                     }
-                }
+                })?;
+                joins.join(&key_now, what, &mut holders);
             }
+            let mut clusters: Vec<DuplicateCluster> = joins
+                .clusters()
+                .into_iter()
+                .map(|(customers, shared)| {
+                    for &i in &customers {
+                        owner_groups[members.owner[i as usize] as usize]
+                            .1
+                            .duplicates += 1;
+                    }
+                    let mut customer_ids: Vec<String> = customers
+                        .into_iter()
+                        .map(|i| members.ids[i as usize].clone())
+                        .collect();
+                    customer_ids.sort_by(|a, b| crate::ids::record_order(a, b));
+                    DuplicateCluster {
+                        customer_ids,
+                        shared,
+                    }
+                })
+                .collect();
             clusters.sort_by(|a, b| {
                 b.customer_ids
                     .len()
@@ -245,8 +213,8 @@ impl Crm {
             let mut inconsistencies: Vec<Inconsistency> = personal
                 .into_iter()
                 .filter(|(_, values)| values.len() > 1)
-                .map(|((customer_id, field), values)| Inconsistency {
-                    customer_id,
+                .map(|((i, field), values)| Inconsistency {
+                    customer_id: members.ids[i as usize].clone(),
                     field: field.to_string(),
                     values: values.into_iter().collect(),
                 })
@@ -256,6 +224,12 @@ impl Crm {
             });
             let inconsistency_count = inconsistencies.len() as u64;
             inconsistencies.truncate(limit);
+            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            for (owner, g) in owner_groups {
+                let team = groups.entry(team_key(&team_of, &owner)).or_default();
+                team.add(&g);
+                groups.insert(owner, g);
+            }
 
             let field_count = tallies.len() as u64;
             let fields: Vec<FieldQuality> = tallies
@@ -310,20 +284,113 @@ impl Crm {
     }
 }
 
-fn find(parent: &mut HashMap<String, String>, id: &str) -> String {
-    let mut root = id.to_string();
-    while let Some(up) = parent.get(&root).filter(|up| **up != root) {
-        root = up.clone();
+impl Group {
+    fn add(&mut self, other: &Group) {
+        self.customers += other.customers;
+        self.filled += other.filled;
+        self.invalid += other.invalid;
+        self.duplicates += other.duplicates;
+        self.stale += other.stale;
     }
-    parent.entry(id.to_string()).or_insert_with(|| root.clone());
-    let mut at = id.to_string();
-    while at != root {
-        let up = parent
-            .insert(at.clone(), root.clone())
-            .unwrap_or_else(|| root.clone());
-        at = up;
+}
+
+/// The customers of one report, numbered in the order the pass met them.
+#[derive(Default)]
+struct Members {
+    ids: Vec<String>,
+    index: FxHashMap<String, u32>,
+    /// Each one's owner, as an index into the report's owner groups.
+    owner: Vec<u32>,
+    person: Vec<bool>,
+}
+
+impl Members {
+    fn add(&mut self, id: String, owner: u32, person: bool) {
+        self.index.insert(id.clone(), self.ids.len() as u32);
+        self.ids.push(id);
+        self.owner.push(owner);
+        self.person.push(person);
     }
-    root
+}
+
+/// Union-find over customer numbers, with what joined them.
+struct Joins {
+    parent: Vec<u32>,
+    joined: Vec<bool>,
+    /// (a customer of the cluster, `phone 13800138000`).
+    shared: Vec<(u32, String)>,
+}
+
+impl Joins {
+    fn new(n: usize) -> Joins {
+        Joins {
+            parent: (0..n as u32).collect(),
+            joined: vec![false; n],
+            shared: Vec::new(),
+        }
+    }
+
+    fn root(&mut self, mut i: u32) -> u32 {
+        while self.parent[i as usize] != i {
+            let up = self.parent[i as usize];
+            // Path halving keeps the trees flat.
+            self.parent[i as usize] = self.parent[up as usize];
+            i = up;
+        }
+        i
+    }
+
+    /// Joins the holders of one key (emptied after); a key of a prefix alone joins nothing.
+    fn join(&mut self, key: &str, what: &str, holders: &mut Vec<u32>) {
+        holders.sort_unstable();
+        holders.dedup();
+        if holders.len() >= 2 && key.len() > 2 {
+            let first = self.root(holders[0]);
+            for &h in holders.iter() {
+                self.joined[h as usize] = true;
+                let other = self.root(h);
+                if other != first {
+                    self.parent[other as usize] = first;
+                }
+            }
+            self.shared
+                .push((holders[0], format!("{what} {}", &key[2..])));
+        }
+        holders.clear();
+    }
+
+    /// Each cluster's customers and what they share (sorted).
+    fn clusters(mut self) -> Vec<(Vec<u32>, Vec<String>)> {
+        let mut by_root: HashMap<u32, (Vec<u32>, Vec<String>)> = HashMap::new();
+        for i in 0..self.parent.len() as u32 {
+            if self.joined[i as usize] {
+                let root = self.root(i);
+                by_root.entry(root).or_default().0.push(i);
+            }
+        }
+        for (i, what) in std::mem::take(&mut self.shared) {
+            let root = self.root(i);
+            if let Some(cluster) = by_root.get_mut(&root) {
+                cluster.1.push(what);
+            }
+        }
+        by_root
+            .into_values()
+            .map(|(members, mut shared)| {
+                shared.sort();
+                (members, shared)
+            })
+            .collect()
+    }
+}
+
+/// The group key of an owner's team (`(pool)`: the customers without one).
+fn team_key(team_of: &HashMap<String, Option<String>>, owner: &str) -> String {
+    match team_of.get(owner) {
+        Some(Some(team)) => format!("team:{team}"),
+        Some(None) => "team:(no team)".into(),
+        None => "team:(pool)".into(),
+    }
 }
 
 /// The report's worst points as sentences, by share of customers concerned.

@@ -145,6 +145,24 @@ pub trait Tx {
             .map(|c| c.id)
             .collect())
     }
+    /// The [`CustomerFacts`](crate::import::facts::CustomerFacts) of every customer not merged
+    /// (only those of `owners`, when given), in no order: what the quality report reads. A
+    /// store that keeps them on write answers without decoding or checking records.
+    fn customer_facts(
+        &mut self,
+        owners: Option<&[UserId]>,
+        each: &mut dyn FnMut(crate::import::facts::CustomerFacts),
+    ) -> Result<()> {
+        let query = CustomerQuery {
+            owners: owners.map(<[UserId]>::to_vec),
+            ..CustomerQuery::default()
+        };
+        self.customer_ids_where(&query, &mut |c| {
+            each(crate::import::facts::CustomerFacts::of(c));
+            false
+        })?;
+        Ok(())
+    }
     /// Replaces the duplicate-detection keys of a customer (empty: none). The name of a name key
     /// ([`NAME_PREFIX`](crate::customer::NAME_PREFIX)) is also in the name gram index while any
     /// customer holds it: under each of its [`name_grams`](crate::customer::grams::name_grams),
@@ -153,6 +171,18 @@ pub trait Tx {
     fn customers_by_dedup_key(&mut self, key: &str) -> Result<Vec<CustomerId>>;
     /// (key, customer) pairs whose key starts with `prefix`, for fuzzy matching.
     fn dedup_keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, CustomerId)>>;
+    /// Calls `each(key, customer)` for every pair `dedup_keys_with_prefix` lists, in key order
+    /// (a key's holders one after another): a pass over millions of keys without a copy of each.
+    fn each_dedup_key_with_prefix(
+        &mut self,
+        prefix: &str,
+        each: &mut dyn FnMut(&str, &str),
+    ) -> Result<()> {
+        let mut pairs = self.dedup_keys_with_prefix(prefix)?;
+        pairs.sort_unstable();
+        pairs.iter().for_each(|(key, id)| each(key, id));
+        Ok(())
+    }
     /// How many distinct indexed names hold each gram, in the order asked: lets a duplicate
     /// check read the rarest grams' names only.
     fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>>;

@@ -3,7 +3,7 @@
 //! hands the transaction to a finishing step (the server's receipt, the device's outbox entry)
 //! before it commits, so the operation and its bookkeeping land together or not at all.
 
-use crate::access::{Team, User};
+use crate::access::{Team, User, UserId};
 use crate::customer::{Contact, Customer, CustomerId, FollowUp};
 use crate::error::{CrmError, Result};
 use crate::event::{Event, NewEvent};
@@ -158,6 +158,20 @@ impl Tx for RecordingTx<'_> {
         keep: &mut dyn FnMut(&Customer) -> bool,
     ) -> Result<Vec<CustomerId>> {
         self.inner.customer_ids_where(query, keep)
+    }
+    fn customer_facts(
+        &mut self,
+        owners: Option<&[UserId]>,
+        each: &mut dyn FnMut(crate::import::facts::CustomerFacts),
+    ) -> Result<()> {
+        self.inner.customer_facts(owners, each)
+    }
+    fn each_dedup_key_with_prefix(
+        &mut self,
+        prefix: &str,
+        each: &mut dyn FnMut(&str, &str),
+    ) -> Result<()> {
+        self.inner.each_dedup_key_with_prefix(prefix, each)
     }
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()> {
         self.inner.set_dedup_keys(customer_id, keys)

@@ -116,6 +116,11 @@ macro_rules! store_conformance {
             }
             #[test]
             $(#[$attr])*
+            fn customer_facts() {
+                c::customer_facts(&factory)
+            }
+            #[test]
+            $(#[$attr])*
             fn scenarios() {
                 c::scenarios(&factory)
             }
@@ -673,6 +678,23 @@ pub fn dedup_keys(factory: Factory) {
             ("n:acmee".into(), "c-2".into())
         ]
     );
+    // The streaming pass: the same pairs, in key order.
+    for prefix in ["", "p:", "n:acme", "x:"] {
+        let mut streamed: Vec<(String, String)> = Vec::new();
+        r(s, |tx| {
+            tx.each_dedup_key_with_prefix(prefix, &mut |k, id| {
+                streamed.push((k.to_string(), id.to_string()))
+            })
+        });
+        assert!(
+            streamed.windows(2).all(|w| w[0].0 <= w[1].0),
+            "{streamed:?}"
+        );
+        let mut listed = r(s, |tx| tx.dedup_keys_with_prefix(prefix));
+        listed.sort();
+        streamed.sort();
+        assert_eq!(streamed, listed, "prefix {prefix:?}");
+    }
     w(s, |tx| tx.set_dedup_keys("c-1", &["n:globex".into()])).unwrap();
     assert_eq!(r(s, |tx| tx.customers_by_dedup_key("p:138")), ["c-2"]);
     w(s, |tx| tx.set_dedup_keys("c-2", &[])).unwrap();
@@ -835,6 +857,92 @@ pub fn event_log(factory: Factory) {
 /// Deleting a customer (an import's revert) takes it out of every table and index: its record,
 /// its duplicate keys, the names it alone held from the gram index, the owner, pool and recycling
 /// indexes. Only at its stored version; a failed transaction puts all of it back.
+/// `customer_facts` answers what `CustomerFacts::of` says of every stored customer not merged,
+/// through creation, edits, a change of owner, a merge, a deletion and a rolled-back write.
+pub fn customer_facts(factory: Factory) {
+    use crate::customer::FieldValue;
+    use crate::import::facts::CustomerFacts;
+    let s = factory();
+    let s = s.as_ref();
+    let facts = |owners: Option<Vec<String>>| {
+        let mut out: Vec<CustomerFacts> = Vec::new();
+        r(s, |tx| {
+            tx.customer_facts(owners.as_deref(), &mut |f| out.push(f))
+        });
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    };
+    let expected = |owners: Option<&[&str]>| {
+        let mut out: Vec<CustomerFacts> = r(s, |tx| tx.customers(&CustomerQuery::default()))
+            .iter()
+            .filter(|c| {
+                owners.is_none_or(|o| c.owner_id.as_deref().is_some_and(|id| o.contains(&id)))
+            })
+            .map(CustomerFacts::of)
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    };
+    let mut a = customer("c-1", Some("u-1"), 1);
+    a.phones = vec!["+8612".into(), "13900139000".into()];
+    a.emails = vec!["not an email".into()];
+    a.industry = Some("贸易".into());
+    a.custom_fields
+        .insert("address".into(), FieldValue::Text("火星市某区".into()));
+    let mut b = customer("c-2", Some("u-2"), 1);
+    b.kind = crate::customer::CustomerKind::Person;
+    b.phones = vec!["+8613800138000".into()];
+    let c = customer("c-3", None, 1);
+    w(s, |tx| {
+        [&a, &b, &c].iter().try_for_each(|c| tx.put_customer(c))
+    })
+    .unwrap();
+    assert_eq!(facts(None).len(), 3);
+    assert_eq!(facts(None), expected(None));
+    let stored = &facts(None)[0];
+    assert!(
+        !stored.phones_valid && !stored.emails_valid && stored.has(3),
+        "{stored:?}"
+    );
+    assert_eq!(stored.phones, a.phones);
+    assert_eq!(stored.custom, vec![("address".to_string(), Some(false))]);
+
+    // Edits, a new owner, a merge and a deletion.
+    a.phones = vec!["+8613800138000".into()];
+    a.emails = vec!["a@example.com".into()];
+    a.owner_id = Some("u-2".into());
+    a.version = 2;
+    b.status = CustomerStatus::Merged;
+    b.version = 2;
+    w(s, |tx| {
+        tx.put_customer(&a)?;
+        tx.put_customer(&b)?;
+        tx.delete_customer("c-3", 1)
+    })
+    .unwrap();
+    let now = facts(None);
+    assert_eq!(
+        now.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["c-1"]
+    );
+    assert!(now[0].phones_valid && now[0].emails_valid && now[0].phones == a.phones);
+    assert_eq!(now, expected(None));
+    assert_eq!(facts(Some(vec!["u-2".into()])), expected(Some(&["u-2"])));
+    assert!(facts(Some(vec!["u-1".into()])).is_empty());
+    assert!(facts(Some(vec![])).is_empty());
+
+    // A write that fails leaves the facts as they were.
+    let mut edited = a.clone();
+    edited.emails.clear();
+    edited.version = 3;
+    let failed = w(s, |tx| {
+        tx.put_customer(&edited)?;
+        Err::<(), _>(CrmError::invalid("test", "roll back"))
+    });
+    assert!(failed.is_err());
+    assert_eq!(facts(None), now);
+}
+
 pub fn delete_customers(factory: Factory) {
     use crate::customer::dedup::customer_keys;
     use crate::customer::grams::name_grams;
