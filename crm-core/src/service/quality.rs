@@ -11,6 +11,8 @@ use crate::import::quality::{
     QualityReport,
 };
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const STALE_DAYS: u32 = 90;
@@ -70,11 +72,11 @@ impl Crm {
                 }
             };
             let mut fixed: [Tally; FIXED.len()] = Default::default();
-            let mut custom: HashMap<String, Tally> = HashMap::new();
+            let mut custom: FxHashMap<String, Tally> = FxHashMap::default();
             // Customers by number (their order in the pass), with their owner's group.
             let mut members = Members::default();
             let mut owner_groups: Vec<(String, Group)> = Vec::new();
-            let mut owner_index: HashMap<Option<String>, u32> = HashMap::new();
+            let mut owner_index: FxHashMap<Option<String>, u32> = FxHashMap::default();
             let mut stale = 0u64;
             let mut each = |f: CustomerFacts| {
                 let mut filled = u64::from(f.filled.count_ones());
@@ -117,10 +119,10 @@ impl Crm {
                 g.filled += filled;
                 g.invalid += invalid;
                 g.stale += u64::from(is_stale);
-                members.add(f.id, owner, f.person);
+                members.add(&f.id, owner, f.person);
             };
             cx.tx.customer_facts(owners.as_deref(), &mut each)?;
-            let customers = members.ids.len() as u64;
+            let customers = members.len() as u64;
             let tallies: BTreeMap<String, Tally> = FIXED
                 .iter()
                 .map(|f| f.to_string())
@@ -135,7 +137,7 @@ impl Crm {
             // Duplicate clusters: customers joined by a shared key (union-find over the
             // customers in scope that share one); a person's own distinct phones and emails
             // come from the same keys, which hold its contacts' too.
-            let mut joins = Joins::new(members.ids.len());
+            let mut joins = Joins::new(members.len());
             let mut personal: BTreeMap<(u32, &'static str), BTreeSet<String>> = BTreeMap::new();
             // Most keys have one holder: a key's customers are looked up only once a second
             // holder shows (or when people's own details are wanted).
@@ -148,7 +150,7 @@ impl Crm {
                 let mut held = 0usize;
                 let mut holders: Vec<u32> = Vec::new();
                 let mut hold = |key: &str, id: &str, holders: &mut Vec<u32>| {
-                    let Some(&i) = members.index.get(id) else {
+                    let Some(i) = members.get(id) else {
                         return;
                     };
                     holders.push(i);
@@ -192,7 +194,7 @@ impl Crm {
                     }
                     let mut customer_ids: Vec<String> = customers
                         .into_iter()
-                        .map(|i| members.ids[i as usize].clone())
+                        .map(|i| members.id(i).to_string())
                         .collect();
                     customer_ids.sort_by(|a, b| crate::ids::record_order(a, b));
                     DuplicateCluster {
@@ -214,7 +216,7 @@ impl Crm {
                 .into_iter()
                 .filter(|(_, values)| values.len() > 1)
                 .map(|((i, field), values)| Inconsistency {
-                    customer_id: members.ids[i as usize].clone(),
+                    customer_id: members.id(i).to_string(),
                     field: field.to_string(),
                     values: values.into_iter().collect(),
                 })
@@ -294,22 +296,61 @@ impl Group {
     }
 }
 
-/// The customers of one report, numbered in the order the pass met them.
+/// The customers of one report, numbered in the order the pass met them. A million ids are
+/// kept in one text and found by their hash (with the rare id whose hash another took kept
+/// apart): a map of a million owned strings cost a quarter of the report.
 #[derive(Default)]
 struct Members {
-    ids: Vec<String>,
-    index: FxHashMap<String, u32>,
+    /// The ids one after another; id `i` ends at `ends[i]`.
+    text: String,
+    ends: Vec<usize>,
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<String, u32>,
     /// Each one's owner, as an index into the report's owner groups.
     owner: Vec<u32>,
     person: Vec<bool>,
 }
 
 impl Members {
-    fn add(&mut self, id: String, owner: u32, person: bool) {
-        self.index.insert(id.clone(), self.ids.len() as u32);
-        self.ids.push(id);
+    fn hash(id: &str) -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(id.as_bytes());
+        h.finish()
+    }
+
+    /// Adds a customer not met before (the pass lists each once).
+    fn add(&mut self, id: &str, owner: u32, person: bool) {
+        let n = self.len() as u32;
+        match self.by_hash.entry(Self::hash(id)) {
+            Entry::Vacant(slot) => {
+                slot.insert(n);
+            }
+            Entry::Occupied(_) => {
+                self.collided.insert(id.to_string(), n);
+            }
+        }
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
         self.owner.push(owner);
         self.person.push(person);
+    }
+
+    fn get(&self, id: &str) -> Option<u32> {
+        match self.by_hash.get(&Self::hash(id)) {
+            Some(&i) if self.id(i) == id => Some(i),
+            _ if self.collided.is_empty() => None,
+            _ => self.collided.get(id).copied(),
+        }
+    }
+
+    fn id(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn len(&self) -> usize {
+        self.owner.len()
     }
 }
 
