@@ -286,7 +286,7 @@ fn contracts_from_schema_version_2_are_found_by_the_overdue_list_after_migrating
             "DROP INDEX docs_by_due; ALTER TABLE docs DROP COLUMN due;
              DROP TABLE name_grams; DROP TABLE name_gram_counts;
              DROP INDEX docs_by_due_at; ALTER TABLE docs DROP COLUMN due_at;
-             PRAGMA user_version = 2;",
+             DROP TABLE customer_facts; PRAGMA user_version = 2;",
         )
         .unwrap();
     }
@@ -333,13 +333,13 @@ fn names_from_schema_version_3_are_found_by_fuzzy_duplicate_checks_after_migrati
             .unwrap();
         }
     }
-    // Back to the shape schema 3 wrote: no gram index, no due_at column.
+    // Back to the shape schema 3 wrote: no gram index, no due_at column, no facts table.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE name_grams; DROP TABLE name_gram_counts;
              DROP INDEX docs_by_due_at; ALTER TABLE docs DROP COLUMN due_at;
-             PRAGMA user_version = 3;",
+             DROP TABLE customer_facts; PRAGMA user_version = 3;",
         )
         .unwrap();
     }

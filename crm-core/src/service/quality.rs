@@ -12,8 +12,8 @@ use crate::import::quality::{
 };
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
-use std::hash::Hasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hasher;
 
 const STALE_DAYS: u32 = 90;
 const LIST_LIMIT: u32 = 100;
