@@ -1,14 +1,11 @@
 //! The `customer_facts` table: each customer's quality facts (`CustomerFacts`), written with the
 //! customer so the quality report reads short rows instead of decoding and checking records.
 
+use crate::tx::{db, from_json, placeholders, text_at};
 use crm_core::customer::{Customer, CustomerStatus};
 use crm_core::import::facts::CustomerFacts;
 use crm_core::{CrmError, Result};
 use rusqlite::{params, params_from_iter, Connection};
-
-fn db(e: rusqlite::Error) -> CrmError {
-    crate::errors::from_sqlite(e)
-}
 
 /// Keeps the facts row in step with a customer just written (none for a merged one).
 pub(crate) fn write(conn: &Connection, c: &Customer) -> Result<()> {
@@ -46,7 +43,7 @@ pub(crate) fn each(
         Some([]) => return Ok(()),
         Some(owners) => format!(
             "SELECT id, owner_id, facts FROM customer_facts WHERE owner_id IN ({})",
-            vec!["?"; owners.len()].join(", ")
+            placeholders(owners.len())
         ),
     };
     let mut stmt = conn.prepare_cached(&sql).map_err(db)?;
@@ -54,13 +51,7 @@ pub(crate) fn each(
         .query(params_from_iter(owners.unwrap_or_default()))
         .map_err(db)?;
     while let Some(row) = rows.next().map_err(db)? {
-        let text = row
-            .get_ref(2)
-            .map_err(db)?
-            .as_str()
-            .map_err(|e| CrmError::storage(format!("corrupt customer facts: {e}")))?;
-        let mut facts: CustomerFacts = serde_json::from_str(text)
-            .map_err(|e| CrmError::storage(format!("corrupt customer facts: {e}")))?;
+        let mut facts: CustomerFacts = from_json(text_at(row, 2)?)?;
         facts.id = row.get(0).map_err(db)?;
         facts.owner_id = row.get(1).map_err(db)?;
         f(facts);
@@ -75,14 +66,7 @@ pub(crate) fn backfill(conn: &Connection) -> Result<()> {
         .map_err(db)?;
     let mut rows = stmt.query([]).map_err(db)?;
     while let Some(row) = rows.next().map_err(db)? {
-        let body = row
-            .get_ref(0)
-            .map_err(db)?
-            .as_str()
-            .map_err(|e| CrmError::storage(format!("corrupt record: {e}")))?;
-        let customer: Customer = serde_json::from_str(body)
-            .map_err(|e| CrmError::storage(format!("corrupt record: {e}")))?;
-        write(conn, &customer)?;
+        write(conn, &from_json::<Customer>(text_at(row, 0)?)?)?;
     }
     Ok(())
 }

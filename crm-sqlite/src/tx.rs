@@ -21,7 +21,7 @@ pub(crate) struct SqliteTx<'a> {
     pub(crate) mirror: bool,
 }
 
-fn db(e: rusqlite::Error) -> CrmError {
+pub(crate) fn db(e: rusqlite::Error) -> CrmError {
     crate::errors::from_sqlite(e)
 }
 
@@ -37,7 +37,7 @@ fn date(text: Option<String>) -> Result<Option<chrono::NaiveDate>> {
     .transpose()
 }
 
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| CrmError::storage(format!("corrupt record: {e}")))
 }
 
@@ -54,14 +54,14 @@ fn instant(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
 }
 
 /// A text column read in place, without a copy.
-fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+pub(crate) fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
     row.get_ref(i)
         .map_err(db)?
         .as_str()
         .map_err(|e| CrmError::storage(format!("corrupt text: {e}")))
 }
 
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 

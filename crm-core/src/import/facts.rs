@@ -79,13 +79,15 @@ impl CustomerFacts {
             .iter()
             .enumerate()
             .fold(0u8, |bits, (i, &h)| bits | (u8::from(h) << i));
-        let default = fields::region(None).expect("the default region is one");
         CustomerFacts {
             id: c.id.clone(),
             owner_id: c.owner_id.clone(),
             person: c.kind == CustomerKind::Person,
             filled,
-            phones_valid: c.phones.iter().all(|p| fields::phone_is_valid(p, default)),
+            phones_valid: c
+                .phones
+                .iter()
+                .all(|p| fields::phone_is_valid(p, fields::DEFAULT_REGION)),
             phones: c.phones.clone(),
             emails_valid: c.emails.iter().all(|e| fields::email(e).is_ok()),
             custom: c
@@ -114,7 +116,7 @@ impl CustomerFacts {
 
     /// Whether every phone is valid, numbers without a country code read in `region`.
     pub fn phones_valid_in(&self, region: phonenumber::country::Id) -> bool {
-        if Ok(region) == fields::region(None) {
+        if region == fields::DEFAULT_REGION {
             return self.phones_valid;
         }
         self.phones

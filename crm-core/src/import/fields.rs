@@ -20,9 +20,15 @@ pub fn fold(input: &str) -> String {
     input.nfkc().collect::<String>().trim().to_string()
 }
 
+/// The region of phone numbers without a country code when none is given.
+pub const DEFAULT_REGION: Country = Country::CN;
+
 /// The region phone numbers without a country code belong to.
 pub fn region(code: Option<&str>) -> Result<Country, CellError> {
-    let code = code.unwrap_or("CN").trim().to_ascii_uppercase();
+    let Some(code) = code else {
+        return Ok(DEFAULT_REGION);
+    };
+    let code = code.trim().to_ascii_uppercase();
     Country::from_str(&code).map_err(|_| {
         (
             "INVALID_REGION",
