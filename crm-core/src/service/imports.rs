@@ -70,6 +70,10 @@ struct Batch {
     last_row: u64,
     changes: Vec<Change>,
     rejected: Vec<RejectedRow>,
+    /// Records a row matched and left as they were, with its row: a resumed run must still
+    /// know them as met in this file (a later row matching one is a duplicate within it).
+    #[serde(default)]
+    unchanged: Vec<(String, u64)>,
 }
 
 /// A row's decision and what it changed.
@@ -336,8 +340,9 @@ impl Crm {
         let mut run = self.look(actor, |cx| {
             let mut run = Run::new(cx, plan, job.mapping.clone())?;
             for batch in batches(cx, &job_id)? {
-                for change in batch.changes {
-                    run.touched.entry(change.record).or_insert(change.row);
+                let met = batch.changes.into_iter().map(|c| (c.record, c.row));
+                for (record, row) in met.chain(batch.unchanged) {
+                    run.touched.entry(record).or_insert(row);
                 }
             }
             Ok(run)
@@ -370,6 +375,7 @@ impl Crm {
                     last_row: fresh.committed_rows,
                     changes: Vec::new(),
                     rejected: Vec::new(),
+                    unchanged: Vec::new(),
                 };
                 let mut batch_counts = ImportCounts::default();
                 let mut ended = false;
@@ -393,7 +399,13 @@ impl Crm {
                             errors: outcome.errors.clone(),
                         });
                     }
-                    batch.changes.extend(change);
+                    match (&change, &outcome.record_id) {
+                        // Only what the run now knows as met by this row.
+                        (None, Some(id)) if run.touched.get(id) == Some(&outcome.row) => {
+                            batch.unchanged.push((id.clone(), outcome.row))
+                        }
+                        _ => batch.changes.extend(change),
+                    }
                     if all_or_nothing {
                         sink.row(&outcome, &values);
                     } else {
