@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_name_grams.sql"),
     include_str!("../migrations/0004_docs_due_backfill.sql"),
     include_str!("../migrations/0005_docs_due_at.sql"),
+    include_str!("../migrations/0006_name_variants.sql"),
 ];
 
 /// The schema version this build writes.

@@ -6,6 +6,7 @@ use crate::db;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::grams::{name_grams, name_len};
+use crm_core::customer::variants::name_variants;
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
 use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
@@ -183,7 +184,8 @@ fn doc_of(kind: DocKind, row: &Row) -> Result<Doc> {
     })
 }
 
-/// The name gram index (`crm_core::customer::grams`), kept by `set_dedup_keys`.
+/// The name gram and variant indexes (`crm_core::customer::{grams, variants}`), kept by
+/// `set_dedup_keys`.
 impl PgTx<'_, '_> {
     /// Puts a name in the gram index or takes it out, as whether any customer now holds it says.
     /// Writers of one name queue on a transaction lock, so under READ COMMITTED each sees the
@@ -203,8 +205,14 @@ impl PgTx<'_, '_> {
             .first()
             .is_some_and(|r| r.get(0));
         let grams = name_grams(name);
+        let variants = name_variants(name);
         let len = i32::try_from(name_len(name)).unwrap_or(i32::MAX);
         if held {
+            self.execute(
+                "INSERT INTO name_variants (org_id, variant, name)
+                 SELECT $1, v, $2 FROM unnest($3::text[]) AS v ON CONFLICT DO NOTHING",
+                &[&org, &name, &variants],
+            )?;
             self.execute(
                 "WITH added AS (
                      INSERT INTO name_grams (org_id, gram, len, name)
@@ -216,6 +224,10 @@ impl PgTx<'_, '_> {
                 &[&org, &len, &name, &grams],
             )?;
         } else {
+            self.execute(
+                "DELETE FROM name_variants WHERE org_id = $1 AND name = $2 AND variant = ANY($3)",
+                &[&org, &name, &variants],
+            )?;
             self.execute(
                 "WITH removed AS (
                      DELETE FROM name_grams
@@ -475,6 +487,20 @@ impl Tx for PgTx<'_, '_> {
                  WHERE org_id = $1 AND gram = ANY($2) AND len BETWEEN $3 AND $4
                  GROUP BY name HAVING count(*) >= $5",
                 &[&org, &grams, &lo, &hi, &at_least],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {
+        let org = self.org;
+        let variants = variants.to_vec();
+        Ok(self
+            .query(
+                "SELECT DISTINCT name FROM name_variants
+                 WHERE org_id = $1 AND variant = ANY($2) ORDER BY name",
+                &[&org, &variants],
             )?
             .iter()
             .map(|r| r.get(0))

@@ -8,7 +8,7 @@ mod common;
 use crm_postgres::PgPool;
 
 /// A new database owned by the ordinary role, at schema version 2 (what builds before the name
-/// gram index wrote), and its URL.
+/// gram and variant indexes wrote), and its URL.
 fn database_at_version_2() -> String {
     let name = format!("crm_mig_{}", std::process::id());
     let mut admin = common::admin();
@@ -92,6 +92,23 @@ fn names_and_contract_due_dates_stored_before_are_indexed_for_every_organisation
         .unwrap()
         .get(0);
     assert_eq!(count, 1, "a name held by two customers counts once");
+    // And under its deletion variants, once however many hold it, for each organisation.
+    let mut variants = |org: &str| -> Vec<String> {
+        admin
+            .query(
+                "SELECT variant FROM name_variants WHERE org_id = $1 AND name <> '' ORDER BY 1",
+                &[&org],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    for (org, name) in [("a", "acmetrading"), ("b", "星辰科技")] {
+        let mut expected = crm_core::customer::variants::name_variants(name);
+        expected.sort();
+        assert_eq!(variants(org), expected, "{org}");
+    }
     let due: Option<chrono::NaiveDate> = admin
         .query_one("SELECT due FROM docs WHERE id = 'k-1'", &[])
         .unwrap()
@@ -102,6 +119,11 @@ fn names_and_contract_due_dates_stored_before_are_indexed_for_every_organisation
     let store = pool.store("a").unwrap();
     let matches = crm_core::store::read(&store, |tx| {
         tx.names_with_grams(&["acm".to_string()], 10..=12, 1)
+    })
+    .unwrap();
+    assert_eq!(matches, ["acmetrading"]);
+    let matches = crm_core::store::read(&store, |tx| {
+        tx.names_with_variants(&["acmetradin".to_string()])
     })
     .unwrap();
     assert_eq!(matches, ["acmetrading"]);

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_name_grams.sql"),
     include_str!("../migrations/0005_docs_due_at.sql"),
     include_str!("../migrations/0006_customer_facts.sql"),
+    include_str!("../migrations/0007_name_variants.sql"),
 ];
 
 /// The migration after whose SQL the stored customers' quality facts are computed, in Rust

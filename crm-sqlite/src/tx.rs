@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
 use crm_core::customer::grams::{name_grams, name_len};
+use crm_core::customer::variants::name_variants;
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
 use crm_core::store::{check_put, check_remove, check_version, CustomerQuery, Doc, DocKind, Tx};
@@ -354,6 +355,13 @@ impl SqliteTx<'_> {
                 count.execute([&gram]).map_err(db)?;
             }
         }
+        let mut variant = self
+            .txn
+            .prepare_cached("INSERT OR IGNORE INTO name_variants (variant, name) VALUES (?1, ?2)")
+            .map_err(db)?;
+        for v in name_variants(name) {
+            variant.execute(params![v, name]).map_err(db)?;
+        }
         Ok(())
     }
 
@@ -377,6 +385,13 @@ impl SqliteTx<'_> {
                 count.execute([&gram]).map_err(db)?;
                 empty.execute([&gram]).map_err(db)?;
             }
+        }
+        let mut variant = self
+            .txn
+            .prepare_cached("DELETE FROM name_variants WHERE variant = ?1 AND name = ?2")
+            .map_err(db)?;
+        for v in name_variants(name) {
+            variant.execute(params![v, name]).map_err(db)?;
         }
         Ok(())
     }
@@ -781,6 +796,24 @@ impl Tx for SqliteTx<'_> {
             .collect();
         found.sort_unstable();
         Ok(found)
+    }
+
+    fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT name FROM name_variants WHERE variant = ?1")
+            .map_err(db)?;
+        let mut found = BTreeSet::new();
+        for variant in variants.iter().collect::<BTreeSet<_>>() {
+            let mut rows = stmt.query([variant]).map_err(db)?;
+            while let Some(row) = rows.next().map_err(db)? {
+                let name = text_at(row, 0)?;
+                if !found.contains(name) {
+                    found.insert(name.to_string());
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
     }
 
     fn contact(&mut self, id: &str) -> Result<Option<Contact>> {

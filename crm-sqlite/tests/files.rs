@@ -286,7 +286,7 @@ fn contracts_from_schema_version_2_are_found_by_the_overdue_list_after_migrating
             "DROP INDEX docs_by_due; ALTER TABLE docs DROP COLUMN due;
              DROP TABLE name_grams; DROP TABLE name_gram_counts;
              DROP INDEX docs_by_due_at; ALTER TABLE docs DROP COLUMN due_at;
-             DROP TABLE customer_facts; PRAGMA user_version = 2;",
+             DROP TABLE customer_facts; DROP TABLE name_variants; PRAGMA user_version = 2;",
         )
         .unwrap();
     }
@@ -333,13 +333,13 @@ fn names_from_schema_version_3_are_found_by_fuzzy_duplicate_checks_after_migrati
             .unwrap();
         }
     }
-    // Back to the shape schema 3 wrote: no gram index, no due_at column, no facts table.
+    // Back to the shape schema 3 wrote: no gram or variant index, no due_at column, no facts.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE name_grams; DROP TABLE name_gram_counts;
              DROP INDEX docs_by_due_at; ALTER TABLE docs DROP COLUMN due_at;
-             DROP TABLE customer_facts; PRAGMA user_version = 3;",
+             DROP TABLE customer_facts; DROP TABLE name_variants; PRAGMA user_version = 3;",
         )
         .unwrap();
     }
@@ -379,4 +379,15 @@ fn names_from_schema_version_3_are_found_by_fuzzy_duplicate_checks_after_migrati
         })
         .unwrap();
     assert_eq!(counted, grams, "every gram's count is its number of names");
+    // The migration put each name under itself and its deletions, as writes do.
+    let variants: Vec<String> = conn
+        .prepare("SELECT variant FROM name_variants WHERE name = 'acmetrading' ORDER BY variant")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut expected = crm_core::customer::variants::name_variants("acmetrading");
+    expected.sort();
+    assert_eq!(variants, expected);
 }

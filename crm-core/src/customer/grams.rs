@@ -119,6 +119,11 @@ impl Blocking {
         self.lengths.clone()
     }
 
+    /// The most edits any match can be away from the probe.
+    pub(crate) fn edits(&self) -> usize {
+        self.edits
+    }
+
     /// Given how many names hold each gram of [`Blocking::grams`], the rarest grams to read and
     /// how many of them every match holds at least; `None` when no choice guarantees one (scan
     /// instead).

@@ -6,6 +6,7 @@ mod merge;
 mod model;
 pub mod normalize;
 pub(crate) mod similarity;
+pub mod variants;
 
 pub use dedup::{
     DuplicateMatch, DuplicateMode, DuplicatePolicy, DuplicateProbe, MatchField, NAME_PREFIX,

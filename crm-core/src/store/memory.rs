@@ -625,6 +625,10 @@ impl Tx for State {
         Ok(self.names.names(grams, lengths, at_least))
     }
 
+    fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {
+        Ok(self.names.with_variants(variants))
+    }
+
     /// A posting is a pointer in an ordered set; a name is a cold string to copy and compare
     /// (about eight times as long, measured with the duplicates bench).
     fn postings_per_name(&self) -> u64 {
@@ -863,6 +867,10 @@ mod tests {
             all(s.names.counts.iter().map(|e| format!("{e:?}")).collect()),
         );
         line(
+            "name_variants",
+            all(s.names.variants.iter().map(|e| format!("{e:?}")).collect()),
+        );
+        line(
             "contacts",
             all(s.contacts.iter().map(|e| format!("{e:?}")).collect()),
         );
@@ -945,7 +953,7 @@ mod tests {
         for (c, keys) in &s.keys_of {
             keys.iter().for_each(|k| add(&mut dedup, k, c));
         }
-        // The name gram index holds exactly the names of the name keys, under their grams.
+        // The name index holds exactly the names of the name keys, under their grams and variants.
         let mut name_rows = BTreeSet::new();
         let mut counts = BTreeMap::<u64, u64>::new();
         for name in dedup.keys().filter_map(|k| k.strip_prefix(NAME_PREFIX)) {
@@ -955,12 +963,21 @@ mod tests {
                 name_rows.insert(format!("{gram} {len} {name}"));
                 *counts.entry(gram).or_default() += 1;
             }
+            for variant in crate::customer::variants::name_variants(name) {
+                name_rows.insert(format!("v {} {name}", names::variant_hash(&variant)));
+            }
         }
         let names_kept: BTreeSet<String> = s
             .names
             .postings
             .iter()
             .map(|(g, len, name)| format!("{g} {len} {name}"))
+            .chain(
+                s.names
+                    .variants
+                    .iter()
+                    .map(|(hash, name)| format!("v {hash} {name}")),
+            )
             .collect();
         let counts_kept: BTreeMap<u64, u64> =
             s.names.counts.iter().map(|(g, n)| (*g, *n)).collect();

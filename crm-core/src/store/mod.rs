@@ -166,7 +166,8 @@ pub trait Tx {
     /// Replaces the duplicate-detection keys of a customer (empty: none). The name of a name key
     /// ([`NAME_PREFIX`](crate::customer::NAME_PREFIX)) is also in the name gram index while any
     /// customer holds it: under each of its [`name_grams`](crate::customer::grams::name_grams),
-    /// with its [`name_len`](crate::customer::grams::name_len).
+    /// with its [`name_len`](crate::customer::grams::name_len), and under each of its
+    /// [`name_variants`](crate::customer::variants::name_variants).
     fn set_dedup_keys(&mut self, customer_id: &str, keys: &[String]) -> Result<()>;
     fn customers_by_dedup_key(&mut self, key: &str) -> Result<Vec<CustomerId>>;
     /// (key, customer) pairs whose key starts with `prefix`, for fuzzy matching.
@@ -194,6 +195,12 @@ pub trait Tx {
         lengths: RangeInclusive<u32>,
         at_least: u32,
     ) -> Result<Vec<String>>;
+    /// The distinct indexed names (without the prefix) holding any of `variants` among their
+    /// [`name_variants`](crate::customer::variants::name_variants): the candidates of a fuzzy
+    /// name match at most one edit away. A store keeps every name of a name key under its
+    /// variants beside its grams. A store that looks variants up by a hash may return a few
+    /// other names too: the caller compares every candidate.
+    fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>>;
     /// How many postings `names_with_grams` reads in the time a caller spends on one name it
     /// returns (taking it and comparing it): a duplicate check reads up to that many times the
     /// postings to compare fewer names. A store whose every row costs as much as a name (SQL)

@@ -193,6 +193,9 @@ impl Tx for RecordingTx<'_> {
     ) -> Result<Vec<String>> {
         self.inner.names_with_grams(grams, lengths, at_least)
     }
+    fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {
+        self.inner.names_with_variants(variants)
+    }
     fn postings_per_name(&self) -> u64 {
         self.inner.postings_per_name()
     }

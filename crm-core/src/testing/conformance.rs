@@ -705,8 +705,9 @@ pub fn dedup_keys(factory: Factory) {
     );
 }
 
-/// The name gram index behind fuzzy duplicate checks: each distinct name of a name key under each
-/// of its grams and its length, while any customer holds it, and nothing a failed write did.
+/// The name gram and variant indexes behind fuzzy duplicate checks: each distinct name of a name
+/// key under each of its grams and its length, and under its deletion variants, while any
+/// customer holds it, and nothing a failed write did.
 pub fn name_gram_index(factory: Factory) {
     use crate::customer::grams::name_grams;
     let s = factory();
@@ -719,6 +720,7 @@ pub fn name_gram_index(factory: Factory) {
     };
     let names = |g: &[&str], lengths| names_holding(g, lengths, 1);
     let counts = |g: &[&str]| r(s, |tx| tx.name_gram_counts(&grams(g)));
+    let by_variants = |v: &[&str]| r(s, |tx| tx.names_with_variants(&grams(v)));
     w(s, |tx| {
         tx.set_dedup_keys("c-1", &["n:acme".into(), "p:138".into()])?;
         tx.set_dedup_keys("c-2", &["n:acme".into()])?;
@@ -734,6 +736,16 @@ pub fn name_gram_index(factory: Factory) {
     for gram in name_grams("星辰科技") {
         assert_eq!(names(&[&gram], 0..=u32::MAX), ["星辰科技"], "{gram}");
     }
+    // Each name under itself and its deletions, once however many customers hold it, in
+    // name order; no name under a string two edits away.
+    assert_eq!(by_variants(&["acm", "acme"]), ["acme", "acmee"]);
+    assert_eq!(
+        by_variants(&["星辰科", "acmee", "星辰科"]),
+        ["acmee", "星辰科技"]
+    );
+    assert_eq!(by_variants(&["星科技"]), ["星辰科技"]);
+    assert!(by_variants(&["星科", "ac", "p:138", ""]).is_empty());
+    assert!(by_variants(&[]).is_empty());
     // A candidate holds at least so many of the distinct grams asked for.
     assert_eq!(names_holding(&["acm", "ee$"], 0..=100, 2), ["acmee"]);
     assert_eq!(
@@ -752,6 +764,7 @@ pub fn name_gram_index(factory: Factory) {
     w(s, |tx| tx.set_dedup_keys("c-2", &[])).unwrap();
     assert_eq!(counts(&["acm", "me$"]), [1, 0]);
     assert_eq!(names(&["me$", "cme"], 0..=100), ["acmee"]);
+    assert_eq!(by_variants(&["acme", "glo", "globe"]), ["acmee", "globex"]);
     // A failed write leaves the index as it was.
     let failed = w(s, |tx| {
         tx.set_dedup_keys("c-3", &[])?;
@@ -764,9 +777,18 @@ pub fn name_gram_index(factory: Factory) {
     assert!(failed.is_err());
     assert_eq!(counts(&["acm", "zet"]), [1, 0]);
     assert_eq!(names(&["acm", "zet"], 0..=100), ["acmee"]);
-    // The empty name too has grams.
-    w(s, |tx| tx.set_dedup_keys("c-5", &["n:".into()])).unwrap();
+    assert_eq!(by_variants(&["acme", "zeta", "eta"]), ["acmee"]);
+    // The empty name too has grams, and is its own variant; a name over the variant length
+    // limit has none.
+    let long = "x".repeat(crate::customer::variants::VARIANT_MAX_LEN as usize + 1);
+    w(s, |tx| {
+        tx.set_dedup_keys("c-5", &["n:".into(), format!("n:{long}")])
+    })
+    .unwrap();
     assert_eq!(names(&["^^$"], 0..=0), [""]);
+    assert_eq!(by_variants(&["", "a"]), [""]);
+    assert!(by_variants(&[long.as_str(), &long[1..]]).is_empty());
+    assert_eq!(names(&["xxx"], 0..=100), [long]);
 }
 
 pub fn contacts_and_follow_ups_move(factory: Factory) {
@@ -1002,6 +1024,7 @@ pub fn delete_customers(factory: Factory) {
         let mut prefixed = r(s, |tx| tx.dedup_keys_with_prefix("n:"));
         prefixed.sort();
         let found = sorted(r(s, |tx| tx.names_with_grams(&grams, 0..=u32::MAX, 1)));
+        let by_variants = r(s, |tx| tx.names_with_variants(&names));
         let owners = CustomerQuery {
             owners: Some(vec!["u-1".into()]),
             ..Default::default()
@@ -1016,7 +1039,7 @@ pub fn delete_customers(factory: Factory) {
             .map(|c| c.id)
             .collect();
         format!(
-            "{:?}\n{holders:?}\n{prefixed:?}\n{found:?}\n{:?}\n{:?}\n{owned_ids:?}\n{:?}\n{:?}\n{due:?}",
+            "{:?}\n{holders:?}\n{prefixed:?}\n{found:?}\n{by_variants:?}\n{:?}\n{:?}\n{owned_ids:?}\n{:?}\n{:?}\n{due:?}",
             r(s, |tx| Ok((tx.customer("c-1")?, tx.customer("c-2")?))),
             r(s, |tx| tx.name_gram_counts(&grams)),
             ids(owners),
@@ -1086,6 +1109,10 @@ pub fn delete_customers(factory: Factory) {
     assert_eq!(prefixed, [(format!("n:{}", names[1]), "c-3".to_string())]);
     assert_eq!(
         sorted(r(s, |tx| tx.names_with_grams(&grams, 0..=u32::MAX, 1))),
+        [names[1].clone()]
+    );
+    assert_eq!(
+        r(s, |tx| tx.names_with_variants(&names)),
         [names[1].clone()]
     );
     let gone = name_grams(&names[0]);

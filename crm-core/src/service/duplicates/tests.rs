@@ -1,9 +1,10 @@
 //! The indexed name look-up against the full scan it replaces, on random corpora.
 
-use super::names::{similar_names, similar_names_picking, Pick};
+use super::names::{similar_names, similar_names_picking, Pick, Variants};
 use crate::customer::dedup::customer_keys;
 use crate::customer::grams::{Blocking, Picked};
 use crate::customer::normalize::normalize_name;
+use crate::customer::variants::name_variants;
 use crate::customer::{CustomerId, NAME_PREFIX};
 use crate::error::Result;
 use crate::store::{self, MemoryStore, Tx};
@@ -53,11 +54,18 @@ fn stored(names: &[String]) -> MemoryStore {
     store
 }
 
-/// Whether the look-up choosing grams with `pick` finds what the full scan finds.
-fn agrees(store: &MemoryStore, probe: &str, threshold: f64, pick: Pick) -> bool {
+/// Whether the look-up choosing grams with `pick`, and variants with `variants`, finds what the
+/// full scan finds.
+fn agrees(
+    store: &MemoryStore,
+    probe: &str,
+    threshold: f64,
+    pick: Pick,
+    variants: Variants,
+) -> bool {
     let (indexed, scanned) = store::read(store, |tx| {
         Ok((
-            similar_names_picking(tx, probe, threshold, pick)?,
+            similar_names_picking(tx, probe, threshold, pick, variants)?,
             full_scan(tx, probe, threshold)?,
         ))
     })
@@ -175,10 +183,12 @@ proptest! {
     #[test]
     fn the_indexed_look_up_finds_what_the_full_scan_finds((corpus, probe, t) in case()) {
         let store = stored(&corpus);
-        prop_assert!(agrees(&store, &probe, t, Blocking::pick));
-        // Whatever a store's cost says: one shared gram asked for whenever it can be, and two.
-        prop_assert!(agrees(&store, &probe, t, |b, counts, _| b.pick(counts, 0)));
-        prop_assert!(agrees(&store, &probe, t, |b, counts, _| b.pick(counts, u64::MAX)));
+        prop_assert!(agrees(&store, &probe, t, Blocking::pick, Some(name_variants)));
+        // Grams alone, whatever a store's cost says: one shared gram asked for whenever it can
+        // be, and two.
+        prop_assert!(agrees(&store, &probe, t, Blocking::pick, None));
+        prop_assert!(agrees(&store, &probe, t, |b, counts, _| b.pick(counts, 0), None));
+        prop_assert!(agrees(&store, &probe, t, |b, counts, _| b.pick(counts, u64::MAX), None));
     }
 }
 
@@ -206,8 +216,33 @@ fn an_index_that_asks_too_many_shared_grams_fails_the_property() {
     assert!(misses(one_more), "an over-strict index went unnoticed");
 }
 
-/// Whether the property fails for some case when the look-up picks with `pick`.
+/// Nor are the variants: a look-up by the probe's deletions without the probe itself misses
+/// the stored names one character longer, and one by the probe alone misses substitutions.
+#[test]
+fn a_look_up_by_too_few_variants_fails_the_property() {
+    fn deletions_only(name: &str) -> Vec<String> {
+        name_variants(name).into_iter().skip(1).collect()
+    }
+    assert!(
+        misses_with(Blocking::pick, Some(deletions_only)),
+        "a look-up without the probe itself went unnoticed"
+    );
+    fn itself_only(name: &str) -> Vec<String> {
+        name_variants(name).into_iter().take(1).collect()
+    }
+    assert!(
+        misses_with(Blocking::pick, Some(itself_only)),
+        "a look-up without the probe's deletions went unnoticed"
+    );
+}
+
+/// Whether the property fails for some case when the look-up picks grams with `pick` (and
+/// never uses variants).
 fn misses(pick: Pick) -> bool {
+    misses_with(pick, None)
+}
+
+fn misses_with(pick: Pick, variants: Variants) -> bool {
     let config = Config {
         cases: 512,
         failure_persistence: None,
@@ -217,7 +252,7 @@ fn misses(pick: Pick) -> bool {
         TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let outcome = runner.run(&case(), |(corpus, probe, t)| {
         let store = stored(&corpus);
-        prop_assert!(agrees(&store, &probe, t, pick));
+        prop_assert!(agrees(&store, &probe, t, pick, variants));
         Ok(())
     });
     outcome.is_err()

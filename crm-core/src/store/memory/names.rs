@@ -1,10 +1,13 @@
 //! The memory store's name gram index (see `customer::grams`): each distinct indexed name under
 //! each of its grams with its length, in one ordered set (a set per gram would cost a tree node
-//! per rare gram, and most grams are rare), and how many names hold each gram.
+//! per rare gram, and most grams are rare), and how many names hold each gram; and each name
+//! under its deletion variants (see `customer::variants`).
 
 use super::read_ahead;
 use crate::customer::grams::{name_grams, name_len, GRAM_LEN};
+use crate::customer::variants::name_variants;
 use imbl::{HashMap, OrdSet};
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
@@ -26,6 +29,15 @@ pub(super) struct NameIndex {
     /// (gram, length, name): one shared copy of a name serves all its entries.
     pub(super) postings: OrdSet<(Packed, u32, Arc<str>)>,
     pub(super) counts: HashMap<Packed, u64>,
+    /// (hash of a variant, name). A hash rather than the text keeps an entry small; two
+    /// variants colliding in 64 bits would only add a candidate, which the caller's exact
+    /// similarity then drops. Never stored, so any fixed hash does.
+    pub(super) variants: OrdSet<(u64, Arc<str>)>,
+}
+
+/// A variant's key in `NameIndex::variants`.
+pub(super) fn variant_hash(variant: &str) -> u64 {
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(variant)
 }
 
 impl NameIndex {
@@ -37,6 +49,10 @@ impl NameIndex {
             if self.postings.insert((gram, len, shared.clone())).is_none() {
                 *self.counts.entry(gram).or_default() += 1;
             }
+        }
+        for variant in name_variants(name) {
+            self.variants
+                .insert((variant_hash(&variant), shared.clone()));
         }
     }
 
@@ -54,6 +70,31 @@ impl NameIndex {
                 }
             }
         }
+        for variant in name_variants(name) {
+            self.variants
+                .remove(&(variant_hash(&variant), shared.clone()));
+        }
+    }
+
+    /// The distinct names holding any of `variants`.
+    pub(super) fn with_variants(&self, variants: &[String]) -> Vec<String> {
+        let empty: Arc<str> = Arc::from("");
+        let mut found: Vec<&Arc<str>> = Vec::new();
+        for hash in variants.iter().map(|v| variant_hash(v)) {
+            found.extend(
+                self.variants
+                    .range((hash, empty.clone())..)
+                    .take_while(|(h, _)| *h == hash)
+                    .map(|(_, name)| name),
+            );
+        }
+        let mut out: Vec<String> = found
+            .into_iter()
+            .map(|n| String::from(n.as_ref()))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     pub(super) fn counts(&self, grams: &[String]) -> Vec<u64> {
@@ -137,6 +178,14 @@ mod tests {
         );
         assert!(index.names(&grams(&["acm", "zzz"]), 0..=10, 2).is_empty());
         assert_eq!(index.counts(&grams(&["acm", "ee$", "x"])), [2, 1, 0]);
+        assert_eq!(
+            index.with_variants(&grams(&["acm", "acmee"])),
+            ["acme", "acmee"]
+        );
+        assert_eq!(
+            index.with_variants(&grams(&["acmeee"])),
+            Vec::<String>::new()
+        );
         index.remove("acme");
         assert_eq!(index.counts(&grams(&["acm", "me$"])), [1, 0]);
         index.remove("acmee");
