@@ -43,7 +43,8 @@ test("the tarball holds one .wasm, optimised, without a name section, within its
   // 1.02 MB before marketing campaigns: 13 operations), about 18 KB per operation, most of it
   // serde's code for the operation's records; error paths in every message
   // (serde_path_to_error's deserializer around each record) take about 160 KB / 52 KB.
-  assert.ok(bytes.length <= 6.95 * MB, `${bytes.length} bytes raw`);
+  // The name variant index (memory store, duplicate checks) brought it to 6.97 MB.
+  assert.ok(bytes.length <= 7.0 * MB, `${bytes.length} bytes raw`);
   assert.ok(gz <= 2.25 * MB, `${gz} bytes gzipped`);
 });
 
