@@ -198,8 +198,9 @@ pub trait Tx {
     /// The distinct indexed names (without the prefix) holding any of `variants` among their
     /// [`name_variants`](crate::customer::variants::name_variants): the candidates of a fuzzy
     /// name match at most one edit away. A store keeps every name of a name key under its
-    /// variants beside its grams. A store that looks variants up by a hash may return a few
-    /// other names too: the caller compares every candidate.
+    /// variants beside its grams (names over `VARIANT_MAX_LEN` characters have none). A store
+    /// that looks variants up by a hash may return a few other names too: the caller compares
+    /// every candidate.
     fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>>;
     /// How many postings `names_with_grams` reads in the time a caller spends on one name it
     /// returns (taking it and comparing it): a duplicate check reads up to that many times the
