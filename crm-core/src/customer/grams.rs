@@ -72,6 +72,8 @@ pub(crate) struct Blocking {
     edits: usize,
     /// The fewest grams (with repeats) any match shares with the probe; may be 0 or less.
     shared: i64,
+    /// Each length a match can have, with the most edits a match of that length can be away.
+    edits_by_length: Vec<(u32, usize)>,
 }
 
 impl Blocking {
@@ -91,21 +93,25 @@ impl Blocking {
         let longer = (len + 1..=2 * len + 2)
             .map(|lb| (lb, max_distance(lb, threshold)))
             .filter(|&(lb, d)| lb - len <= d);
-        let (mut lo, mut hi, mut edits, mut shared) = (usize::MAX, 0, 0, i64::MAX);
-        for (lb, d) in shorter.chain(longer) {
-            let longest = len.max(lb) as i64;
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let edits_by_length: Vec<(u32, usize)> = shorter
+            .chain(longer)
+            .map(|(lb, d)| (clamp(lb), d))
+            .collect();
+        let (mut lo, mut hi, mut edits, mut shared) = (u32::MAX, 0, 0, i64::MAX);
+        for &(lb, d) in &edits_by_length {
             lo = lo.min(lb);
             hi = hi.max(lb);
             edits = edits.max(d);
-            shared = shared.min(longest + GRAM_LEN as i64 - 1 - (GRAM_LEN * d) as i64);
+            shared = shared.min(shared_at(len, lb, d));
         }
-        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Some(Blocking {
             grams,
             len,
-            lengths: clamp(lo)..=clamp(hi),
+            lengths: lo..=hi,
             edits,
             shared,
+            edits_by_length,
         })
     }
 
@@ -139,8 +145,7 @@ impl Blocking {
         let total = (self.len + GRAM_LEN - 1) as i64;
         // The probe's characters sit at padded positions first..=last; an edit stabs one of
         // them (an insertion destroys a subset of what replacing a neighbour does).
-        let first = GRAM_LEN - 1;
-        let last = (first + self.len).saturating_sub(1).max(first);
+        let (first, last) = self.characters();
         let (mut occurrences, mut intervals, mut picked) = (0i64, Vec::new(), Vec::new());
         let (mut most_repeated, mut read) = (1i64, 0u64);
         let mut one: Option<(Vec<String>, u64)> = None;
@@ -173,18 +178,10 @@ impl Blocking {
             };
             match (&one, distinct) {
                 (None, 1) => one = Some((picked.clone(), read)),
-                (None, _) if distinct >= 2 => {
-                    return Some(Picked {
-                        grams: picked,
-                        at_least: 2,
-                    })
-                }
+                (None, _) if distinct >= 2 => return Some(self.picked(picked, 2)),
                 (Some((_, first_read)), _) if distinct >= 2 => {
                     if read <= first_read.saturating_mul(wider_read) {
-                        return Some(Picked {
-                            grams: picked,
-                            at_least: 2,
-                        });
+                        return Some(self.picked(picked, 2));
                     }
                     break;
                 }
@@ -192,15 +189,79 @@ impl Blocking {
                 _ => {}
             }
         }
-        one.map(|(grams, _)| Picked { grams, at_least: 1 })
+        one.map(|(grams, _)| self.picked(grams, 1))
     }
+
+    /// `grams` with how many of them a match holds at least, length by length: the guarantee
+    /// `pick` chose them for holds at the length allowing the most edits, and a length that
+    /// allows fewer (a shorter match, within the probe's own budget) keeps more of them, so
+    /// the store can drop the names that hold too few without their text being read.
+    fn picked(&self, grams: Vec<String>, at_least: u32) -> Picked {
+        let chosen: Vec<&Vec<usize>> = self
+            .grams
+            .iter()
+            .filter(|(g, _)| grams.contains(g))
+            .map(|(_, starts)| starts)
+            .collect();
+        let occurrences: i64 = chosen.iter().map(|s| s.len() as i64).sum();
+        let most_repeated = chosen.iter().map(|s| s.len() as i64).max().unwrap_or(1);
+        let (first, last) = self.characters();
+        let mut intervals: Vec<(usize, usize)> = chosen
+            .iter()
+            .flat_map(|starts| starts.iter())
+            .map(|&s| (s.clamp(first, last), (s + GRAM_LEN - 1).clamp(first, last)))
+            .collect();
+        let stabbing = stabbing_number(&mut intervals) as i64;
+        let total = (self.len + GRAM_LEN - 1) as i64;
+        let mut by_length: Vec<(RangeInclusive<u32>, u32)> = Vec::new();
+        for &(lb, d) in &self.edits_by_length {
+            let shared = shared_at(self.len, lb, d);
+            let counted = if shared >= 1 {
+                shared - (total - occurrences)
+            } else {
+                0
+            };
+            let kept = counted.max(stabbing - d as i64);
+            let distinct = if kept >= 1 {
+                (kept + most_repeated - 1) / most_repeated
+            } else {
+                0
+            };
+            let here = u32::try_from(distinct).unwrap_or(u32::MAX).max(at_least);
+            match by_length.last_mut() {
+                Some((run, n)) if *n == here && *run.end() + 1 == lb => *run = *run.start()..=lb,
+                _ => by_length.push((lb..=lb, here)),
+            }
+        }
+        Picked {
+            grams,
+            at_least,
+            by_length,
+        }
+    }
+
+    /// The padded positions of the probe's first and last characters.
+    fn characters(&self) -> (usize, usize) {
+        let first = GRAM_LEN - 1;
+        (first, (first + self.len).saturating_sub(1).max(first))
+    }
+}
+
+/// The fewest grams (with repeats) a name of `lb` characters at most `d` edits from a probe of
+/// `len` shares with it (Ukkonen); 0 or less when there is no such guarantee.
+fn shared_at(len: usize, lb: u32, d: usize) -> i64 {
+    let longest = len.max(lb as usize) as i64;
+    longest + GRAM_LEN as i64 - 1 - (GRAM_LEN * d) as i64
 }
 
 /// The grams to read for a probe, and how many of them a name must hold to be a candidate.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Picked {
     pub(crate) grams: Vec<String>,
+    /// The fewest at any length.
     pub(crate) at_least: u32,
+    /// The fewest for each run of lengths (ascending, covering the blocking's lengths).
+    pub(crate) by_length: Vec<(RangeInclusive<u32>, u32)>,
 }
 
 /// The fewest points that hit every closed interval (greedy by right end, which is optimal).
@@ -256,14 +317,15 @@ mod tests {
         counts[rare("din")] = 2;
         // "acm" and "din" lie apart: one edit cannot destroy both. Every other gram is common,
         // so reading more to guarantee two is not worth it.
-        let one = |grams: &[&str]| Picked {
-            grams: grams.iter().map(|g| g.to_string()).collect(),
-            at_least: 1,
-        };
-        assert_eq!(b.pick(&counts, 8).unwrap(), one(&["acm", "din"]));
+        let one = |grams: &[&str]| (grams.iter().map(|g| g.to_string()).collect::<Vec<_>>(), 1);
+        let got = |p: Picked| (p.grams, p.at_least);
+        assert_eq!(got(b.pick(&counts, 8).unwrap()), one(&["acm", "din"]));
         counts[rare("cme")] = 0;
         // "cme" overlaps "acm", so one edit still could destroy both: "din" is needed too.
-        assert_eq!(b.pick(&counts, 8).unwrap(), one(&["cme", "acm", "din"]));
+        assert_eq!(
+            got(b.pick(&counts, 8).unwrap()),
+            one(&["cme", "acm", "din"])
+        );
     }
 
     #[test]
@@ -306,6 +368,33 @@ mod tests {
             .collect();
         let picked = b.pick(&rare_then_common, 8).unwrap();
         assert_eq!((picked.grams.len(), picked.at_least), (7, 1), "{picked:?}");
+    }
+
+    #[test]
+    fn lengths_that_allow_fewer_edits_ask_for_more_grams() {
+        // "trontaltechnologies" (19 characters) at 0.85: two edits for matches of 17 to 19
+        // characters, three for 20 to 22. Its rarest grams are the brand's.
+        let b = Blocking::new("trontaltechnologies", 0.85).unwrap();
+        assert_eq!(b.lengths(), 17..=22);
+        let grams = b.grams();
+        let counts: Vec<u64> = (0..grams.len() as u64)
+            .map(|i| if i < 10 { 100 + i } else { 10_000 })
+            .collect();
+        // Nine guarantee one at the length allowing the most edits (20 characters, three
+        // edits, 13 of 21 grams shared); a match within two edits shares 15, so holds 3.
+        let picked = b.pick(&counts, 0).unwrap();
+        assert_eq!((picked.grams.len(), picked.at_least), (9, 1), "{picked:?}");
+        assert_eq!(
+            picked.by_length,
+            [(17..=19, 3), (20..=20, 1), (21..=21, 2), (22..=22, 3)]
+        );
+        // Reading a tenth raises each by one.
+        let picked = b.pick(&counts, u64::MAX).unwrap();
+        assert_eq!((picked.grams.len(), picked.at_least), (10, 2), "{picked:?}");
+        assert_eq!(
+            picked.by_length,
+            [(17..=19, 4), (20..=20, 2), (21..=21, 3), (22..=22, 4)]
+        );
     }
 
     #[test]

@@ -87,6 +87,10 @@ fn candidates(
     let Some(picked) = pick(&blocking, &counts, tx.postings_per_name()) else {
         return Ok(None);
     };
-    tx.names_with_grams(&picked.grams, blocking.lengths(), picked.at_least)
-        .map(Some)
+    // A name has one length, so the runs' names never overlap.
+    let mut names = Vec::new();
+    for (lengths, at_least) in picked.by_length {
+        names.extend(tx.names_with_grams(&picked.grams, lengths, at_least)?);
+    }
+    Ok(Some(names))
 }
