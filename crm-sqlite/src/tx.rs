@@ -11,9 +11,10 @@ use crm_core::store::{check_put, check_remove, check_version, CustomerQuery, Doc
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use rustc_hash::FxHashMap;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
 pub(crate) struct SqliteTx<'a> {
@@ -779,20 +780,28 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("SELECT name FROM name_grams WHERE gram = ?1 AND len BETWEEN ?2 AND ?3")
             .map_err(db)?;
         let distinct: BTreeSet<&String> = grams.iter().collect();
-        // Each name once per gram it holds (the key is (gram, len, name)).
-        let mut held: HashMap<String, u32> = HashMap::new();
+        // Each name once per gram it holds (the key is (gram, len, name)). Counted by the
+        // row's own text, copied once per name: a common gram's tens of thousands of rows
+        // cost a hash each, not an allocation each.
+        let mut held: FxHashMap<Box<str>, u32> = FxHashMap::default();
         for gram in distinct {
-            let rows = stmt
-                .query_map(params![gram, lengths.start(), lengths.end()], |r| r.get(0))
+            let mut rows = stmt
+                .query(params![gram, lengths.start(), lengths.end()])
                 .map_err(db)?;
-            for name in rows {
-                *held.entry(name.map_err(db)?).or_default() += 1;
+            while let Some(row) = rows.next().map_err(db)? {
+                let name = text_at(row, 0)?;
+                match held.get_mut(name) {
+                    Some(n) => *n += 1,
+                    None => {
+                        held.insert(name.into(), 1);
+                    }
+                }
             }
         }
         let mut found: Vec<String> = held
             .into_iter()
             .filter(|&(_, n)| n >= at_least)
-            .map(|(name, _)| name)
+            .map(|(name, _)| name.into())
             .collect();
         found.sort_unstable();
         Ok(found)
