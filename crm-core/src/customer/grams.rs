@@ -160,22 +160,12 @@ impl Blocking {
                     .iter()
                     .map(|&s| (s.clamp(first, last), (s + GRAM_LEN - 1).clamp(first, last))),
             );
-            // Occurrences of the picked grams every match keeps: by counting (Ukkonen's lemma:
-            // it shares `shared`, at most the unpicked occurrences elsewhere) and by position
-            // (stabbing number s: after `edits` points, s - edits disjoint occurrences remain
-            // unhit). A gram occurs at most `most_repeated` times, so that many distinct grams.
-            let counted = if self.shared >= 1 {
-                self.shared - (total - occurrences)
-            } else {
-                0
-            };
-            let placed = stabbing_number(&mut intervals) as i64 - self.edits as i64;
-            let kept = counted.max(placed);
-            let distinct = if kept >= 1 {
-                (kept + most_repeated - 1) / most_repeated
-            } else {
-                0
-            };
+            let distinct = held(
+                self.shared,
+                total - occurrences,
+                stabbing_number(&mut intervals) as i64 - self.edits as i64,
+                most_repeated,
+            );
             match (&one, distinct) {
                 (None, 1) => one = Some((picked.clone(), read)),
                 (None, _) if distinct >= 2 => return Some(self.picked(picked, 2)),
@@ -215,21 +205,17 @@ impl Blocking {
         let total = (self.len + GRAM_LEN - 1) as i64;
         let mut by_length: Vec<(RangeInclusive<u32>, u32)> = Vec::new();
         for &(lb, d) in &self.edits_by_length {
-            let shared = shared_at(self.len, lb, d);
-            let counted = if shared >= 1 {
-                shared - (total - occurrences)
-            } else {
-                0
-            };
-            let kept = counted.max(stabbing - d as i64);
-            let distinct = if kept >= 1 {
-                (kept + most_repeated - 1) / most_repeated
-            } else {
-                0
-            };
+            let distinct = held(
+                shared_at(self.len, lb, d),
+                total - occurrences,
+                stabbing - d as i64,
+                most_repeated,
+            );
             let here = u32::try_from(distinct).unwrap_or(u32::MAX).max(at_least);
             match by_length.last_mut() {
-                Some((run, n)) if *n == here && *run.end() + 1 == lb => *run = *run.start()..=lb,
+                Some((run, n)) if *n == here && run.end().checked_add(1) == Some(lb) => {
+                    *run = *run.start()..=lb
+                }
                 _ => by_length.push((lb..=lb, here)),
             }
         }
@@ -244,6 +230,21 @@ impl Blocking {
     fn characters(&self) -> (usize, usize) {
         let first = GRAM_LEN - 1;
         (first, (first + self.len).saturating_sub(1).max(first))
+    }
+}
+
+/// How many distinct picked grams every match holds (0: no guarantee). The occurrences of the
+/// picked grams a match keeps: by counting (Ukkonen's lemma: it shares `shared`, at most the
+/// `unpicked` occurrences elsewhere) and by position (`placed`: the stabbing number less the
+/// edits, as that many disjoint occurrences stay unhit). A gram occurs at most `most_repeated`
+/// times, so that many occurrences make one distinct gram.
+fn held(shared: i64, unpicked: i64, placed: i64, most_repeated: i64) -> i64 {
+    let counted = if shared >= 1 { shared - unpicked } else { 0 };
+    let kept = counted.max(placed);
+    if kept >= 1 {
+        (kept + most_repeated - 1) / most_repeated
+    } else {
+        0
     }
 }
 
