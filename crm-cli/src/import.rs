@@ -146,7 +146,7 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> CliResult<bool> {
         },
     );
     let mut source = CsvSource::new(reader, encoding)?;
-    let crm = args.db.open(Arc::new(SystemClock), false)?;
+    let crm = args.db.open_bulk(Arc::new(SystemClock))?;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(size);
         bar.set_style(
@@ -320,7 +320,7 @@ pub fn jobs(db: &Target, actor: &str, out: &mut dyn Write) -> CliResult {
 
 /// `crm import-revert`: deletes what an import created, restores what it updated.
 pub fn revert(db: &Target, actor: &str, job: &str, out: &mut dyn Write) -> CliResult {
-    let crm = db.open(Arc::new(SystemClock), false)?;
+    let crm = db.open_bulk(Arc::new(SystemClock))?;
     let report = crm.revert_import(actor, job)?;
     writeln!(
         out,

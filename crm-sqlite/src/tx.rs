@@ -18,9 +18,53 @@ use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
 pub(crate) struct SqliteTx<'a> {
-    pub(crate) txn: &'a Transaction<'a>,
+    txn: &'a Transaction<'a>,
     /// Whether this transaction mirrors a server (`Tx::mirror_writes`).
-    pub(crate) mirror: bool,
+    mirror: bool,
+    /// Changes to `name_gram_counts` not yet written, by gram. A new name moves the count of
+    /// each of its grams; written as they come, that is a row update per gram per name (a third
+    /// of a new customer's statements), while a batch of names shares most of its grams. Reads
+    /// in the transaction add these, and [`SqliteTx::finish`] writes them once per gram.
+    gram_counts: FxHashMap<String, i64>,
+}
+
+impl<'a> SqliteTx<'a> {
+    pub(crate) fn new(txn: &'a Transaction<'a>) -> Self {
+        SqliteTx {
+            txn,
+            mirror: false,
+            gram_counts: FxHashMap::default(),
+        }
+    }
+
+    /// Writes what the transaction still holds in memory; called before it commits.
+    pub(crate) fn finish(self) -> Result<()> {
+        let mut changed: Vec<(String, i64)> = self
+            .gram_counts
+            .into_iter()
+            .filter(|&(_, n)| n != 0)
+            .collect();
+        // In key order, so the B-tree is walked once from one end to the other.
+        changed.sort_unstable();
+        let mut add = self
+            .txn
+            .prepare_cached(
+                "INSERT INTO name_gram_counts (gram, names) VALUES (?1, ?2)
+                 ON CONFLICT (gram) DO UPDATE SET names = names + ?2",
+            )
+            .map_err(db)?;
+        let mut empty = self
+            .txn
+            .prepare_cached("DELETE FROM name_gram_counts WHERE gram = ?1 AND names <= 0")
+            .map_err(db)?;
+        for (gram, n) in &changed {
+            add.execute(params![gram, n]).map_err(db)?;
+            if *n < 0 {
+                empty.execute([gram]).map_err(db)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn db(e: rusqlite::Error) -> CrmError {
@@ -344,16 +388,9 @@ impl SqliteTx<'_> {
                 "INSERT OR IGNORE INTO name_grams (gram, len, name) VALUES (?1, ?2, ?3)",
             )
             .map_err(db)?;
-        let mut count = self
-            .txn
-            .prepare_cached(
-                "INSERT INTO name_gram_counts (gram, names) VALUES (?1, 1)
-                 ON CONFLICT (gram) DO UPDATE SET names = names + 1",
-            )
-            .map_err(db)?;
         for gram in name_grams(name) {
             if insert.execute(params![gram, len, name]).map_err(db)? == 1 {
-                count.execute([&gram]).map_err(db)?;
+                *self.gram_counts.entry(gram).or_default() += 1;
             }
         }
         let mut variant = self
@@ -373,18 +410,9 @@ impl SqliteTx<'_> {
             .txn
             .prepare_cached("DELETE FROM name_grams WHERE gram = ?1 AND len = ?2 AND name = ?3")
             .map_err(db)?;
-        let mut count = self
-            .txn
-            .prepare_cached("UPDATE name_gram_counts SET names = names - 1 WHERE gram = ?1")
-            .map_err(db)?;
-        let mut empty = self
-            .txn
-            .prepare_cached("DELETE FROM name_gram_counts WHERE gram = ?1 AND names <= 0")
-            .map_err(db)?;
         for gram in name_grams(name) {
             if delete.execute(params![gram, len, name]).map_err(db)? == 1 {
-                count.execute([&gram]).map_err(db)?;
-                empty.execute([&gram]).map_err(db)?;
+                *self.gram_counts.entry(gram).or_default() -= 1;
             }
         }
         let mut variant = self
@@ -764,7 +792,8 @@ impl Tx for SqliteTx<'_> {
                     .query_row([gram], |r| r.get(0))
                     .optional()
                     .map_err(db)?;
-                Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+                let pending = self.gram_counts.get(gram).copied().unwrap_or(0);
+                Ok(u64::try_from(n.unwrap_or(0) + pending).unwrap_or(0))
             })
             .collect()
     }

@@ -725,7 +725,10 @@ pub fn name_gram_index(factory: Factory) {
         tx.set_dedup_keys("c-1", &["n:acme".into(), "p:138".into()])?;
         tx.set_dedup_keys("c-2", &["n:acme".into()])?;
         tx.set_dedup_keys("c-3", &["n:acmee".into(), "e:a@b.cn".into()])?;
-        tx.set_dedup_keys("c-4", &["n:星辰科技".into()])
+        tx.set_dedup_keys("c-4", &["n:星辰科技".into()])?;
+        // The open transaction counts the names it indexed (two names hold "acm").
+        assert_eq!(tx.name_gram_counts(&grams(&["acm", "zzz"]))?, [2, 0]);
+        Ok(())
     })
     .unwrap();
     assert_eq!(names(&["acm"], 0..=100), ["acme", "acmee"]);
@@ -1088,6 +1091,12 @@ pub fn delete_customers(factory: Factory) {
             "the open transaction sees its delete"
         );
         assert_eq!(tx.customers_by_dedup_key(&keys[1])?, ["c-3"]);
+        assert!(
+            tx.name_gram_counts(&name_grams(&names[0]))?
+                .iter()
+                .all(|&n| n == 0),
+            "the open transaction counts the name it dropped"
+        );
         Err::<(), _>(CrmError::invalid("test", "the work fails at its end"))
     });
     assert_eq!(code(failed), "INVALID_INPUT");
