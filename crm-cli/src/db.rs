@@ -50,6 +50,11 @@ impl Target {
 
     /// Opens the store; a file that does not exist yet is created only when `create` says so.
     pub fn store(&self, create: bool) -> Result<Box<dyn Store>, CliError> {
+        self.store_with(create, SqliteOptions::default())
+    }
+
+    /// [`Target::store`] with the options an SQLite file opens with (PostgreSQL ignores them).
+    fn store_with(&self, create: bool, options: SqliteOptions) -> Result<Box<dyn Store>, CliError> {
         if let Some(url) = self.postgres_url() {
             let pool = PgPool::connect(url, 4)?;
             return Ok(Box::new(if create {
@@ -61,21 +66,14 @@ impl Target {
         if !create && !self.db.exists() {
             return Err(format!("no database at {}", self.db.display()).into());
         }
-        Ok(Box::new(SqliteStore::open(&self.db)?))
+        Ok(Box::new(SqliteStore::open_with(&self.db, options)?))
     }
 
     /// An existing store for a job that writes many records in large batches (an import, its
     /// revert): an SQLite file gets a writer cache of [`BULK_CACHE`] instead of the default.
     pub fn open_bulk(&self, clock: Arc<dyn Clock>) -> Result<Crm, CliError> {
-        if self.postgres_url().is_some() {
-            return self.open(clock, false);
-        }
-        if !self.db.exists() {
-            return Err(format!("no database at {}", self.db.display()).into());
-        }
         let options = SqliteOptions::default().cache_size(BULK_CACHE);
-        let store = SqliteStore::open_with(&self.db, options)?;
-        Ok(Crm::new(Box::new(store), clock))
+        Ok(Crm::new(self.store_with(false, options)?, clock))
     }
 
     /// Deletes everything: the file, or the organisation's rows.
