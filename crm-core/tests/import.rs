@@ -538,6 +538,103 @@ fn the_quality_report_states_completeness_validity_duplicates_and_staleness() {
 }
 
 #[test]
+fn the_quality_report_lists_the_largest_clusters_first_then_by_first_customer_id() {
+    let crm = crm();
+    // Customer n (c-n) holds these phones and emails; clusters: {1,5,7} by a phone and an
+    // email, then pairs whose first customers are c-2, c-3, c-4, c-9 and c-10 (byte order
+    // would put c-10 and c-13 before c-2 and c-3).
+    let details: [(&str, &str); 13] = [
+        ("13800000001", ""),
+        ("13800000002", ""),
+        ("13800000003", ""),
+        ("13800000004", ""),
+        ("13800000001", "one@a.cn"),
+        ("13800000002", ""),
+        ("", "one@a.cn"),
+        ("13800000004", ""),
+        ("13800000005", ""),
+        ("13800000006", ""),
+        ("13800000006", ""),
+        ("13800000005", ""),
+        ("13800000003", ""),
+    ];
+    let names = [
+        "北京星河",
+        "上海晨光",
+        "广州海岸",
+        "深圳远山",
+        "杭州松林",
+        "南京石桥",
+        "成都竹园",
+        "武汉江城",
+        "西安古道",
+        "重庆山城",
+        "天津港湾",
+        "苏州园林",
+        "厦门鹭岛",
+    ];
+    for ((phone, email), name) in details.into_iter().zip(names) {
+        crm.create_customer(
+            ADMIN,
+            NewCustomer {
+                name: name.into(),
+                phones: [phone]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect(),
+                emails: [email]
+                    .into_iter()
+                    .filter(|e| !e.is_empty())
+                    .map(String::from)
+                    .collect(),
+                ..NewCustomer::default()
+            },
+        )
+        .unwrap();
+    }
+    let report = |limit| {
+        crm.quality_report(
+            ADMIN,
+            QualityOptions {
+                limit: Some(limit),
+                ..QualityOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let all = report(100);
+    let listed: Vec<Vec<&str>> = all
+        .duplicate_clusters
+        .iter()
+        .map(|c| c.customer_ids.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            vec!["c-1", "c-5", "c-7"],
+            vec!["c-2", "c-6"],
+            vec!["c-3", "c-13"],
+            vec!["c-4", "c-8"],
+            vec!["c-9", "c-12"],
+            vec!["c-10", "c-11"],
+        ]
+    );
+    assert_eq!(
+        all.duplicate_clusters[0].shared,
+        ["email one@a.cn", "phone 13800000001"]
+    );
+    assert_eq!(all.duplicate_clusters[2].shared, ["phone 13800000003"]);
+    assert_eq!(all.duplicate_cluster_count, 6);
+    assert_eq!(all.by_owner[0].duplicates, 13);
+    // A shorter list keeps the same head and the whole counts.
+    let two = report(2);
+    assert_eq!(two.duplicate_clusters, all.duplicate_clusters[..2]);
+    assert_eq!(two.duplicate_cluster_count, 6);
+    assert!(report(0).duplicate_clusters.is_empty());
+}
+
+#[test]
 fn hostile_files_get_row_errors_or_a_typed_file_error_and_a_dry_run_writes_nothing() {
     let crm = crm();
     let opts = |dry_run| {

@@ -183,35 +183,57 @@ impl Crm {
                 })?;
                 joins.join(&key_now, what, &mut holders);
             }
-            let mut clusters: Vec<DuplicateCluster> = joins
-                .clusters()
-                .into_iter()
-                .map(|(customers, shared)| {
-                    for &i in &customers {
-                        owner_groups[members.owner[i as usize] as usize]
-                            .1
-                            .duplicates += 1;
-                    }
-                    let mut customer_ids: Vec<String> = customers
-                        .into_iter()
-                        .map(|i| members.id(i).to_string())
+            // Clusters are ranked by customer numbers; ids and texts are made only for the
+            // ones listed (a million-customer file has ~180,000 clusters, and building them all
+            // was a third of the report).
+            let found = joins.clusters();
+            let mut ranked: Vec<(usize, u32)> = Vec::with_capacity(found.len());
+            for c in 0..found.len() {
+                let customers = found.customers(c);
+                for &i in customers {
+                    owner_groups[members.owner[i as usize] as usize]
+                        .1
+                        .duplicates += 1;
+                }
+                let first = customers
+                    .iter()
+                    .copied()
+                    .min_by(|&a, &b| crate::ids::record_order(members.id(a), members.id(b)))
+                    .unwrap_or_default();
+                ranked.push((c, first));
+            }
+            let rank = |a: &(usize, u32), b: &(usize, u32)| {
+                let len = |c: usize| found.customers(c).len();
+                len(b.0)
+                    .cmp(&len(a.0))
+                    .then_with(|| crate::ids::record_order(members.id(a.1), members.id(b.1)))
+            };
+            if ranked.len() > limit {
+                if limit > 0 {
+                    ranked.select_nth_unstable_by(limit - 1, rank);
+                }
+                ranked.truncate(limit);
+            }
+            ranked.sort_unstable_by(rank);
+            let in_clusters = found.customer_count() as u64;
+            let cluster_count = found.len() as u64;
+            let clusters: Vec<DuplicateCluster> = ranked
+                .iter()
+                .map(|&(c, _)| {
+                    let mut customer_ids: Vec<String> = found
+                        .customers(c)
+                        .iter()
+                        .map(|&i| members.id(i).to_string())
                         .collect();
                     customer_ids.sort_by(|a, b| crate::ids::record_order(a, b));
+                    let mut shared: Vec<String> = found.shared(c).collect();
+                    shared.sort();
                     DuplicateCluster {
                         customer_ids,
                         shared,
                     }
                 })
                 .collect();
-            clusters.sort_by(|a, b| {
-                b.customer_ids
-                    .len()
-                    .cmp(&a.customer_ids.len())
-                    .then_with(|| crate::ids::record_order(&a.customer_ids[0], &b.customer_ids[0]))
-            });
-            let in_clusters: u64 = clusters.iter().map(|c| c.customer_ids.len() as u64).sum();
-            let cluster_count = clusters.len() as u64;
-            clusters.truncate(limit);
             let mut inconsistencies: Vec<Inconsistency> = personal
                 .into_iter()
                 .filter(|(_, values)| values.len() > 1)
@@ -358,8 +380,10 @@ impl Members {
 struct Joins {
     parent: Vec<u32>,
     joined: Vec<bool>,
-    /// (a customer of the cluster, `phone 13800138000`).
-    shared: Vec<(u32, String)>,
+    /// What each join shared: (a customer of the cluster, `phone`, the end of its value in
+    /// `values`), the values one after another in one text.
+    shared: Vec<(u32, &'static str, usize)>,
+    values: String,
 }
 
 impl Joins {
@@ -368,6 +392,7 @@ impl Joins {
             parent: (0..n as u32).collect(),
             joined: vec![false; n],
             shared: Vec::new(),
+            values: String::new(),
         }
     }
 
@@ -382,7 +407,7 @@ impl Joins {
     }
 
     /// Joins the holders of one key (emptied after); a key of a prefix alone joins nothing.
-    fn join(&mut self, key: &str, what: &str, holders: &mut Vec<u32>) {
+    fn join(&mut self, key: &str, what: &'static str, holders: &mut Vec<u32>) {
         holders.sort_unstable();
         holders.dedup();
         if holders.len() >= 2 && key.len() > 2 {
@@ -394,34 +419,90 @@ impl Joins {
                     self.parent[other as usize] = first;
                 }
             }
-            self.shared
-                .push((holders[0], format!("{what} {}", &key[2..])));
+            self.values.push_str(&key[2..]);
+            self.shared.push((holders[0], what, self.values.len()));
         }
         holders.clear();
     }
 
-    /// Each cluster's customers and what they share (sorted).
-    fn clusters(mut self) -> Vec<(Vec<u32>, Vec<String>)> {
-        let mut by_root: HashMap<u32, (Vec<u32>, Vec<String>)> = HashMap::new();
+    /// The clusters, as runs of customer numbers and of shared keys: two sorts of
+    /// (root, member) pairs instead of a map of vectors per cluster.
+    fn clusters(mut self) -> Found {
+        let mut customers: Vec<(u32, u32)> = Vec::new();
         for i in 0..self.parent.len() as u32 {
             if self.joined[i as usize] {
-                let root = self.root(i);
-                by_root.entry(root).or_default().0.push(i);
+                customers.push((self.root(i), i));
             }
         }
-        for (i, what) in std::mem::take(&mut self.shared) {
-            let root = self.root(i);
-            if let Some(cluster) = by_root.get_mut(&root) {
-                cluster.1.push(what);
+        customers.sort_unstable();
+        let mut shared: Vec<(u32, u32)> = (0..self.shared.len())
+            .map(|s| (self.root(self.shared[s].0), s as u32))
+            .collect();
+        shared.sort_unstable();
+        // Both runs hold the same roots: every join marks its holders, and every joined
+        // customer's cluster has the join that joined it.
+        let mut ends = Vec::new();
+        let mut s = 0;
+        for (at, &(root, _)) in customers.iter().enumerate() {
+            if customers.get(at + 1).is_none_or(|next| next.0 != root) {
+                while s < shared.len() && shared[s].0 == root {
+                    s += 1;
+                }
+                ends.push((at as u32 + 1, s as u32));
             }
         }
-        by_root
-            .into_values()
-            .map(|(members, mut shared)| {
-                shared.sort();
-                (members, shared)
+        Found {
+            customers: customers.into_iter().map(|(_, i)| i).collect(),
+            shared: shared.into_iter().map(|(_, s)| s).collect(),
+            ends,
+            joins: self,
+        }
+    }
+}
+
+/// The duplicate clusters of one report: cluster `c`'s customers and shared keys are the runs
+/// ending at `ends[c]`.
+struct Found {
+    customers: Vec<u32>,
+    shared: Vec<u32>,
+    ends: Vec<(u32, u32)>,
+    joins: Joins,
+}
+
+impl Found {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Customers in any cluster.
+    fn customer_count(&self) -> usize {
+        self.customers.len()
+    }
+
+    fn starts(&self, c: usize) -> (usize, usize) {
+        match c {
+            0 => (0, 0),
+            _ => (self.ends[c - 1].0 as usize, self.ends[c - 1].1 as usize),
+        }
+    }
+
+    fn customers(&self, c: usize) -> &[u32] {
+        &self.customers[self.starts(c).0..self.ends[c].0 as usize]
+    }
+
+    /// What cluster `c`'s customers share: `phone 13800138000`.
+    fn shared(&self, c: usize) -> impl Iterator<Item = String> + '_ {
+        self.shared[self.starts(c).1..self.ends[c].1 as usize]
+            .iter()
+            .map(|&s| {
+                let s = s as usize;
+                let (_, what, end) = self.joins.shared[s];
+                let start = match s {
+                    0 => 0,
+                    _ => self.joins.shared[s - 1].2,
+                };
+                format!("{what} {}", &self.joins.values[start..end])
             })
-            .collect()
     }
 }
 
