@@ -70,9 +70,12 @@ impl Target {
     }
 
     /// An existing store for a job that writes many records in large batches (an import, its
-    /// revert): an SQLite file gets a writer cache of [`BULK_CACHE`] instead of the default.
+    /// revert): an SQLite file gets a writer cache of [`BULK_CACHE`] and a log of [`BULK_LOG`]
+    /// instead of the defaults.
     pub fn open_bulk(&self, clock: Arc<dyn Clock>) -> Result<Crm, CliError> {
-        let options = SqliteOptions::default().cache_size(BULK_CACHE);
+        let options = SqliteOptions::default()
+            .cache_size(BULK_CACHE)
+            .checkpoint_after(BULK_LOG);
         Ok(Crm::new(self.store_with(false, options)?, clock))
     }
 
@@ -102,3 +105,9 @@ pub const DEFAULT_ORG: &str = "default";
 /// writes first read their page back (`bash bench/import.sh 1000000 50000`: 230 s with 64 MiB,
 /// 189 s with 256 MiB at 541 MB peak). The cache takes memory only as pages are used.
 pub const BULK_CACHE: u64 = 256 << 20;
+
+/// The SQLite log of bulk jobs: checkpointed after 256 MiB rather than SQLite's 4 MiB, which
+/// every batch of 5,000 customers outgrows, so each commit copied its pages into the file and
+/// synced it (300,000 customers: 74.6-77.9 s before, 61.8-63.5 s after; sys time 11.2 -> 7.7 s).
+/// The log is folded in and removed when the job closes the file.
+pub const BULK_LOG: u64 = 256 << 20;

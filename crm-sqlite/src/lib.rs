@@ -65,6 +65,13 @@ pub struct SqliteOptions {
     /// index B-trees of hundreds of MB at random places, and a page that leaves the cache is
     /// read back from the OS, or written to the log and read back from it, on its next use.
     pub cache_size: u64,
+    /// How much the write-ahead log may hold before the commit that crosses it copies the log
+    /// into the database file, in bytes (`None`: SQLite's 1,000 pages, about 4 MiB). That copy
+    /// ends in a sync of the whole file, so a bulk job whose every batch outgrows the default
+    /// pays it on each commit; a larger log copies a page written by many batches once (an
+    /// import of 300,000 customers: 74.6-77.9 s at the default, 61.8-63.5 s at 256 MiB). The
+    /// log file keeps its largest size until the last connection closes.
+    pub checkpoint_after: Option<u64>,
 }
 
 impl Default for SqliteOptions {
@@ -75,6 +82,7 @@ impl Default for SqliteOptions {
             readers: DEFAULT_READERS,
             max_size: None,
             cache_size: DEFAULT_CACHE_SIZE,
+            checkpoint_after: None,
         }
     }
 }
@@ -102,6 +110,11 @@ impl SqliteOptions {
 
     pub fn cache_size(mut self, bytes: u64) -> Self {
         self.cache_size = bytes;
+        self
+    }
+
+    pub fn checkpoint_after(mut self, bytes: u64) -> Self {
+        self.checkpoint_after = Some(bytes);
         self
     }
 }
@@ -170,13 +183,19 @@ impl SqliteStore {
             .max(1);
         conn.pragma_update(None, "cache_size", -kib)
             .map_err(|e| open_error(path, e, options))?;
+        let page: u64 = conn
+            .pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))
+            .map_err(from_sqlite)?
+            .max(1) as u64;
         if let Some(bytes) = options.max_size {
-            let page: u64 = conn
-                .pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))
-                .map_err(from_sqlite)?
-                .max(1) as u64;
             let pages = (bytes / page).clamp(1, u32::MAX as u64);
             conn.pragma_update(None, "max_page_count", pages)
+                .map_err(from_sqlite)?;
+        }
+        if let Some(bytes) = options.checkpoint_after {
+            // 0 pages would turn checkpoints off and let the log grow without end.
+            let pages = (bytes / page).clamp(1, i32::MAX as u64);
+            conn.pragma_update(None, "wal_autocheckpoint", pages)
                 .map_err(from_sqlite)?;
         }
         migrations::migrate(&mut conn).map_err(|e| with_timeout(e, options.busy_timeout))?;
@@ -406,6 +425,37 @@ mod tests {
             .expect("the writer is free");
         conn.pragma_query_value(None, "cache_size", |r| r.get(0))
             .expect("cache_size reads")
+    }
+
+    fn writer_pragma(store: &SqliteStore, name: &str) -> i64 {
+        let writer = store.writer.as_ref().expect("a writable store");
+        let conn = writer
+            .take(None, Duration::ZERO)
+            .expect("the writer is free");
+        conn.pragma_query_value(None, name, |r| r.get(0))
+            .expect("the pragma reads")
+    }
+
+    #[test]
+    fn the_writer_checkpoints_after_the_log_size_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crm.db");
+        let default = SqliteStore::open(&path).unwrap();
+        assert_eq!(writer_pragma(&default, "wal_autocheckpoint"), 1000);
+        drop(default);
+        let page = 4096;
+        let bulk =
+            SqliteStore::open_with(&path, SqliteOptions::default().checkpoint_after(256 << 20))
+                .unwrap();
+        assert_eq!(writer_pragma(&bulk, "page_size"), page);
+        assert_eq!(
+            writer_pragma(&bulk, "wal_autocheckpoint"),
+            (256 << 20) / page
+        );
+        drop(bulk);
+        // Less than a page is one page, never "off".
+        let tiny = SqliteStore::open_with(&path, SqliteOptions::default().checkpoint_after(1));
+        assert_eq!(writer_pragma(&tiny.unwrap(), "wal_autocheckpoint"), 1);
     }
 
     #[test]
