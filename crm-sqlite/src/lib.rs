@@ -418,15 +418,6 @@ fn file_uri(path: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn writer_cache_kib(store: &SqliteStore) -> i64 {
-        let writer = store.writer.as_ref().expect("a writable store");
-        let conn = writer
-            .take(None, Duration::ZERO)
-            .expect("the writer is free");
-        conn.pragma_query_value(None, "cache_size", |r| r.get(0))
-            .expect("cache_size reads")
-    }
-
     fn writer_pragma(store: &SqliteStore, name: &str) -> i64 {
         let writer = store.writer.as_ref().expect("a writable store");
         let conn = writer
@@ -463,12 +454,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("crm.db");
         let default = SqliteStore::open(&path).unwrap();
-        assert_eq!(writer_cache_kib(&default), -65_536, "64 MiB in KiB");
+        assert_eq!(
+            writer_pragma(&default, "cache_size"),
+            -65_536,
+            "64 MiB in KiB"
+        );
         drop(default);
         let bulk = SqliteStore::open_with(&path, SqliteOptions::default().cache_size(256 << 20));
-        assert_eq!(writer_cache_kib(&bulk.unwrap()), -262_144);
+        assert_eq!(writer_pragma(&bulk.unwrap(), "cache_size"), -262_144);
         // Below one KiB is one KiB, not SQLite's "0: the default".
         let tiny = SqliteStore::open_with(&path, SqliteOptions::default().cache_size(10));
-        assert_eq!(writer_cache_kib(&tiny.unwrap()), -1);
+        assert_eq!(writer_pragma(&tiny.unwrap(), "cache_size"), -1);
     }
 }
