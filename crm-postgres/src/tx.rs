@@ -5,11 +5,12 @@
 use crate::db;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
+use crm_core::customer::classes::char_classes;
 use crm_core::customer::grams::{name_grams, name_len};
 use crm_core::customer::variants::name_variants;
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
-use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Tx};
+use crm_core::store::{check_delete_version, check_version, CustomerQuery, Doc, DocKind, Near, Tx};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use postgres::types::{Json, ToSql};
 use postgres::{Row, Statement, Transaction};
@@ -473,6 +474,7 @@ impl Tx for PgTx<'_, '_> {
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
+        near: Near,
     ) -> Result<Vec<String>> {
         let org = self.org;
         let grams = grams.to_vec();
@@ -489,7 +491,8 @@ impl Tx for PgTx<'_, '_> {
                 &[&org, &grams, &lo, &hi, &at_least],
             )?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| r.get::<_, String>(0))
+            .filter(|name| near.admits(char_classes(name)))
             .collect())
     }
 

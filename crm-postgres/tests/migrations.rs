@@ -5,6 +5,7 @@
 
 mod common;
 
+use crm_core::store::Near;
 use crm_postgres::PgPool;
 
 /// A new database owned by the ordinary role, at schema version 2 (what builds before the name
@@ -118,7 +119,7 @@ fn names_and_contract_due_dates_stored_before_are_indexed_for_every_organisation
     // The store finds the migrated names through the index.
     let store = pool.store("a").unwrap();
     let matches = crm_core::store::read(&store, |tx| {
-        tx.names_with_grams(&["acm".to_string()], 10..=12, 1)
+        tx.names_with_grams(&["acm".to_string()], 10..=12, 1, Near::ANY)
     })
     .unwrap();
     assert_eq!(matches, ["acmetrading"]);

@@ -3,11 +3,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
+use crm_core::customer::classes::char_classes;
 use crm_core::customer::grams::{name_grams, name_len};
 use crm_core::customer::variants::name_variants;
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crm_core::event::{Event, NewEvent};
-use crm_core::store::{check_put, check_remove, check_version, CustomerQuery, Doc, DocKind, Tx};
+use crm_core::store::{
+    check_put, check_remove, check_version, CustomerQuery, Doc, DocKind, Near, Tx,
+};
 use crm_core::{CrmError, EntityKind, OrgSettings, Result};
 use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
@@ -803,6 +806,7 @@ impl Tx for SqliteTx<'_> {
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
+        near: Near,
     ) -> Result<Vec<String>> {
         let mut stmt = self
             .txn
@@ -819,6 +823,10 @@ impl Tx for SqliteTx<'_> {
                 .map_err(db)?;
             while let Some(row) = rows.next().map_err(db)? {
                 let name = text_at(row, 0)?;
+                // The classes are read from the row's text: cheaper than keeping the name.
+                if !near.admits(char_classes(name)) {
+                    continue;
+                }
                 match held.get_mut(name) {
                     Some(n) => *n += 1,
                     None => {

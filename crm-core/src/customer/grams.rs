@@ -23,6 +23,7 @@
 //! hardly a gram; or below 0.5, where the length window stops being narrow), it says so and
 //! the caller scans every name, as before, so answers never depend on the threshold.
 
+use super::classes::{char_classes, Near};
 use super::similarity::max_distance;
 use std::ops::RangeInclusive;
 
@@ -74,6 +75,8 @@ pub(crate) struct Blocking {
     shared: i64,
     /// Each length a match can have, with the most edits a match of that length can be away.
     edits_by_length: Vec<(u32, usize)>,
+    /// The probe's character classes.
+    classes: u32,
 }
 
 impl Blocking {
@@ -112,6 +115,7 @@ impl Blocking {
             edits,
             shared,
             edits_by_length,
+            classes: char_classes(probe),
         })
     }
 
@@ -128,6 +132,22 @@ impl Blocking {
     /// The most edits any match can be away from the probe.
     pub(crate) fn edits(&self) -> usize {
         self.edits
+    }
+
+    /// Which names of `lengths` can match as far as their character classes tell: the probe's
+    /// classes, and the most edits a match of any of those lengths can be away.
+    pub(crate) fn near(&self, lengths: &RangeInclusive<u32>) -> Near {
+        let edits = self
+            .edits_by_length
+            .iter()
+            .filter(|(lb, _)| lengths.contains(lb))
+            .map(|&(_, d)| d)
+            .max()
+            .unwrap_or(self.edits);
+        Near {
+            classes: self.classes,
+            edits: u32::try_from(edits).unwrap_or(u32::MAX),
+        }
     }
 
     /// Given how many names hold each gram of [`Blocking::grams`], the rarest grams to read and

@@ -1,5 +1,6 @@
 //! Customers, contacts, follow-ups, duplicate detection and merging (section 1 of DOMAIN.md).
 
+pub mod classes;
 pub(crate) mod dedup;
 pub mod grams;
 mod merge;

@@ -8,7 +8,7 @@ mod journal;
 mod names;
 mod scan;
 
-use super::{check_put, check_remove, CustomerQuery, Doc, DocKind, Store, Tx};
+use super::{check_put, check_remove, CustomerQuery, Doc, DocKind, Near, Store, Tx};
 use crate::access::{Team, User};
 use crate::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
 use crate::error::{EntityKind, Result};
@@ -621,8 +621,9 @@ impl Tx for State {
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
+        near: Near,
     ) -> Result<Vec<String>> {
-        Ok(self.names.names(grams, lengths, at_least))
+        Ok(self.names.names(grams, lengths, at_least, near))
     }
 
     fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {
@@ -971,7 +972,7 @@ mod tests {
             .names
             .postings
             .iter()
-            .map(|(g, len, name)| format!("{g} {len} {name}"))
+            .map(|(g, len, _, name)| format!("{g} {len} {name}"))
             .chain(
                 s.names
                     .variants

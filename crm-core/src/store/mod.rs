@@ -16,6 +16,8 @@ use crate::settings::OrgSettings;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::ops::RangeInclusive;
 
+pub use crate::customer::classes::Near;
+
 /// Which customers to list. Unset fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerQuery {
@@ -188,12 +190,14 @@ pub trait Tx {
     /// check read the rarest grams' names only.
     fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>>;
     /// The distinct indexed names (without the prefix) holding at least `at_least` of the
-    /// distinct `grams` whose length lies in `lengths`: the candidates of a fuzzy name match.
+    /// distinct `grams` whose length lies in `lengths` and whose character classes `near`
+    /// admits: the candidates of a fuzzy name match.
     fn names_with_grams(
         &mut self,
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
+        near: Near,
     ) -> Result<Vec<String>>;
     /// The distinct indexed names (without the prefix) holding any of `variants` among their
     /// [`name_variants`](crate::customer::variants::name_variants): the candidates of a fuzzy

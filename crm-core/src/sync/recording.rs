@@ -8,7 +8,7 @@ use crate::customer::{Contact, Customer, CustomerId, FollowUp};
 use crate::error::{CrmError, Result};
 use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
-use crate::store::{CustomerQuery, Doc, DocKind, Store, Tx};
+use crate::store::{CustomerQuery, Doc, DocKind, Near, Store, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
@@ -190,8 +190,9 @@ impl Tx for RecordingTx<'_> {
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
+        near: Near,
     ) -> Result<Vec<String>> {
-        self.inner.names_with_grams(grams, lengths, at_least)
+        self.inner.names_with_grams(grams, lengths, at_least, near)
     }
     fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {
         self.inner.names_with_variants(variants)

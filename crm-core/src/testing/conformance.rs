@@ -8,7 +8,7 @@ use crate::customer::{
 use crate::error::{CrmError, Result};
 use crate::event::{EventKind, NewEvent};
 use crate::settings::OrgSettings;
-use crate::store::{self, CustomerQuery, Doc, DocKind, Store, Tx};
+use crate::store::{self, CustomerQuery, Doc, DocKind, Near, Store, Tx};
 use chrono::{DateTime, TimeZone, Utc};
 
 pub type Factory<'a> = &'a dyn Fn() -> Box<dyn Store>;
@@ -713,10 +713,15 @@ pub fn name_gram_index(factory: Factory) {
     let s = factory();
     let s = s.as_ref();
     let grams = |g: &[&str]| g.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let names_holding = |g: &[&str], lengths: std::ops::RangeInclusive<u32>, at_least| {
-        let mut found = r(s, |tx| tx.names_with_grams(&grams(g), lengths, at_least));
+    let near_holding = |g: &[&str], lengths: std::ops::RangeInclusive<u32>, at_least, near| {
+        let mut found = r(s, |tx| {
+            tx.names_with_grams(&grams(g), lengths, at_least, near)
+        });
         found.sort();
         found
+    };
+    let names_holding = |g: &[&str], lengths: std::ops::RangeInclusive<u32>, at_least| {
+        near_holding(g, lengths, at_least, Near::ANY)
     };
     let names = |g: &[&str], lengths| names_holding(g, lengths, 1);
     let counts = |g: &[&str]| r(s, |tx| tx.name_gram_counts(&grams(g)));
@@ -756,6 +761,21 @@ pub fn name_gram_index(factory: Factory) {
         Vec::<String>::new()
     );
     assert_eq!(names_holding(&["acm", "cme", "me$"], 0..=100, 3), ["acme"]);
+    // A candidate's character classes are at most the edits from the probe's, both ways:
+    // "acmx" lacks "acme"'s "e" and holds an "x" neither name has.
+    let near = |probe: &str, edits| Near {
+        classes: crate::customer::classes::char_classes(probe),
+        edits,
+    };
+    assert!(near_holding(&["acm"], 0..=100, 1, near("acmx", 0)).is_empty());
+    assert_eq!(
+        near_holding(&["acm"], 0..=100, 1, near("acmx", 1)),
+        ["acme", "acmee"]
+    );
+    assert_eq!(
+        near_holding(&["^^星", "acm"], 0..=100, 1, near("星辰科技", 0)),
+        ["星辰科技"]
+    );
     // Distinct names count once, however many customers hold them.
     assert_eq!(
         counts(&["acm", "me$", "^^星", "zzz", "p:1"]),
@@ -1026,7 +1046,9 @@ pub fn delete_customers(factory: Factory) {
             .collect();
         let mut prefixed = r(s, |tx| tx.dedup_keys_with_prefix("n:"));
         prefixed.sort();
-        let found = sorted(r(s, |tx| tx.names_with_grams(&grams, 0..=u32::MAX, 1)));
+        let found = sorted(r(s, |tx| {
+            tx.names_with_grams(&grams, 0..=u32::MAX, 1, Near::ANY)
+        }));
         let by_variants = r(s, |tx| tx.names_with_variants(&names));
         let owners = CustomerQuery {
             owners: Some(vec!["u-1".into()]),
@@ -1117,7 +1139,12 @@ pub fn delete_customers(factory: Factory) {
     let prefixed = r(s, |tx| tx.dedup_keys_with_prefix("n:"));
     assert_eq!(prefixed, [(format!("n:{}", names[1]), "c-3".to_string())]);
     assert_eq!(
-        sorted(r(s, |tx| tx.names_with_grams(&grams, 0..=u32::MAX, 1))),
+        sorted(r(s, |tx| tx.names_with_grams(
+            &grams,
+            0..=u32::MAX,
+            1,
+            Near::ANY
+        ))),
         [names[1].clone()]
     );
     assert_eq!(

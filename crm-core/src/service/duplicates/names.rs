@@ -90,7 +90,8 @@ fn candidates(
     // A name has one length, so the runs' names never overlap.
     let mut names = Vec::new();
     for (lengths, at_least) in picked.by_length {
-        names.extend(tx.names_with_grams(&picked.grams, lengths, at_least)?);
+        let near = blocking.near(&lengths);
+        names.extend(tx.names_with_grams(&picked.grams, lengths, at_least, near)?);
     }
     Ok(Some(names))
 }

@@ -1,9 +1,11 @@
 //! The memory store's name gram index (see `customer::grams`): each distinct indexed name under
-//! each of its grams with its length, in one ordered set (a set per gram would cost a tree node
+//! each of its grams with its length and character classes (`customer::classes`), in one
+//! ordered set (a set per gram would cost a tree node
 //! per rare gram, and most grams are rare), and how many names hold each gram; and each name
 //! under its deletion variants (see `customer::variants`).
 
 use super::read_ahead;
+use crate::customer::classes::{char_classes, Near};
 use crate::customer::grams::{name_grams, name_len, GRAM_LEN};
 use crate::customer::variants::name_variants;
 use imbl::{HashMap, OrdSet};
@@ -26,8 +28,9 @@ pub(super) fn pack(gram: &str) -> Option<Packed> {
 
 #[derive(Clone, Default)]
 pub(super) struct NameIndex {
-    /// (gram, length, name): one shared copy of a name serves all its entries.
-    pub(super) postings: OrdSet<(Packed, u32, Arc<str>)>,
+    /// (gram, length, classes, name): one shared copy of a name serves all its entries; the
+    /// classes, in what would be padding, let a look-up drop a name without reading it.
+    pub(super) postings: OrdSet<(Packed, u32, u32, Arc<str>)>,
     pub(super) counts: HashMap<Packed, u64>,
     /// (hash of a variant, name). A hash rather than the text keeps an entry small; two
     /// variants colliding in 64 bits would only add a candidate, which the caller's exact
@@ -44,9 +47,13 @@ impl NameIndex {
     /// Indexes a name that has just got its first holder.
     pub(super) fn add(&mut self, name: &str) {
         let shared: Arc<str> = Arc::from(name);
-        let len = name_len(name);
+        let (len, classes) = (name_len(name), char_classes(name));
         for gram in name_grams(name).iter().filter_map(|g| pack(g)) {
-            if self.postings.insert((gram, len, shared.clone())).is_none() {
+            if self
+                .postings
+                .insert((gram, len, classes, shared.clone()))
+                .is_none()
+            {
                 *self.counts.entry(gram).or_default() += 1;
             }
         }
@@ -59,9 +66,13 @@ impl NameIndex {
     /// Drops a name that has just lost its last holder.
     pub(super) fn remove(&mut self, name: &str) {
         let shared: Arc<str> = Arc::from(name);
-        let len = name_len(name);
+        let (len, classes) = (name_len(name), char_classes(name));
         for gram in name_grams(name).iter().filter_map(|g| pack(g)) {
-            if self.postings.remove(&(gram, len, shared.clone())).is_some() {
+            if self
+                .postings
+                .remove(&(gram, len, classes, shared.clone()))
+                .is_some()
+            {
                 match self.counts.get_mut(&gram) {
                     Some(n) if *n > 1 => *n -= 1,
                     _ => {
@@ -110,6 +121,7 @@ impl NameIndex {
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
+        near: Near,
     ) -> Vec<String> {
         let empty: Arc<str> = Arc::from("");
         let mut packed: Vec<Packed> = grams.iter().filter_map(|g| pack(g)).collect();
@@ -118,12 +130,13 @@ impl NameIndex {
         let packed_len = packed.len();
         let mut found: Vec<&Arc<str>> = Vec::new();
         for gram in packed {
-            let from = (gram, *lengths.start(), empty.clone());
+            let from = (gram, *lengths.start(), 0, empty.clone());
             found.extend(
                 self.postings
                     .range(from..)
-                    .take_while(|(g, len, _)| *g == gram && len <= lengths.end())
-                    .map(|(_, _, name)| name),
+                    .take_while(|(g, len, _, _)| *g == gram && len <= lengths.end())
+                    .filter(|(_, _, classes, _)| near.admits(*classes))
+                    .map(|(_, _, _, name)| name),
             );
         }
         // All entries of a name share one copy, so the address tells names apart and counts
@@ -168,15 +181,33 @@ mod tests {
         index.add("acme");
         index.add("acmee");
         let grams = |g: &[&str]| g.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let mut both = index.names(&grams(&["acm", "zzz"]), 0..=10, 1);
+        let mut both = index.names(&grams(&["acm", "zzz"]), 0..=10, 1, Near::ANY);
         both.sort();
         assert_eq!(both, ["acme", "acmee"]);
-        assert_eq!(index.names(&grams(&["acm"]), 5..=5, 1), ["acmee"]);
         assert_eq!(
-            index.names(&grams(&["acm", "ee$", "acm"]), 0..=10, 2),
+            index.names(&grams(&["acm"]), 5..=5, 1, Near::ANY),
             ["acmee"]
         );
-        assert!(index.names(&grams(&["acm", "zzz"]), 0..=10, 2).is_empty());
+        assert_eq!(
+            index.names(&grams(&["acm", "ee$", "acm"]), 0..=10, 2, Near::ANY),
+            ["acmee"]
+        );
+        assert!(index
+            .names(&grams(&["acm", "zzz"]), 0..=10, 2, Near::ANY)
+            .is_empty());
+        // "acmee" has no letter "acme" lacks, and one edit separates them; "acme" lacks
+        // nothing of "acmx" but its "x".
+        let near = |probe: &str, edits| Near {
+            classes: char_classes(probe),
+            edits,
+        };
+        assert_eq!(
+            index.names(&grams(&["acm"]), 0..=10, 1, near("acmx", 0)),
+            Vec::<String>::new()
+        );
+        let mut both = index.names(&grams(&["acm"]), 0..=10, 1, near("acmx", 1));
+        both.sort();
+        assert_eq!(both, ["acme", "acmee"]);
         assert_eq!(index.counts(&grams(&["acm", "ee$", "x"])), [2, 1, 0]);
         assert_eq!(
             index.with_variants(&grams(&["acm", "acmee"])),
