@@ -5,7 +5,6 @@
 use crate::db;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
-use crm_core::customer::classes::char_classes;
 use crm_core::customer::grams::{name_grams, name_len};
 use crm_core::customer::variants::name_variants;
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
@@ -492,7 +491,7 @@ impl Tx for PgTx<'_, '_> {
             )?
             .iter()
             .map(|r| r.get::<_, String>(0))
-            .filter(|name| near.admits(char_classes(name)))
+            .filter(|name| near.admits_name(name))
             .collect())
     }
 

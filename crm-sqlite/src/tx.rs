@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::access::{Team, User};
-use crm_core::customer::classes::char_classes;
 use crm_core::customer::grams::{name_grams, name_len};
 use crm_core::customer::variants::name_variants;
 use crm_core::customer::{Contact, Customer, CustomerId, CustomerStatus, FollowUp, NAME_PREFIX};
@@ -824,7 +823,7 @@ impl Tx for SqliteTx<'_> {
             while let Some(row) = rows.next().map_err(db)? {
                 let name = text_at(row, 0)?;
                 // The classes are read from the row's text: cheaper than keeping the name.
-                if !near.admits(char_classes(name)) {
+                if !near.admits_name(name) {
                     continue;
                 }
                 match held.get_mut(name) {

@@ -37,6 +37,20 @@ impl Near {
         edits: u32::MAX,
     };
 
+    /// The names at most `edits` edits from `probe`, a normalised name.
+    pub fn of(probe: &str, edits: u32) -> Near {
+        Near {
+            classes: char_classes(probe),
+            edits,
+        }
+    }
+
+    /// Whether a normalised name can be within the edits, for a store that holds its text
+    /// rather than its classes.
+    pub fn admits_name(&self, name: &str) -> bool {
+        self.admits(char_classes(name))
+    }
+
     /// Whether a name with these classes can be within the edits.
     pub fn admits(&self, classes: u32) -> bool {
         let missing = (self.classes & !classes).count_ones();
@@ -57,13 +71,6 @@ mod tests {
         bounded_distance(&a, &b, longer, &mut Default::default()).unwrap_or(longer)
     }
 
-    fn near(probe: &str, edits: u32) -> Near {
-        Near {
-            classes: char_classes(probe),
-            edits,
-        }
-    }
-
     #[test]
     fn letters_are_classes_of_their_own_and_the_bound_can_be_exact() {
         assert_eq!(char_classes("abz"), 1 | 2 | 1 << 25);
@@ -71,11 +78,11 @@ mod tests {
         assert_eq!(char_classes("06"), 1 << 26);
         // Three letters the other lacks, each way: three edits, which the distance is.
         assert_eq!(distance("fieldhub", "fieldvin"), 3);
-        assert!(near("fieldhub", 3).admits(char_classes("fieldvin")));
-        assert!(!near("fieldhub", 2).admits(char_classes("fieldvin")));
+        assert!(Near::of("fieldhub", 3).admits_name("fieldvin"));
+        assert!(!Near::of("fieldhub", 2).admits_name("fieldvin"));
         // Only one side counts at a time: "abc" lacks nothing "abcxy" holds but two extras.
-        assert!(near("abcxy", 2).admits(char_classes("abc")));
-        assert!(!near("abcxy", 1).admits(char_classes("abc")));
+        assert!(Near::of("abcxy", 2).admits_name("abc"));
+        assert!(!Near::of("abcxy", 1).admits_name("abc"));
         assert!(Near::ANY.admits(u32::MAX));
     }
 
@@ -87,7 +94,7 @@ mod tests {
             b in "[a-e0-9星辰科技鑫 ]{0,10}",
         ) {
             let d = distance(&a, &b) as u32;
-            prop_assert!(near(&a, d).admits(char_classes(&b)), "{a:?} {b:?} {d}");
+            prop_assert!(Near::of(&a, d).admits_name(&b), "{a:?} {b:?} {d}");
         }
     }
 }

@@ -763,10 +763,7 @@ pub fn name_gram_index(factory: Factory) {
     assert_eq!(names_holding(&["acm", "cme", "me$"], 0..=100, 3), ["acme"]);
     // A candidate's character classes are at most the edits from the probe's, both ways:
     // "acmx" lacks "acme"'s "e" and holds an "x" neither name has.
-    let near = |probe: &str, edits| Near {
-        classes: crate::customer::classes::char_classes(probe),
-        edits,
-    };
+    let near = Near::of;
     assert!(near_holding(&["acm"], 0..=100, 1, near("acmx", 0)).is_empty());
     assert_eq!(
         near_holding(&["acm"], 0..=100, 1, near("acmx", 1)),

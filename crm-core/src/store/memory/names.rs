@@ -1,8 +1,8 @@
 //! The memory store's name gram index (see `customer::grams`): each distinct indexed name under
 //! each of its grams with its length and character classes (`customer::classes`), in one
-//! ordered set (a set per gram would cost a tree node
-//! per rare gram, and most grams are rare), and how many names hold each gram; and each name
-//! under its deletion variants (see `customer::variants`).
+//! ordered set (a set per gram would cost a tree node per rare gram, and most grams are rare),
+//! and how many names hold each gram; and each name under its deletion variants (see
+//! `customer::variants`).
 
 use super::read_ahead;
 use crate::customer::classes::{char_classes, Near};
@@ -197,10 +197,7 @@ mod tests {
             .is_empty());
         // "acmee" has no letter "acme" lacks, and one edit separates them; "acme" lacks
         // nothing of "acmx" but its "x".
-        let near = |probe: &str, edits| Near {
-            classes: char_classes(probe),
-            edits,
-        };
+        let near = Near::of;
         assert_eq!(
             index.names(&grams(&["acm"]), 0..=10, 1, near("acmx", 0)),
             Vec::<String>::new()
