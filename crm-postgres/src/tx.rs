@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 type Param<'a> = &'a (dyn ToSql + Sync);
 
@@ -474,7 +475,7 @@ impl Tx for PgTx<'_, '_> {
         lengths: RangeInclusive<u32>,
         at_least: u32,
         near: Near,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<Arc<str>>> {
         let org = self.org;
         let grams = grams.to_vec();
         let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
@@ -490,8 +491,9 @@ impl Tx for PgTx<'_, '_> {
                 &[&org, &grams, &lo, &hi, &at_least],
             )?
             .iter()
-            .map(|r| r.get::<_, String>(0))
+            .map(|r| r.get::<_, &str>(0))
             .filter(|name| near.admits_name(name))
+            .map(Arc::from)
             .collect())
     }
 

@@ -122,7 +122,7 @@ fn names_and_contract_due_dates_stored_before_are_indexed_for_every_organisation
         tx.names_with_grams(&["acm".to_string()], 10..=12, 1, Near::ANY)
     })
     .unwrap();
-    assert_eq!(matches, ["acmetrading"]);
+    assert_eq!(matches, [std::sync::Arc::from("acmetrading")]);
     let matches = crm_core::store::read(&store, |tx| {
         tx.names_with_variants(&["acmetradin".to_string()])
     })

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 pub(crate) struct SqliteTx<'a> {
     txn: &'a Transaction<'a>,
@@ -806,7 +807,7 @@ impl Tx for SqliteTx<'_> {
         lengths: RangeInclusive<u32>,
         at_least: u32,
         near: Near,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<Arc<str>>> {
         let mut stmt = self
             .txn
             .prepare_cached("SELECT name FROM name_grams WHERE gram = ?1 AND len BETWEEN ?2 AND ?3")
@@ -815,7 +816,7 @@ impl Tx for SqliteTx<'_> {
         // Each name once per gram it holds (the key is (gram, len, name)). Counted by the
         // row's own text, copied once per name: a common gram's tens of thousands of rows
         // cost a hash each, not an allocation each.
-        let mut held: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut held: FxHashMap<Arc<str>, u32> = FxHashMap::default();
         for gram in distinct {
             let mut rows = stmt
                 .query(params![gram, lengths.start(), lengths.end()])
@@ -834,10 +835,10 @@ impl Tx for SqliteTx<'_> {
                 }
             }
         }
-        let mut found: Vec<String> = held
+        let mut found: Vec<Arc<str>> = held
             .into_iter()
             .filter(|&(_, n)| n >= at_least)
-            .map(|(name, _)| name.into())
+            .map(|(name, _)| name)
             .collect();
         found.sort_unstable();
         Ok(found)

@@ -622,7 +622,7 @@ impl Tx for State {
         lengths: RangeInclusive<u32>,
         at_least: u32,
         near: Near,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<Arc<str>>> {
         Ok(self.names.names(grams, lengths, at_least, near))
     }
 
@@ -630,7 +630,7 @@ impl Tx for State {
         Ok(self.names.with_variants(variants))
     }
 
-    /// A posting is a pointer in an ordered set; a name is a cold string to copy and compare
+    /// A posting is a pointer in an ordered set; a name is a cold string to fetch and compare
     /// (about eight times as long, measured with the duplicates bench).
     fn postings_per_name(&self) -> u64 {
         8

@@ -15,6 +15,7 @@ use crate::event::{Event, NewEvent};
 use crate::settings::OrgSettings;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 pub use crate::customer::classes::Near;
 
@@ -191,14 +192,15 @@ pub trait Tx {
     fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>>;
     /// The distinct indexed names (without the prefix) holding at least `at_least` of the
     /// distinct `grams` whose length lies in `lengths` and whose character classes `near`
-    /// admits: the candidates of a fuzzy name match.
+    /// admits: the candidates of a fuzzy name match. Shared text: a memory store hands out
+    /// the copy its index holds, as most candidates are compared and dropped.
     fn names_with_grams(
         &mut self,
         grams: &[String],
         lengths: RangeInclusive<u32>,
         at_least: u32,
         near: Near,
-    ) -> Result<Vec<String>>;
+    ) -> Result<Vec<Arc<str>>>;
     /// The distinct indexed names (without the prefix) holding any of `variants` among their
     /// [`name_variants`](crate::customer::variants::name_variants): the candidates of a fuzzy
     /// name match at most one edit away. A store keeps every name of a name key under its

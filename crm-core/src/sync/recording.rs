@@ -191,7 +191,7 @@ impl Tx for RecordingTx<'_> {
         lengths: RangeInclusive<u32>,
         at_least: u32,
         near: Near,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<std::sync::Arc<str>>> {
         self.inner.names_with_grams(grams, lengths, at_least, near)
     }
     fn names_with_variants(&mut self, variants: &[String]) -> Result<Vec<String>> {

@@ -9,6 +9,7 @@ use crate::customer::variants::{name_variants, VARIANT_MAX_LEN};
 use crate::customer::{CustomerId, NAME_PREFIX};
 use crate::error::Result;
 use crate::store::Tx;
+use std::sync::Arc;
 
 /// Chooses the grams whose names to read, given each gram's count and the store's postings per
 /// name; `None`: scan every name.
@@ -41,7 +42,7 @@ pub(super) fn similar_names_picking(
             for name in names {
                 if let Some(similarity) = matcher.similarity(&name) {
                     for id in tx.customers_by_dedup_key(&format!("{NAME_PREFIX}{name}"))? {
-                        found.push((id, name.clone(), similarity));
+                        found.push((id, name.to_string(), similarity));
                     }
                 }
             }
@@ -67,7 +68,7 @@ fn candidates(
     threshold: f64,
     pick: Pick,
     variants: Variants,
-) -> Result<Option<Vec<String>>> {
+) -> Result<Option<Vec<Arc<str>>>> {
     let Some(blocking) = Blocking::new(wanted, threshold) else {
         return Ok(None);
     };
@@ -80,7 +81,8 @@ fn candidates(
             if max_distance(wanted.chars().count(), threshold) == 0 {
                 asked.truncate(1);
             }
-            return tx.names_with_variants(&asked).map(Some);
+            let names = tx.names_with_variants(&asked)?;
+            return Ok(Some(names.into_iter().map(Arc::from).collect()));
         }
     }
     let counts = tx.name_gram_counts(&blocking.grams())?;
