@@ -71,11 +71,14 @@ impl Target {
 
     /// An existing store for a job that writes many records in large batches (an import, its
     /// revert): an SQLite file gets a writer cache of [`BULK_CACHE`] and a log of [`BULK_LOG`]
-    /// instead of the defaults.
+    /// instead of the defaults, copied into the file by the committing batch as SQLite does
+    /// (a background copy gained nothing here: 300,000 rows in 57.6 s against 58.6 s, and its
+    /// backstop would let the log reach 2 GiB).
     pub fn open_bulk(&self, clock: Arc<dyn Clock>) -> Result<Crm, CliError> {
         let options = SqliteOptions::default()
             .cache_size(BULK_CACHE)
-            .checkpoint_after(BULK_LOG);
+            .checkpoint_after(BULK_LOG)
+            .background_checkpoints(false);
         Ok(Crm::new(self.store_with(false, options)?, clock))
     }
 
