@@ -11,9 +11,7 @@ use serde::ser::{
     Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
     SerializeTupleStruct, SerializeTupleVariant, Serializer,
 };
-use std::collections::HashMap;
 use std::fmt::Display;
-use std::sync::{Mutex, OnceLock};
 
 /// `value` written as JSON text with camelCase record fields.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
@@ -39,20 +37,6 @@ fn camel_into<'b>(name: &'b str, buf: &'b mut [u8; 64]) -> &'b str {
         len += 1;
     }
     std::str::from_utf8(&buf[..len]).unwrap_or(name)
-}
-
-/// A field name as a `&'static str` in camelCase, for the serializer calls that need one (struct
-/// variants); the set of field names is fixed, so the cache stays small.
-fn camel_static(name: &'static str) -> &'static str {
-    static CACHE: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    cache.entry(name).or_insert_with(|| {
-        let mut buf = [0u8; 64];
-        Box::leak(camel_into(name, &mut buf).to_string().into_boxed_str())
-    })
 }
 
 /// Text of at most 64 bytes on the stack; longer text is refused (`fmt::Error`).
@@ -116,7 +100,12 @@ impl<S: Serializer> Serializer for Camel<S> {
     type SerializeMap = Camel<S::SerializeMap>;
     /// Records are written as maps, so a field name needs no `'static` lifetime.
     type SerializeStruct = Camel<S::SerializeMap>;
-    type SerializeStructVariant = Camel<S::SerializeStructVariant>;
+    /// serde's struct variants take `'static` field names, which renamed ones are not: their
+    /// fields are gathered first (as `serde_json::Value`s, so records nested in them come out
+    /// with their fields in name order) and written as a one-entry map, as serde_json writes
+    /// them. No core record has one today (its enums are internally tagged); this keeps the
+    /// adapter whole without a cache of leaked names.
+    type SerializeStructVariant = Variant<S>;
 
     forward!(
         serialize_bool(bool),
@@ -220,14 +209,16 @@ impl<S: Serializer> Serializer for Camel<S> {
 
     fn serialize_struct_variant(
         self,
-        name: &'static str,
-        index: u32,
+        _name: &'static str,
+        _index: u32,
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
-        self.0
-            .serialize_struct_variant(name, index, variant, len)
-            .map(Camel)
+        Ok(Variant {
+            outer: self.0,
+            variant,
+            fields: Vec::with_capacity(len),
+        })
     }
 
     /// Formats into a buffer first: serde_json escapes each piece a `Display` writes as it
@@ -304,7 +295,27 @@ impl<S: SerializeMap> SerializeStruct for Camel<S> {
     }
 }
 
-impl<S: SerializeStructVariant> SerializeStructVariant for Camel<S> {
+/// A struct variant's fields, gathered (see `Serializer::SerializeStructVariant` above).
+struct Variant<S> {
+    outer: S,
+    variant: &'static str,
+    fields: Vec<(String, serde_json::Value)>,
+}
+
+/// Gathered fields, written in their order.
+struct Fields<'a>(&'a [(String, serde_json::Value)]);
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<S: Serializer> SerializeStructVariant for Variant<S> {
     type Ok = S::Ok;
     type Error = S::Error;
 
@@ -313,15 +324,17 @@ impl<S: SerializeStructVariant> SerializeStructVariant for Camel<S> {
         key: &'static str,
         v: &T,
     ) -> Result<(), S::Error> {
-        self.0.serialize_field(camel_static(key), &Wrap(v))
-    }
-
-    fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
-        self.0.skip_field(camel_static(key))
+        let value = serde_json::to_value(Wrap(v)).map_err(serde::ser::Error::custom)?;
+        let mut buf = [0u8; 64];
+        self.fields
+            .push((camel_into(key, &mut buf).to_string(), value));
+        Ok(())
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        let mut map = self.outer.serialize_map(Some(1))?;
+        map.serialize_entry(self.variant, &Fields(&self.fields))?;
+        map.end()
     }
 }
 
@@ -338,6 +351,30 @@ mod tests {
             from_owner_id: Option<String>,
         },
         Plain,
+    }
+
+    /// Externally tagged, so its variants are serde struct variants.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Change {
+        Moved {
+            to_pool_id: String,
+            at_ms: u64,
+            custom_fields: BTreeMap<&'static str, u8>,
+        },
+    }
+
+    #[test]
+    fn struct_variants_are_camel_cased_in_field_order() {
+        let change = Change::Moved {
+            to_pool_id: "p-2".into(),
+            at_ms: 7,
+            custom_fields: [("po_number", 1)].into(),
+        };
+        assert_eq!(
+            super::to_json(&[&change, &change]).unwrap(),
+            r#"[{"moved":{"toPoolId":"p-2","atMs":7,"customFields":{"po_number":1}}},{"moved":{"toPoolId":"p-2","atMs":7,"customFields":{"po_number":1}}}]"#
+        );
     }
 
     #[derive(Serialize)]
