@@ -823,7 +823,7 @@ impl Tx for SqliteTx<'_> {
                 .map_err(db)?;
             while let Some(row) = rows.next().map_err(db)? {
                 let name = text_at(row, 0)?;
-                // The classes are read from the row's text: cheaper than keeping the name.
+                // The class counts are read from the row's text: cheaper than keeping them.
                 if !near.admits_name(name) {
                     continue;
                 }

@@ -23,7 +23,7 @@
 //! hardly a gram; or below 0.5, where the length window stops being narrow), it says so and
 //! the caller scans every name, as before, so answers never depend on the threshold.
 
-use super::classes::{char_classes, Near};
+use super::classes::{class_counts, Near};
 use super::similarity::max_distance;
 use std::ops::RangeInclusive;
 
@@ -75,8 +75,8 @@ pub(crate) struct Blocking {
     shared: i64,
     /// Each length a match can have, with the most edits a match of that length can be away.
     edits_by_length: Vec<(u32, usize)>,
-    /// The probe's character classes.
-    classes: u32,
+    /// The probe's character class counts.
+    counts: u64,
     /// Every occurrence of the probe's grams, `(first, last, gram)`: the probe's characters
     /// it covers (an edit stabs one of them; an insertion destroys a subset of what replacing
     /// a neighbour does) and its index in `grams`, by `last`, so that the stabbing number of
@@ -132,7 +132,7 @@ impl Blocking {
             edits,
             shared,
             edits_by_length,
-            classes: char_classes(probe),
+            counts: class_counts(probe),
         })
     }
 
@@ -151,8 +151,8 @@ impl Blocking {
         self.edits
     }
 
-    /// Which names of `lengths` can match as far as their character classes tell: the probe's
-    /// classes, and the most edits a match of any of those lengths can be away.
+    /// Which names of `lengths` can match as far as their character class counts tell: the
+    /// probe's counts, and the most edits a match of any of those lengths can be away.
     pub(crate) fn near(&self, lengths: &RangeInclusive<u32>) -> Near {
         let edits = self
             .edits_by_length
@@ -162,7 +162,7 @@ impl Blocking {
             .max()
             .unwrap_or(self.edits);
         Near {
-            classes: self.classes,
+            counts: self.counts,
             edits: u32::try_from(edits).unwrap_or(u32::MAX),
         }
     }

@@ -861,11 +861,11 @@ mod tests {
         );
         line(
             "name_grams",
-            all(s.names.postings.iter().map(|e| format!("{e:?}")).collect()),
+            all(s.names.entries().map(|e| format!("{e:?}")).collect()),
         );
         line(
             "name_gram_counts",
-            all(s.names.counts.iter().map(|e| format!("{e:?}")).collect()),
+            all(s.names.gram_counts().map(|e| format!("{e:?}")).collect()),
         );
         line(
             "name_variants",
@@ -970,8 +970,7 @@ mod tests {
         }
         let names_kept: BTreeSet<String> = s
             .names
-            .postings
-            .iter()
+            .entries()
             .map(|(g, len, _, name)| format!("{g} {len} {name}"))
             .chain(
                 s.names
@@ -980,8 +979,7 @@ mod tests {
                     .map(|(hash, name)| format!("v {hash} {name}")),
             )
             .collect();
-        let counts_kept: BTreeMap<u64, u64> =
-            s.names.counts.iter().map(|(g, n)| (*g, *n)).collect();
+        let counts_kept: BTreeMap<u64, u64> = s.names.gram_counts().collect();
         let (mut contacts, mut follow_ups, mut events) = (Index::new(), Index::new(), Index::new());
         s.contacts
             .values()

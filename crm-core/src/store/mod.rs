@@ -191,8 +191,8 @@ pub trait Tx {
     /// check read the rarest grams' names only.
     fn name_gram_counts(&mut self, grams: &[String]) -> Result<Vec<u64>>;
     /// The distinct indexed names (without the prefix) holding at least `at_least` of the
-    /// distinct `grams` whose length lies in `lengths` and whose character classes `near`
-    /// admits: the candidates of a fuzzy name match. Shared text: a memory store hands out
+    /// distinct `grams` whose length lies in `lengths` and whose character class counts
+    /// `near` admits: the candidates of a fuzzy name match. Shared text: a memory store hands out
     /// the copy its index holds, as most candidates are compared and dropped.
     fn names_with_grams(
         &mut self,

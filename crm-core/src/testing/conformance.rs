@@ -766,12 +766,17 @@ pub fn name_gram_index(factory: Factory) {
         Vec::<String>::new()
     );
     assert_eq!(names_holding(&["acm", "cme", "me$"], 0..=100, 3), ["acme"]);
-    // A candidate's character classes are at most the edits from the probe's, both ways:
-    // "acmx" lacks "acme"'s "e" and holds an "x" neither name has.
+    // A candidate's character class counts are at most the edits from the probe's, both
+    // ways: "acmx" lacks "acme"'s "e" and holds an "x" neither name has; "acmee" holds two
+    // "e"s, so it is two edits away as far as counts tell.
     let near = Near::of;
     assert!(near_holding(&["acm"], 0..=100, 1, near("acmx", 0)).is_empty());
     assert_eq!(
         near_holding(&["acm"], 0..=100, 1, near("acmx", 1)),
+        ["acme"]
+    );
+    assert_eq!(
+        near_holding(&["acm"], 0..=100, 1, near("acmx", 2)),
         ["acme", "acmee"]
     );
     assert_eq!(
