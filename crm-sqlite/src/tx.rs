@@ -29,6 +29,11 @@ pub(crate) struct SqliteTx<'a> {
     /// of a new customer's statements), while a batch of names shares most of its grams. Reads
     /// in the transaction add these, and [`SqliteTx::finish`] writes them once per gram.
     gram_counts: FxHashMap<String, i64>,
+    /// The last value handed out of each sequence used, not yet written: an import takes a
+    /// number per customer and per event, and one write per sequence at the end replaces an
+    /// upsert each. Write transactions hold the file's write lock from their start, so no one
+    /// else takes a number meanwhile.
+    sequences: FxHashMap<String, u64>,
 }
 
 impl<'a> SqliteTx<'a> {
@@ -37,6 +42,7 @@ impl<'a> SqliteTx<'a> {
             txn,
             mirror: false,
             gram_counts: FxHashMap::default(),
+            sequences: FxHashMap::default(),
         }
     }
 
@@ -65,6 +71,16 @@ impl<'a> SqliteTx<'a> {
             if *n < 0 {
                 empty.execute([gram]).map_err(db)?;
             }
+        }
+        let mut set = self
+            .txn
+            .prepare_cached(
+                "INSERT INTO sequences (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = ?2",
+            )
+            .map_err(db)?;
+        for (name, value) in &self.sequences {
+            set.execute(params![name, *value as i64]).map_err(db)?;
         }
         Ok(())
     }
@@ -465,15 +481,21 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn next_id(&mut self, sequence: &str) -> Result<u64> {
-        self.txn
-            .prepare_cached(
-                "INSERT INTO sequences (name, value) VALUES (?1, 1)
-                 ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-            )
+        if let Some(value) = self.sequences.get_mut(sequence) {
+            *value += 1;
+            return Ok(*value);
+        }
+        let stored = self
+            .txn
+            .prepare_cached("SELECT value FROM sequences WHERE name = ?1")
             .map_err(db)?
             .query_row([sequence], |r| r.get::<_, i64>(0))
-            .map(|v| v as u64)
-            .map_err(db)
+            .optional()
+            .map_err(db)?
+            .unwrap_or(0);
+        let value = stored as u64 + 1;
+        self.sequences.insert(sequence.to_string(), value);
+        Ok(value)
     }
 
     fn user(&mut self, id: &str) -> Result<Option<User>> {
