@@ -166,17 +166,17 @@ mod tests {
         assert!(name_similarity("acme", "globex") < 0.5);
     }
 
+    /// How long this takes is the duplicates benchmark's (`name_similarity_longest_allowed`),
+    /// not a test's.
     #[test]
-    fn the_longest_allowed_names_compare_in_well_under_a_millisecond() {
+    fn the_longest_allowed_names_are_compared_and_refused_below_the_threshold() {
         let a: String = "北京星辰科技".repeat(34).chars().take(200).collect();
         let b: String = a.chars().rev().collect();
-        let started = std::time::Instant::now();
         let s = name_similarity(&a, &b);
         assert!(s < 0.5);
         let mut m = NameMatcher::new(&a, 0.85);
         assert_eq!(m.similarity(&b), None);
-        // A debug build, so the bound is loose; the benchmark measures the release build.
-        assert!(started.elapsed() < std::time::Duration::from_millis(50));
+        assert_eq!(m.similarity(&a), Some(1.0));
     }
 
     fn name() -> impl Strategy<Value = String> {
