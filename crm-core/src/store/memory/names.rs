@@ -178,10 +178,13 @@ pub(super) fn variant_hash(variant: &str) -> u64 {
 impl NameIndex {
     /// Indexes a name that has just got its first holder (so no run holds it yet).
     pub(super) fn add(&mut self, name: &str) {
-        let Ok(id) = u32::try_from(self.names.len()) else {
+        if u32::try_from(self.names.len()).is_err() {
             // Four billion names have come and gone: number the living ones afresh.
             self.renumber();
-            return self.add(name);
+        }
+        // Past that only four billion living names, which no memory holds, leave one unindexed.
+        let Ok(id) = u32::try_from(self.names.len()) else {
+            return;
         };
         let shared: Arc<str> = Arc::from(name);
         self.names.push(shared.clone());
